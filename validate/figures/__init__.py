@@ -1,0 +1,21 @@
+"""The paper's figures, drawn from arrays (never recomputed here). Each writes PNG and PDF.
+
+  pca_scatter            2-D PCA of samples by generation (rows: alpha)
+  kl_and_chi2_vs_energy  KL vs 1/2 epshat2 (Prop 3.1) and chi2 vs 1/8 eta eps2 (Prop 3.3)
+  divergence_band        chi2 and KL inside [1/4 eta eps2, 4 eps2] (Thm 3.4)
+  contributions_heatmap  (1-alpha)^{2(N-i)} eps2_i, contributions to D_N by generation
+  eta_by_error_type      eta for aligned, random and time-only errors
+  eta_over_generations   eta_i against i
+  drift_envelope         D_i against i with the accumulation envelope (Thm 4.2)
+"""
+from validate.figures.contributions_heatmap import contributions_heatmap
+from validate.figures.divergence_band import divergence_band
+from validate.figures.drift_envelope import drift_envelope
+from validate.figures.eta_figures import eta_by_error_type, eta_over_generations
+from validate.figures.kl_and_chi2_vs_energy import kl_and_chi2_vs_energy
+from validate.figures.pca_scatter import pca_scatter
+
+__all__ = [
+    "pca_scatter", "kl_and_chi2_vs_energy", "divergence_band", "contributions_heatmap",
+    "eta_by_error_type", "eta_over_generations", "drift_envelope",
+]

@@ -1,0 +1,79 @@
+"""Reading finished runs: `config.json` and `metrics.jsonl` (one JSON object per generation).
+
+A run directory is what `collapse train` (neural.run_store) or `collapse exact --out` writes.
+Missing directories, files or fields raise ValueError/FileNotFoundError with one clear line.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Iterable
+
+METRICS_FILE = "metrics.jsonl"
+CONFIG_FILE = "config.json"
+
+
+def read_metrics(run_dir, required: Iterable[str] = ("generation",)) -> list[dict]:
+    """The per-generation rows of a run, in file order; every row must hold the `required` keys."""
+    run = Path(run_dir)
+    if not run.is_dir():
+        raise FileNotFoundError(f"run directory {str(run)!r} does not exist")
+    path = run / METRICS_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"{str(path)!r} not found: is {str(run)!r} a finished run?")
+    rows = []
+    with path.open() as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
+            missing = [k for k in required if k not in row]
+            if missing:
+                raise ValueError(f"{path}:{lineno}: missing field(s) {', '.join(missing)}")
+            rows.append(row)
+    if not rows:
+        raise ValueError(f"{path} holds no generation")
+    return rows
+
+
+def read_config(run_dir) -> dict:
+    """The run's `config.json`, or {} when the run has none."""
+    path = Path(run_dir) / CONFIG_FILE
+    if not path.is_file():
+        return {}
+    with path.open() as fh:
+        return json.load(fh)
+
+
+def write_jsonl(path, rows: Iterable[dict]) -> Path:
+    """Write rows as JSON lines atomically (temp file, then rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    with tmp.open("w") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, default=_jsonable) + "\n")
+    tmp.replace(path)
+    return path
+
+
+def write_json(path, obj) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(obj, indent=2, default=_jsonable) + "\n")
+    tmp.replace(path)
+    return path
+
+
+def _jsonable(value):
+    import numpy as np
+
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
