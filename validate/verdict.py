@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 HOLDS, VIOLATED, INCONCLUSIVE = "holds", "violated", "inconclusive"
+FITTED = "fitted"  # rows used to fit a constant: they hold by construction and do not count
 SIDES = ("upper", "lower", "equal")
 
 
@@ -39,8 +40,10 @@ def verdicts(measured, bound, side: str, stderr=0.0, z: float = 2.0, rtol: float
 
 
 def overall(verdict_array) -> str:
-    """One word for many: violated if any is, else inconclusive if any is, else holds."""
+    """One word for many: violated if any is, else inconclusive if any is, else holds
+    (rows marked "fitted" are ignored)."""
     v = np.asarray(verdict_array)
+    v = v[v != FITTED]
     if v.size == 0:
         return INCONCLUSIVE
     if np.any(v == VIOLATED):

@@ -1,0 +1,165 @@
+"""Measured per-generation quantities held against the results of `bounds.catalog()`.
+
+`check(result, measured, params, ...)` compares a measurement (with its standard error) to the
+result's bound on each side it has, generation by generation, and returns a `Check`: the bound,
+the measurement, the margin and a verdict per generation (see `validate.verdict`).
+
+Unknown constants (C, c, c1, c2, C_bias) are fitted, not guessed: a bound linear in a constant K,
+`bound = f + K g`, needs K >= (m - f)/g for every generation on one side and K <= (m - f)/g on the
+other. `fit_constant` returns the tightest K and its running value over generations. A fitted check
+is honest only out of sample: K is fitted on the first half of the generations (their rows carry
+the verdict "fitted" and do not count) and the bound with that K is checked on the second half.
+That is the content of "≍": constants fitted early still hold later, they do not keep growing.
+A control is a check run with `expect="violated"` (a mutated coefficient, a false budget): it
+passes only when the measurement violates it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import sympy as sp
+
+from bounds import symbols as S
+from bounds.result import Result
+from validate.verdict import FITTED, HOLDS, VIOLATED, overall, verdicts
+
+CONSTANTS = ("C", "c", "c1", "c2", "C_bias")
+
+
+@dataclass
+class Check:
+    """One result (or control) checked over generations."""
+
+    name: str
+    result_id: str
+    side: str
+    rows: list = field(default_factory=list)
+    constants: dict = field(default_factory=dict)
+    expect: str = HOLDS
+    note: str = ""
+
+    @property
+    def verdict(self) -> str:
+        return overall([r["verdict"] for r in self.rows])
+
+    @property
+    def passed(self) -> bool:
+        """A check passes when it holds; a control passes when it is violated."""
+        return self.verdict == self.expect
+
+    def summary_row(self) -> dict:
+        margins = [r["margin"] for r in self.rows if np.isfinite(r["margin"])]
+        consts = "; ".join(f"{k} = {v['value']:.4g}{'' if v['bounded'] else ' (growing)'}"
+                           for k, v in self.constants.items())
+        return {"check": self.name, "result": self.result_id, "side": self.side,
+                "kind": "control" if self.expect == VIOLATED else "check",
+                "generations": len(self.rows), "verdict": self.verdict,
+                "min_margin": min(margins) if margins else float("nan"),
+                "constants": consts, "passed": self.passed, "note": self.note}
+
+
+def _sides(result: Result) -> list[str]:
+    if result.kind == "equality":
+        return ["equal"]
+    return [s for s in ("lower", "upper") if getattr(result, s) is not None]
+
+
+def _part(side: str) -> str:
+    return "expression" if side == "equal" else side
+
+
+def _measure(result: Result, measured, params: dict):
+    if measured is not None:
+        return np.asarray(measured, dtype=float)
+    return np.asarray(result.function("quantity", validate=False)(**params), dtype=float)
+
+
+def fit_constant(result: Result, side: str, name: str, measured, params: dict, upto: int | None = None) -> dict:
+    """Tightest value of constant `name` making `side` of `result` hold at every generation.
+
+    Returns {"value", "running" (prefix fits), "direction" ("min" needed or "max" allowed),
+    "bounded" (second-half growth of the running fit below 50%)}.
+    """
+    expr = getattr(result, _part(side))
+    sym = S.BY_NAME[name]
+    g_expr = sp.diff(expr, sym)
+    if sym in g_expr.free_symbols or g_expr == 0:
+        raise ValueError(f"{result.id} {side} is not linear in {name}")
+    others = {k: v for k, v in params.items() if k != name}
+    f = _evaluate(expr.subs(sym, 0), others)
+    g = _evaluate(g_expr, others)
+    m = np.broadcast_to(np.asarray(measured, dtype=float), np.broadcast(f, g).shape)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = (m - f) / g
+    needs_at_least = (side == "upper") == bool(np.all(g > 0))  # K >= ratio, else K <= ratio
+    ratio = np.where(np.isfinite(ratio), ratio, -np.inf if needs_at_least else np.inf)
+    running = np.maximum.accumulate(ratio) if needs_at_least else np.minimum.accumulate(ratio)
+    if needs_at_least:
+        running = np.maximum(running, 0.0)  # the constants are nonnegative
+    running = np.atleast_1d(running)
+    upto = len(running) if upto is None else max(1, min(int(upto), len(running)))
+    value, end = running[upto - 1], running[-1]
+    if needs_at_least:
+        bounded = bool(end <= 1.5 * value + 1e-12)
+    else:
+        bounded = bool(end > 0 and end >= value / 1.5)
+    return {"value": float(value), "running": running.tolist(), "fitted_on": upto,
+            "direction": "min needed" if needs_at_least else "max allowed", "bounded": bounded}
+
+
+def _evaluate(expr, params: dict):
+    names = [S.NAME_OF[s] for s in expr.free_symbols if s in S.NAME_OF]
+    missing = [k for k in names if k not in params]
+    if missing:
+        raise ValueError(f"missing parameter(s) {', '.join(missing)}")
+    fn = sp.lambdify([S.BY_NAME[k] for k in names], expr, "numpy")
+    return np.asarray(fn(*[np.asarray(params[k], dtype=float) for k in names]), dtype=float)
+
+
+def check(result: Result, measured=None, params: dict | None = None, stderr=0.0, *, side: str | None = None,
+          generations=None, fit: tuple = (), fixed: dict | None = None, expect: str = HOLDS,
+          name: str | None = None, z: float = 2.0, rtol: float = 1e-8, note: str = "",
+          in_regime_only: bool = False) -> list[Check]:
+    """Check `result` against `measured` (per generation) on each of its sides (or `side`).
+
+    params: the result's parameters (arrays over generations or scalars). fit: constants to fit
+    from the data (see module docstring); fixed: constants given (default 0 for any not fitted).
+    in_regime_only: generations outside the result's conditions get verdict "inconclusive".
+    """
+    params = dict(params or {})
+    for k, v in (fixed or {}).items():
+        params[k] = v
+    sides = [side] if side else _sides(result)
+    m = _measure(result, measured, params)
+    out = []
+    for s in sides:
+        expr = getattr(result, _part(s))
+        needed = {S.NAME_OF[x] for x in expr.free_symbols if x in S.NAME_OF}
+        consts = {}
+        local = dict(params)
+        split = max(1, m.size // 2) if any(k in needed for k in fit) else 0
+        for k in CONSTANTS:
+            if k in needed and k not in local:
+                if k in fit:
+                    consts[k] = fit_constant(result, s, k, m, local, upto=split)
+                    local[k] = consts[k]["value"]
+                else:
+                    local[k] = 0.0
+        bound = np.asarray(result.function(_part(s), validate=False)(**local), dtype=float)
+        v, margin = verdicts(m, bound, s, stderr=stderr, z=z, rtol=rtol)
+        m_b, b_b = np.broadcast_arrays(m, bound)
+        se_b = np.broadcast_to(np.asarray(stderr, dtype=float), m_b.shape)
+        if in_regime_only and result.conditions:
+            ok = np.broadcast_to(result.in_regime(**local), m_b.shape)
+            v = np.where(ok, v, "inconclusive")
+        if split:
+            v = np.where(np.arange(v.size).reshape(v.shape) < split, FITTED, v)
+        gens = np.arange(m_b.size) if generations is None else np.asarray(generations)
+        rows = [{"generation": int(gg), "measured": float(mm), "stderr": float(ss), "bound": float(bb),
+                 "margin": float(mg), "verdict": str(vv)}
+                for gg, mm, ss, bb, mg, vv in zip(gens, m_b.ravel(), se_b.ravel(), b_b.ravel(),
+                                                  np.ravel(margin), np.ravel(v))]
+        label = name or (result.id if len(sides) == 1 else f"{result.id} ({s})")
+        out.append(Check(label, result.id, s, rows, consts, expect, note))
+    return out
