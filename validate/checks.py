@@ -8,8 +8,9 @@ Unknown constants (C, c, c1, c2, C_bias) are fitted, not guessed: a bound linear
 `bound = f + K g`, needs K >= (m - f)/g for every generation on one side and K <= (m - f)/g on the
 other. `fit_constant` returns the tightest K and its running value over generations. A fitted check
 is honest only out of sample: K is fitted on the first half of the generations (their rows carry
-the verdict "fitted" and do not count) and the bound with that K is checked on the second half.
-That is the content of "≍": constants fitted early still hold later, they do not keep growing.
+the verdict "fitted" and do not count) and the bound with that K, allowed to grow by the factor
+`CONSTANT_SLACK` (1.5), is checked on the second half. That is the content of "≍": constants
+fitted early still hold later (up to a fixed factor); a constant that keeps growing fails.
 A control is a check run with `expect="violated"` (a mutated coefficient, a false budget): it
 passes only when the measurement violates it.
 """
@@ -25,6 +26,7 @@ from bounds.result import Result
 from validate.verdict import FITTED, HOLDS, VIOLATED, overall, verdicts
 
 CONSTANTS = ("C", "c", "c1", "c2", "C_bias")
+CONSTANT_SLACK = 1.5
 
 
 @dataclass
@@ -99,12 +101,14 @@ def fit_constant(result: Result, side: str, name: str, measured, params: dict, u
         running = np.maximum(running, 0.0)  # the constants are nonnegative
     running = np.atleast_1d(running)
     upto = len(running) if upto is None else max(1, min(int(upto), len(running)))
-    value, end = running[upto - 1], running[-1]
+    fitted, end = running[upto - 1], running[-1]
     if needs_at_least:
-        bounded = bool(end <= 1.5 * value + 1e-12)
+        value = CONSTANT_SLACK * fitted
+        bounded = bool(end <= value + 1e-12)
     else:
-        bounded = bool(end > 0 and end >= value / 1.5)
-    return {"value": float(value), "running": running.tolist(), "fitted_on": upto,
+        value = fitted / CONSTANT_SLACK
+        bounded = bool(end > 0 and end >= value)
+    return {"value": float(value), "fitted": float(fitted), "running": running.tolist(), "fitted_on": upto,
             "direction": "min needed" if needs_at_least else "max allowed", "bounded": bounded}
 
 
@@ -119,7 +123,7 @@ def _evaluate(expr, params: dict):
 
 def check(result: Result, measured=None, params: dict | None = None, stderr=0.0, *, side: str | None = None,
           generations=None, fit: tuple = (), fixed: dict | None = None, expect: str = HOLDS,
-          name: str | None = None, z: float = 2.0, rtol: float = 1e-8, note: str = "",
+          name: str | None = None, z: float = 2.0, rtol: float = 1e-8, atol: float = 0.0, note: str = "",
           in_regime_only: bool = False) -> list[Check]:
     """Check `result` against `measured` (per generation) on each of its sides (or `side`).
 
@@ -147,7 +151,7 @@ def check(result: Result, measured=None, params: dict | None = None, stderr=0.0,
                 else:
                     local[k] = 0.0
         bound = np.asarray(result.function(_part(s), validate=False)(**local), dtype=float)
-        v, margin = verdicts(m, bound, s, stderr=stderr, z=z, rtol=rtol)
+        v, margin = verdicts(m, bound, s, stderr=stderr, z=z, rtol=rtol, atol=atol)
         m_b, b_b = np.broadcast_arrays(m, bound)
         se_b = np.broadcast_to(np.asarray(stderr, dtype=float), m_b.shape)
         if in_regime_only and result.conditions:

@@ -5,7 +5,7 @@ For an upper bound B on a quantity measured as x with standard error s (z standa
   violated      if x - z s >  B,
   inconclusive  otherwise.
 Lower bounds mirror this. Exact measurements have s = 0, so they are never inconclusive; a
-relative tolerance `rtol` absorbs floating-point error in exact computations.
+relative tolerance `rtol` absorbs floating-point error in exact computations, and `atol` the rounding of sums with cancellation.
 The margin is B - x for an upper bound and x - B for a lower bound (positive when it holds).
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ FITTED = "fitted"  # rows used to fit a constant: they hold by construction and 
 SIDES = ("upper", "lower", "equal")
 
 
-def verdicts(measured, bound, side: str, stderr=0.0, z: float = 2.0, rtol: float = 1e-9):
+def verdicts(measured, bound, side: str, stderr=0.0, z: float = 2.0, rtol: float = 1e-9, atol: float = 0.0):
     """Per-element verdict strings and margins for `measured` against `bound` on `side`."""
     if side not in SIDES:
         raise ValueError(f"side must be one of {SIDES}, got {side!r}")
@@ -27,7 +27,7 @@ def verdicts(measured, bound, side: str, stderr=0.0, z: float = 2.0, rtol: float
     b = np.asarray(bound, dtype=float)
     s = np.broadcast_to(np.asarray(stderr, dtype=float), np.broadcast(x, b).shape)
     x, b = np.broadcast_arrays(x, b)
-    tol = rtol * np.maximum(np.abs(x), np.abs(b))
+    tol = rtol * np.maximum(np.abs(x), np.abs(b)) + atol
     if side == "equal":
         margin = -np.abs(x - b)
         out = np.where(-margin <= z * s + tol, HOLDS, VIOLATED)
