@@ -40,6 +40,7 @@ class Check:
     constants: dict = field(default_factory=dict)
     expect: str = HOLDS
     note: str = ""
+    binding: bool = True  # False: informative (assumptions the numbers cannot certify)
 
     @property
     def verdict(self) -> str:
@@ -55,7 +56,7 @@ class Check:
         consts = "; ".join(f"{k} = {v['value']:.4g}{'' if v['bounded'] else ' (growing)'}"
                            for k, v in self.constants.items())
         return {"check": self.name, "result": self.result_id, "side": self.side,
-                "kind": "control" if self.expect == VIOLATED else "check",
+                "kind": "control" if self.expect == VIOLATED else ("check" if self.binding else "informative"),
                 "generations": len(self.rows), "verdict": self.verdict,
                 "min_margin": min(margins) if margins else float("nan"),
                 "constants": consts, "passed": self.passed, "note": self.note}
@@ -124,7 +125,7 @@ def _evaluate(expr, params: dict):
 def check(result: Result, measured=None, params: dict | None = None, stderr=0.0, *, side: str | None = None,
           generations=None, fit: tuple = (), fixed: dict | None = None, expect: str = HOLDS,
           name: str | None = None, z: float = 2.0, rtol: float = 1e-8, atol: float = 0.0, note: str = "",
-          in_regime_only: bool = False) -> list[Check]:
+          in_regime_only: bool = False, binding: bool = True) -> list[Check]:
     """Check `result` against `measured` (per generation) on each of its sides (or `side`).
 
     params: the result's parameters (arrays over generations or scalars). fit: constants to fit
@@ -165,5 +166,5 @@ def check(result: Result, measured=None, params: dict | None = None, stderr=0.0,
                 for gg, mm, ss, bb, mg, vv in zip(gens, m_b.ravel(), se_b.ravel(), b_b.ravel(),
                                                   np.ravel(margin), np.ravel(v))]
         label = name or (result.id if len(sides) == 1 else f"{result.id} ({s})")
-        out.append(Check(label, result.id, s, rows, consts, expect, note))
+        out.append(Check(label, result.id, s, rows, consts, expect, note, binding))
     return out

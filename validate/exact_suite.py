@@ -14,6 +14,9 @@ What is measured where (THEORY.md §3, §4), transition i = generation i -> i+1:
   over the second half;
 * thm4.2     D_{N+1} against c1 R_N and c2 R_N, R from `bounds.drift_path` of the measured eps2_i,
   c2 fitted on the first half and loosened by CONSTANT_SLACK (C_bias = 0).
+Binding (must hold): Lemma F.1, the identity, the innovation inequalities, Prop 3.1. Informative
+(assumptions such as the tail condition and the unknown constants cannot be certified from the
+numbers): Thm 3.4, Prop 3.3b, Prop 4.1, Thm 4.2.
 Controls (must be violated): Lemma F.1 with (1-alpha) for (1-alpha)^2, the identity without its
 cross term, Prop 3.1 with 49/100 for 1/2 on the tight Brownian example.
 """
@@ -63,11 +66,12 @@ def exact_checks(a: dict, label: str = "", z: float = 2.0) -> list[Check]:
                  name="prop3.1" + tag, rtol=1e-7)
     pert = {"eps2": a["eps2"], "eta": a["eta"]}
     out += check(cat["thm3.4"], a["chi2_ideal"], pert, generations=gens, fit=("C", "c"),
-                 name=None if not tag else None, note="C, c fitted on the first half")
+                 note="C, c fitted on the first half", binding=False)
     out[-2].name, out[-1].name = "thm3.4 (lower)" + tag, "thm3.4 (upper)" + tag
     lower_c = out[-2].constants.get("C", {}).get("value", 0.0)
     out += check(cat["prop3.3b"], a["chi2_ideal"], dict(pert, C=lower_c), generations=gens,
-                 in_regime_only=True, name="prop3.3b" + tag, note=f"C = {lower_c:.3g} from thm3.4 (lower)")
+                 in_regime_only=True, name="prop3.3b" + tag, note=f"C = {lower_c:.3g} from thm3.4 (lower)",
+                 binding=False)
     out.append(_prop41(cat["prop4.1"], a, tag))
     out.append(_thm42(a, tag, z))
     return out
@@ -83,7 +87,8 @@ def _prop41(result, a: dict, tag: str) -> Check:
     params = {"alpha": float(np.mean(a["alpha"])), "eta_floor": float(np.min(_second_half(a["eta"]))),
               "eps_floor": float(np.min(_second_half(a["eps2"])))}
     (c,) = check(result, limsup, params, generations=[len(a["D_chi2"]) - 1], name="prop4.1 (ii)" + tag,
-                 note="limsup D, eta_floor and eps_floor over the second half of the generations")
+                 note="limsup D, eta_floor and eps_floor over the second half of the generations",
+                 binding=False)
     return c
 
 
@@ -105,7 +110,7 @@ def _thm42(a: dict, tag: str, z: float) -> Check:
     consts = {"c2": {"value": c2, "fitted": c2_fitted, "running": running.tolist(), "fitted_on": split, "direction": "min needed",
                      "bounded": bool(running[-1] <= c2 + 1e-12)}}
     return Check("thm4.2 (upper, C_bias = 0)" + tag, "thm4.2", "upper", rows, consts,
-                 note="R_N from bounds.drift_path of the measured eps2_i")
+                 note="R_N from bounds.drift_path of the measured eps2_i", binding=False)
 
 
 def controls(a: dict, label: str = "") -> list[Check]:

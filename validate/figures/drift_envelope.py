@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from validate.figures.style import alpha_color, new_figure, save, use_log_if_spread
+from validate.figures.style import alpha_color, integer_ticks, new_figure, save, use_log_if_spread
 
 
 def drift_envelope(series: dict, path_stem, ylabel: str = r"$D_i=\chi^2(p^i\|\mathrm{data})$"):
@@ -15,12 +15,16 @@ def drift_envelope(series: dict, path_stem, ylabel: str = r"$D_i=\chi^2(p^i\|\ma
     for a, s in sorted(series.items()):
         col = alpha_color(a)
         g = np.asarray(s["generation"])
-        ax.errorbar(g, s["D"], yerr=s.get("D_stderr"), fmt="o-", ms=3, color=col, label=f"measured, alpha={a}")
-        ax.plot(g, s["envelope"], "--", color=col, label="recursion" if a == min(series) else None)
+        k = g >= 1  # D_0 is set by the run, not measured
+        se = None if s.get("D_stderr") is None else np.asarray(s["D_stderr"])[k]
+        ax.errorbar(g[k], np.asarray(s["D"])[k], yerr=se, fmt="o-", ms=3, color=col, label=f"measured, alpha={a}")
+        ax.plot(g[k], np.asarray(s["envelope"])[k], "--", color=col,
+                label="recursion with measured eps2" if a == min(series) else None)
         if s.get("lower") is not None and s.get("upper") is not None:
-            ax.fill_between(g, s["lower"], s["upper"], color=col, alpha=0.12)
-        values += [s["D"], s["envelope"]]
+            ax.fill_between(g[k], np.asarray(s["lower"])[k], np.asarray(s["upper"])[k], color=col, alpha=0.12)
+        values += [np.asarray(s["D"])[k], np.asarray(s["envelope"])[k]]
     ax.set_xlabel("generation i")
+    integer_ticks(ax)
     ax.set_ylabel(ylabel)
     use_log_if_spread(ax, np.concatenate([np.ravel(v) for v in values]))
     ax.legend(fontsize=7)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from validate.figures.style import alpha_color, new_figure, save
+from validate.figures.style import alpha_color, integer_ticks, new_figure, save
 
 
 def eta_by_error_type(values: dict, path_stem, stderr: dict | None = None):
@@ -30,6 +30,7 @@ def eta_over_generations(series: dict, path_stem):
                     color=alpha_color(a), label=f"alpha = {a}", capsize=2)
     ax.set_ylim(0, 1.05)
     ax.set_xlabel("generation i")
+    integer_ticks(ax)
     ax.set_ylabel(r"observability $\eta_i$")
     ax.legend(fontsize=7)
     return save(fig, path_stem)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from validate.figures.style import alpha_color, new_figure, save, use_log_if_spread
+from validate.figures.style import alpha_color, integer_ticks, new_figure, save, use_log_if_spread
 
 
-def kl_and_chi2_vs_energy(series: dict, path_stem):
-    """`series[alpha]` = dict(generation, kl, kl_bound, chi2, chi2_bound) of equal-length arrays."""
+def kl_and_chi2_vs_energy(series: dict, path_stem, reference: str = "q_i"):
+    """`series[alpha]` = dict(generation, kl, kl_bound, chi2, chi2_bound) of equal-length arrays;
+    `reference` names (in mathtext) the law the divergences are taken to."""
     fig, axes = new_figure(2)
     left, right = axes[0]
     spread = []
@@ -23,9 +24,10 @@ def kl_and_chi2_vs_energy(series: dict, path_stem):
         spread += [s["kl"], s["kl_bound"], s["chi2"], s["chi2_bound"]]
     for ax, title in ((left, "Prop 3.1: KL <= 1/2 epshat2"), (right, "Prop 3.3: chi2 >= 1/8 eta eps2")):
         ax.set_xlabel("generation i")
+        integer_ticks(ax)
         ax.set_title(title, fontsize=9)
         use_log_if_spread(ax, np.concatenate([np.ravel(v) for v in spread]))
         ax.legend(fontsize=7)
-    left.set_ylabel(r"KL$(p^{i+1}\|q_i)$")
-    right.set_ylabel(r"$\chi^2(p^{i+1}\|q_i)$")
+    left.set_ylabel(rf"KL$(p^{{i+1}}\|{reference})$")
+    right.set_ylabel(rf"$\chi^2(p^{{i+1}}\|{reference})$")
     return save(fig, path_stem)

@@ -38,3 +38,10 @@ def save(fig, path_stem) -> list[Path]:
     fig.savefig(paths[1])
     plt.close(fig)
     return paths
+
+
+def integer_ticks(ax):
+    """Generations are integers: no 2.5 on the axis."""
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))

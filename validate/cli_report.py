@@ -1,0 +1,16 @@
+"""`collapse report --run DIR`: rebuild tables, figures and the summary of a finished run."""
+from __future__ import annotations
+
+import argparse
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--run", required=True, help="a directory written by `collapse reproduce`")
+
+
+def run(args) -> int:
+    from validate.report import build_report
+
+    result = build_report(args.run)
+    print(f"rebuilt {args.run}: {len(result['figures'])} figure files, {len(result['checks'])} checks")
+    return 0

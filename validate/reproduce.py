@@ -1,0 +1,86 @@
+"""`collapse reproduce`: the main job. Bounds, exact Gaussian generations, small neural runs, then
+tables, figures and a summary (validate.report).
+
+Scales:
+* "small" (default; CPU, a few minutes): exact d = 10, 20 generations; KDE on the paper's 10-D
+  Gaussian mixture with n = 600, 100 sampler steps, 6 generations; MLP on the same target with
+  n = 600, 300 training steps, 50 sampler steps, 4 generations.
+* "paper" (THEORY.md §6, for a GPU): KDE n = 100,000, 500 steps, 20 generations, eta from 50,000
+  paths; exact d = 10, 20 generations.
+Every part is resumable: a finished exact alpha or neural generation is kept, so a killed run
+started again with the same arguments continues where it stopped.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import sys
+from pathlib import Path
+
+from validate.run_io import write_json
+
+SCALES = {
+    "small": {
+        "exact": dict(generations=20, dim=10),
+        "neural": [
+            dict(model="kde", n=600, steps=100, generations=6, eval_paths=400, eval_points=600,
+                 metrics=["D_chi2", "I_chi2", "eps2", "epshat2", "eta"]),
+            dict(model="mlp", n=600, steps=50, generations=4, eval_paths=200, eval_points=400,
+                 metrics=["D_chi2", "I_chi2"], model_kw={"steps": 300}),
+        ],
+    },
+    "paper": {
+        "exact": dict(generations=20, dim=10),
+        "neural": [
+            dict(model="kde", n=100_000, steps=500, generations=20, eval_paths=50_000, eval_points=20_000,
+                 metrics=["D_chi2", "I_chi2", "eps2", "epshat2", "eta"]),
+        ],
+    },
+}
+
+
+def _log(message: str) -> None:
+    print(f"[collapse reproduce] {message}", file=sys.stderr, flush=True)
+
+
+def reproduce(out_dir, scale: str = "small", device: str = "cpu", seed: int = 0,
+              alphas=(0.1, 0.5, 0.9), neural: bool = True, progress: bool = True) -> dict:
+    """Run every part into `out_dir` and build the report; returns `build_report`'s dict."""
+    from validate.cli_bounds import table
+    from validate.exact_runs import eta_by_error_type, run_exact
+    from validate.report import MANIFEST, build_report
+    from validate.tables import render
+
+    if scale not in SCALES:
+        raise ValueError(f"scale must be one of {tuple(SCALES)}, got {scale!r}")
+    for a in alphas:
+        if not 0.0 <= a <= 1.0:
+            raise ValueError(f"alpha must be in [0, 1], got {a}")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    spec = SCALES[scale]
+    write_json(out / MANIFEST, {"scale": scale, "device": device, "seed": seed, "alphas": list(alphas),
+                                "neural": neural, "spec": spec,
+                                "started": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")})
+    log = _log if progress else (lambda m: None)
+
+    log("bounds: accumulated-drift table")
+    (out / "bounds").mkdir(exist_ok=True)
+    (out / "bounds" / "accumulated.csv").write_text(render(table(alphas, [1e-3], 20), "csv"))
+
+    log("exact Gaussian generations")
+    run_exact(out / "exact", alphas, seed=seed, progress=log, **spec["exact"])
+    eta_file = out / "exact" / "eta_by_error_type.json"
+    if not eta_file.is_file():
+        write_json(eta_file, eta_by_error_type(spec["exact"]["dim"], seed))
+
+    if neural:
+        from neural.retraining import RetrainingConfig, run_generations
+
+        for run_spec in spec["neural"]:
+            for a in alphas:
+                name = f"{run_spec['model']}_alpha_{a:g}"
+                log(f"neural run {name}")
+                cfg = RetrainingConfig(target="gmm", alpha=a, seed=seed, device=device, **run_spec)
+                run_generations(cfg, out / "neural" / name, progress=progress)
+    log("tables, figures, summary")
+    return build_report(out)
