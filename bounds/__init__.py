@@ -1,1 +1,25 @@
-"""placeholder"""
+"""The paper's results (arXiv 2602.16601; THEORY.md §3) as derived, printable, lambdified SymPy.
+
+sympy + numpy only; imports no other package of this project.
+
+* `catalog()`: every result as a `Result` keyed by id ("prop3.1", "prop3.3", "prop3.3b", "thm3.4",
+  "lemmaF.1", "identity", "innovation", "innovation.J", "prop4.1", "prop4.1.i", "thm4.2").
+* accumulation: `accumulated`, `drift_path`, `drift_envelope`, `contributions`, `memory_horizon`,
+  `steady_state`, `closed_form_function`; symbolic `recursion.closed_form`, `recursion.limits`.
+* `collapse_floor` (Prop 4.1 (ii)), `regime`.
+* proof checks: `perturbative` (constants 1/4, 4), `proofs` (Lemma F.1, identity, innovation),
+  `floor.derive_floor` (innovation -> Prop 4.1 floor).
+"""
+from . import symbols
+from .accumulation import (accumulated, closed_form_function, contributions, drift_envelope,
+                           drift_path, memory_horizon, steady_state)
+from .catalog import catalog, mutated
+from .floor import collapse_floor
+from .regime import Regime, regime
+from .result import Result
+
+__all__ = [
+    "Regime", "Result", "accumulated", "catalog", "closed_form_function", "collapse_floor",
+    "contributions", "drift_envelope", "drift_path", "memory_horizon", "mutated", "regime",
+    "steady_state", "symbols",
+]

@@ -36,3 +36,10 @@ def test_nan_is_inconclusive_and_overall():
 def test_bad_side():
     with pytest.raises(ValueError, match="side"):
         verdicts(1.0, 1.0, "sideways")
+
+
+def test_infinite_on_both_sides_is_equal_and_inf_vs_finite_is_not():
+    v, _ = verdicts([np.inf, np.inf], [np.inf, 1.0], "equal")
+    assert list(v) == [HOLDS, VIOLATED]
+    v, _ = verdicts([np.inf], [1.0], "upper")
+    assert list(v) == [VIOLATED]

@@ -59,11 +59,11 @@ def exact_checks(a: dict, label: str = "", z: float = 2.0) -> list[Check]:
                  generations=gens, name="identity" + tag, rtol=1e-7, atol=EXACT_ATOL)
     if I is not None and np.all(np.isfinite(I)):
         out += check(cat["innovation.J"], a["J"], {"alpha": alpha, "I": I}, alpha * I_se,
-                     generations=gens, name="innovation (alpha I <= J)" + tag, z=z)
+                     generations=gens, name="innovation (alpha I <= J)" + tag, z=z, atol=EXACT_ATOL)
         out += check(cat["innovation"], None, {"alpha": alpha, "I": I, "D": D, "D_next": Dn},
-                     alpha / 2 * I_se, generations=gens, name="innovation" + tag, z=z)
+                     alpha / 2 * I_se, generations=gens, name="innovation" + tag, z=z, atol=EXACT_ATOL)
     out += check(cat["prop3.1"], a["kl_ideal"], {"epshat2": a["epshat2"]}, generations=gens,
-                 name="prop3.1" + tag, rtol=1e-7)
+                 name="prop3.1" + tag, rtol=1e-7, atol=EXACT_ATOL)
     pert = {"eps2": a["eps2"], "eta": a["eta"]}
     out += check(cat["thm3.4"], a["chi2_ideal"], pert, generations=gens, fit=("C", "c"),
                  note="C, c fitted on the first half", binding=False)

@@ -27,15 +27,18 @@ def verdicts(measured, bound, side: str, stderr=0.0, z: float = 2.0, rtol: float
     b = np.asarray(bound, dtype=float)
     s = np.broadcast_to(np.asarray(stderr, dtype=float), np.broadcast(x, b).shape)
     x, b = np.broadcast_arrays(x, b)
-    tol = rtol * np.maximum(np.abs(x), np.abs(b)) + atol
-    if side == "equal":
-        margin = -np.abs(x - b)
-        out = np.where(-margin <= z * s + tol, HOLDS, VIOLATED)
-    else:
-        margin = b - x if side == "upper" else x - b
-        out = np.where(margin - z * s >= -tol, HOLDS,
-                       np.where(margin + z * s < -tol, VIOLATED, INCONCLUSIVE))
-    out = np.where(np.isnan(x) | np.isnan(b), INCONCLUSIVE, out)
+    finite = np.isfinite(x) & np.isfinite(b)
+    tol = np.where(finite, rtol * np.maximum(np.abs(np.where(finite, x, 0)), np.abs(np.where(finite, b, 0))), 0) + atol
+    with np.errstate(invalid="ignore"):  # inf - inf: a nan margin, inconclusive unless x == b
+        if side == "equal":
+            margin = -np.abs(x - b)
+            out = np.where(-margin <= z * s + tol, HOLDS, VIOLATED)
+        else:
+            margin = b - x if side == "upper" else x - b
+            out = np.where(margin - z * s >= -tol, HOLDS,
+                           np.where(margin + z * s < -tol, VIOLATED, INCONCLUSIVE))
+    out = np.where(np.isnan(margin), INCONCLUSIVE, out)
+    out = np.where(x == b, HOLDS, out)  # also inf == inf (an infinite chi2 on both sides)
     return out, margin
 
 

@@ -1,0 +1,167 @@
+"""The accumulation engine: D_N for given alpha and errors, symbolic or fast numeric.
+
+Source: THEORY.md §3 "Consequences" (derived from D_{n+1} = (1-alpha)^2 D_n + eps2_n).
+"""
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+from . import symbols as S
+from .lambdify import evaluate, lambdified
+from .recursion import solve_recursion, stable_constant_error_form
+from .validation import check_generations, check_nonnegative, check_unit_interval
+
+_BLOCK = 256
+
+
+def closed_form_function(backend: str = "numpy"):
+    """Vectorised stable closed form f(alpha, eps2, N, D0) = D_N for constant eps2.
+
+    Lambdified from `recursion.stable_constant_error_form` (expm1/log1p; alpha = 0 and 1 exact;
+    no overflow for any N). backend "numpy" or "torch". No input checks (use `accumulated`).
+    """
+    fn = lambdified(stable_constant_error_form(), (S.alpha, S.eps2, S.N, S.D0), backend)
+    return lambda alpha, eps2, N, D0=0.0: evaluate(fn, [alpha, eps2, N, D0], backend)
+
+
+def _is_symbolic(x) -> bool:
+    return isinstance(x, sp.Basic) and not x.is_number
+
+
+def accumulated(alpha, eps2, N, D0=0):
+    """D_N = (1-alpha)^{2N} D0 + sum_{n<N} (1-alpha)^{2(N-1-n)} eps2_n (THEORY.md §3, derived).
+
+    eps2: a number (or array: broadcast with alpha, N, D0), a SymPy symbol, or an expression in
+    `bounds.symbols.n` (errors from generation n = 0). Numbers in: a float64 (or array) out, from
+    the stable closed form. Anything symbolic: the SymPy closed form (rsolve / summation).
+    """
+    symbolic = any(map(_is_symbolic, (alpha, eps2, N, D0)))
+    check_unit_interval("alpha", alpha)
+    if not _is_symbolic(eps2):
+        check_nonnegative("eps2", eps2)
+    check_generations("N", N)
+    check_nonnegative("D0", D0)
+    if not symbolic:
+        e = float(eps2) if isinstance(eps2, sp.Basic) else eps2
+        out = closed_form_function()(alpha, e, N, D0)
+        return out[()] if out.ndim == 0 else out
+    return _symbolic(alpha, sp.sympify(eps2), N, D0)
+
+
+def _exact(x):
+    return sp.nsimplify(x, rational=True) if isinstance(x, float) else sp.sympify(x)
+
+
+def _symbolic(alpha, schedule, N, D0):
+    a = _exact(alpha)
+    fresh = a if a.is_number else S.alpha
+    form = solve_recursion(schedule, fresh)
+    out = form.subs({S.alpha: a, S.N: _exact(N), S.D0: _exact(D0)})
+    if out.has(sp.Sum) and all(x.is_number for x in (a, _exact(N), _exact(D0))) \
+            and schedule.free_symbols <= {S.n}:
+        terms = sp.lambdify(S.n, schedule, "numpy")(np.arange(int(N), dtype=float))
+        path = drift_path(np.broadcast_to(np.asarray(terms, float), (int(N),)), float(a), float(D0))
+        return np.float64(path[-1])
+    return out.doit() if out.has(sp.Sum) else out
+
+
+def drift_path(eps2, alpha, D0=0.0) -> np.ndarray:
+    """D_0, ..., D_G from per-generation errors eps2[..., 0:G] (THEORY.md §3 recursion, numeric).
+
+    alpha broadcasts against eps2, whose last axis is generations: a scalar, a per-run constant of
+    shape (B, 1), or a schedule alpha_n of shape (..., G). D0 broadcasts against eps2[..., 0].
+    Constant alpha uses a blocked scan (matrix of powers (1-alpha)^{2(k-j)} <= 1: no overflow);
+    schedules a loop over generations vectorised across runs.
+    """
+    e = np.asarray(eps2, dtype=float)
+    if e.ndim == 0:
+        raise ValueError("eps2 must be an array over generations (last axis), got a scalar")
+    check_nonnegative("eps2", e)
+    a = np.asarray(alpha, dtype=float)
+    check_unit_interval("alpha", a)
+    d0 = np.asarray(D0, dtype=float)
+    check_nonnegative("D0", d0)
+    beta = (1.0 - a) ** 2
+    batch = np.broadcast_shapes(e.shape[:-1], d0.shape, beta.shape[:-1] if beta.ndim else ())
+    G = e.shape[-1]
+    e = np.broadcast_to(e, batch + (G,))
+    out = np.empty(batch + (G + 1,))
+    out[..., 0] = d0
+    if beta.size == 1:
+        _blocked_scan(float(beta.reshape(())), e, out)
+        return out
+    beta = np.broadcast_to(beta, batch + (G,))
+    for g in range(G):
+        out[..., g + 1] = beta[..., g] * out[..., g] + e[..., g]
+    return out
+
+
+def _blocked_scan(beta: float, e: np.ndarray, out: np.ndarray) -> None:
+    G = e.shape[-1]
+    B = min(_BLOCK, G)
+    lag = np.subtract.outer(np.arange(B), np.arange(B))
+    powers = np.where(lag >= 0, np.power(beta, np.maximum(lag, 0)), 0.0)  # [k, j] = beta^(k-j)
+    carry = np.power(beta, np.arange(1, B + 1))  # beta^(k+1)
+    for start in range(0, G, B):
+        stop = min(start + B, G)
+        m = stop - start
+        block = e[..., start:stop] @ powers[:m, :m].T
+        out[..., start + 1:stop + 1] = block + out[..., start, None] * carry[:m]
+
+
+def contributions(alpha, eps2) -> np.ndarray:
+    """Matrix M[k, i] = (1-alpha)^{2(k-i)} eps2_i for i <= k, else 0 (THEORY.md §3, derived).
+
+    Row k lists what each generation's error contributes to D_{k+1}; rows sum to
+    D_{k+1} - (1-alpha)^{2(k+1)} D0. The paper's "contributions to D_N by generation" heat map.
+    """
+    e = np.asarray(eps2, dtype=float)
+    if e.ndim != 1:
+        raise ValueError(f"eps2 must be a 1-D array over generations, got shape {e.shape}")
+    check_nonnegative("eps2", e)
+    a = np.asarray(alpha, dtype=float)
+    if a.ndim != 0:
+        raise ValueError("alpha must be a scalar for the contribution matrix")
+    check_unit_interval("alpha", a)
+    lag = np.subtract.outer(np.arange(e.size), np.arange(e.size))
+    weights = np.where(lag >= 0, np.power((1.0 - a) ** 2, np.maximum(lag, 0)), 0.0)
+    return weights * e[None, :]
+
+
+def memory_horizon(alpha):
+    """Generations after which an error's weight (1-alpha)^{2m} has fallen by e: m = -1/(2 log(1-alpha)).
+
+    About 1/(2 alpha) for small alpha (THEORY.md §3); inf at alpha = 0, 0 at alpha = 1.
+    Symbolic alpha gives the SymPy expression.
+    """
+    if _is_symbolic(alpha):
+        return -1 / (2 * sp.log(1 - alpha))
+    check_unit_interval("alpha", alpha)
+    a = np.asarray(alpha, dtype=float)
+    with np.errstate(divide="ignore"):
+        out = -0.5 / np.log1p(-a)
+    out = np.where(a == 0, np.inf, np.where(a == 1, 0.0, out))
+    return out[()] if out.ndim == 0 else out
+
+
+def steady_state(alpha, eps2):
+    """lim_N D_N = eps2 / (alpha (2 - alpha)) for constant eps2 (inf at alpha = 0 unless eps2 = 0)."""
+    check_unit_interval("alpha", alpha)
+    check_nonnegative("eps2", eps2)
+    a, e = np.asarray(alpha, float), np.asarray(eps2, float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(a == 0, np.where(e == 0, 0.0, np.inf), e / (a * (2 - a)))
+    return out[()] if out.ndim == 0 else out
+
+
+def drift_envelope(eps2, alpha, D0=0.0, c1=1.0, c2=1.0, C_bias=0.0):
+    """Thm 4.2 as two additive bounds on D_0..D_G: (c1 R - C_bias, c2 R + C_bias), R = drift_path.
+
+    R[N+1] = sum_{i<=N} (1-alpha)^{2(N-i)} eps2_i + (1-alpha)^{2(N+1)} D0 (i0 = 0). THEORY.md §3
+    Thm 4.2 (stated as a two-sided ≍ with constants; as two additive bounds: reconstructed).
+    """
+    for name, v in (("c1", c1), ("c2", c2), ("C_bias", C_bias)):
+        check_nonnegative(name, v)
+    R = drift_path(eps2, alpha, D0)
+    return c1 * R - C_bias, c2 * R + C_bias

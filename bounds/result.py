@@ -1,0 +1,192 @@
+"""`Result`: one statement of the paper as SymPy expressions, printable and evaluable.
+
+A result bounds (or equals) a `quantity` (its left-hand side) by `lower` and/or `upper`
+(inequalities) or by `expression` (equalities), under `conditions` (SymPy relations: the regime
+in which it holds). Numeric parameters are passed by the keyword names of `bounds.symbols`.
+"""
+from __future__ import annotations
+
+import dataclasses
+from functools import cached_property
+
+import numpy as np
+import sympy as sp
+
+from . import symbols as S
+from .lambdify import evaluate, lambdified
+from .validation import check_params
+
+_ORDER = list(S.BY_NAME)
+
+
+def _names(*exprs) -> tuple[str, ...]:
+    found = set()
+    for e in exprs:
+        if e is not None:
+            found |= {S.NAME_OF[s] for s in e.free_symbols if s in S.NAME_OF}
+    return tuple(k for k in _ORDER if k in found)
+
+
+def _is_tensor(value) -> bool:
+    return type(value).__module__.startswith("torch")
+
+
+@dataclasses.dataclass(frozen=True)
+class Result:
+    """One result of THEORY.md §3. Build mutated copies with `substitute` / `with_coefficient`."""
+
+    id: str
+    statement: str
+    source: str
+    quantity: sp.Expr
+    lower: sp.Expr | None = None
+    upper: sp.Expr | None = None
+    expression: sp.Expr | None = None
+    conditions: tuple = ()
+    status: str = "stated"
+    premise: sp.Basic | None = None  # implications only (Prop 4.1 (i))
+    conclusion: sp.Basic | None = None
+    mutation: str | None = None
+    display: str | None = None  # LaTeX of the statement when the expressions are not the clearest form
+
+    def __post_init__(self):  # drop conditions the symbols' assumptions already make true
+        object.__setattr__(self, "conditions", tuple(c for c in self.conditions if c is not sp.true))
+
+    @property
+    def kind(self) -> str:
+        if self.premise is not None:
+            return "implication"
+        return "equality" if self.expression is not None else "inequality"
+
+    @property
+    def params(self) -> tuple[str, ...]:
+        """Names of the numeric parameters the bounds (and the quantity, if it is an expression) need."""
+        return _names(self.lower, self.upper, self.expression, self.quantity, *self.conditions)
+
+    # ---- printing ---------------------------------------------------------------------------
+    def latex(self) -> str:
+        """The statement in LaTeX, with its conditions."""
+        q = sp.latex(self.quantity)
+        if self.display is not None:
+            body = self.display
+        elif self.kind == "implication":
+            body = rf"{sp.latex(self.premise)} \;\Longrightarrow\; {sp.latex(self.conclusion)}"
+        elif self.kind == "equality":
+            body = rf"{q} = {sp.latex(self.expression)}"
+        else:
+            parts = ([sp.latex(self.lower), r"\le"] if self.lower is not None else []) + [q]
+            if self.upper is not None:
+                parts += [r"\le", sp.latex(self.upper)]
+            body = " ".join(parts)
+        if self.conditions:
+            conds = ",\\ ".join(sp.latex(c) for c in self.conditions)
+            body += rf" \quad \text{{if }} {conds}"
+        return body
+
+    def __str__(self) -> str:
+        return f"{self.id}: {self.statement}"
+
+    # ---- numeric forms ----------------------------------------------------------------------
+    def function(self, part: str = "lower", backend: str = "numpy", validate: bool = True):
+        """Vectorised `part` ("lower", "upper", "expression", "quantity") taking keyword parameters.
+
+        backend "numpy" (float64 arrays) or "torch" (tensors, any device). Extra keywords are ignored,
+        so one dict of parameters serves every part. Positional arguments follow `params`.
+        """
+        expr = getattr(self, part)
+        if expr is None:
+            raise ValueError(f"{self.id} has no {part!r} part")
+        names = _names(expr)
+        fn = lambdified(expr, tuple(S.BY_NAME[k] for k in names), backend)
+
+        def call(*args, **kwargs):
+            kwargs.update(zip(self.params, args))
+            missing = [k for k in names if k not in kwargs]
+            if missing:
+                raise ValueError(f"{self.id}.{part} needs parameter(s) {', '.join(missing)}")
+            if validate:  # tensors are left to the caller (no device sync here)
+                check_params({k: kwargs[k] for k in names if not _is_tensor(kwargs[k])})
+            return evaluate(fn, [kwargs[k] for k in names], backend)
+
+        call.__name__ = f"{self.id}_{part}"
+        call.__doc__ = f"{part} of {self.id}: {sp.sstr(expr)} (parameters {', '.join(names)})"
+        return call
+
+    @cached_property
+    def lower_fn(self):
+        return self.function("lower")
+
+    @cached_property
+    def upper_fn(self):
+        return self.function("upper")
+
+    @cached_property
+    def expression_fn(self):
+        return self.function("expression")
+
+    def in_regime(self, **params) -> np.ndarray:
+        """Boolean array: do the parameters satisfy every condition of the result?"""
+        out = np.asarray(True)
+        for cond in self.conditions:
+            names = _names(cond)
+            fn = lambdified(cond, tuple(S.BY_NAME[k] for k in names), "numpy")
+            missing = [k for k in names if k not in params]
+            if missing:
+                raise ValueError(f"{self.id} conditions need parameter(s) {', '.join(missing)}")
+            vals = [np.asarray(params[k], dtype=float) for k in names]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out = out & np.asarray(fn(*vals), dtype=bool)
+        return out
+
+    def holds(self, value=None, rtol: float = 1e-9, atol: float = 0.0, **params) -> np.ndarray:
+        """Boolean array: does `value` (the quantity) satisfy the result for these parameters?
+
+        Inequalities pass within a slack `rtol * |bound| + atol` (rounding); equalities need
+        `|value - expression| <= rtol * max(|value|, |expression|) + atol`. With value=None the
+        quantity is computed from the parameters (when it is an expression in them). The regime
+        conditions are not applied here: combine with `in_regime(**params)`.
+        """
+        if self.kind == "implication":
+            raise TypeError(f"{self.id} is an implication about infinite sums; it has no numeric check")
+        check_params(params)
+        if value is None:
+            if not self.quantity.free_symbols <= set(S.NAME_OF):
+                raise ValueError(f"{self.id}: pass value= (the measured {self.quantity})")
+            value = self.function("quantity")(**params)
+        value = np.asarray(value, dtype=float)
+        ok = np.ones(np.broadcast_shapes(value.shape, *(np.shape(v) for v in params.values())), bool)
+        if self.kind == "equality":
+            e = self.function("expression")(**params)
+            ok &= np.abs(value - e) <= rtol * np.maximum(np.abs(value), np.abs(e)) + atol
+            return ok
+        if self.lower is not None:
+            lo = self.function("lower")(**params)
+            ok &= value >= lo - (rtol * np.abs(lo) + atol)
+        if self.upper is not None:
+            hi = self.function("upper")(**params)
+            ok &= value <= hi + (rtol * np.abs(hi) + atol)
+        return ok
+
+    # ---- mutation ---------------------------------------------------------------------------
+    def substitute(self, old, new, label: str | None = None) -> "Result":
+        """A copy with `old` replaced by `new` in lower/upper/expression (a mutation control).
+
+        Raises ValueError when `old` does not occur, so a control cannot silently test nothing.
+        """
+        old, new = sp.sympify(old), sp.sympify(new)
+        changed = {}
+        for part in ("lower", "upper", "expression"):
+            expr = getattr(self, part)
+            if expr is not None:
+                mutated = expr.subs(old, new)
+                if mutated != expr:
+                    changed[part] = mutated
+        if not changed:
+            raise ValueError(f"{old} does not occur in {self.id}; nothing to mutate")
+        tag = label or f"{old} -> {new}"
+        return dataclasses.replace(self, **changed, mutation=tag, id=f"{self.id}[{tag}]")
+
+    def with_coefficient(self, old, new) -> "Result":
+        """Alias of `substitute` for numeric coefficients: `with_coefficient("1/2", "49/100")`."""
+        return self.substitute(sp.Rational(old) if isinstance(old, str) else old,
+                               sp.Rational(new) if isinstance(new, str) else new)

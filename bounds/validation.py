@@ -1,0 +1,79 @@
+"""Input checks shared by every entry point: a ValueError naming the argument and its range."""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import sympy as sp
+
+
+def _numeric(value):
+    """Return a float array for numeric input, None for symbolic input (not checked)."""
+    if isinstance(value, sp.Basic):
+        if not value.is_number:
+            return None
+        return np.asarray(float(value))
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"expected a number or an array of numbers, got {value!r}") from None
+    return arr
+
+
+def check_unit_interval(name: str, value):
+    """alpha, eta and similar fractions must lie in [0, 1]."""
+    arr = _numeric(value)
+    if arr is not None:
+        _raise_where(np.isnan(arr) | (arr < 0) | (arr > 1), arr, f"{name} must be in [0, 1]")
+    return value
+
+
+def check_nonnegative(name: str, value):
+    """Energies, divergences and constants must be >= 0 (inf allowed)."""
+    arr = _numeric(value)
+    if arr is not None:
+        _raise_where(np.isnan(arr) | (arr < 0), arr, f"{name} must be >= 0")
+    return value
+
+
+def check_generations(name: str, value):
+    """Generation counts must be non-negative integers (integral floats accepted)."""
+    if isinstance(value, sp.Basic) and not value.is_number:
+        return value
+    if isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+    arr = _numeric(value)
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isfinite(arr) | (arr < 0) | (arr != np.floor(arr))
+    _raise_where(bad, arr, f"{name} must be a non-negative integer")
+    return value
+
+
+def _raise_where(bad: np.ndarray, arr: np.ndarray, message: str) -> None:
+    if not np.any(bad):
+        return
+    first = float(np.asarray(arr)[bad].ravel()[0])
+    where = "" if arr.ndim == 0 else f" (in an array of shape {arr.shape})"
+    raise ValueError(f"{message}, got {first:g}{where}")
+
+
+#: parameter name -> checker, used by Result.holds and the numeric entry points.
+CHECKS = {
+    "alpha": check_unit_interval, "eta": check_unit_interval, "eta_floor": check_unit_interval,
+    "eps2": check_nonnegative, "epshat2": check_nonnegative, "eps_floor": check_nonnegative,
+    "C": check_nonnegative, "c": check_nonnegative, "c1": check_nonnegative,
+    "c2": check_nonnegative, "C_bias": check_nonnegative, "D": check_nonnegative,
+    "D_next": check_nonnegative, "I": check_nonnegative, "J": check_nonnegative,
+    "D0": check_nonnegative, "N": check_generations,
+}
+
+
+def check_params(params: dict) -> None:
+    for name, value in params.items():
+        checker = CHECKS.get(name)
+        if checker is not None:
+            checker(name, value)
+
+
+def is_number(value) -> bool:
+    return isinstance(value, numbers.Number) or (isinstance(value, sp.Basic) and value.is_number)
