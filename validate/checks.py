@@ -51,6 +51,12 @@ class Check:
         """A check passes when it holds; a control passes when it is violated."""
         return self.verdict == self.expect
 
+    @property
+    def failed(self) -> bool:
+        """A check fails when violated beyond the uncertainty (inconclusive is not a failure);
+        a control fails unless it is violated."""
+        return self.verdict == VIOLATED if self.expect == HOLDS else self.verdict != VIOLATED
+
     def summary_row(self) -> dict:
         margins = [r["margin"] for r in self.rows if np.isfinite(r["margin"])]
         consts = "; ".join(f"{k} = {v['value']:.4g}{'' if v['bounded'] else ' (growing)'}"
@@ -59,7 +65,7 @@ class Check:
                 "kind": "control" if self.expect == VIOLATED else ("check" if self.binding else "informative"),
                 "generations": len(self.rows), "verdict": self.verdict,
                 "min_margin": min(margins) if margins else float("nan"),
-                "constants": consts, "passed": self.passed, "note": self.note}
+                "constants": consts, "passed": self.passed, "failed": self.failed, "note": self.note}
 
 
 def _sides(result: Result) -> list[str]:

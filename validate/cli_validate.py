@@ -26,6 +26,6 @@ def run(args) -> int:
     checks = [c for c in all_checks(args.run) if not args.check or c.result_id.split("[")[0] in args.check]
     rows = [c.summary_row() for c in checks]
     print(render(rows, "markdown", columns=["check", "kind", "verdict", "min_margin", "passed"]), end="")
-    failed = [c for c in checks if c.binding and not c.passed]
+    failed = [c for c in checks if c.binding and c.failed]
     print(f"{len(checks) - len(failed)} passed, {len(failed)} failed")
     return 1 if failed else 0

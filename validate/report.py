@@ -128,13 +128,14 @@ def build_report(run_dir) -> dict:
 
 def summary_markdown(manifest: dict, checks: list) -> str:
     binding = [c for c in checks if c.binding]
-    failed = [c for c in binding if not c.passed]
+    failed = [c for c in binding if c.failed]
     lines = ["# collapse reproduce: summary", "",
              f"Scale `{manifest.get('scale')}`, seed {manifest.get('seed')}, alphas {manifest.get('alphas')}, "
              f"device `{manifest.get('device')}`.", "",
-             f"**{len(binding) - len(failed)} of {len(binding)} binding checks passed** "
-             "(a check passes when its verdict is `holds`; a control, a deliberately false statement, "
-             "passes when it is `violated`). Informative checks concern results whose assumptions the "
+             f"**{len(binding) - len(failed)} of {len(binding)} binding checks did not fail** "
+             f"({sum(c.verdict == 'inconclusive' for c in binding)} of them inconclusive within the "
+             "measurement's uncertainty). A check fails when it is `violated` beyond two standard errors; "
+             "a control, a deliberately false statement, fails unless it is `violated`. Informative checks concern results whose assumptions the "
              "numbers cannot certify (unknown constants, the small-error regime, tail conditions); "
              "their verdicts are reported, not enforced.", ""]
     if failed:
