@@ -1,1 +1,18 @@
-"""placeholder"""
+"""gaussian_exact: exact ground truth for the theory of model collapse (numpy/scipy only).
+
+With Gaussian targets and affine score errors every quantity of THEORY.md (divergences, reverse
+outputs, path energies, observability, the recursive pipeline) is computed exactly.
+"""
+from .affine_error import AffineError
+from .divergences import chi2, kl, renyi2, w2
+from .gaussian import Gaussian
+from .observability import EtaEstimate, observability, observability_mc
+from .ou import forward, forward_score, noise_variance, signal_scale
+from .path_energy import path_energy
+from .reverse import reverse
+
+__all__ = [
+    "AffineError", "EtaEstimate", "Gaussian", "chi2", "forward", "forward_score", "kl",
+    "noise_variance", "observability", "observability_mc", "path_energy", "renyi2", "reverse",
+    "signal_scale", "w2",
+]

@@ -1,0 +1,210 @@
+"""The recursive pipeline in the Gaussian world (THEORY.md section 2; Lemma F.1, the one-step identity,
+the innovation inequality, Prop 3.1, Thm 3.4).
+
+Generation 0 is `p0` (default: data, so D_0 = 0). For i = 0..N-1:
+  * training law q_i: "replace": alpha_i data + (1 - alpha_i) p^i; "accumulate": the pool of all
+    batches so far, q_i = 1/(i+1) sum_{j<=i} [alpha_j data + (1 - alpha_j) p^j];
+  * learner: the moment-matched Gaussian G_i of q_i (the optimal affine score, THEORY.md section 4),
+    or, with n_samples, the Gaussian fitted (sample mean, unbiased covariance) to a seeded
+    training set of n_samples points (round(alpha n) fresh; in "accumulate" all batches so far);
+    its score plus the injected error e_i;
+  * p^{i+1} = reverse(learner, ...): exact. The ideal path P*_i uses the exact score of G_i (our
+    stand-in for q_i's score); the total score error relative to it is e_i plus, with n_samples,
+    the affine fitting fluctuation (Sig_t^-1 - SigHat_t^-1) x + a_t (SigHat_t^-1 mHat - Sig_t^-1 m).
+Divergences D use chi2, KL, W2 of p^g to data (closed form). The identity terms use the
+weight 1/data and are closed form (gaussian_integrals.py):
+  chi2_q_data = chi2(q_i || data) (Lemma F.1: = (1 - alpha)^2 D_i in "replace"),
+  cross = <p^i - data, p^{i+1} - q_i>, cross_q = <q_i - data, p^{i+1} - q_i>,
+  J = int (p^{i+1} - q_i)^2 / data, so D_{i+1} = chi2_q_data + 2 cross_q + J exactly, and in
+  "replace" D_{i+1} = (1-alpha)^2 D_i + 2 (1-alpha) cross + J.
+I_chi2, I_kl = chi2, KL(p^{i+1} || q_i) to the mixture: numerical, with standard errors
+I_chi2_se, I_kl_se (quadrature error estimate in d = 1; importance sampling, fixed seed, in d >= 2;
+see mixture.py). I_chi2_gaussian, I_kl_gaussian: to G_i, exact.
+kl_ideal, chi2_ideal: divergences of p^{i+1} to the ideal output (reverse with the exact score of
+G_i, same grid and init): the quantities Prop 3.1 (kl_ideal <= epshat2 / 2) and Thm 3.4 bound
+exactly; I_i in the paper equals chi2_ideal when the ideal sampler reproduces q_i (no t0, exact
+init, Gaussian q_i).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .affine_error import AffineError, add_errors
+from .divergences import chi2, kl, w2
+from .gaussian import Gaussian
+from .gaussian_integrals import weighted_inner
+from .linear_sde import check_error, check_schedule, propagate
+from .mixture import GaussianMixture, chi2_to_mixture, kl_to_mixture
+from .observability import eta_of
+from .ou import noise_variance, signal_scale
+
+TRANSITION_FIELDS = (
+    "I_chi2", "I_chi2_se", "I_kl", "I_kl_se", "I_chi2_gaussian", "I_kl_gaussian", "kl_ideal",
+    "chi2_ideal", "chi2_q_data", "cross", "cross_q", "J", "eps2", "epshat2", "eta",
+)
+LAW_FIELDS = ("D_chi2", "D_kl", "D_w2")
+
+
+@dataclass
+class GenerationsResult:
+    """Per-generation arrays. Law fields (D_*) have N+1 entries (generations 0..N); transition
+    fields (alpha and TRANSITION_FIELDS) have N entries, entry i describing generation i -> i+1."""
+
+    alpha: np.ndarray
+    laws: list
+    learners: list
+    moment_matched: list
+    training: list
+    ideal_outputs: list
+    D_chi2: np.ndarray
+    D_kl: np.ndarray
+    D_w2: np.ndarray
+    arrays: dict = field(default_factory=dict)
+    settings: dict = field(default_factory=dict)
+
+    def __getattr__(self, name):
+        arrays = self.__dict__.get("arrays", {})
+        if name in arrays:
+            return arrays[name]
+        raise AttributeError(name)
+
+    @property
+    def n_generations(self) -> int:
+        return len(self.alpha)
+
+    def rows(self) -> list[dict]:
+        """One dict per generation g = 0..N: "generation", "alpha" (alpha_g, NaN for g = N), the D_*
+        of p^g, and the transition fields of g -> g+1 (NaN for g = N)."""
+        out = []
+        for g in range(self.n_generations + 1):
+            last = g == self.n_generations
+            row = {"generation": g, "alpha": math.nan if last else float(self.alpha[g])}
+            for name in LAW_FIELDS:
+                row[name] = float(getattr(self, name)[g])
+            for name in TRANSITION_FIELDS:
+                row[name] = math.nan if last else float(self.arrays[name][g])
+            out.append(row)
+        return out
+
+
+def _schedule(value, n: int, name: str, convert):
+    if callable(value) and not isinstance(value, AffineError):
+        return [convert(value(i)) for i in range(n)]
+    if isinstance(value, (list, tuple, np.ndarray)):
+        if len(value) != n:
+            raise ValueError(f"{name} schedule must have n_generations = {n} entries, got {len(value)}")
+        return [convert(v) for v in value]
+    return [convert(value)] * n
+
+
+def _alpha(a) -> float:
+    a = float(a)
+    if not (0.0 <= a <= 1.0):
+        raise ValueError(f"alpha must be in [0, 1], got {a}")
+    return a
+
+
+def _fit(samples: np.ndarray) -> Gaussian:
+    return Gaussian(samples.mean(axis=0), np.atleast_2d(np.cov(samples, rowvar=False)))
+
+
+def _fluctuation(exact: Gaussian, fitted: Gaussian) -> AffineError:
+    """score_fitted - score_exact under the OU marginals: W(t) x + xi(t) (module docstring)."""
+    lam, U = np.linalg.eigh(exact.cov)
+    lam_h, U_h = np.linalg.eigh(fitted.cov)
+
+    def inv(l, V, t):
+        return (V / (signal_scale(t) ** 2 * l + noise_variance(t))) @ V.T
+
+    def W(t):
+        return inv(lam, U, t) - inv(lam_h, U_h, t)
+
+    def xi(t):
+        return signal_scale(t) * (inv(lam_h, U_h, t) @ fitted.mean - inv(lam, U, t) @ exact.mean)
+
+    return AffineError(W=W, xi=xi)
+
+
+def generations(data: Gaussian, alpha, n_generations: int, error=None, n_samples=None,
+                mode: str = "replace", T: float = 4.0, t0: float = 0.02, steps=None, init="prior",
+                p0: Gaussian | None = None, seed: int = 0, mixture_samples: int = 2 ** 16,
+                compute_eta: bool = True) -> GenerationsResult:
+    """Run the exact Gaussian pipeline (module docstring) for n_generations rounds.
+
+    alpha: a number in [0, 1], a sequence of n_generations numbers, or a function i -> alpha_i.
+    error: None, an AffineError, a sequence of them, or a function i -> AffineError (relative to
+    the learner's target G_i). steps=None: continuous-time reverse; steps=K: the exact chain.
+    mixture_samples: importance-sampling budget for I_chi2 / I_kl in d >= 2 (0 skips them: NaN).
+    """
+    if not isinstance(data, Gaussian):
+        raise ValueError(f"data must be a Gaussian, got {type(data).__name__}")
+    if isinstance(n_generations, bool) or int(n_generations) != n_generations or n_generations < 1:
+        raise ValueError(f"n_generations must be an integer >= 1, got {n_generations}")
+    n = int(n_generations)
+    if mode not in ("replace", "accumulate"):
+        raise ValueError(f"mode must be 'replace' or 'accumulate', got {mode!r}")
+    T, t0, steps = check_schedule(T, t0, steps)
+    alphas = _schedule(alpha, n, "alpha", _alpha)
+    errors = _schedule(error, n, "error", lambda e: check_error(e, data.dim))
+    if n_samples is not None and (int(n_samples) != n_samples or n_samples <= data.dim + 1):
+        raise ValueError(f"n_samples must be an integer > dim + 1 = {data.dim + 1} or None, got {n_samples}")
+    p0 = data if p0 is None else p0
+    if not isinstance(p0, Gaussian) or p0.dim != data.dim:
+        raise ValueError(f"p0 must be a Gaussian of dimension {data.dim}")
+    rng = np.random.default_rng(seed)
+
+    laws, learners, matched, training, ideals = [p0], [], [], [], []
+    pool = []
+    cols = {name: np.full(n, math.nan) for name in TRANSITION_FIELDS}
+    for i in range(n):
+        a, p_i = alphas[i], laws[-1]
+        if mode == "replace":
+            q = GaussianMixture([a, 1 - a], [data, p_i])
+        else:
+            w = np.array([alphas[j] for j in range(i + 1)] + [1 - alphas[j] for j in range(i + 1)]) / (i + 1)
+            q = GaussianMixture(w, [data] * (i + 1) + laws[: i + 1])
+        G = q.moment_matched()
+        err = errors[i]
+        learner = G
+        if n_samples is not None:
+            fresh = int(round(a * n_samples))
+            batch = np.vstack([data.sample(fresh, rng), p_i.sample(int(n_samples) - fresh, rng)])
+            pool = pool + [batch] if mode == "accumulate" else [batch]
+            learner = _fit(np.vstack(pool))
+            G = G.as_full()
+            err = add_errors(_fluctuation(G, learner), err, data.dim)
+        learned = propagate(G, err, T, t0, steps, init=init, path="learned")
+        ideal = propagate(G, err, T, t0, steps, init=init, path="ideal", track=compute_eta)
+        p_next = learned.out
+        cols["epshat2"][i] = learned.energy
+        cols["eps2"][i] = ideal.energy
+        if compute_eta:
+            cols["eta"][i] = eta_of(ideal)
+        cols["I_chi2_gaussian"][i] = chi2(p_next, G)
+        cols["I_kl_gaussian"][i] = kl(p_next, G)
+        cols["kl_ideal"][i] = kl(p_next, ideal.out)
+        cols["chi2_ideal"][i] = chi2(p_next, ideal.out)
+        if mixture_samples:
+            cols["I_chi2"][i], cols["I_chi2_se"][i] = chi2_to_mixture(p_next, q, mixture_samples, seed + i)
+            cols["I_kl"][i], cols["I_kl_se"][i] = kl_to_mixture(p_next, q, mixture_samples, seed + i)
+        new_minus_q = [(1.0, p_next)] + q.terms(-1.0)
+        q_minus_data = q.terms(1.0) + [(-1.0, data)]
+        cols["chi2_q_data"][i] = weighted_inner(q_minus_data, q_minus_data, data, nonnegative=True)
+        cols["cross"][i] = weighted_inner([(1.0, p_i), (-1.0, data)], new_minus_q, data)
+        cols["cross_q"][i] = weighted_inner(q_minus_data, new_minus_q, data)
+        cols["J"][i] = weighted_inner(new_minus_q, new_minus_q, data, nonnegative=True)
+        laws.append(p_next)
+        learners.append(learner)
+        matched.append(q.moment_matched())
+        training.append(q)
+        ideals.append(ideal.out)
+    settings = dict(mode=mode, T=T, t0=t0, steps=steps, init=init, n_samples=n_samples, seed=seed,
+                    mixture_samples=mixture_samples)
+    return GenerationsResult(
+        alpha=np.array(alphas), laws=laws, learners=learners, moment_matched=matched,
+        training=training, ideal_outputs=ideals,
+        D_chi2=np.array([chi2(p, data) for p in laws]), D_kl=np.array([kl(p, data) for p in laws]),
+        D_w2=np.array([w2(p, data) for p in laws]), arrays=cols, settings=settings)

@@ -1,0 +1,42 @@
+"""The forward variance-preserving Ornstein-Uhlenbeck process dX = -1/2 X dt + dB (THEORY.md section 1).
+
+Kernel: X_t | X_0 ~ N(a_t X_0, s_t^2 I), a_t = exp(-t/2), s_t^2 = 1 - exp(-t).
+Marginal of N(m, S): N(a_t m, a_t^2 S + s_t^2 I); its score -(a_t^2 S + s_t^2 I)^-1 (x - a_t m)
+(THEORY.md section 4, derived).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .gaussian import Gaussian
+
+
+def _check_time(t: float, name: str = "t") -> float:
+    t = float(t)
+    if not np.isfinite(t) or t < 0:
+        raise ValueError(f"{name} must be a finite time >= 0, got {t}")
+    return t
+
+
+def signal_scale(t: float) -> float:
+    """a_t = exp(-t/2)."""
+    return float(np.exp(-0.5 * t))
+
+
+def noise_variance(t: float) -> float:
+    """s_t^2 = 1 - exp(-t) (computed as -expm1(-t) for small t)."""
+    return float(-np.expm1(-t))
+
+
+def forward(p: Gaussian, t: float) -> Gaussian:
+    """The OU marginal at time t started from p: N(a_t m, a_t^2 S + s_t^2 I) (THEORY.md section 4)."""
+    t = _check_time(t)
+    a, s2 = signal_scale(t), noise_variance(t)
+    if p.is_diagonal:
+        return Gaussian(a * p.mean, a * a * p.var + s2)
+    return Gaussian(a * p.mean, a * a * p.cov + s2 * np.eye(p.dim))
+
+
+def forward_score(p: Gaussian, t: float, x) -> np.ndarray:
+    """Exact score of the OU marginal of p at time t: -(a_t^2 S + s_t^2 I)^-1 (x - a_t m)."""
+    return forward(p, t).score(x)

@@ -1,0 +1,19 @@
+"""Path energies of an affine score error (THEORY.md sections 2 and 4; Prop 3.1).
+
+eps2   = E_{P*} int_{t0}^{T} |e(Y_t, t)|^2 dt   (path="ideal": the reverse path with exact score),
+epshat2 = the same under the learned path P^ (path="learned"),
+closed form through the Gaussian marginals: E|W y + xi|^2 = tr(W C W^T) + |W m + xi|^2.
+On the Euler-Maruyama chain (steps=K) it is the Riemann sum sum_k h E|e(Y_k, t_k)|^2, for which the
+discrete Girsanov identity KL(learned chain path || ideal chain path) = 1/2 sum_k h E_learned|e_k|^2
+is exact (each step is N(mean, h I) with means differing by h e_k).
+"""
+from __future__ import annotations
+
+from .gaussian import Gaussian
+from .linear_sde import propagate
+
+
+def path_energy(target: Gaussian, error, T: float = 4.0, t0: float = 0.02, path: str = "ideal",
+                steps=None, init="prior") -> float:
+    """eps2 (path="ideal") or epshat2 (path="learned") of `error` on the reverse path of `target`."""
+    return propagate(target, error, T, t0, steps, init=init, path=path).energy
