@@ -1,1 +1,22 @@
-"""placeholder"""
+"""neural: torch score models, samplers and targets for the recursive pipeline (THEORY.md sections 1, 2, 6)."""
+from .devices import resolve_device, make_generator, cpu_threads
+from .sde import VPSDE
+from .sampling import euler_maruyama, probability_flow, ddpm_sample, linear_betas
+from .gaussian_mixture import GaussianMixture
+from .targets import make_target, TARGET_NAMES, EmpiricalTarget, TwoMoons
+from .kde_score import KDEScore
+from .mlp import ResidualMLP
+from .unet import UNet
+from .ema import EMA
+from .training import train_denoiser, EpsilonPredictor, EpsilonScore
+from .learners import make_learner, LEARNER_NAMES
+from .image_files import load_fashion_mnist, load_cifar10, load_digits_images
+
+# --- drift estimators, error injection, path energies, observability, the recursive loop ---
+from .error_injection import (ErrorInjectedScore, DriftAlignedScore, aligned_error, random_direction_error, time_only_error,
+                              oscillating_xi)
+from .path_energy import path_energy, denoising_loss_gap, simulate_path_error
+from .observability import observability
+from .run_store import RunStore
+from .retraining import RetrainingConfig, run_generations, METRIC_NAMES
+from . import estimators

@@ -33,6 +33,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--eval-paths", type=int, default=1000, help="simulated paths for eps2/epshat2/eta")
     parser.add_argument("--eval-points", type=int, default=1000, help="draws for D/I and the W2 subset")
     parser.add_argument("--train-steps", type=int, default=None, help="optimizer steps per generation (mlp/unet)")
+    parser.add_argument("--dtype", choices=("float32", "float64"), default="float32",
+                        help="dtype of data, samples and the sampler (metrics run in float64)")
+    parser.add_argument("--chunk-size", type=int, default=None, help="rows per score call (bounds memory)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda, cuda:N")
     parser.add_argument("--out", required=True, help="run directory (created; reused to resume)")
@@ -51,7 +54,8 @@ def config_from_args(args):
                             alpha_schedule=args.alpha_schedule, generations=args.generations, n=args.n,
                             steps=args.steps, seed=args.seed, device=args.device, mode=args.mode,
                             metrics=list(args.metrics), bandwidth=args.bandwidth, eval_paths=args.eval_paths,
-                            eval_points=args.eval_points, target_kw=target_kw, model_kw=model_kw)
+                            eval_points=args.eval_points, dtype=args.dtype, chunk_size=args.chunk_size,
+                            target_kw=target_kw, model_kw=model_kw)
 
 
 def run(args) -> int:

@@ -1,0 +1,50 @@
+"""Resolve a device name ("auto", "cpu", "cuda", "cuda:N") to a ``torch.device``."""
+import contextlib
+
+import torch
+
+ALLOWED_DEVICES = ("auto", "cpu", "cuda", "cuda:N")
+
+
+def resolve_device(device="auto"):
+    """``"auto"``: CUDA when present, else CPU; ``"cuda"`` without CUDA is a ValueError."""
+    if isinstance(device, torch.device):
+        device = str(device)
+    if not isinstance(device, str):
+        raise ValueError(f"device must be one of {ALLOWED_DEVICES}, got {device!r}")
+    name = device.strip().lower()
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cpu":
+        return torch.device("cpu")
+    if name == "cuda" or (name.startswith("cuda:") and name[5:].isdigit()):
+        if not torch.cuda.is_available():
+            raise ValueError(f"device {device!r} requested but CUDA is not available on this machine; "
+                             "use --device cpu or auto")
+        index = int(name[5:]) if ":" in name else 0
+        if index >= torch.cuda.device_count():
+            raise ValueError(f"device {device!r}: only {torch.cuda.device_count()} CUDA device(s) present")
+        return torch.device(name)
+    raise ValueError(f"device must be one of {ALLOWED_DEVICES}, got {device!r}")
+
+
+def make_generator(seed_or_generator, device):
+    """A ``torch.Generator`` on ``device``: pass one through, seed a new one from an int, or None."""
+    if seed_or_generator is None or isinstance(seed_or_generator, torch.Generator):
+        return seed_or_generator
+    if isinstance(seed_or_generator, bool) or not isinstance(seed_or_generator, int):
+        raise ValueError(f"seed must be an int, a torch.Generator or None, got {seed_or_generator!r}")
+    generator = torch.Generator(device=torch.device(device))
+    generator.manual_seed(seed_or_generator)
+    return generator
+
+
+@contextlib.contextmanager
+def cpu_threads(n):
+    """Temporarily run torch CPU ops on n threads (small models on a shared machine run faster on one)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(int(n))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

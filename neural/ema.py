@@ -1,0 +1,32 @@
+"""Exponential moving average of model weights: ``shadow <- d_k shadow + (1 - d_k) params`` with the
+usual warm-up ``d_k = min(decay, (1 + k) / (10 + k))`` at update k (so short runs are not stuck at init)."""
+import copy
+
+import torch
+
+
+def unwrap(model):
+    """The module behind ``torch.compile``."""
+    return getattr(model, "_orig_mod", model)
+
+
+class EMA:
+    """Holds ``shadow``, a frozen copy of the model updated by ``update(model)`` (buffers are copied)."""
+
+    def __init__(self, model, decay=0.999):
+        if not 0 <= decay < 1:
+            raise ValueError(f"ema decay must be in [0, 1), got {decay}")
+        self.decay = float(decay)
+        self.shadow = copy.deepcopy(unwrap(model)).eval().requires_grad_(False)
+        self.updates = 0
+
+    @torch.no_grad()
+    def update(self, model):
+        model = unwrap(model)
+        shadow_params = list(self.shadow.parameters())
+        params = [p.detach() for p in model.parameters()]
+        decay = min(self.decay, (1 + self.updates) / (10 + self.updates))
+        self.updates += 1
+        torch._foreach_lerp_(shadow_params, params, 1.0 - decay)
+        for s, b in zip(self.shadow.buffers(), model.buffers()):
+            s.copy_(b)

@@ -1,0 +1,50 @@
+"""Gaussian chi2 and KL proxies: fit mean and covariance to each sample set, then use the
+closed forms of THEORY.md §4 (implemented in `gaussian_exact`).
+
+What it estimates: `chi2(N(m_p, S_p) || N(m_q, S_q))` and `KL(N(m_p, S_p) || N(m_q, S_q))`, the
+divergences between the Gaussians with the first two moments of p and q. It equals chi2(p || q)
+(resp. KL) only when p and q are Gaussian; otherwise it is a moment summary (this is the paper's
+CIFAR-10 drift metric, applied to classifier features, THEORY.md §6). The plug-in is consistent;
+at finite sizes n_p, n_q with p = q its KL is biased up by about
+`(d + d(d+1)/2) (1/n_p + 1/n_q) / 2` (likelihood-ratio chi-square asymptotics).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ._arrays import as_numpy_2d, check_same_dim
+
+
+def fit_gaussian(x, ridge: float = 0.0):
+    """The Gaussian with the sample mean and unbiased sample covariance (+ ridge * I) of x."""
+    from gaussian_exact import Gaussian
+
+    if ridge < 0:
+        raise ValueError(f"ridge must be >= 0, got {ridge}")
+    x = as_numpy_2d(x)
+    cov = np.atleast_2d(np.cov(x, rowvar=False)) + ridge * np.eye(x.shape[1])
+    return Gaussian(x.mean(axis=0), cov)
+
+
+def _fitted_pair(x_p, x_q, ridge):
+    x_p, x_q = as_numpy_2d(x_p, "x_p"), as_numpy_2d(x_q, "x_q")
+    check_same_dim(x_p, x_q)
+    for name, x in (("x_p", x_p), ("x_q", x_q)):
+        if x.shape[0] <= x.shape[1] and ridge == 0:
+            raise ValueError(f"{name} needs more than d = {x.shape[1]} samples (or ridge > 0)")
+    return fit_gaussian(x_p, ridge), fit_gaussian(x_q, ridge)
+
+
+def gaussian_chi2_proxy(x_p, x_q, ridge: float = 0.0) -> float:
+    """chi2 between the moment-matched Gaussians of samples x_p (from p) and x_q (from q);
+    +inf when `2 S_p^-1 - S_q^-1` is not positive definite (THEORY.md §4)."""
+    from gaussian_exact import chi2
+
+    return float(chi2(*_fitted_pair(x_p, x_q, ridge)))
+
+
+def gaussian_kl_proxy(x_p, x_q, ridge: float = 0.0) -> float:
+    """KL between the moment-matched Gaussians of samples x_p (from p) and x_q (from q)."""
+    from gaussian_exact import kl
+
+    return float(kl(*_fitted_pair(x_p, x_q, ridge)))

@@ -1,0 +1,98 @@
+"""Score learners behind one interface: ``make_learner(name, shape, device, **kw).fit(x_train, generator)``
+returns a score callable ``score(x, t)``.
+
+* "kde": the paper's Gaussian-mixture model (THEORY.md sections 4 and 6): fit stores the points,
+  the score is the exact OU score of their Gaussian KDE (bandwidth h, default 0.6).
+* "mlp": residual MLP (vectors), "unet": U-Net (images); both predict eps through ``EpsilonPredictor``
+  and are trained by denoising score matching (``training.train_denoiser``); score = -eps / s_t.
+  Training times are uniform on [t_min, t_max] = [sde.t0, sde.T] by default; for DDPM sampling with
+  betas set ``t_max=float(sampling.ddpm_times(betas)[-1])`` and pass ``learner.ema_model`` as eps_model.
+"""
+import math
+
+import torch
+
+from .devices import make_generator, resolve_device
+from .kde_score import KDEScore
+from .mlp import ResidualMLP
+from .sde import VPSDE
+from .training import EpsilonPredictor, EpsilonScore, train_denoiser
+from .unet import UNet
+
+LEARNER_NAMES = ("kde", "mlp", "unet")
+_TRAIN_KEYS = ("steps", "batch_size", "lr", "weight_decay", "grad_clip", "ema_decay", "warmup", "t_min", "t_max",
+               "amp", "compile")
+
+
+def _check_data(x_train, shape):
+    if not torch.is_tensor(x_train) or x_train.ndim < 2 or tuple(x_train.shape[1:]) != tuple(shape):
+        raise ValueError(f"x_train must be a tensor of shape (n, {', '.join(map(str, shape))})")
+    if x_train.shape[0] < 1:
+        raise ValueError("x_train must hold at least one sample")
+
+
+class KDELearner:
+    """fit(x) -> ``KDEScore(x, bandwidth)``."""
+
+    def __init__(self, shape, device="cpu", bandwidth=0.6, chunk_size=None, dtype=None):
+        self.shape, self.device = tuple(shape), resolve_device(device)
+        if not (math.isfinite(float(bandwidth)) and float(bandwidth) > 0):
+            raise ValueError(f"bandwidth must be a finite number > 0, got {bandwidth}")
+        self.bandwidth, self.chunk_size, self.dtype = float(bandwidth), chunk_size, dtype
+
+    def fit(self, x_train, generator=None, progress=False):
+        _check_data(x_train, self.shape)
+        return KDEScore(x_train.to(self.device), self.bandwidth, self.chunk_size, self.dtype)
+
+
+class NetworkLearner:
+    """Trains a fresh (or, with ``warm_start=True``, the previous) eps-network on each ``fit``."""
+
+    def __init__(self, shape, device, build, sde=None, warm_start=False, **train_kw):
+        unknown = set(train_kw) - set(_TRAIN_KEYS)
+        if unknown:
+            raise ValueError(f"unknown learner options {sorted(unknown)}; allowed: {_TRAIN_KEYS}")
+        self.shape, self.device = tuple(shape), resolve_device(device)
+        self.sde = sde or VPSDE()
+        self.build, self.warm_start, self.train_kw = build, warm_start, train_kw
+        self.model, self.losses = None, None
+
+    def fit(self, x_train, generator=None, progress=False):
+        _check_data(x_train, self.shape)
+        data = x_train.to(device=self.device, dtype=torch.float32)
+        generator = make_generator(generator, self.device)
+        if self.model is None or not self.warm_start:
+            seed = int(torch.randint(2 ** 62, (1,), generator=generator, device=self.device)) if generator is not None \
+                else int(torch.randint(2 ** 62, (1,)))
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(seed)
+                sigma_data = float(data.std()) if data.numel() > 1 else 1.0
+                self.model = EpsilonPredictor(self.build(), sigma_data).to(self.device)
+        result = train_denoiser(self.model, data, self.sde, generator=generator, progress=progress, **self.train_kw)
+        self.losses = result.losses
+        self.ema_model = result.ema_model
+        return EpsilonScore(result.ema_model, self.sde)
+
+
+def make_learner(name, shape, device="cpu", **kw):
+    """A learner by name ("kde", "mlp", "unet"); network options (hidden, depth, time_features, dropout;
+    base_channels, channel_mults, num_res_blocks) and training options (steps, batch_size, lr, ...) in kw."""
+    shape = tuple(int(s) for s in shape)
+    if name == "kde":
+        return KDELearner(shape, device, **kw)
+    if name == "mlp":
+        if len(shape) != 1:
+            raise ValueError(f"the mlp learner needs vector data, shape (d,), got {shape}")
+        net_kw = {k: kw.pop(k) for k in ("hidden", "depth", "time_features", "time_dim", "dropout") if k in kw}
+        sde = kw.pop("sde", None) or VPSDE()
+        t_scale = kw.get("t_max") or sde.T
+        return NetworkLearner(shape, device, lambda: ResidualMLP(shape[0], t_scale=t_scale, **net_kw), sde=sde, **kw)
+    if name == "unet":
+        if len(shape) != 3:
+            raise ValueError(f"the unet learner needs image data, shape (C, H, W), got {shape}")
+        net_kw = {k: kw.pop(k) for k in ("base_channels", "channel_mults", "num_res_blocks", "dropout", "groups")
+                  if k in kw}
+        sde = kw.pop("sde", None) or VPSDE()
+        t_scale = kw.get("t_max") or sde.T
+        return NetworkLearner(shape, device, lambda: UNet(shape[0], t_scale=t_scale, **net_kw), sde=sde, **kw)
+    raise ValueError(f"learner must be one of {LEARNER_NAMES}, got {name!r}")

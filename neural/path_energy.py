@@ -1,0 +1,111 @@
+"""Path energies of a score error by Monte Carlo over simulated reverse paths (THEORY.md §2).
+
+With `e = learned - exact` (exact: the score of the training law q_i), on the Euler-Maruyama chain
+`Y_{k+1} = Y_k + h (Y_k/2 + s(Y_k, t_k)) + sqrt(h) Z_k`, `t_k = T - k h` (`neural.sampling`):
+
+    eps2    = E_{P*} sum_{k<K} h |e(Y_k, t_k)|^2   (s = exact: the ideal path),
+    epshat2 = E_{P^} sum_{k<K} h |e(Y_k, t_k)|^2   (s = learned: the learned path),
+
+the left-point Riemann sums of `int_{t0}^{T} |e(Y_s, s)|^2 ds`, which are the exact path KL of the
+discrete chains: `KL(P^ || P*) = 1/2 epshat2` (Girsanov for Gaussian steps; Prop 3.1). Reported with
+the standard error of the mean over paths. Along the same ideal paths `simulate_path_error` also
+returns the martingale `M = -sum_k sqrt(h) e(Y_k, t_k) . Z_k` (`Var M = eps2`), used by
+`neural.observability`.
+
+When no exact score is known, `denoising_loss_gap` estimates `eps2(score) - eps2(reference)` from
+data by the difference of the two denoising score-matching losses (see its docstring).
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+
+from .sampling import chunked_call, euler_maruyama
+from .sde import VPSDE
+
+PATHS = ("ideal", "learned")
+
+
+def simulate_path_error(learned, exact, x_T: torch.Tensor, path: str = "ideal", sde: VPSDE | None = None,
+                        steps: int = 500, generator=None, noise=None, chunk_size=None, progress=False):
+    """Run the chain driven by `exact` (path="ideal") or `learned` (path="learned") from x_T (m, ...);
+    return `(energy (m,), martingale (m,), endpoint Y_K)` with energy `sum_k h |e_k|^2` and
+    martingale `-sum_k sqrt(h) e_k . Z_k` per path, `e_k = learned(Y_k, t_k) - exact(Y_k, t_k)`."""
+    if path not in PATHS:
+        raise ValueError(f"path must be one of {PATHS}, got {path!r}")
+    sde = sde or VPSDE()
+    h = sde.step_size(steps)
+    driver = exact if path == "ideal" else learned
+    other = learned if path == "ideal" else exact
+    last = {}
+
+    def driving_score(x, t):  # remember the driver's value at Y_k to avoid computing it twice
+        out = chunked_call(driver, x, t, chunk_size)
+        last.update(x=x, t=t, out=out)
+        return out
+
+    energy = x_T.new_zeros(x_T.shape[0], dtype=torch.float64)
+    martingale = x_T.new_zeros(x_T.shape[0], dtype=torch.float64)
+
+    def accumulate(k, t_k, y_k, z_k):
+        nonlocal energy, martingale
+        s_driver = last["out"] if (last.get("x") is y_k and last.get("t") == t_k) else driver(y_k, t_k)
+        s_other = chunked_call(other, y_k, t_k, chunk_size)
+        e = (s_other - s_driver) if path == "ideal" else (s_driver - s_other)
+        e = e.flatten(1).to(torch.float64)
+        energy = energy + h * (e * e).sum(1)
+        martingale = martingale - math.sqrt(h) * (e * z_k.flatten(1).to(torch.float64)).sum(1)
+
+    y = euler_maruyama(driving_score, x_T, sde=sde, steps=steps, generator=generator, noise=noise,
+                       progress=progress, callback=accumulate)
+    return energy, martingale, y
+
+
+def mean_and_se(values: torch.Tensor) -> tuple[float, float]:
+    """Sample mean and its standard error `std / sqrt(n)`."""
+    values = values.to(torch.float64)
+    return float(values.mean()), float(values.std() / math.sqrt(values.numel()))
+
+
+def path_energy(learned, exact, x_T: torch.Tensor, path: str = "ideal", sde: VPSDE | None = None,
+                steps: int = 500, generator=None, noise=None, chunk_size=None, progress=False) -> dict:
+    """eps2 (path="ideal") or epshat2 (path="learned") by Monte Carlo over the paths started at the
+    rows of x_T (draw them from N(0, I)); returns `{"value", "se", "n_paths", "estimator"}`."""
+    energy, _, _ = simulate_path_error(learned, exact, x_T, path, sde, steps, generator, noise,
+                                       chunk_size, progress)
+    value, se = mean_and_se(energy)
+    return {"value": value, "se": se, "n_paths": int(x_T.shape[0]),
+            "estimator": f"mc_{path}_paths_riemann_K{steps}"}
+
+
+def denoising_loss_gap(score, reference, data: torch.Tensor, sde: VPSDE | None = None,
+                       n_draws: int | None = None, generator=None) -> dict:
+    """`eps2(score) - eps2(reference)` from data x0 ~ q by the gap of denoising losses:
+
+        (T - t0) E_{t ~ U[t0, T], x0, eps} [ |score(x_t, t) - g|^2 - |reference(x_t, t) - g|^2 ],
+
+    `x_t = a_t x0 + s_t eps`, `g = -eps / s_t`. Since `E[g | x_t] = grad log q_t(x_t)`, each loss is
+    `int E_{q_t} |s - grad log q_t|^2 dt` plus the same constant, so the gap is the difference of the
+    two continuous-time path energies under the forward marginals q_t (which are the ideal path's
+    marginals up to the O(e^{-T}) start-up error). With `reference` the exact score of q it
+    estimates eps2 itself. One draw of (t, eps) per row of `data` (t stratified over [t0, T]),
+    repeated to `n_draws` rows; returns `{"value", "se", "n_draws", "estimator"}`.
+    """
+    sde = sde or VPSDE()
+    n_draws = n_draws or data.shape[0]
+    if n_draws < 2:
+        raise ValueError(f"n_draws must be >= 2, got {n_draws}")
+    x0 = data[torch.arange(n_draws, device=data.device) % data.shape[0]]
+    u = (torch.arange(n_draws, device=data.device, dtype=data.dtype)
+         + torch.rand(n_draws, generator=generator, device=data.device, dtype=data.dtype)) / n_draws
+    t = sde.t0 + (sde.T - sde.t0) * u
+    eps = torch.randn(x0.shape, generator=generator, device=data.device, dtype=data.dtype)
+    s_t = sde.std(t).reshape((-1,) + (1,) * (x0.ndim - 1))
+    x_t = sde.perturb(x0, t, eps)
+    g = -eps / s_t
+    with torch.no_grad():
+        gap = ((score(x_t, t) - g).flatten(1).square().sum(1)
+               - (reference(x_t, t) - g).flatten(1).square().sum(1))
+    value, se = mean_and_se((sde.T - sde.t0) * gap)
+    return {"value": value, "se": se, "n_draws": n_draws, "estimator": "denoising_loss_gap"}

@@ -1,0 +1,321 @@
+"""The recursive retraining loop (THEORY.md §2, the paper's protocol §6), resumable.
+
+Generation g = 0, 1, ..., G-1 fits a score model on a training set X_g, samples n points with the
+Euler-Maruyama reverse chain (`neural.sampling`, T to t0, `steps` steps, from N(0, I)) and commits
+them with `neural.run_store.RunStore`:
+* X_0: n fresh draws of the target ("data");
+* "replace": X_g = round(alpha_g n) fresh draws + the first n - round(alpha_g n) samples of
+  generation g-1; "accumulate": X_g = X_{g-1} plus that same batch of n (all past data kept).
+alpha_g is `alpha`, or `alpha_schedule[g-1]` (its last value repeated) when a schedule is given.
+
+In THEORY.md's indexing generation g trains on q_g and its samples follow p^{g+1}. The metrics line
+of generation g holds `generation`, `alpha`, `fresh_fraction`, `n_train`, `second_moment` (mean
+squared norm of the samples), `w2_to_data` (+ `_estimator`), `seconds`, and on request
+`D_chi2` / `D_kl` = divergence of p^{g+1} from data (D_{g+1}), `I_chi2` / `I_kl` = of p^{g+1} from
+q_g (I_g), `eps2`, `epshat2`, `eta` (of generation g's score error e_g = learned - score of q_g),
+each with `<name>_se` and `<name>_estimator`. With exact laws, requesting I also gives
+`I_ideal_chi2` / `I_ideal_kl`: the divergence from the ideal output `P_{t0}(q_g)` (q_g smoothed to
+t0, THEORY.md §5), which is what Prop 3.1's `1/2 epshat2` bounds (KL) once the Riemann sums
+resolve the error near t0 (hundreds of steps; with tens of steps epshat2 is underestimated).
+
+Exact laws, Gaussian-mixture target with the KDE learner (what is exact, what is approximate):
+the learned score is exactly the OU score of the KDE `(1/|X_g|) sum_j N(x_j, h^2 I)` of X_g. With
+the exact score, exact SDE and a start at the KDE's own time-T marginal, the samples would follow
+that KDE pushed to t0, `P_{g+1} = sum_j N(a_t0 x_j, (a_t0^2 h^2 + s_t0^2) I) / |X_g|`; the actual
+sampler starts at N(0, I) (error O(e^{-T})) and takes `steps` Euler-Maruyama steps (discretization
+error), so P_{g+1} is an approximation of p^{g+1} given X_g. We use it as the law of generation
+g's samples: the training law of generation g is then the exact Gaussian mixture
+q_g = fresh_fraction * data + (1 - fresh_fraction) * P_g ("replace"; "accumulate": the count-
+weighted mixture of data and all P_j used so far), conditional on the past training sets. So
+e_g = KDE score - q_g score is exact given that approximation; eps2 and epshat2 are Monte Carlo
+over `eval_paths` simulated paths, eta is the regression estimate (`neural.observability`), and
+D, I are Monte Carlo with exact mixture densities over draws of P_{g+1}.
+Other targets or learners: D and I are Gaussian proxies (samples vs reference data, samples vs
+X_g), and e_g is taken against the exact score of the empirical training law (the KDE of X_g with
+bandwidth 1e-3): eps2 by the denoising-loss gap, epshat2 and eta over paths; named as such.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import torch
+
+from .devices import make_generator, resolve_device
+from .estimators import density_ratio_divergences, gaussian_chi2_proxy, gaussian_kl_proxy, w2_to_data
+from .gaussian_mixture import GaussianMixture
+from .kde_score import KDEScore
+from .learners import LEARNER_NAMES, make_learner
+from .observability import observability
+from .path_energy import denoising_loss_gap, path_energy
+from .run_store import RunStore
+from .sampling import euler_maruyama
+from .sde import VPSDE
+from .targets import TARGET_NAMES, make_target
+
+METRIC_NAMES = ("D_chi2", "D_kl", "I_chi2", "I_kl", "eps2", "epshat2", "eta")
+MODES = ("replace", "accumulate")
+DTYPES = {"float32": torch.float32, "float64": torch.float64}
+EMPIRICAL_BANDWIDTH = 1e-3
+
+
+@dataclass
+class RetrainingConfig:
+    """One recursive run. `model_kw` goes to `make_learner` (the KDE's `bandwidth` is a field),
+    `target_kw` to `make_target`; `steps` is the Euler-Maruyama step count of sampling and of the
+    path metrics; `eval_paths` simulated paths for eps2/epshat2/eta (the paper: 50,000);
+    `eval_points` draws for D and I and the W2 subset; `chunk_size` rows per score call in the
+    samplers (the KDE kernels bound their own memory); `dtype` of data, samples and sampling
+    (metrics run in float64)."""
+
+    target: str = "gmm"
+    model: str = "kde"
+    alpha: float = 0.5
+    generations: int = 3
+    n: int = 512
+    steps: int = 50
+    seed: int = 0
+    device: str = "auto"
+    mode: str = "replace"
+    alpha_schedule: list | None = None
+    metrics: list = field(default_factory=list)
+    bandwidth: float = 0.6
+    T: float = 4.0
+    t0: float = 0.02
+    eval_paths: int = 1000
+    eval_points: int = 1000
+    chunk_size: int | None = None
+    dtype: str = "float32"
+    target_kw: dict = field(default_factory=dict)
+    model_kw: dict = field(default_factory=dict)
+
+    def validate(self) -> None:
+        """ValueError naming the first bad field and its allowed values."""
+        if self.target not in TARGET_NAMES:
+            raise ValueError(f"target must be one of {TARGET_NAMES}, got {self.target!r}")
+        if self.model not in LEARNER_NAMES:
+            raise ValueError(f"model must be one of {LEARNER_NAMES}, got {self.model!r}")
+        for a in [self.alpha] + list(self.alpha_schedule or []):
+            if not (isinstance(a, (int, float)) and 0.0 <= a <= 1.0):
+                raise ValueError(f"alpha must be in [0, 1], got {a}")
+        if self.alpha_schedule is not None and len(self.alpha_schedule) == 0:
+            raise ValueError("alpha_schedule must hold at least one value in [0, 1]")
+        for name in ("generations", "n", "steps", "eval_paths", "eval_points"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < (1 if name != "n" else 2):
+                raise ValueError(f"{name} must be an int >= {1 if name != 'n' else 2}, got {value!r}")
+        if self.mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
+        unknown = [m for m in self.metrics if m not in METRIC_NAMES]
+        if unknown:
+            raise ValueError(f"metrics must be among {METRIC_NAMES}, got {unknown}")
+        if self.dtype not in DTYPES:
+            raise ValueError(f"dtype must be one of {tuple(DTYPES)}, got {self.dtype!r}")
+        if self.chunk_size is not None and (isinstance(self.chunk_size, bool) or not isinstance(self.chunk_size, int)
+                                            or self.chunk_size < 1):
+            raise ValueError(f"chunk_size must be an int >= 1 or None, got {self.chunk_size!r}")
+        if not self.bandwidth > 0:
+            raise ValueError(f"bandwidth must be > 0, got {self.bandwidth}")
+        VPSDE(self.T, self.t0)
+
+    def alpha_at(self, g: int) -> float:
+        """alpha_g: the schedule's (g-1)-th value (last repeated), else `alpha`."""
+        if not self.alpha_schedule or g == 0:
+            return float(self.alpha if not self.alpha_schedule else self.alpha_schedule[0])
+        return float(self.alpha_schedule[min(g, len(self.alpha_schedule)) - 1])
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def _seed(seed: int, g: int, purpose: str) -> int:
+    """An independent seed for each (run seed, generation, purpose)."""
+    key = [seed, g + 1] + [ord(c) for c in purpose]
+    return int(np.random.SeedSequence(key).generate_state(1, dtype=np.uint64)[0] % (2**63 - 1))
+
+
+class _Run:
+    def __init__(self, config: RetrainingConfig, out_dir, progress: bool):
+        config.validate()
+        self.config, self.progress = config, progress
+        self.device = resolve_device(config.device)
+        self.dtype = DTYPES[config.dtype]
+        self.target = make_target(config.target, **config.target_kw)
+        learner_kw = dict(config.model_kw)
+        if config.model == "kde":
+            learner_kw.setdefault("bandwidth", config.bandwidth)
+        self.learner = make_learner(config.model, self.target.shape, self.device, **learner_kw)
+        self.sde = VPSDE(config.T, config.t0)
+        self.exact = isinstance(self.target, GaussianMixture) and config.model == "kde"
+        self.store = RunStore(out_dir)
+
+    def generator(self, g: int, purpose: str):
+        return make_generator(_seed(self.config.seed, g, purpose), self.device)
+
+    def fresh(self, g: int, k: int) -> torch.Tensor:
+        return self.target.sample(k, generator=self.generator(g, "data"), device=self.device, dtype=self.dtype)
+
+    # ----- exact laws (Gaussian-mixture target, KDE learner) -------------------------------------
+    def output_law(self, x_train: torch.Tensor) -> GaussianMixture:
+        """P: the KDE of the training set pushed to t0 (module docstring)."""
+        h = float(self.learner.bandwidth)
+        return GaussianMixture.from_points(x_train.reshape(x_train.shape[0], -1).cpu(), h).forward(self.sde.t0)
+
+    def next_training_law(self, q_prev, p_prev, k: int, n_prev: int):
+        batch = self.target if k == self.config.n else (
+            p_prev if k == 0 else self.target.mix(p_prev, k / self.config.n))
+        if q_prev is None or self.config.mode == "replace":
+            return batch
+        return q_prev.mix(batch, n_prev / (n_prev + self.config.n))
+
+    # ----- one generation --------------------------------------------------------------------------
+    def run(self) -> list:
+        cfg = self.config
+        start = self.store.open(cfg.to_json(), compare_keys_except=("generations", "device"))
+        reference = self.target.sample(cfg.eval_points, generator=self.generator(-1, "reference"),
+                                       device=self.device, dtype=self.dtype)
+        x_train, samples, q, p_out = None, None, None, None
+        for g in range(start):  # replay committed generations (training sets and laws)
+            x_train, q, p_out = self.replay(g, x_train, q, p_out)
+            samples = torch.as_tensor(self.store.load_array(g, "samples")).to(self.device, self.dtype)
+        generations = range(start, cfg.generations)
+        if self.progress:
+            from tqdm.auto import tqdm
+            generations = tqdm(generations, desc="generations", initial=start, total=cfg.generations)
+        for g in generations:
+            began = time.perf_counter()
+            alpha, k = cfg.alpha_at(g), self.fresh_count(g)
+            batch = self.fresh(g, k) if g == 0 else torch.cat([self.fresh(g, k), samples[: cfg.n - k]])
+            x_train, q = self.advance(g, batch, x_train, q, p_out)
+            score = self.learner.fit(x_train, generator=self.generator(g, "fit"), progress=self.progress)
+            x_T = torch.randn((cfg.n,) + tuple(self.target.shape), generator=self.generator(g, "start"),
+                              device=self.device, dtype=self.dtype)
+            with torch.no_grad():
+                samples = euler_maruyama(score, x_T, self.sde, cfg.steps, generator=self.generator(g, "sampler"),
+                                         chunk_size=cfg.chunk_size, progress=self.progress)
+            p_out = self.output_law(x_train) if self.exact else None
+            metrics = {"generation": g, "alpha": alpha, "fresh_fraction": k / cfg.n,
+                       "n_train": int(x_train.shape[0])}
+            metrics.update(self.measure(g, score, x_train, samples, reference, q, p_out))
+            metrics["seconds"] = time.perf_counter() - began
+            self.store.commit_generation(g, {"samples": samples.cpu().numpy(), "training_batch": batch.cpu().numpy()},
+                                         self.checkpoint(x_train), metrics)
+        return self.store.metrics()
+
+    def replay(self, g, x_train, q, p_out):
+        if getattr(self.learner, "warm_start", False):
+            raise ValueError("resuming a warm-started network run is not supported; use a new --out")
+        batch = torch.as_tensor(self.store.load_array(g, "training_batch")).to(self.device, self.dtype)
+        x_train, q = self.advance(g, batch, x_train, q, p_out)
+        return x_train, q, (self.output_law(x_train) if self.exact else None)
+
+    def fresh_count(self, g: int) -> int:
+        return self.config.n if g == 0 else int(round(self.config.alpha_at(g) * self.config.n))
+
+    def advance(self, g, batch, x_train, q, p_out):
+        """Generation g's training set (and exact training law) from its new batch."""
+        n_prev = 0 if x_train is None else x_train.shape[0]
+        x_train = batch if (g == 0 or self.config.mode == "replace") else torch.cat([x_train, batch])
+        if self.exact:
+            q = self.next_training_law(q, p_out, self.fresh_count(g), n_prev)
+        return x_train, q
+
+    def checkpoint(self, x_train) -> dict:
+        if self.config.model == "kde":
+            return {"model": "kde", "bandwidth": float(self.learner.bandwidth), "n_points": int(x_train.shape[0]),
+                    "note": "the KDE score is determined by the training set: concatenate training_batch files"}
+        return {"model": self.config.model, "state_dict": self.learner.ema_model.state_dict()}
+
+    # ----- metrics ---------------------------------------------------------------------------------
+    def measure(self, g, score, x_train, samples, reference, q, p_out) -> dict:
+        cfg, out = self.config, {}
+        flat = samples.reshape(samples.shape[0], -1).double()
+        out["second_moment"] = float(flat.square().sum(1).mean())
+        out["w2_to_data"], out["w2_to_data_estimator"] = w2_to_data(flat.cpu(), reference.reshape(reference.shape[0], -1).cpu(),
+                                                                    max_points=cfg.eval_points, seed=_seed(cfg.seed, g, "w2") % 2**32)
+        wanted = set(cfg.metrics)
+        if wanted & {"D_chi2", "D_kl", "I_chi2", "I_kl"}:
+            out.update(self.divergences(g, samples, x_train, reference, q, p_out, wanted))
+        if wanted & {"eps2", "epshat2", "eta"}:
+            out.update(self.path_metrics(g, score, x_train, q, wanted))
+        return out
+
+    def divergences(self, g, samples, x_train, reference, q, p_out, wanted) -> dict:
+        out = {}
+        if self.exact:
+            draws = p_out.sample(self.config.eval_points, generator=self.generator(g, "divergence"),
+                                 device=self.device, dtype=torch.float64)
+            name = f"mc_exact_mixture_densities_{self.config.eval_points}_draws_kde_output_law"
+            laws = (("D", self.target), ("I", q), ("I_ideal", q.forward(self.sde.t0)))
+            for prefix, law in laws:
+                res = density_ratio_divergences(draws, p_out.log_prob, law.log_prob)
+                for kind in ("chi2", "kl"):
+                    out[f"{prefix}_{kind}"], out[f"{prefix}_{kind}_se"] = res[kind], res[f"{kind}_se"]
+                    out[f"{prefix}_{kind}_estimator"] = name
+            if "I_chi2" in wanted or "I_kl" in wanted:
+                wanted = wanted | {"I_ideal_chi2", "I_ideal_kl"}
+        else:
+            flat = samples.reshape(samples.shape[0], -1).cpu()
+            for prefix, other, what in (("D", reference, "data"), ("I", x_train, "training_set")):
+                other = other.reshape(other.shape[0], -1).cpu()
+                for kind, fn in (("chi2", gaussian_chi2_proxy), ("kl", gaussian_kl_proxy)):
+                    out[f"{prefix}_{kind}"] = fn(flat, other, ridge=1e-6)
+                    out[f"{prefix}_{kind}_se"] = None
+                    out[f"{prefix}_{kind}_estimator"] = f"gaussian_proxy_samples_vs_{what}"
+        return {k: v for k, v in out.items() if _metric_of(k) in wanted}
+
+    def path_metrics(self, g, score, x_train, q, wanted) -> dict:
+        cfg, out = self.config, {}
+        d = int(np.prod(self.target.shape))
+        if self.exact:
+            learned = KDEScore(x_train.to(torch.float64), self.learner.bandwidth)
+            exact, suffix = q.score, "vs_exact_training_mixture"
+        else:
+            learned = _Float64Score(score, self.dtype)
+            exact = KDEScore(x_train.to(torch.float64), EMPIRICAL_BANDWIDTH)
+            suffix = "vs_empirical_training_law"
+        x_T = torch.randn((cfg.eval_paths,) + tuple(self.target.shape), generator=self.generator(g, "paths"),
+                          device=self.device, dtype=torch.float64)
+        if "eta" in wanted or ("eps2" in wanted and self.exact):
+            res = observability(learned, exact, x_T, self.sde, cfg.steps, features="poly2" if d <= 20 else "rff",
+                                generator=self.generator(g, "ideal_paths"), chunk_size=cfg.chunk_size)
+            out.update(eta=res["eta"], eta_se=res["eta_se"], eta_estimator=f"{res['estimator']}_{suffix}")
+            if self.exact:
+                out.update(eps2=res["eps2"], eps2_se=res["eps2_se"],
+                           eps2_estimator=f"mc_ideal_paths_riemann_K{cfg.steps}_{suffix}")
+        if "eps2" in wanted and not self.exact:
+            res = denoising_loss_gap(learned, exact, x_train.to(torch.float64), self.sde,
+                                     generator=self.generator(g, "dsm"))
+            out.update(eps2=res["value"], eps2_se=res["se"], eps2_estimator=f"{res['estimator']}_{suffix}")
+        if "epshat2" in wanted:
+            res = path_energy(learned, exact, x_T, "learned", self.sde, cfg.steps,
+                              generator=self.generator(g, "learned_paths"), chunk_size=cfg.chunk_size)
+            out.update(epshat2=res["value"], epshat2_se=res["se"], epshat2_estimator=f"{res['estimator']}_{suffix}")
+        return {k: v for k, v in out.items() if _metric_of(k) in wanted}
+
+
+def _metric_of(key: str) -> str:
+    """'D_chi2_se' -> 'D_chi2', 'eta_estimator' -> 'eta'."""
+    for suffix in ("_se", "_estimator"):
+        if key.endswith(suffix):
+            return key[: -len(suffix)]
+    return key
+
+
+class _Float64Score:
+    """A score evaluated in the model's dtype and returned in float64."""
+
+    def __init__(self, score, dtype):
+        self.score, self.dtype = score, dtype
+
+    @torch.no_grad()
+    def __call__(self, x, t):
+        t = t.to(self.dtype) if torch.is_tensor(t) else t
+        return self.score(x.to(self.dtype), t).to(torch.float64)
+
+
+def run_generations(config: RetrainingConfig, out_dir, progress: bool = False) -> list:
+    """Run (or resume) `config` in `out_dir`; returns the metrics lines of all finished generations.
+    Bad configurations raise ValueError before anything is written."""
+    return _Run(config, out_dir, progress).run()

@@ -1,0 +1,85 @@
+"""The variance-preserving OU forward process and its reverse drifts (THEORY.md section 1).
+
+Forward: ``dX_t = -1/2 X_t dt + dB_t``, so ``X_t | X_0 ~ N(a_t X_0, s_t^2 I)`` with
+``a_t = exp(-t/2)``, ``s_t^2 = 1 - exp(-t)``.  Reverse time ``tau = T - t``:
+``dY = [+1/2 Y + score(Y, T - tau)] dtau + dW`` (the sign trap of section 1: NOT ``-1/2 Y - score``).
+"""
+import math
+
+import torch
+
+
+def expand_time(t, x):
+    """``t`` (float or tensor of shape (m,)) as a tensor broadcastable against ``x`` of shape (m, ...)."""
+    if not torch.is_tensor(t):  # a fill kernel, not a host-to-device copy
+        return torch.full((), float(t), device=x.device, dtype=x.dtype)
+    t = t.to(device=x.device, dtype=x.dtype)
+    if t.ndim == 0:
+        return t
+    if t.ndim != 1 or t.shape[0] != x.shape[0]:
+        raise ValueError(f"t must be a float or a tensor of shape ({x.shape[0]},), got shape {tuple(t.shape)}")
+    return t.reshape((-1,) + (1,) * (x.ndim - 1))
+
+
+class VPSDE:
+    """VP-SDE on [0, T] with early stopping at t0 (the paper: T = 4, t0 = 0.02; THEORY.md sections 1 and 6)."""
+
+    def __init__(self, T=4.0, t0=0.02):
+        T, t0 = float(T), float(t0)
+        if not (math.isfinite(T) and T > 0):
+            raise ValueError(f"T must be a finite number > 0, got {T}")
+        if not (0 < t0 < T):
+            raise ValueError(f"t0 must be in (0, T) = (0, {T}), got {t0}")
+        self.T, self.t0 = T, t0
+
+    def __repr__(self):
+        return f"VPSDE(T={self.T}, t0={self.t0})"
+
+    @staticmethod
+    def mean_coef(t):
+        """``a_t = exp(-t/2)``."""
+        return torch.exp(-t / 2) if torch.is_tensor(t) else math.exp(-float(t) / 2)
+
+    @staticmethod
+    def var(t):
+        """``s_t^2 = 1 - exp(-t)`` (computed as ``-expm1(-t)`` for small t)."""
+        return -torch.expm1(-t) if torch.is_tensor(t) else -math.expm1(-float(t))
+
+    @classmethod
+    def std(cls, t):
+        """``s_t = sqrt(1 - exp(-t))``."""
+        v = cls.var(t)
+        return torch.sqrt(v) if torch.is_tensor(v) else math.sqrt(v)
+
+    def perturb(self, x0, t, noise):
+        """``x_t = a_t x0 + s_t noise`` (t a float or shape (m,))."""
+        tt = expand_time(t, x0)
+        return self.mean_coef(tt) * x0 + self.std(tt) * noise
+
+    @staticmethod
+    def reverse_drift(x, t, score):
+        """Reverse-time SDE drift ``+1/2 x + score(x, t)`` (THEORY.md section 1)."""
+        return 0.5 * x + score(x, t)
+
+    @staticmethod
+    def probability_flow_drift(x, t, score):
+        """Reverse-time probability-flow ODE drift ``1/2 x + 1/2 score(x, t)``."""
+        return 0.5 * x + 0.5 * score(x, t)
+
+    def step_size(self, steps):
+        """``h = (T - t0) / K``."""
+        return (self.T - self.t0) / _check_steps(steps)
+
+    def time_grid(self, steps):
+        """``t_k = T - k h`` for k = 0..K (float64 tensor of length K + 1; t_K = t0)."""
+        K = _check_steps(steps)
+        k = torch.arange(K + 1, dtype=torch.float64)
+        grid = self.T - k * self.step_size(K)
+        grid[-1] = self.t0
+        return grid
+
+
+def _check_steps(steps):
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"steps must be an int >= 1, got {steps!r}")
+    return steps
