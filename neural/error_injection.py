@@ -1,9 +1,11 @@
 """Controlled score errors: wrap any score `s(x, t)` as `s(x, t) + e(x, t)` with an affine error
 `e(x, t) = W(t) x + xi(t)` (THEORY.md §4: an affine error keeps Gaussian reverse chains exact, so
-`gaussian_exact` gives the ground truth), as in the paper's figure on eta by error type (§6):
+`gaussian_exact` gives the ground truth), as in the paper's figure on eta by error type (§6).
+The paper's figure names the types "aligned w_i x", "random w x" and "time-only xi(t)"; their
+exact definitions were not available to us, so the forms below are our reading (reconstructed):
 
-* `aligned_error(score, w)`: `e = w x` (W = w I, or diag(w) for a vector w), along the state, the
-  direction of the OU part `x/2` of the reverse drift; w is the paper's per-generation weight w_i;
+* `aligned_error(score, w, d)`: `e = w x` (W = w I, or diag(w) for a vector w), along the state, the
+  direction of the OU part `x/2` of the reverse drift (w may change with the generation: w_i);
 * `random_direction_error(score, w, d, seed)`: `e = w G x` with G a fixed random matrix with iid
   Gaussian entries rescaled to `|G|_F^2 = d` (the Frobenius norm of I), so on isotropic states it
   has the same mean size as the aligned error but a random direction;

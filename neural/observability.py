@@ -13,9 +13,9 @@ clipped to [0, 1]. It is consistent for `Var(proj_phi M) / Var M`, which equals 
 E[M | Y_t0] lies in the span of the features, and is a lower bound on eta otherwise. Features:
 `"poly2"`, all monomials of degree <= 2 (exact for Gaussian targets with affine errors, where
 E[M | Y_t0] is a quadratic polynomial since (M, Y_t0) are built from products of jointly
-Gaussian variables); `"rff"`, the linear terms plus 256 random Fourier features `sqrt(2/D) cos(Y omega + b)` of a
-Gaussian kernel with the median bandwidth (for non-Gaussian laws and high dimension). Standard error:
-delete-one-block jackknife over 50 blocks of paths.
+Gaussian variables); `"rff"`, the linear terms plus 256 random Fourier features
+`sqrt(2/D) cos(Y omega + b)` of a Gaussian kernel with the median bandwidth (for non-Gaussian laws
+and high dimension). Standard error: delete-one-block jackknife over 50 blocks of paths.
 """
 from __future__ import annotations
 

@@ -48,3 +48,11 @@ def test_cuda_request_without_cuda_is_refused(tmp_path, capsys):
 def test_cli_metric_choices_match_the_loop():
     from neural.retraining import METRIC_NAMES
     assert METRIC_CHOICES == METRIC_NAMES
+
+
+def test_progress_bars_go_to_stderr(tmp_path, capsys):
+    assert main(["train", "--target", "gaussian", "--n", "32", "--steps", "5", "--generations", "2",
+                 "--device", "cpu", "--out", str(tmp_path / "run")]) == 0
+    captured = capsys.readouterr()
+    assert "generations" in captured.err and "euler-maruyama" in captured.err
+    assert captured.out.count("\n") == 3  # two metric lines and the summary
