@@ -44,6 +44,7 @@ import torch
 
 from .devices import make_generator, resolve_device
 from .estimators import density_ratio_divergences, gaussian_chi2_proxy, gaussian_kl_proxy, w2_to_data
+from .estimators.features import PCAFeatures
 from .gaussian_mixture import GaussianMixture
 from .kde_score import KDEScore
 from .learners import LEARNER_NAMES, make_learner
@@ -58,6 +59,7 @@ METRIC_NAMES = ("D_chi2", "D_kl", "I_chi2", "I_kl", "eps2", "epshat2", "eta")
 MODES = ("replace", "accumulate")
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 EMPIRICAL_BANDWIDTH = 1e-3
+PROXY_MAX_DIM = 16  # above this many coordinates the Gaussian proxies use the top PCA features of the data
 
 
 @dataclass
@@ -257,12 +259,16 @@ class _Run:
                 wanted = wanted | {"I_ideal_chi2", "I_ideal_kl"}
         else:
             flat = samples.reshape(samples.shape[0], -1).cpu()
+            features, space = (lambda x: x), ""
+            if flat.shape[1] > PROXY_MAX_DIM:  # images: pixel covariances are singular (constant borders)
+                pca = PCAFeatures(reference.reshape(reference.shape[0], -1).cpu().double(), PROXY_MAX_DIM)
+                features, space = (lambda x: pca(x.double())), f"pca{PROXY_MAX_DIM}_"
             for prefix, other, what in (("D", reference, "data"), ("I", x_train, "training_set")):
-                other = other.reshape(other.shape[0], -1).cpu()
+                other = features(other.reshape(other.shape[0], -1).cpu())
                 for kind, fn in (("chi2", gaussian_chi2_proxy), ("kl", gaussian_kl_proxy)):
-                    out[f"{prefix}_{kind}"] = fn(flat, other, ridge=1e-6)
+                    out[f"{prefix}_{kind}"] = fn(features(flat), other, ridge=1e-6)
                     out[f"{prefix}_{kind}_se"] = None
-                    out[f"{prefix}_{kind}_estimator"] = f"gaussian_proxy_samples_vs_{what}"
+                    out[f"{prefix}_{kind}_estimator"] = f"gaussian_proxy_{space}samples_vs_{what}"
         return {k: v for k, v in out.items() if _metric_of(k) in wanted}
 
     def path_metrics(self, g, score, x_train, q, wanted) -> dict:

@@ -66,11 +66,14 @@ def test_eta_in_unit_interval(target, w, b, steps):
     assert 0.0 <= eta <= 1.0
 
 
-def test_chain_eta_converges_to_continuous():
-    target = Gaussian([0.5], [[0.4]])
-    error = AffineError(W=0.3, xi=[0.2])
+@pytest.mark.parametrize("target, error", [
+    (Gaussian([0.5], [[0.4]]), AffineError(W=0.3, xi=[0.2])),  # diagonal mode
+    (Gaussian([0.5, 0.0], [[0.4, 0.1], [0.1, 0.8]]), AffineError(W=[[0.3, 0.2], [-0.1, 0.0]], xi=[0.2, 0.1])),  # full
+])
+def test_chain_eta_converges_to_continuous(target, error):
     cont = observability(target, error)
-    assert abs(observability(target, error, steps=800) - cont) < 0.5 * abs(observability(target, error, steps=400) - cont)
+    ratio = abs(observability(target, error, steps=800) - cont) / abs(observability(target, error, steps=400) - cont)
+    assert ratio == pytest.approx(0.5, abs=0.05)  # first order in h
     assert observability(target, error, steps=800) == pytest.approx(cont, abs=2e-3)
 
 

@@ -28,10 +28,13 @@ def mc_energy(target, error, steps, learned, n, seed):
 
 
 @pytest.mark.parametrize("path", ["ideal", "learned"])
-def test_chain_energy_matches_monte_carlo(path):
+@pytest.mark.parametrize("kind", ["full", "isotropic", "diagonal"])  # full mode, eigenbasis and diagonal fast paths
+def test_chain_energy_matches_monte_carlo(path, kind):
     rng = np.random.default_rng(0)
-    target = Gaussian(rng.standard_normal(2), random_spd(rng, 2))
-    error = AffineError(W=0.4 * rng.standard_normal((2, 2)), xi=np.array([0.3, -0.2]))
+    S = random_spd(rng, 2)
+    target = Gaussian(rng.standard_normal(2), np.diag(S).copy() if kind == "diagonal" else S)
+    W = {"full": 0.4 * rng.standard_normal((2, 2)), "isotropic": 0.4, "diagonal": np.array([0.5, -0.3])}[kind]
+    error = AffineError(W=W, xi=np.array([0.3, -0.2]))
     exact = path_energy(target, error, T, T0, path=path, steps=20)
     x = mc_energy(target, error, 20, path == "learned", 100_000, 1)
     assert abs(exact - x.mean()) < 4.5 * x.std() / math.sqrt(len(x))

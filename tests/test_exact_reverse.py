@@ -119,3 +119,15 @@ def test_commuting_fast_path_equals_full_path():
 def test_bad_input(kwargs, word):
     with pytest.raises(ValueError, match=word):
         reverse(Gaussian([0.0, 0.0], np.eye(2)), **kwargs)
+
+
+def test_init_given_as_a_gaussian_equals_the_named_inits():
+    target = Gaussian([0.3, -0.2], [[0.7, 0.1], [0.1, 0.4]])
+    error = AffineError(W=0.1, xi=[0.1, 0.0])
+    for steps in (30, None):
+        a = reverse(target, error, steps=steps, init=forward(target, T))
+        b = reverse(target, error, steps=steps, init="exact")
+        np.testing.assert_allclose(a.cov, b.cov, atol=1e-9)
+        c = reverse(Gaussian(target.mean, target.var), error, steps=steps, init=Gaussian([0.0, 0.0], [1.0, 1.0]))
+        d = reverse(Gaussian(target.mean, target.var), error, steps=steps)
+        np.testing.assert_allclose(c.cov, d.cov, atol=1e-9)

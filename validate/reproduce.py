@@ -23,16 +23,16 @@ SCALES = {
         "exact": dict(generations=20, dim=10),
         "neural": [
             dict(model="kde", n=600, steps=100, generations=6, eval_paths=400, eval_points=600,
-                 metrics=["D_chi2", "I_chi2", "eps2", "epshat2", "eta"]),
+                 metrics=["D_kl", "I_kl", "eps2", "epshat2", "eta"]),
             dict(model="mlp", n=600, steps=50, generations=4, eval_paths=200, eval_points=400,
-                 metrics=["D_chi2", "I_chi2"], model_kw={"steps": 300}),
+                 metrics=["D_kl", "I_kl"], model_kw={"steps": 300}),
         ],
     },
     "paper": {
         "exact": dict(generations=20, dim=10),
         "neural": [
             dict(model="kde", n=100_000, steps=500, generations=20, eval_paths=50_000, eval_points=20_000,
-                 metrics=["D_chi2", "I_chi2", "eps2", "epshat2", "eta"]),
+                 metrics=["D_kl", "I_kl", "D_chi2", "I_chi2", "eps2", "epshat2", "eta"]),
         ],
     },
 }

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from validate.figures.style import alpha_color, integer_ticks, new_figure, save
+from validate.figures.over_generations import over_generations
+from validate.figures.style import new_figure, save
 
 
 def eta_by_error_type(values: dict, path_stem, stderr: dict | None = None):
@@ -12,25 +13,18 @@ def eta_by_error_type(values: dict, path_stem, stderr: dict | None = None):
     names = list(values)
     means = [float(np.mean(values[n])) for n in names]
     errs = [float(np.mean(stderr[n])) if stderr and n in stderr else 0.0 for n in names]
-    fig, axes = new_figure(1)
+    fig, axes = new_figure(1, width=5.0)
     ax = axes[0, 0]
-    ax.bar(names, means, yerr=errs, color=["C0", "C1", "C2", "C3"][: len(names)], capsize=4)
+    ax.bar(names, means, yerr=errs, color=[f"C{i}" for i in range(len(names))], capsize=4)
     ax.set_ylim(0, 1.05)
     ax.set_ylabel(r"observability $\eta$")
     ax.set_title("eta by error type", fontsize=9)
+    ax.tick_params(axis="x", labelsize=7)
     return save(fig, path_stem)
 
 
 def eta_over_generations(series: dict, path_stem):
     """`series[alpha]` = dict(generation, eta, eta_stderr (optional))."""
-    fig, axes = new_figure(1)
-    ax = axes[0, 0]
-    for a, s in sorted(series.items()):
-        ax.errorbar(s["generation"], s["eta"], yerr=s.get("eta_stderr"), fmt="o-", ms=3,
-                    color=alpha_color(a), label=f"alpha = {a}", capsize=2)
-    ax.set_ylim(0, 1.05)
-    ax.set_xlabel("generation i")
-    integer_ticks(ax)
-    ax.set_ylabel(r"observability $\eta_i$")
-    ax.legend(fontsize=7)
-    return save(fig, path_stem)
+    renamed = {a: dict(generation=s["generation"], value=s["eta"], stderr=s.get("eta_stderr"))
+               for a, s in series.items()}
+    return over_generations(renamed, r"observability $\eta_i$", path_stem, ylim=(0, 1.05))
