@@ -2,11 +2,12 @@
 tables, figures and a summary (validate.report).
 
 Scales:
-* "small" (default; CPU, a few minutes): exact d = 10, 20 generations; KDE on the paper's 10-D
-  Gaussian mixture with n = 600, 100 sampler steps, 6 generations; MLP on the same target with
-  n = 600, 300 training steps, 50 sampler steps, 4 generations.
-* "paper" (THEORY.md §6, for a GPU): KDE n = 100,000, 500 steps, 20 generations, eta from 50,000
-  paths; exact d = 10, 20 generations.
+* "small" (default; CPU, a few minutes): exact d = 10, 20 generations; KDE (h = 0.6) on the paper's
+  10-D Gaussian mixture with n = 400, 500 sampler steps, 5 generations, 3 seeds; an MLP on the same
+  target (n = 400, 300 training steps, 3 generations); a U-Net on scikit-learn's digits (n = 200,
+  100 training steps, 2 generations).
+* "paper" (THEORY.md §6, for a GPU): KDE n = 100,000, 500 steps, 20 generations, 10 seeds, eta from
+  50,000 paths; exact d = 10, 20 generations.
 Every part is resumable: a finished exact alpha or neural generation is kept, so a killed run
 started again with the same arguments continues where it stopped.
 """
@@ -22,17 +23,20 @@ SCALES = {
     "small": {
         "exact": dict(generations=20, dim=10),
         "neural": [
-            dict(model="kde", n=600, steps=100, generations=6, eval_paths=400, eval_points=600,
-                 metrics=["D_kl", "I_kl", "eps2", "epshat2", "eta"]),
-            dict(model="mlp", n=600, steps=50, generations=4, eval_paths=200, eval_points=400,
-                 metrics=["D_kl", "I_kl"], model_kw={"steps": 300}),
+            dict(target="gmm", model="kde", n=400, steps=500, generations=5, eval_paths=300, eval_points=400,
+                 metrics=["D_kl", "I_kl", "eps2", "epshat2", "eta"], seeds=(0, 1, 2)),
+            dict(target="gmm", model="mlp", n=400, steps=100, generations=3, eval_points=400,
+                 metrics=["D_kl", "I_kl"], model_kw={"steps": 300}, seeds=(0,)),
+            dict(target="digits", model="unet", n=200, steps=50, generations=2, eval_points=300,
+                 metrics=["D_kl", "I_kl"], model_kw={"steps": 100, "batch_size": 64}, seeds=(0,)),
         ],
     },
     "paper": {
         "exact": dict(generations=20, dim=10),
         "neural": [
-            dict(model="kde", n=100_000, steps=500, generations=20, eval_paths=50_000, eval_points=20_000,
-                 metrics=["D_kl", "I_kl", "D_chi2", "I_chi2", "eps2", "epshat2", "eta"]),
+            dict(target="gmm", model="kde", n=100_000, steps=500, generations=20, eval_paths=50_000,
+                 eval_points=20_000, metrics=["D_kl", "I_kl", "D_chi2", "I_chi2", "eps2", "epshat2", "eta"],
+                 seeds=tuple(range(10))),
         ],
     },
 }
@@ -77,10 +81,13 @@ def reproduce(out_dir, scale: str = "small", device: str = "cpu", seed: int = 0,
         from neural.retraining import RetrainingConfig, run_generations
 
         for run_spec in spec["neural"]:
+            run_spec = dict(run_spec)
+            seeds = run_spec.pop("seeds")
             for a in alphas:
-                name = f"{run_spec['model']}_alpha_{a:g}"
-                log(f"neural run {name}")
-                cfg = RetrainingConfig(target="gmm", alpha=a, seed=seed, device=device, **run_spec)
-                run_generations(cfg, out / "neural" / name, progress=progress)
+                for s in seeds:
+                    name = f"{run_spec['target']}_{run_spec['model']}_alpha_{a:g}_seed_{seed + s}"
+                    log(f"neural run {name}")
+                    cfg = RetrainingConfig(alpha=a, seed=seed + s, device=device, **run_spec)
+                    run_generations(cfg, out / "neural" / name, progress=progress)
     log("tables, figures, summary")
     return build_report(out)
