@@ -6,6 +6,8 @@ replacement (Efron's percentile bootstrap). With one run the interval is the poi
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 
@@ -16,11 +18,13 @@ def bootstrap_mean_ci(values, level: float = 0.9, n_boot: int = 2000, seed: int 
     if n_boot < 1:
         raise ValueError(f"n_boot must be >= 1, got {n_boot}")
     x = np.atleast_2d(np.asarray(values, dtype=float))
-    mean = np.nanmean(x, axis=0)
-    if x.shape[0] == 1:
-        return mean, mean.copy(), mean.copy()
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, x.shape[0], size=(n_boot, x.shape[0]))
-    means = np.nanmean(x[idx], axis=1)  # (n_boot, generations)
-    lo, hi = np.nanquantile(means, [(1 - level) / 2, (1 + level) / 2], axis=0)
+    with warnings.catch_warnings():  # columns with no finite value give NaN, which is the answer
+        warnings.simplefilter("ignore", RuntimeWarning)
+        mean = np.nanmean(x, axis=0)
+        if x.shape[0] == 1:
+            return mean, mean.copy(), mean.copy()
+        rng = np.random.default_rng(seed)
+        idx = rng.integers(0, x.shape[0], size=(n_boot, x.shape[0]))
+        means = np.nanmean(x[idx], axis=1)  # (n_boot, generations)
+        lo, hi = np.nanquantile(means, [(1 - level) / 2, (1 + level) / 2], axis=0)
     return mean, lo, hi
