@@ -6,8 +6,9 @@ import argparse
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, help="output directory (resumed if it holds a partial run)")
-    parser.add_argument("--scale", choices=("small", "paper"), default="small",
-                        help="small: CPU, a few minutes (default); paper: the paper's protocol, for a GPU")
+    parser.add_argument("--scale", choices=("small", "tiny", "paper"), default="small",
+                        help="small: CPU, a few minutes (default); tiny: a smoke run; "
+                             "paper: the paper's protocol, for a GPU")
     parser.add_argument("--device", default="cpu", help="cpu (default), cuda or auto")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--alpha", type=float, nargs="+", default=[0.1, 0.5, 0.9], help="fresh fractions in [0, 1]")

@@ -6,6 +6,7 @@ Scales:
   10-D Gaussian mixture with n = 400, 500 sampler steps, 5 generations, 3 seeds; an MLP on the same
   target (n = 400, 300 training steps, 3 generations); a U-Net on scikit-learn's digits (n = 200,
   100 training steps, 2 generations).
+* "tiny": every stage at toy size, well under a minute (a smoke test).
 * "paper" (THEORY.md §6, for a GPU): KDE n = 100,000, 500 steps, 20 generations, 10 seeds, eta from
   50,000 paths; exact d = 10, 20 generations.
 Every part is resumable: a finished exact alpha or neural generation is kept, so a killed run
@@ -29,6 +30,13 @@ SCALES = {
                  metrics=["D_kl", "I_kl"], model_kw={"steps": 300}, seeds=(0,)),
             dict(target="digits", model="unet", n=200, steps=50, generations=2, eval_points=300,
                  metrics=["D_kl", "I_kl"], model_kw={"steps": 100, "batch_size": 64}, seeds=(0,)),
+        ],
+    },
+    "tiny": {  # a smoke run of every stage in well under a minute (used by the tests)
+        "exact": dict(generations=4, dim=3, mixture_samples=2 ** 10),
+        "neural": [
+            dict(target="gmm", model="kde", n=100, steps=20, generations=2, eval_paths=200, eval_points=100,
+                 metrics=["D_kl", "I_kl", "eps2", "epshat2", "eta"], seeds=(0, 1)),
         ],
     },
     "paper": {
