@@ -13,7 +13,7 @@ def kl_and_chi2_vs_energy(series: dict, path_stem, reference: str = "q_i"):
     `reference` names (in mathtext) the law the divergences are taken to."""
     fig, axes = new_figure(2)
     left, right = axes[0]
-    spread = []
+    spread = {"left": [], "right": []}
     for a, s in sorted(series.items()):
         col = alpha_color(a)
         g = np.asarray(s["generation"])
@@ -21,12 +21,14 @@ def kl_and_chi2_vs_energy(series: dict, path_stem, reference: str = "q_i"):
         left.plot(g, s["kl_bound"], "--", color=col, label=r"$\frac{1}{2}\hat\varepsilon^2$" if a == min(series) else None)
         right.plot(g, s["chi2"], "o-", color=col, ms=3, label=f"chi2, alpha={a}")
         right.plot(g, s["chi2_bound"], "--", color=col, label=r"$\frac{1}{8}\eta\varepsilon^2$" if a == min(series) else None)
-        spread += [s["kl"], s["kl_bound"], s["chi2"], s["chi2_bound"]]
-    for ax, title in ((left, "Prop 3.1: KL <= 1/2 epshat2"), (right, "Prop 3.3: chi2 >= 1/8 eta eps2")):
+        spread["left"] += [s["kl"], s["kl_bound"]]
+        spread["right"] += [s["chi2"], s["chi2_bound"]]
+    for ax, side, title in ((left, "left", "Prop 3.1: KL <= 1/2 epshat2"),
+                            (right, "right", "Prop 3.3: chi2 >= 1/8 eta eps2")):
         ax.set_xlabel("generation i")
         integer_ticks(ax)
         ax.set_title(title, fontsize=9)
-        use_log_if_spread(ax, np.concatenate([np.ravel(v) for v in spread]))
+        use_log_if_spread(ax, np.concatenate([np.ravel(v) for v in spread[side]]))
         ax.legend(fontsize=7)
     left.set_ylabel(rf"KL$(p^{{i+1}}\|{reference})$")
     right.set_ylabel(rf"$\chi^2(p^{{i+1}}\|{reference})$")
