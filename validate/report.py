@@ -50,11 +50,32 @@ def exact_runs(run_dir) -> dict:
     return out
 
 
+def eta_estimator_checks(run_dir) -> list:
+    """The regression estimator of eta (neural.observability) against the exact eta, per error type:
+    equal within two standard errors (binding: the estimator is consistent for this quantity)."""
+    from validate.checks import Check
+    from validate.verdict import verdicts
+
+    path = Path(run_dir) / "exact" / "eta_by_error_type.json"
+    if not path.is_file():
+        return []
+    out = []
+    for name, v in json.loads(path.read_text()).items():
+        if "mc" not in v:
+            continue
+        (verdict,), (margin,) = verdicts([v["mc"]], [v["exact"]], "equal", stderr=v["mc_se"])
+        row = {"generation": 0, "measured": v["mc"], "stderr": v["mc_se"], "bound": v["exact"],
+               "margin": float(margin), "verdict": str(verdict)}
+        out.append(Check(f"eta estimator vs exact [{name}]", "eta", "equal", [row],
+                         note=v.get("mc_estimator", "")))
+    return out
+
+
 def all_checks(run_dir) -> list:
     """Every check and control on the run's data (exact runs, the tight example, neural runs)."""
     from validate.neural_suite import neural_checks
 
-    checks = tight_brownian_controls()
+    checks = tight_brownian_controls() + eta_estimator_checks(run_dir)
     for alpha, a in exact_runs(run_dir).items():
         checks += exact_checks(a, f"exact, alpha={alpha:g}") + controls(a, f"exact, alpha={alpha:g}")
     checks += neural_checks(run_dir)
@@ -115,8 +136,12 @@ def build_report(run_dir) -> dict:
         made += _exact_tables_and_figures(run, runs)
     eta_path = run / "exact" / "eta_by_error_type.json"
     if eta_path.is_file():
-        made += [str(p) for p in figures.eta_by_error_type(json.loads(eta_path.read_text()),
-                                                           run / "figures" / "exact_eta_by_error_type")]
+        etas = json.loads(eta_path.read_text())
+        estimates = {k: (v["mc"], v["mc_se"]) for k, v in etas.items() if "mc" in v}
+        made += [str(p) for p in figures.eta_by_error_type({k: v["exact"] for k, v in etas.items()},
+                                                           run / "figures" / "exact_eta_by_error_type", estimates)]
+        write_table(run, "eta_by_error_type", [{"error": k, **v} for k, v in etas.items()],
+                    "Observability by error type: exact and by regression over simulated paths")
     made += neural_tables_and_figures(run)
     checks = all_checks(run)
     rows = [c.summary_row() for c in checks]

@@ -8,18 +8,23 @@ from validate.figures.over_generations import over_generations
 from validate.figures.style import new_figure, save
 
 
-def eta_by_error_type(values: dict, path_stem, stderr: dict | None = None):
-    """`values[name]` = eta (scalar or array over scales/runs); bars with error bars."""
+def eta_by_error_type(values: dict, path_stem, estimates: dict | None = None):
+    """Bars: `values[name]` = exact eta; points with 2-s.e. bars: `estimates[name]` = (eta_hat, se)."""
     names = list(values)
-    means = [float(np.mean(values[n])) for n in names]
-    errs = [float(np.mean(stderr[n])) if stderr and n in stderr else 0.0 for n in names]
-    fig, axes = new_figure(1, width=5.0)
+    fig, axes = new_figure(1, width=5.2)
     ax = axes[0, 0]
-    ax.bar(names, means, yerr=errs, color=[f"C{i}" for i in range(len(names))], capsize=4)
+    x = np.arange(len(names))
+    ax.bar(x, [float(values[n]) for n in names], color=[f"C{i}" for i in range(len(names))], alpha=0.8,
+           label="exact (gaussian_exact)")
+    if estimates:
+        est = [estimates.get(n, (np.nan, np.nan)) for n in names]
+        ax.errorbar(x, [e[0] for e in est], yerr=[2 * e[1] for e in est], fmt="ko", ms=4, capsize=4,
+                    label="regression estimate, 2 s.e.")
+        ax.legend(fontsize=7)
+    ax.set_xticks(x, names, fontsize=7)
     ax.set_ylim(0, 1.05)
     ax.set_ylabel(r"observability $\eta$")
     ax.set_title("eta by error type", fontsize=9)
-    ax.tick_params(axis="x", labelsize=7)
     return save(fig, path_stem)
 
 
