@@ -41,3 +41,14 @@ def test_report_rebuilds_from_disk(tiny_run, capsys):
     (tiny_run / "summary.md").unlink()
     assert main(["report", "--run", str(tiny_run)]) == 0
     assert (tiny_run / "summary.md").is_file()
+
+
+def test_report_and_validate_accept_a_single_train_run(tmp_path):
+    run = tmp_path / "train"
+    assert main(["train", "--target", "gmm", "--model", "kde", "--alpha", "0.5", "--generations", "2",
+                 "--n", "100", "--steps", "20", "--seed", "0", "--device", "cpu", "--out", str(run),
+                 "--metrics", "D_kl", "I_kl", "eps2", "epshat2", "eta", "--eval-paths", "200", "--quiet"]) == 0
+    assert main(["report", "--run", str(run)]) == 0
+    assert (run / "tables" / "neural_generations.csv").is_file()
+    assert (run / "figures" / "gmm_kde_pca_scatter.png").is_file()
+    assert main(["validate", "--run", str(run)]) == 0

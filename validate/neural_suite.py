@@ -27,6 +27,9 @@ from validate.run_io import read_config, read_metrics
 
 
 def neural_run_dirs(run_dir) -> list[Path]:
+    """The `collapse train` runs under DIR/neural, or DIR itself when it is one."""
+    if (Path(run_dir) / "metrics.jsonl").is_file():
+        return [Path(run_dir)]
     return sorted(p for p in (Path(run_dir) / "neural").glob("*") if (p / "metrics.jsonl").is_file())
 
 

@@ -1,5 +1,6 @@
 """Tables, figures and the summary of a `collapse reproduce` directory, from what is on disk.
 
+A single `collapse train` run directory is accepted too (its metrics, checks and figures).
 Layout read: DIR/manifest.json, DIR/bounds/accumulated.csv, DIR/exact/alpha_<a>/metrics.jsonl,
 DIR/exact/eta_by_error_type.json, DIR/neural/<model>_alpha_<a>/ (runs of `collapse train`).
 Layout written: DIR/tables/*.{md,csv,tex}, DIR/figures/*.{png,pdf}, DIR/checks.json, DIR/summary.md.
@@ -17,7 +18,7 @@ import numpy as np
 import bounds
 from validate import figures
 from validate.exact_suite import arrays_from_rows, controls, exact_checks, tight_brownian_controls
-from validate.run_io import read_metrics, write_json
+from validate.run_io import read_config, read_metrics, write_json
 from validate.tables import render
 
 FORMATS = {"md": "markdown", "csv": "csv", "tex": "latex"}
@@ -36,9 +37,14 @@ def load_manifest(run_dir) -> dict:
     path = Path(run_dir) / MANIFEST
     if not Path(run_dir).is_dir():
         raise FileNotFoundError(f"run directory {str(run_dir)!r} does not exist")
-    if not path.is_file():
-        raise FileNotFoundError(f"{str(path)!r} not found: not a `collapse reproduce` directory")
-    return json.loads(path.read_text())
+    if path.is_file():
+        return json.loads(path.read_text())
+    if (Path(run_dir) / "metrics.jsonl").is_file():  # a single `collapse train` run
+        config = read_config(run_dir)
+        return {"scale": "single run", "seed": config.get("seed"), "alphas": [config.get("alpha")],
+                "device": config.get("device")}
+    raise FileNotFoundError(f"{str(path)!r} not found: neither a `collapse reproduce` directory nor a "
+                            "`collapse train` run (no metrics.jsonl)")
 
 
 def exact_runs(run_dir) -> dict:
