@@ -55,6 +55,23 @@ class AffineError:
             return None
         return np.atleast_1d(np.asarray(self._xi(t) if callable(self._xi) else self._xi, dtype=float))
 
+    def W_on(self, ts: np.ndarray) -> np.ndarray | None:
+        """W(t_k) stacked along a new first axis for the times ts; a constant W is evaluated once
+        and returned with a first axis of length 1 (it broadcasts against the grid)."""
+        if self._W is None:
+            return None
+        if not callable(self._W):
+            return self._W[None, ...]
+        return np.stack([self.W(t) for t in ts])
+
+    def xi_on(self, ts: np.ndarray) -> np.ndarray | None:
+        """xi(t_k) as rows of a (len(ts), d) array (one row, broadcasting, when xi is constant)."""
+        if self._xi is None:
+            return None
+        if not callable(self._xi):
+            return self._xi[None, :]
+        return np.stack([self.xi(t) for t in ts])
+
     def check_dim(self, d: int, t: float = 1.0) -> None:
         """ValueError naming W or xi when their shapes do not fit dimension d."""
         w = self.W(t)

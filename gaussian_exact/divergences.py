@@ -5,7 +5,8 @@
   A = 2 S1^-1 - S2^-1; chi2 = +inf unless A is positive definite (never NaN).
 * Renyi-2: log(1 + chi2), finite even where chi2 overflows.
 * W2 = sqrt(|m1 - m2|^2 + tr(S1 + S2 - 2 (S1^{1/2} S2 S1^{1/2})^{1/2})) (the distance, not its square).
-All use Cholesky factors / eigendecompositions, never explicit determinants; diagonal laws are O(d).
+All use Cholesky factors / eigendecompositions, never explicit determinants; diagonal laws are O(d), and
+laws diagonal in one shared eigenbasis (gaussian.common_eigenbasis) are rotated into it first.
 """
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ import math
 import numpy as np
 from scipy import linalg
 
-from .gaussian import Gaussian
-from .gaussian_integrals import log_product_integral
+from .gaussian import Gaussian, common_eigenbasis
+from .gaussian_integrals import memo_log_product_integral
 
 
 def _same_dim(p: Gaussian, q: Gaussian) -> None:
@@ -28,6 +29,9 @@ def _same_dim(p: Gaussian, q: Gaussian) -> None:
 def kl(p: Gaussian, q: Gaussian) -> float:
     """KL(p || q) in nats, closed form (module docstring)."""
     _same_dim(p, q)
+    U = common_eigenbasis(p, q)
+    if U is not None:   # both diagonal in one eigenbasis (KL is invariant under the rotation)
+        p, q = p.in_basis(U), q.in_basis(U)
     dm = q.mean - p.mean
     if p.is_diagonal and q.is_diagonal:
         trace = float(np.sum(p.var / q.var))
@@ -41,15 +45,16 @@ def kl(p: Gaussian, q: Gaussian) -> float:
     return max(0.0, 0.5 * (trace + maha - p.dim + q.logdet - p.logdet))
 
 
-def renyi2(p: Gaussian, q: Gaussian) -> float:
-    """Renyi divergence of order 2: log int p^2 / q = log(1 + chi2(p || q)); +inf if it diverges."""
+def renyi2(p: Gaussian, q: Gaussian, memo: dict | None = None) -> float:
+    """Renyi divergence of order 2: log int p^2 / q = log(1 + chi2(p || q)); +inf if it diverges.
+    `memo`: see gaussian_integrals.memo_log_product_integral."""
     _same_dim(p, q)
-    return max(0.0, log_product_integral(p, p, q))
+    return max(0.0, memo_log_product_integral(p, p, q, memo))
 
 
-def chi2(p: Gaussian, q: Gaussian) -> float:
+def chi2(p: Gaussian, q: Gaussian, memo: dict | None = None) -> float:
     """chi2(p || q) = int (p - q)^2 / q = expm1(renyi2); +inf when 2 S_p^-1 - S_q^-1 is not PD."""
-    r = renyi2(p, q)
+    r = renyi2(p, q, memo)
     if math.isinf(r) or r > 700:
         return math.inf
     return math.expm1(r)
@@ -63,8 +68,9 @@ def w2(p: Gaussian, q: Gaussian) -> float:
         bures = float(np.sum((np.sqrt(p.var) - np.sqrt(q.var)) ** 2))
     else:
         S1, S2 = p.cov, q.cov
-        ev, U = np.linalg.eigh(S1)
-        R = (U * np.sqrt(np.clip(ev, 0, None))) @ U.T
+        ev, U = p.eigh()
+        root = np.sqrt(np.clip(ev, 0, None))
+        R = np.diag(root) if U is None else (U * root) @ U.T
         mid = np.linalg.eigvalsh(R @ S2 @ R)
         bures = float(np.trace(S1) + np.trace(S2) - 2 * np.sum(np.sqrt(np.clip(mid, 0, None))))
     return math.sqrt(max(0.0, float(dm @ dm) + bures))

@@ -22,7 +22,7 @@ class Gaussian:
     covariance that is not positive definite (the message gives its smallest eigenvalue).
     """
 
-    __slots__ = ("mean", "_cov", "_chol", "_inv", "_chol_inv")
+    __slots__ = ("mean", "_cov", "_chol", "_inv", "_chol_inv", "_eig")
 
     def __init__(self, mean, cov):
         mean = np.atleast_1d(np.asarray(mean, dtype=float))
@@ -59,6 +59,16 @@ class Gaussian:
         self._chol = chol
         self._inv = None
         self._chol_inv = None
+        self._eig = None
+
+    @classmethod
+    def from_eigh(cls, mean, lam: np.ndarray, U: np.ndarray) -> "Gaussian":
+        """N(mean, U diag(lam) U^T) for orthonormal U, keeping (lam, U) as the law's eigendecomposition
+        (so that `eigh` costs nothing)."""
+        V = U * np.sqrt(lam)
+        g = cls(mean, V @ V.T)   # a symmetric product (BLAS syrk)
+        g._eig = (np.array(lam, dtype=float), U)
+        return g
 
     # --- structure -----------------------------------------------------------------------
     @property
@@ -94,9 +104,20 @@ class Gaussian:
             if self.is_diagonal:
                 self._inv = 1.0 / self._cov
             else:
-                inv = linalg.cho_solve((self._chol, True), np.eye(self.dim))
-                self._inv = 0.5 * (inv + inv.T)
+                inv, info = linalg.lapack.dpotri(self._chol, lower=1)   # lower triangle of cov^-1
+                if info != 0:
+                    raise linalg.LinAlgError(f"dpotri failed with info={info}")
+                self._inv = np.tril(inv) + np.tril(inv, -1).T
         return self._inv
+
+    def eigh(self) -> tuple[np.ndarray, np.ndarray | None]:
+        """(lam, U) with cov = U diag(lam) U^T, U orthonormal; computed once (numpy eigh, ascending) and
+        cached, or the pair given to `from_eigh` (any order). Diagonal laws: (var, None)."""
+        if self.is_diagonal:
+            return self._cov, None
+        if self._eig is None:
+            self._eig = np.linalg.eigh(self._cov)
+        return self._eig
 
     @property
     def logdet(self) -> float:
@@ -155,6 +176,25 @@ class Gaussian:
         flat = r.reshape(-1, self.dim)
         return -linalg.cho_solve((self._chol, True), flat.T).T.reshape(r.shape)
 
+    def in_basis(self, U: np.ndarray) -> "Gaussian":
+        """The law of U^T X as a diagonal Gaussian, for U this law's own eigenvector matrix."""
+        lam, own = self.eigh()
+        if own is not U:
+            raise ValueError("U must be the eigenvector matrix this law carries")
+        return Gaussian(U.T @ self.mean, lam)
+
     def __repr__(self) -> str:
         kind = "diagonal" if self.is_diagonal else "full"
         return f"Gaussian(dim={self.dim}, {kind} cov)"
+
+
+def common_eigenbasis(*laws: Gaussian) -> np.ndarray | None:
+    """The eigenvector matrix U shared, as one object, by all the (full) laws' cached eigendecompositions
+    (laws built by `from_eigh` on one basis, e.g. by the commuting reverse chain), else None. In that
+    basis all of them are diagonal, so divergences between them cost O(d^2) instead of O(d^3)."""
+    if any(g.is_diagonal or g._eig is None for g in laws):
+        return None
+    U = laws[0]._eig[1]
+    if not all(g._eig[1] is U and g._eig[0].min() > 0 for g in laws):
+        return None
+    return U

@@ -36,7 +36,7 @@ from .affine_error import AffineError, add_errors
 from .divergences import chi2, kl, w2
 from .gaussian import Gaussian
 from .gaussian_integrals import weighted_inner
-from .linear_sde import check_error, check_schedule, propagate
+from .linear_sde import check_error, check_schedule, propagate_learned_and_ideal
 from .mixture import GaussianMixture, chi2_to_mixture, kl_to_mixture
 from .observability import eta_of
 from .ou import noise_variance, signal_scale
@@ -158,6 +158,7 @@ def generations(data: Gaussian, alpha, n_generations: int, error=None, n_samples
 
     laws, learners, matched, training, ideals = [p0], [], [], [], []
     pool = []
+    memo = {}   # integrals of pairs of laws against a base, shared by all generations
     cols = {name: np.full(n, math.nan) for name in TRANSITION_FIELDS}
     for i in range(n):
         a, p_i = alphas[i], laws[-1]
@@ -167,6 +168,7 @@ def generations(data: Gaussian, alpha, n_generations: int, error=None, n_samples
             w = np.array([alphas[j] for j in range(i + 1)] + [1 - alphas[j] for j in range(i + 1)]) / (i + 1)
             q = GaussianMixture(w, [data] * (i + 1) + laws[: i + 1])
         G = q.moment_matched()
+        matched.append(G)
         err = errors[i]
         learner = G
         if n_samples is not None:
@@ -176,8 +178,7 @@ def generations(data: Gaussian, alpha, n_generations: int, error=None, n_samples
             learner = _fit(np.vstack(pool))
             G = G.as_full()
             err = add_errors(_fluctuation(G, learner), err, data.dim)
-        learned = propagate(G, err, T, t0, steps, init=init, path="learned")
-        ideal = propagate(G, err, T, t0, steps, init=init, path="ideal", track=compute_eta)
+        learned, ideal = propagate_learned_and_ideal(G, err, T, t0, steps, init=init, track_ideal=compute_eta)
         p_next = learned.out
         cols["epshat2"][i] = learned.energy
         cols["eps2"][i] = ideal.energy
@@ -192,13 +193,12 @@ def generations(data: Gaussian, alpha, n_generations: int, error=None, n_samples
             cols["I_kl"][i], cols["I_kl_se"][i] = kl_to_mixture(p_next, q, mixture_samples, seed + i)
         new_minus_q = [(1.0, p_next)] + q.terms(-1.0)
         q_minus_data = q.terms(1.0) + [(-1.0, data)]
-        cols["chi2_q_data"][i] = weighted_inner(q_minus_data, q_minus_data, data, nonnegative=True)
-        cols["cross"][i] = weighted_inner([(1.0, p_i), (-1.0, data)], new_minus_q, data)
-        cols["cross_q"][i] = weighted_inner(q_minus_data, new_minus_q, data)
-        cols["J"][i] = weighted_inner(new_minus_q, new_minus_q, data, nonnegative=True)
+        cols["chi2_q_data"][i] = weighted_inner(q_minus_data, q_minus_data, data, nonnegative=True, memo=memo)
+        cols["cross"][i] = weighted_inner([(1.0, p_i), (-1.0, data)], new_minus_q, data, memo=memo)
+        cols["cross_q"][i] = weighted_inner(q_minus_data, new_minus_q, data, memo=memo)
+        cols["J"][i] = weighted_inner(new_minus_q, new_minus_q, data, nonnegative=True, memo=memo)
         laws.append(p_next)
         learners.append(learner)
-        matched.append(q.moment_matched())
         training.append(q)
         ideals.append(ideal.out)
     settings = dict(mode=mode, T=T, t0=t0, steps=steps, init=init, n_samples=n_samples, seed=seed,
@@ -206,5 +206,5 @@ def generations(data: Gaussian, alpha, n_generations: int, error=None, n_samples
     return GenerationsResult(
         alpha=np.array(alphas), laws=laws, learners=learners, moment_matched=matched,
         training=training, ideal_outputs=ideals,
-        D_chi2=np.array([chi2(p, data) for p in laws]), D_kl=np.array([kl(p, data) for p in laws]),
+        D_chi2=np.array([chi2(p, data, memo) for p in laws]), D_kl=np.array([kl(p, data) for p in laws]),
         D_w2=np.array([w2(p, data) for p in laws]), arrays=cols, settings=settings)

@@ -21,7 +21,12 @@ E|W y + xi|^2 = tr(W C W^T) + |W m + xi|^2), and for the observability eta the a
 (continuous: dS = B S + S B^T + C W^T, dl = B l + W m + xi); see observability.py.
 
 When W is None or isotropic (or diagonal with a diagonal target), every matrix is diagonal in the
-eigenbasis of S and the recursion costs O(d) per step (the commuting fast path).
+eigenbasis of S and the recursion costs O(d) per step (the commuting fast path). There the eigenbasis
+is computed once per target (cached on the Gaussian) and the chain runs in blocks of steps: the
+coefficients of a block are tabulated as (steps, d) arrays, the moment recursion is one vector update
+per step, and energy / eta accumulators are reductions over the block (`_diagonal_chain`);
+`propagate_learned_and_ideal` runs the learned and the ideal path through one such pass. The output
+law carries its eigendecomposition, so divergences between laws of one basis are O(d^2).
 """
 from __future__ import annotations
 
@@ -83,10 +88,7 @@ class _Frame:
     def __init__(self, target: Gaussian, error: AffineError, init):
         self.target = target
         self.error = error
-        if target.is_diagonal:
-            self.lam, self.U = target.var.copy(), None
-        else:
-            self.lam, self.U = np.linalg.eigh(target.cov)
+        self.lam, self.U = target.eigh()
         init_ok = not isinstance(init, Gaussian) or (init.is_diagonal and self.U is None)
         self.diagonal = init_ok and (
             error.kind in ("none", "isotropic") or (error.kind == "diagonal" and self.U is None))
@@ -135,8 +137,7 @@ class _Frame:
             return Gaussian(m, 0.5 * (C + C.T))
         if self.U is None:
             return Gaussian(m, C)
-        cov = (self.U * C) @ self.U.T
-        return Gaussian(self.U @ m, 0.5 * (cov + cov.T))
+        return Gaussian.from_eigh(self.U @ m, C, self.U)
 
 
 def _energy_rate(diagonal: bool, w, xi, m, C) -> float:
@@ -153,47 +154,147 @@ def _mean_error(diagonal: bool, w, xi, m):
     return em + (0.0 if xi is None else xi)
 
 
-def propagate(target: Gaussian, error, T: float, t0: float, steps, init="prior", ode: bool = False,
-              path: str = "learned", track: bool = False) -> Propagation:
-    """Exact law of the reverse process's output plus energy / eta accumulators (module docstring)."""
+def _prepare(target, error, T, t0, steps, init):
     if not isinstance(target, Gaussian):
         raise ValueError(f"target must be a Gaussian, got {type(target).__name__}")
     T, t0, steps = check_schedule(T, t0, steps)
-    error = check_error(error, target.dim)
+    frame = _Frame(target, check_error(error, target.dim), init)
+    m, C = frame.initial(init, T)
+    return frame, m, C, T, t0, steps
+
+
+def propagate(target: Gaussian, error, T: float, t0: float, steps, init="prior", ode: bool = False,
+              path: str = "learned", track: bool = False, with_energy: bool = True) -> Propagation:
+    """Exact law of the reverse process's output plus energy / eta accumulators (module docstring).
+    with_energy=False skips the path energy (then NaN) on the chain."""
     if path not in ("ideal", "learned"):
         raise ValueError(f"path must be 'ideal' or 'learned', got {path!r}")
-    frame = _Frame(target, error, init)
-    m, C = frame.initial(init, T)
+    frame, m, C, T, t0, steps = _prepare(target, error, T, t0, steps, init)
     learned = path == "learned"
     noise = 0.0 if ode else 1.0
     if steps is None:
         return _continuous(frame, m, C, T, t0, learned, ode, noise, track)
-    h = (T - t0) / steps
-    energy = 0.0
+    if frame.diagonal:
+        return _diagonal_chain(frame, m, C, T, (T - t0) / steps, steps, [(learned, track)], ode, noise, with_energy)[0]
+    return _full_chain(frame, m, C, T, (T - t0) / steps, steps, learned, ode, noise, track, with_energy)
+
+
+def propagate_learned_and_ideal(target: Gaussian, error, T: float, t0: float, steps, init="prior",
+                                ode: bool = False, track_ideal: bool = False) -> tuple[Propagation, Propagation]:
+    """(propagate(..., path="learned"), propagate(..., path="ideal", track=track_ideal)); on the commuting
+    chain both paths run in one pass that shares the coefficient tables and the loop over the grid."""
+    frame, m, C, T, t0, steps = _prepare(target, error, T, t0, steps, init)
+    if steps is None or not frame.diagonal:
+        return (propagate(target, error, T, t0, steps, init=init, ode=ode, path="learned"),
+                propagate(target, error, T, t0, steps, init=init, ode=ode, path="ideal", track=track_ideal))
+    runs = [(True, False), (False, track_ideal)]
+    learned, ideal = _diagonal_chain(frame, m, C, T, (T - t0) / steps, steps, runs, ode, 0.0 if ode else 1.0, True)
+    return learned, ideal
+
+
+BLOCK_ELEMENTS = 8192   # steps x dimension per block of the commuting chain: the block's arrays stay in cache
+
+
+def _diagonal_chain(frame: _Frame, m, C, T, h, steps, runs, ode, noise, with_energy) -> list:
+    """The commuting chain in the eigenbasis of S, in blocks of steps, for each run (learned, track) at
+    once. Per block the coefficients are tabulated ((steps, d) arrays), the mean and covariance
+    recursions of all runs cost one vector update per step, and the energy and eta accumulators are
+    reductions over the block's trajectory:
+    energy += h sum_k [sum_i w_ki^2 C_ki + |w_k m_k + xi_k|^2] (W_k = diag(w_k) in the eigenbasis),
+    S <- P^2 S + h sum_k Phi_k^2 F_k C_k w_k, l <- P l + h sum_k Phi_k (w_k m_k + xi_k), with
+    P = F_last ... F_first and Phi_k = F_last ... F_{k+1} over the block (F = 1 + h B)."""
+    d, r = m.shape[0], len(runs)
+    ch = (0.5 if ode else 1.0) * h
+    size = max(1, min(steps, BLOCK_ELEMENTS // d))
+    energy = [0.0] * r
+    S = [np.zeros(d) if track else None for _, track in runs]
+    l = [np.zeros(d) if track else None for _, track in runs]
+    X = np.empty((size + 1, 2 * r, d))                  # rows j: (m, C) of each run after j steps of the block
+    gain, shift = np.empty((size, 2 * r, d)), np.empty((size, 2 * r, d))
+    shift[:, 1::2] = h * noise
+    X[0] = [m, C] * r
+    t_grid = T - np.arange(steps) * h
+    a_grid, s2_grid = np.exp(-0.5 * t_grid), -np.expm1(-t_grid)     # signal_scale, noise_variance
+    W_grid, xi_grid = frame.error.W_on(t_grid), frame.error.xi_on(t_grid)
+    if W_grid is not None and W_grid.ndim == 1:
+        W_grid = W_grid[:, None]                        # isotropic: a column of scalars
+    if xi_grid is not None and frame.U is not None:
+        xi_grid = xi_grid @ frame.U                     # rows U^T xi(t_k)
+    for k0 in range(0, steps, size):
+        n = min(size, steps - k0)
+        block = slice(k0, k0 + n)
+        a = a_grid[block]
+        inv = np.multiply.outer(a * a, frame.lam)
+        inv += s2_grid[block, None]
+        np.divide(1.0, inv, out=inv)                    # Sig_t^-1, per eigenvalue
+        W = None if W_grid is None else (W_grid if len(W_grid) == 1 else W_grid[block])
+        w = 0.0 if W is None else W
+        xi = None if xi_grid is None else (xi_grid if len(xi_grid) == 1 else xi_grid[block])
+        # X_{j+1} = (F_j, F_j^2) X_j + (h b_j, h noise): F = 1 + h/2 + c h W - c h Sig^-1, h b = c h (a Sig^-1 m + xi)
+        for i, (learned, _) in enumerate(runs):
+            F = gain[:n, 2 * i]
+            np.multiply(inv, -ch, out=F)
+            F += (1.0 + 0.5 * h) + (ch * w if learned else 0.0)
+            np.multiply(F, F, out=gain[:n, 2 * i + 1])
+            hb = shift[:n, 2 * i]
+            np.multiply(inv, (ch * a)[:, None], out=hb)
+            hb *= frame.m
+            if learned and xi is not None:
+                hb += ch * xi
+        for j in range(n):
+            np.multiply(gain[j], X[j], out=X[j + 1])
+            X[j + 1] += shift[j]
+        for i, (_, track) in enumerate(runs):
+            if not (with_energy or track):
+                continue
+            F, ms, Cs = gain[:n, 2 * i], X[:n, 2 * i], X[:n, 2 * i + 1]
+            err = None if (W is None and xi is None) else (w * ms if xi is None else _mean_error(True, w, xi, ms))
+            if with_energy:
+                rate = 0.0 if err is None else np.einsum("kd,kd->", err, err)
+                if W is not None:
+                    ww = w * w
+                    rate += np.sum(ww * Cs) if ww.shape[1] > 1 else np.sum(ww[:, 0] * Cs.sum(axis=1))
+                energy[i] += h * float(rate)
+            if track:
+                phi = np.empty((n, d))
+                phi[n - 1] = 1.0
+                for j in range(n - 2, -1, -1):
+                    np.multiply(phi[j + 1], F[j + 1], out=phi[j])
+                P = phi[0] * F[0]
+                S[i] *= P * P
+                l[i] *= P
+                if W is not None:
+                    S[i] += h * np.sum(phi * phi * F * Cs * w, axis=0)
+                if err is not None:
+                    l[i] += h * np.sum(phi * err, axis=0)
+        X[0] = X[n]
+    out = []
+    for i in range(r):
+        m, C = X[0, 2 * i].copy(), X[0, 2 * i + 1].copy()
+        out.append(Propagation(frame.output(m, C), energy[i] if with_energy else math.nan, S[i], l[i], C, True))
+    return out
+
+
+def _full_chain(frame: _Frame, m, C, T, h, steps, learned, ode, noise, track, with_energy) -> Propagation:
+    """The chain in the original coordinates, O(d^3) per step (module docstring)."""
+    energy = 0.0 if with_energy else math.nan
     S = np.zeros_like(C) if track else None
     l = np.zeros_like(m) if track else None
-    diag = frame.diagonal
-    eye = None if diag else np.eye(m.shape[0])
+    eye = np.eye(m.shape[0])
     for k in range(steps):
         t = T - k * h
         B, b, w, xi = frame.drift(t, learned, ode)
-        energy += h * _energy_rate(diag, w, xi, m, C)
-        if diag:
-            F = 1.0 + h * B
-            if track:
-                S = F * F * S + h * F * C * w
-                l = F * l + h * _mean_error(True, w, xi, m)
-            m = F * m + h * b
-            C = F * F * C + h * noise
-        else:
-            F = eye + h * B
-            if track:
-                S = F @ S @ F.T + h * (F @ C @ w.T)
-                l = F @ l + h * _mean_error(False, w, xi, m)
-            m = F @ m + h * b
-            C = F @ C @ F.T + (h * noise) * eye
-            C = 0.5 * (C + C.T)
-    return Propagation(frame.output(m, C), energy, S, l, C, diag)
+        if with_energy:
+            energy += h * _energy_rate(False, w, xi, m, C)
+        F = eye + h * B
+        FC = F @ C
+        if track:
+            S = F @ S @ F.T + h * (FC @ w.T)
+            l = F @ l + h * _mean_error(False, w, xi, m)
+        m = F @ m + h * b
+        C = FC @ F.T + (h * noise) * eye
+        C = 0.5 * (C + C.T)
+    return Propagation(frame.output(m, C), energy, S, l, C, False)
 
 
 def _continuous(frame: _Frame, m0, C0, T, t0, learned, ode, noise, track) -> Propagation:

@@ -24,4 +24,4 @@ def reverse(target: Gaussian, error=None, T: float = 4.0, t0: float = 0.02, step
     * ode=True: the probability-flow ODE (drift 1/2 y + 1/2 score_hat, no noise).
     Error-free, init="exact", steps=None: the output is forward(target, t0) (exact sampling).
     """
-    return propagate(target, error, T, t0, steps, init=init, ode=ode, path="learned").out
+    return propagate(target, error, T, t0, steps, init=init, ode=ode, path="learned", with_energy=False).out
