@@ -28,7 +28,7 @@ def _close(x, y, rtol=RTOL, atol=1e-13):
     np.testing.assert_allclose(x, y, rtol=rtol, atol=atol)
 
 
-def _same(fast, full):
+def assert_same_propagation(fast, full):
     assert fast.diagonal and not full.diagonal
     _close(fast.out.mean, full.out.mean)
     _close(fast.out.cov, full.out.cov)
@@ -58,7 +58,7 @@ def test_isotropic_fast_path_equals_full_matrix_path(block, seed, steps, ode, pa
     finally:
         linear_sde.BLOCK_ELEMENTS = old
     b = propagate(target, full, 4.0, 0.02, steps, init=init, ode=ode, path=path, track=True)
-    _same(a, b)
+    assert_same_propagation(a, b)
 
 
 @pytest.mark.parametrize("block", [None, 2])
@@ -75,7 +75,7 @@ def test_diagonal_fast_path_equals_full_matrix_path(block, seed, steps, path):
     finally:
         linear_sde.BLOCK_ELEMENTS = old
     b = propagate(target.as_full(), AffineError(W=np.diag(w), xi=xi), 4.0, 0.02, steps, path=path, track=True)
-    _same(a, b)
+    assert_same_propagation(a, b)
 
 
 def test_energy_can_be_skipped_without_changing_the_law():
@@ -95,7 +95,7 @@ def test_control_a_perturbed_dense_error_is_detected():
     a = propagate(target, AffineError(W=0.1, xi=0.1 * np.ones(4)), 4.0, 0.02, 40, track=True)
     b = propagate(target, AffineError(W=(0.1 + 1e-6) * np.eye(4), xi=0.1 * np.ones(4)), 4.0, 0.02, 40, track=True)
     with pytest.raises(AssertionError):
-        _same(a, b)
+        assert_same_propagation(a, b)
 
 
 @given(seed=st.integers(0, 10_000), steps=st.sampled_from([1, 9, 70]), track=st.booleans())
@@ -108,8 +108,8 @@ def test_learned_and_ideal_in_one_pass_equal_the_full_matrix_path(seed, steps, t
     w, xi = rng.uniform(-0.3, 0.3), 0.3 * rng.standard_normal(d)
     learned, ideal = propagate_learned_and_ideal(target, AffineError(W=w, xi=xi), 4.0, 0.02, steps, track_ideal=track)
     dense = AffineError(W=w * np.eye(d), xi=xi)
-    _same(learned, propagate(target, dense, 4.0, 0.02, steps, path="learned"))
-    _same(ideal, propagate(target, dense, 4.0, 0.02, steps, path="ideal", track=track))
+    assert_same_propagation(learned, propagate(target, dense, 4.0, 0.02, steps, path="learned"))
+    assert_same_propagation(ideal, propagate(target, dense, 4.0, 0.02, steps, path="ideal", track=track))
     assert (ideal.S is not None) == track and learned.S is None
 
 
