@@ -85,23 +85,30 @@ def _measure(result: Result, measured, params: dict):
 
 
 def fit_constant(result: Result, side: str, name: str, measured, params: dict, upto: int | None = None) -> dict:
-    """Tightest value of constant `name` making `side` of `result` hold at every generation.
-
-    Returns {"value", "running" (prefix fits), "direction" ("min" needed or "max" allowed),
-    "bounded" (second-half growth of the running fit below 50%)}.
-    """
+    """Tightest value of constant `name` making `side` of `result` hold (see `fit_linear`); the
+    bound must be linear in the constant: bound = f + K g."""
     expr = getattr(result, _part(side))
     sym = S.BY_NAME[name]
     g_expr = sp.diff(expr, sym)
     if sym in g_expr.free_symbols or g_expr == 0:
         raise ValueError(f"{result.id} {side} is not linear in {name}")
     others = {k: v for k, v in params.items() if k != name}
-    f = _evaluate(expr.subs(sym, 0), others)
-    g = _evaluate(g_expr, others)
+    return fit_linear(measured, _evaluate(expr.subs(sym, 0), others), _evaluate(g_expr, others), side, upto)
+
+
+def fit_linear(measured, f, g, side: str, upto: int | None = None) -> dict:
+    """Tightest K with `measured` on `side` of f + K g at every generation in [0, upto).
+
+    K >= (m - f)/g is needed when the bound is an upper one with g > 0 (or a lower one with g < 0),
+    else K <= (m - f)/g is allowed. "fitted" is the tightest K over [0, upto); "value" is it loosened
+    by CONSTANT_SLACK; "running" holds the prefix fits over every generation; "bounded" says whether
+    the running fit stayed within "value" after the fitting window.
+    """
+    f, g = np.asarray(f, dtype=float), np.asarray(g, dtype=float)
     m = np.broadcast_to(np.asarray(measured, dtype=float), np.broadcast(f, g).shape)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = (m - f) / g
-    needs_at_least = (side == "upper") == bool(np.all(g > 0))  # K >= ratio, else K <= ratio
+    needs_at_least = (side == "upper") == bool(np.all(g > 0))
     ratio = np.where(np.isfinite(ratio), ratio, -np.inf if needs_at_least else np.inf)
     running = np.maximum.accumulate(ratio) if needs_at_least else np.minimum.accumulate(ratio)
     if needs_at_least:
@@ -117,6 +124,16 @@ def fit_constant(result: Result, side: str, name: str, measured, params: dict, u
         bounded = bool(end > 0 and end >= value)
     return {"value": float(value), "fitted": float(fitted), "running": running.tolist(), "fitted_on": upto,
             "direction": "min needed" if needs_at_least else "max allowed", "bounded": bounded}
+
+
+def verdict_rows(generations, measured, stderr, bound, margin, verdict) -> list[dict]:
+    """One dict per generation: generation, measured, stderr, bound, margin, verdict."""
+    m = np.ravel(measured)
+    se = np.broadcast_to(np.asarray(stderr, dtype=float), m.shape)
+    return [{"generation": int(gg), "measured": float(mm), "stderr": float(ss), "bound": float(bb),
+             "margin": float(mg), "verdict": str(vv)}
+            for gg, mm, ss, bb, mg, vv in zip(np.ravel(generations), m, se, np.ravel(bound), np.ravel(margin),
+                                              np.ravel(verdict))]
 
 
 def _evaluate(expr, params: dict):
@@ -160,17 +177,13 @@ def check(result: Result, measured=None, params: dict | None = None, stderr=0.0,
         bound = np.asarray(result.function(_part(s), validate=False)(**local), dtype=float)
         v, margin = verdicts(m, bound, s, stderr=stderr, z=z, rtol=rtol, atol=atol)
         m_b, b_b = np.broadcast_arrays(m, bound)
-        se_b = np.broadcast_to(np.asarray(stderr, dtype=float), m_b.shape)
         if in_regime_only and result.conditions:
             ok = np.broadcast_to(result.in_regime(**local), m_b.shape)
             v = np.where(ok, v, "inconclusive")
         if split:
             v = np.where(np.arange(v.size).reshape(v.shape) < split, FITTED, v)
         gens = np.arange(m_b.size) if generations is None else np.asarray(generations)
-        rows = [{"generation": int(gg), "measured": float(mm), "stderr": float(ss), "bound": float(bb),
-                 "margin": float(mg), "verdict": str(vv)}
-                for gg, mm, ss, bb, mg, vv in zip(gens, m_b.ravel(), se_b.ravel(), b_b.ravel(),
-                                                  np.ravel(margin), np.ravel(v))]
+        rows = verdict_rows(gens, m_b, stderr, b_b, margin, v)
         label = name or (result.id if len(sides) == 1 else f"{result.id} ({s})")
         out.append(Check(label, result.id, s, rows, consts, expect, note, binding))
     return out

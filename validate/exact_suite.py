@@ -13,7 +13,7 @@ What is measured where (THEORY.md §3, §4), transition i = generation i -> i+1:
 * prop4.1    limsup D (max over the second half) against the floor with eta_floor, eps_floor the minima
   over the second half;
 * thm4.2     D_{N+1} against c1 R_N and c2 R_N, R from `bounds.drift_path` of the measured eps2_i,
-  c1 and c2 fitted on the first half and loosened by CONSTANT_SLACK (C_bias = 0).
+  c1 and c2 fitted on the first half and loosened by validate.checks.CONSTANT_SLACK (C_bias = 0).
 Binding (must hold): Lemma F.1, the identity, the innovation inequalities, Prop 3.1. Informative
 (assumptions such as the tail condition and the unknown constants cannot be certified from the
 numbers): Thm 3.4, Prop 3.3b, Prop 4.1, Thm 4.2.
@@ -26,8 +26,8 @@ import numpy as np
 
 import bounds
 from bounds import symbols as S
-from validate.checks import CONSTANT_SLACK, Check, check
-from validate.verdict import VIOLATED, verdicts
+from validate.checks import Check, check, fit_linear, verdict_rows
+from validate.verdict import FITTED, VIOLATED, verdicts
 
 EXACT_ATOL = 1e-9  # closed-form Gaussian integrals summed with cancellation
 ALL_FIELDS = ("alpha", "D_chi2", "chi2_q_data", "cross", "J", "I_chi2", "I_chi2_se", "kl_ideal",
@@ -93,29 +93,21 @@ def _prop41(result, a: dict, tag: str) -> Check:
 
 
 def _thm42(a: dict, tag: str, z: float) -> list[Check]:
-    """Both additive bounds of Thm 4.2 with C_bias = 0: c2 (upper) is the largest D/R and c1 (lower)
-    the smallest over the first half, loosened by CONSTANT_SLACK, then checked on the second half."""
+    """Both additive bounds of Thm 4.2 with C_bias = 0, D_{N+1} <= c2 R_N and D_{N+1} >= c1 R_N:
+    c1, c2 fitted on the first half (`fit_linear`) and checked on the second."""
     R = bounds.drift_path(a["eps2"], a["alpha"], a["D_chi2"][0])[1:]
     D = a["D_chi2"][1:]
     gens = np.arange(1, len(D) + 1)
     split = max(1, len(D) // 2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(R > 0, D / R, np.nan)
-    c2_fit, c1_fit = float(np.nanmax(ratio[:split])), float(np.nanmin(ratio[:split]))
-    c2, c1 = CONSTANT_SLACK * c2_fit, c1_fit / CONSTANT_SLACK
-    lower, upper = bounds.drift_envelope(a["eps2"], a["alpha"], a["D_chi2"][0], c1=c1, c2=c2)
     out = []
-    for side, bound, name, value, fitted, running, ok in (
-            ("upper", upper[1:], "c2", c2, c2_fit, np.fmax.accumulate(ratio), lambda r: r <= c2 + 1e-12),
-            ("lower", lower[1:], "c1", c1, c1_fit, np.fmin.accumulate(ratio), lambda r: r >= c1 - 1e-12)):
+    for side, name in (("upper", "c2"), ("lower", "c1")):
+        fit = fit_linear(D, 0.0, R, side, upto=split)
+        lower, upper = bounds.drift_envelope(a["eps2"], a["alpha"], a["D_chi2"][0], c1=fit["value"], c2=fit["value"])
+        bound = (upper if side == "upper" else lower)[1:]
         v, margin = verdicts(D, bound, side, z=z, rtol=1e-8)
-        v = np.where(np.arange(len(D)) < split, "fitted", v)
-        rows = [{"generation": int(g), "measured": float(m), "stderr": 0.0, "bound": float(b),
-                 "margin": float(mg), "verdict": str(vv)} for g, m, b, mg, vv in zip(gens, D, bound, margin, v)]
-        consts = {name: {"value": value, "fitted": fitted, "running": running.tolist(), "fitted_on": split,
-                         "direction": "min needed" if side == "upper" else "max allowed",
-                         "bounded": bool(ok(running[-1]))}}
-        out.append(Check(f"thm4.2 ({side}, C_bias = 0){tag}", "thm4.2", side, rows, consts,
+        v = np.where(np.arange(len(D)) < split, FITTED, v)
+        out.append(Check(f"thm4.2 ({side}, C_bias = 0){tag}", "thm4.2", side,
+                         verdict_rows(gens, D, 0.0, bound, margin, v), {name: fit},
                          note="R_N from bounds.drift_path of the measured eps2_i", binding=False))
     return out
 

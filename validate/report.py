@@ -59,7 +59,7 @@ def exact_runs(run_dir) -> dict:
 def eta_estimator_checks(run_dir) -> list:
     """The regression estimator of eta (neural.observability) against the exact eta, per error type:
     equal within two standard errors (binding: the estimator is consistent for this quantity)."""
-    from validate.checks import Check
+    from validate.checks import Check, verdict_rows
     from validate.verdict import verdicts
 
     path = Path(run_dir) / "exact" / "eta_by_error_type.json"
@@ -69,10 +69,9 @@ def eta_estimator_checks(run_dir) -> list:
     for name, v in json.loads(path.read_text()).items():
         if "mc" not in v:
             continue
-        (verdict,), (margin,) = verdicts([v["mc"]], [v["exact"]], "equal", stderr=v["mc_se"])
-        row = {"generation": 0, "measured": v["mc"], "stderr": v["mc_se"], "bound": v["exact"],
-               "margin": float(margin), "verdict": str(verdict)}
-        out.append(Check(f"eta estimator vs exact [{name}]", "eta", "equal", [row],
+        verdict, margin = verdicts([v["mc"]], [v["exact"]], "equal", stderr=v["mc_se"])
+        rows = verdict_rows([0], [v["mc"]], v["mc_se"], [v["exact"]], margin, verdict)
+        out.append(Check(f"eta estimator vs exact [{name}]", "eta", "equal", rows,
                          note=v.get("mc_estimator", "")))
     return out
 

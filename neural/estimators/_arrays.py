@@ -9,13 +9,7 @@ def as_numpy_2d(x, name: str = "x") -> np.ndarray:
     """Samples as a float64 numpy array of shape (n, d); a 1-D input is n scalar samples."""
     if isinstance(x, torch.Tensor):
         x = x.detach().to("cpu", torch.float64).numpy()
-    x = np.asarray(x, dtype=np.float64)
-    if x.ndim == 1:
-        x = x[:, None]
-    if x.ndim != 2:
-        raise ValueError(f"{name} must have shape (n, d), got shape {x.shape}")
-    if x.shape[0] < 2:
-        raise ValueError(f"{name} must hold at least 2 samples, got {x.shape[0]}")
+    x = _as_samples(np.asarray(x, dtype=np.float64), name)
     if not np.all(np.isfinite(x)):
         raise ValueError(f"{name} must be finite")
     return x
@@ -25,7 +19,11 @@ def as_tensor_2d(x, name: str = "x", device=None, dtype=torch.float64) -> torch.
     """Samples as a tensor of shape (n, d) on `device` (default: where x already is)."""
     if not isinstance(x, torch.Tensor):
         x = torch.as_tensor(np.asarray(x))
-    x = x.to(device=device if device is not None else x.device, dtype=dtype)
+    return _as_samples(x.to(device=device if device is not None else x.device, dtype=dtype), name)
+
+
+def _as_samples(x, name: str):
+    """A 1-D input as n scalar samples; anything but (n >= 2, d) is a ValueError naming `name`."""
     if x.ndim == 1:
         x = x[:, None]
     if x.ndim != 2:
