@@ -39,7 +39,7 @@ def one_generation(target, previous, alpha, n, steps, device, generator, dtype):
     x_train = torch.cat([target.sample(k, generator=generator, device=device, dtype=dtype), previous[: n - k]])
     score = KDEScore(x_train, 0.6)
     x_T = torch.randn((n, 10), generator=generator, device=device, dtype=dtype)
-    return euler_maruyama(score, x_T, VPSDE(4.0, 0.02), steps, generator=generator)
+    return euler_maruyama(score, x_T, VPSDE(4.0, 0.02).time_grid(steps), generator=generator)
 
 
 def batched_generation(target, previous, alphas, n, steps, device, generator, dtype):
@@ -50,7 +50,7 @@ def batched_generation(target, previous, alphas, n, steps, device, generator, dt
                                  previous[b, : n - k]]))
     score = BatchedKDEScore(torch.stack(trains), 0.6)
     x_T = torch.randn((len(alphas), n, 10), generator=generator, device=device, dtype=dtype)
-    return euler_maruyama(score, x_T, VPSDE(4.0, 0.02), steps, generator=generator)
+    return euler_maruyama(score, x_T, VPSDE(4.0, 0.02).time_grid(steps), generator=generator)
 
 
 def timed(fn, device):

@@ -14,7 +14,7 @@ from . import symbols
 from .accumulation import (accumulated, closed_form_function, contributions, drift_envelope,
                            drift_path, memory_horizon, steady_state)
 from .catalog import catalog, mutated
-from .floor import collapse_floor
+from .collapse_floor import collapse_floor
 from .regime import Regime, regime
 from .result import Result
 

@@ -8,6 +8,7 @@ import numpy as np
 import sympy as sp
 
 from . import symbols as S
+from .catalog import catalog
 from .lambdify import evaluate, lambdified
 from .recursion import solve_recursion, stable_constant_error_form
 from .validation import check_generations, check_nonnegative, check_unit_interval
@@ -156,12 +157,12 @@ def steady_state(alpha, eps2):
 
 
 def drift_envelope(eps2, alpha, D0=0.0, c1=1.0, c2=1.0, C_bias=0.0):
-    """Thm 4.2 as two additive bounds on D_0..D_G: (c1 R - C_bias, c2 R + C_bias), R = drift_path.
+    """Thm 4.2 as two additive bounds on D_0..D_G: (c1 R - C_bias, c2 R + C_bias), R = drift_path,
+    evaluated from `catalog()["thm4.2.R"]`.
 
     R[N+1] = sum_{i<=N} (1-alpha)^{2(N-i)} eps2_i + (1-alpha)^{2(N+1)} D0 (i0 = 0). THEORY.md §3
     Thm 4.2 (stated as a two-sided ≍ with constants; as two additive bounds: reconstructed).
     """
-    for name, v in (("c1", c1), ("c2", c2), ("C_bias", C_bias)):
-        check_nonnegative(name, v)
+    thm = catalog()["thm4.2.R"]
     R = drift_path(eps2, alpha, D0)
-    return c1 * R - C_bias, c2 * R + C_bias
+    return thm.lower_fn(c1=c1, R=R, C_bias=C_bias), thm.upper_fn(c2=c2, R=R, C_bias=C_bias)

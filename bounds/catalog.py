@@ -6,6 +6,7 @@ Prop 4.1 floor comes from `floor.derive_floor` applied to the innovation inequal
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import sympy as sp
@@ -29,11 +30,12 @@ def _thm42_rhs() -> sp.Expr:
 @functools.lru_cache(maxsize=1)
 def catalog() -> dict[str, Result]:
     """Results keyed "prop3.1", "prop3.3", "prop3.3b", "thm3.4", "lemmaF.1", "identity",
-    "innovation", "innovation.J", "prop4.1", "prop4.1.i", "thm4.2".
+    "innovation", "innovation.J", "prop4.1", "prop4.1.i", "thm4.2.R", "thm4.2".
 
     "prop3.3b" is Prop 3.3's second form, "innovation.J" the first half of the innovation row,
     "prop4.1.i" Prop 4.1 (i) (an implication: no numeric form). In "thm4.2" the parameter D is
-    D_{i0} with i0 = 0 and eps2 constant; for arrays of errors use `bounds.drift_envelope`.
+    D_{i0} with i0 = 0 and eps2 constant (closed form); "thm4.2.R" is the same statement with R_N a
+    parameter, for per-generation errors (R_N from `bounds.drift_path`; `bounds.drift_envelope`).
     """
     pert = derive()
     quarter, four = pert.lower_linear, pert.upper_linear
@@ -45,6 +47,12 @@ def catalog() -> dict[str, Result]:
         source="THEORY.md §3 innovation (derived)", status="derived",
         quantity=S.D_next + (1 - a) ** 2 * S.D, lower=a / 2 * S.I, conditions=tuple(_unit(a)))
     second = second_form_coefficient(first_form) * S.eta * S.eps2
+    thm42_source = ("arXiv 2602.16601 Thm 4.2; THEORY.md §3 (stated as D + C_bias ≍ R; split into two additive "
+                    "bounds: reconstructed).")
+    thm42_per_generation = Result(
+        id="thm4.2.R", statement="c1 R_N - C_bias <= D_{N+1} <= c2 R_N + C_bias, R_N given (per-generation errors)",
+        source=thm42_source + " R_N = bounds.drift_path(eps2_i, alpha_i, D_0)[N+1]", status="reconstructed",
+        quantity=S.D_after, lower=S.c1 * S.R - S.C_bias, upper=S.c2 * S.R + S.C_bias, conditions=tuple(_unit(a)))
     results = [
         Result(
             id="prop3.1", statement="KL(p^{i+1} || q_i) <= KL(P^_i || P*_i) = 1/2 epshat2_i (Girsanov, data processing)",
@@ -88,14 +96,15 @@ def catalog() -> dict[str, Result]:
             quantity=sp.Sum(sp.Indexed("D", S.n), (S.n, 0, sp.oo)),
             premise=sp.Eq(sp.Sum(sp.Indexed(r"\epsilon^2", S.n), (S.n, 0, sp.oo)), sp.oo),
             conclusion=sp.Eq(sp.Sum(sp.Indexed("D", S.n), (S.n, 0, sp.oo)), sp.oo)),
-        Result(
-            id="thm4.2", statement="c1 R_N - C_bias <= D_{N+1} <= c2 R_N + C_bias, R_N = sum_{i<=N} (1-alpha)^{2(N-i)} eps2 + (1-alpha)^{2(N+1)} D_0",
-            source="arXiv 2602.16601 Thm 4.2; THEORY.md §3 (stated as D + C_bias ≍ R; split into two additive bounds: reconstructed). "
-                   "Constant eps2 here (closed form); per-generation arrays: bounds.drift_envelope",
-            status="reconstructed",
+        thm42_per_generation,
+        dataclasses.replace(
+            thm42_per_generation, id="thm4.2",
+            statement="c1 R_N - C_bias <= D_{N+1} <= c2 R_N + C_bias, R_N = sum_{i<=N} (1-alpha)^{2(N-i)} eps2 + (1-alpha)^{2(N+1)} D_0",
+            source=thm42_source + " Constant eps2 here (closed form); per-generation errors: thm4.2.R",
             display=(r"c_{1} R_N - C_{bias} \le D_{N+1} \le c_{2} R_N + C_{bias},\ "
                      r"R_N = \sum_{i=0}^{N} (1-\alpha)^{2(N-i)} \epsilon^{2}_i + (1-\alpha)^{2(N+1)} D_{0}"),
-            quantity=S.D_after, lower=S.c1 * _thm42_rhs() - S.C_bias, upper=S.c2 * _thm42_rhs() + S.C_bias,
+            lower=thm42_per_generation.lower.subs(S.R, _thm42_rhs()),
+            upper=thm42_per_generation.upper.subs(S.R, _thm42_rhs()),
             conditions=tuple(_unit(a) + [sp.Ge(S.eps2, 0)])),
     ]
     return {r.id: r for r in results}

@@ -11,7 +11,8 @@ BACKENDS = ("numpy", "torch")
 
 @functools.lru_cache(maxsize=1)
 def _stable_torch_printer():
-    """SymPy's torch printer (imports torch: only on demand) plus the expm1/log1p it lacks."""
+    """SymPy's torch printer plus the expm1/log1p it lacks. torch is imported only here and in
+    `evaluate` for the torch backend: `bounds` depends on sympy and numpy alone."""
     from sympy.printing.pytorch import TorchPrinter
 
     class StableTorchPrinter(TorchPrinter):

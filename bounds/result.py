@@ -14,6 +14,7 @@ import sympy as sp
 
 from . import symbols as S
 from .lambdify import evaluate, lambdified
+from .tolerance import passes
 from .validation import check_params
 
 _ORDER = list(S.BY_NAME)
@@ -141,8 +142,8 @@ class Result:
     def holds(self, value=None, rtol: float = 1e-9, atol: float = 0.0, **params) -> np.ndarray:
         """Boolean array: does `value` (the quantity) satisfy the result for these parameters?
 
-        Inequalities pass within a slack `rtol * |bound| + atol` (rounding); equalities need
-        `|value - expression| <= rtol * max(|value|, |expression|) + atol`. With value=None the
+        Every side passes within the slack `rtol * max(|value|, |bound|) + atol` of
+        `bounds.tolerance` (the rule `validate.verdict` uses too). With value=None the
         quantity is computed from the parameters (when it is an expression in them). The regime
         conditions are not applied here: combine with `in_regime(**params)`.
         """
@@ -156,15 +157,11 @@ class Result:
         value = np.asarray(value, dtype=float)
         ok = np.ones(np.broadcast_shapes(value.shape, *(np.shape(v) for v in params.values())), bool)
         if self.kind == "equality":
-            e = self.function("expression")(**params)
-            ok &= np.abs(value - e) <= rtol * np.maximum(np.abs(value), np.abs(e)) + atol
-            return ok
+            return ok & passes(value, self.function("expression")(**params), "equal", rtol, atol)
         if self.lower is not None:
-            lo = self.function("lower")(**params)
-            ok &= value >= lo - (rtol * np.abs(lo) + atol)
+            ok &= passes(value, self.function("lower")(**params), "lower", rtol, atol)
         if self.upper is not None:
-            hi = self.function("upper")(**params)
-            ok &= value <= hi + (rtol * np.abs(hi) + atol)
+            ok &= passes(value, self.function("upper")(**params), "upper", rtol, atol)
         return ok
 
     # ---- mutation ---------------------------------------------------------------------------

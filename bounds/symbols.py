@@ -2,7 +2,8 @@
 
 Numeric parameters carry the names used by `Result.params` and by keyword arguments of
 `Result.holds`: alpha, eps2, epshat2, eta, C, c, c1, c2, C_bias, eta_floor, eps_floor,
-D (D_i), D_next (D_{i+1}), I (I_i), J (J_i), cross (<p^i - data, p^{i+1} - q_i>), N.
+D (D_i), D_next (D_{i+1}), I (I_i), J (J_i), cross (<p^i - data, p^{i+1} - q_i>), N,
+R (R_N, the right side of Thm 4.2 for per-generation errors).
 `n` is the generation index of error schedules (starting at n = 0); `D0` the initial drift.
 """
 import sympy as sp
@@ -34,11 +35,12 @@ kl_step = sp.Symbol(r"\mathrm{KL}(p^{i+1}\|q_i)", nonnegative=True)
 chi2_mix = sp.Symbol(r"\chi^2(q_i\|\mathrm{data})", nonnegative=True)
 limsup_D = sp.Symbol(r"\limsup_{i\to\infty} D_i", nonnegative=True)
 D_after = sp.Symbol("D_{N+1}", nonnegative=True)
+R = sp.Symbol("R_N", nonnegative=True)  # Thm 4.2's right side: sum_i (1-alpha)^{2(N-i)} eps2_i + (1-alpha)^{2(N+1)} D_0
 
 #: keyword name -> symbol, for every numeric parameter a result may need.
 BY_NAME = {
     "alpha": alpha, "eps2": eps2, "epshat2": epshat2, "eta": eta, "C": C, "c": c,
     "c1": c1, "c2": c2, "C_bias": C_bias, "eta_floor": eta_floor, "eps_floor": eps_floor,
-    "D": D, "D_next": D_next, "I": I, "J": J, "cross": cross, "N": N, "D0": D0,
+    "D": D, "D_next": D_next, "I": I, "J": J, "cross": cross, "N": N, "D0": D0, "R": R,
 }
 NAME_OF = {s: k for k, s in BY_NAME.items()}

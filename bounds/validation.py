@@ -64,7 +64,7 @@ CHECKS = {
     "C": check_nonnegative, "c": check_nonnegative, "c1": check_nonnegative,
     "c2": check_nonnegative, "C_bias": check_nonnegative, "D": check_nonnegative,
     "D_next": check_nonnegative, "I": check_nonnegative, "J": check_nonnegative,
-    "D0": check_nonnegative, "N": check_generations,
+    "D0": check_nonnegative, "R": check_nonnegative, "N": check_generations,
 }
 
 

@@ -39,7 +39,7 @@ from scipy.integrate import solve_ivp
 
 from .affine_error import AffineError
 from .gaussian import Gaussian
-from .ou import noise_variance, signal_scale
+from .ou import REVERSE_DRIFT_SLOPE, noise_variance, signal_scale
 
 ODE_RTOL, ODE_ATOL = 1e-10, 1e-12
 
@@ -106,14 +106,14 @@ class _Frame:
         c = 0.5 if ode else 1.0
         if self.diagonal:
             w = 0.0 if W is None else W
-            B = 0.5 + c * ((w if learned else 0.0) - inv)
+            B = REVERSE_DRIFT_SLOPE + c * ((w if learned else 0.0) - inv)
             b = c * (a * inv * self.m + (xi if (learned and xi is not None) else 0.0))
             return B, b, w, xi
         d = self.m.shape[0]
         Sinv = inv if self.U is None else (self.U * inv) @ self.U.T
         Sinv = np.diag(Sinv) if Sinv.ndim == 1 else Sinv
         Wm = None if W is None else (W * np.eye(d) if W.ndim == 0 else (np.diag(W) if W.ndim == 1 else W))
-        B = 0.5 * np.eye(d) + c * (((Wm if (learned and Wm is not None) else 0.0)) - Sinv)
+        B = REVERSE_DRIFT_SLOPE * np.eye(d) + c * (((Wm if (learned and Wm is not None) else 0.0)) - Sinv)
         b = c * (a * Sinv @ self.m + (xi if (learned and xi is not None) else 0.0))
         return B, b, (np.zeros((d, d)) if Wm is None else Wm), xi
 
@@ -214,7 +214,7 @@ def _diagonal_chain(frame: _Frame, m, C, T, h, steps, runs, ode, noise, with_ene
     shift[:, 1::2] = h * noise
     X[0] = [m, C] * r
     t_grid = T - np.arange(steps) * h
-    a_grid, s2_grid = np.exp(-0.5 * t_grid), -np.expm1(-t_grid)     # signal_scale, noise_variance
+    a_grid, s2_grid = signal_scale(t_grid), noise_variance(t_grid)
     W_grid, xi_grid = frame.error.W_on(t_grid), frame.error.xi_on(t_grid)
     if W_grid is not None and W_grid.ndim == 1:
         W_grid = W_grid[:, None]                        # isotropic: a column of scalars
@@ -234,7 +234,7 @@ def _diagonal_chain(frame: _Frame, m, C, T, h, steps, runs, ode, noise, with_ene
         for i, (learned, _) in enumerate(runs):
             F = gain[:n, 2 * i]
             np.multiply(inv, -ch, out=F)
-            F += (1.0 + 0.5 * h) + (ch * w if learned else 0.0)
+            F += (1.0 + REVERSE_DRIFT_SLOPE * h) + (ch * w if learned else 0.0)
             np.multiply(F, F, out=gain[:n, 2 * i + 1])
             hb = shift[:n, 2 * i]
             np.multiply(inv, (ch * a)[:, None], out=hb)

@@ -27,7 +27,7 @@ import numpy as np
 
 from .gaussian import Gaussian
 from .linear_sde import Propagation, check_error, check_schedule, endpoint_variance_of_conditional_mean, propagate
-from .ou import forward
+from .ou import forward, reverse_drift
 
 
 def eta_of(p: Propagation) -> float:
@@ -100,7 +100,7 @@ def observability_mc(target: Gaussian, error, T: float = 4.0, t0: float = 0.02, 
         z = rng.standard_normal(y.shape)
         M -= math.sqrt(h) * np.sum(e * z, axis=1)
         energy += h * np.sum(e * e, axis=1)
-        y = y + h * (0.5 * y + forward(target, t).score(y)) + math.sqrt(h) * z
+        y = y + h * reverse_drift(y, forward(target, t).score(y)) + math.sqrt(h) * z
     X = _features(y, quadratic)
     coef, *_ = np.linalg.lstsq(X, M, rcond=None)
     fit = X @ coef

@@ -6,6 +6,8 @@ Marginal of N(m, S): N(a_t m, a_t^2 S + s_t^2 I); its score -(a_t^2 S + s_t^2 I)
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .gaussian import Gaussian
@@ -18,14 +20,27 @@ def _check_time(t: float, name: str = "t") -> float:
     return t
 
 
-def signal_scale(t: float) -> float:
-    """a_t = exp(-t/2)."""
-    return float(np.exp(-0.5 * t))
+#: the slope of the linear part of the reverse drift ``+y/2 + score`` (THEORY.md section 1: NOT ``-y/2 - score``)
+REVERSE_DRIFT_SLOPE = 0.5
 
 
-def noise_variance(t: float) -> float:
-    """s_t^2 = 1 - exp(-t) (computed as -expm1(-t) for small t)."""
-    return float(-np.expm1(-t))
+def signal_scale(t):
+    """a_t = exp(-t/2); a float for a number t, an array for an array of times."""
+    if np.ndim(t) == 0:
+        return math.exp(-0.5 * float(t))
+    return np.exp(-0.5 * np.asarray(t, dtype=float))
+
+
+def noise_variance(t):
+    """s_t^2 = 1 - exp(-t) (computed as -expm1(-t) for small t); a float or an array like t."""
+    if np.ndim(t) == 0:
+        return -math.expm1(-float(t))
+    return -np.expm1(-np.asarray(t, dtype=float))
+
+
+def reverse_drift(y, score):
+    """The reverse-time SDE drift ``y/2 + score`` at a state y given the score's value there."""
+    return REVERSE_DRIFT_SLOPE * y + score
 
 
 def forward(p: Gaussian, t: float) -> Gaussian:

@@ -22,6 +22,8 @@ import math
 
 import torch
 
+from .sde import VPSDE
+
 
 def _as_time_function(value):
     if value is None or callable(value):
@@ -74,10 +76,11 @@ class DriftAlignedScore:
         self.score, self.w = score, float(w)
 
     def error(self, x: torch.Tensor, t) -> torch.Tensor:
-        return self.w * (0.5 * x + self.score(x, t))
+        return self.w * VPSDE.reverse_drift(x, self.score(x, t))
 
     def __call__(self, x: torch.Tensor, t) -> torch.Tensor:
-        return (1 + self.w) * self.score(x, t) + 0.5 * self.w * x
+        s = self.score(x, t)
+        return s + self.w * VPSDE.reverse_drift(x, s)
 
 
 def aligned_error(score, w, d: int) -> ErrorInjectedScore:

@@ -3,15 +3,15 @@
 ``p = sum_k w_k N(mu_k, S_k)``; under the forward process component k at time t is
 ``N(a_t mu_k, a_t^2 S_k + s_t^2 I)``, so ``score_t(x) = sum_k r_k(x) (-(a_t^2 S_k + s_t^2 I)^{-1} (x - a_t mu_k))``
 with r the posterior responsibilities.  Covariances: isotropic (k,), diagonal (k, d) or full (k, d, d).
-Isotropic mixtures (any number of components, e.g. a KDE) use the streamed kernel of ``kde_score``;
+Isotropic mixtures (any number of components, e.g. a KDE) use the streamed kernel of ``mixture_kernel``;
 diagonal and full ones are evaluated over all components at once (meant for few components).
 """
 import math
 
 import torch
 
-from .kde_score import isotropic_mixture_stream, per_row_times
-from .sde import VPSDE
+from .mixture_kernel import isotropic_mixture_stream
+from .sde import VPSDE, per_row_times
 
 _KINDS = ("isotropic", "diagonal", "full")
 
@@ -126,9 +126,9 @@ class GaussianMixture:
         t = float(t)
         if not t >= 0:
             raise ValueError(f"t must be >= 0, got {t}")
-        a2, s2 = math.exp(-t), -math.expm1(-t)
-        covs = a2 * self.covs + s2 * (torch.eye(self.dim, dtype=torch.float64) if self.kind == "full" else 1.0)
-        return GaussianMixture(self.weights, math.exp(-t / 2) * self.means, covs)
+        a, s2 = VPSDE.mean_coef(t), VPSDE.var(t)
+        covs = a * a * self.covs + s2 * (torch.eye(self.dim, dtype=torch.float64) if self.kind == "full" else 1.0)
+        return GaussianMixture(self.weights, a * self.means, covs)
 
     @classmethod
     def from_points(cls, points, bandwidth):

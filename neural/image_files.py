@@ -9,6 +9,7 @@ import struct
 
 import numpy as np
 import torch
+from sklearn.datasets import load_digits
 
 _IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 FASHION_MNIST_FILES = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
@@ -147,7 +148,6 @@ def load_cifar10(data_dir, split="train", return_labels=False):
 
 def load_digits_images(return_labels=False):
     """scikit-learn's bundled 8x8 digits (1797 images, values 0..16) as (n, 1, 8, 8): ``x / 8 - 1``."""
-    from sklearn.datasets import load_digits
     bunch = load_digits()
     x = torch.from_numpy(bunch.images.astype(np.float32) / 8.0 - 1.0)[:, None]
     if not return_labels:

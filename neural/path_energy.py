@@ -21,7 +21,7 @@ import math
 
 import torch
 
-from .sampling import chunked_call, euler_maruyama
+from .sampling import chunked_call, euler_maruyama, time_grid
 from .sde import VPSDE
 
 PATHS = ("ideal", "learned")
@@ -34,31 +34,21 @@ def simulate_path_error(learned, exact, x_T: torch.Tensor, path: str = "ideal", 
     martingale `-sum_k sqrt(h) e_k . Z_k` per path, `e_k = learned(Y_k, t_k) - exact(Y_k, t_k)`."""
     if path not in PATHS:
         raise ValueError(f"path must be one of {PATHS}, got {path!r}")
-    sde = sde or VPSDE()
-    h = sde.step_size(steps)
     driver = exact if path == "ideal" else learned
     other = learned if path == "ideal" else exact
-    last = {}
-
-    def driving_score(x, t):  # remember the driver's value at Y_k to avoid computing it twice
-        out = chunked_call(driver, x, t, chunk_size)
-        last.update(x=x, t=t, out=out)
-        return out
-
     energy = x_T.new_zeros(x_T.shape[0], dtype=torch.float64)
     martingale = x_T.new_zeros(x_T.shape[0], dtype=torch.float64)
 
-    def accumulate(k, t_k, y_k, z_k):
+    def accumulate(step):  # the driver's score at Y_k comes with the step: computed once
         nonlocal energy, martingale
-        s_driver = last["out"] if (last.get("x") is y_k and last.get("t") == t_k) else driver(y_k, t_k)
-        s_other = chunked_call(other, y_k, t_k, chunk_size)
-        e = (s_other - s_driver) if path == "ideal" else (s_driver - s_other)
+        s_other = chunked_call(other, step["y"], step["t"], chunk_size)
+        e = (s_other - step["model"]) if path == "ideal" else (step["model"] - s_other)
         e = e.flatten(1).to(torch.float64)
-        energy = energy + h * (e * e).sum(1)
-        martingale = martingale - math.sqrt(h) * (e * z_k.flatten(1).to(torch.float64)).sum(1)
+        energy = energy + step["h"] * (e * e).sum(1)
+        martingale = martingale - math.sqrt(step["h"]) * (e * step["z"].flatten(1).to(torch.float64)).sum(1)
 
-    y = euler_maruyama(driving_score, x_T, sde=sde, steps=steps, generator=generator, noise=noise,
-                       progress=progress, callback=accumulate)
+    y = euler_maruyama(driver, x_T, time_grid(steps, sde), generator=generator, noise=noise, progress=progress,
+                       callback=accumulate, chunk_size=chunk_size)
     return energy, martingale, y
 
 

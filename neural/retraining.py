@@ -41,6 +41,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import torch
+from tqdm.auto import tqdm
 
 from .devices import make_generator, resolve_device
 from .estimators import density_ratio_divergences, gaussian_chi2_proxy, gaussian_kl_proxy, w2_to_data
@@ -183,7 +184,6 @@ class _Run:
             samples = torch.as_tensor(self.store.load_array(g, "samples")).to(self.device, self.dtype)
         generations = range(start, cfg.generations)
         if self.progress:
-            from tqdm.auto import tqdm
             generations = tqdm(generations, desc="generations", initial=start, total=cfg.generations)
         for g in generations:
             began = time.perf_counter()
@@ -194,7 +194,7 @@ class _Run:
             x_T = torch.randn((cfg.n,) + tuple(self.target.shape), generator=self.generator(g, "start"),
                               device=self.device, dtype=self.dtype)
             with torch.no_grad():
-                samples = euler_maruyama(score, x_T, self.sde, cfg.steps, generator=self.generator(g, "sampler"),
+                samples = euler_maruyama(score, x_T, self.sde.time_grid(cfg.steps), generator=self.generator(g, "sampler"),
                                          chunk_size=cfg.chunk_size, progress=self.progress)
             p_out = self.output_law(x_train) if self.exact else None
             metrics = {"generation": g, "alpha": alpha, "fresh_fraction": k / cfg.n,

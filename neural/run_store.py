@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -23,29 +22,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-_GEN = re.compile(r"^gen_(\d{4,})$")
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write `text` to `path` through a temporary file in the same directory and `os.replace`."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".tmp-")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def _json_default(value):
-    if isinstance(value, (np.floating, np.integer)):
-        return value.item()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+from .run_files import (CONFIG_FILE, GENERATION_DIR, GENERATION_METRICS_FILE, METRICS_FILE, RunFileError,
+                        atomic_write_text, generation_dir_name, to_jsonable)
 
 
 class RunStore:
@@ -55,24 +33,27 @@ class RunStore:
         self.root = Path(out_dir)
 
     def gen_dir(self, g: int) -> Path:
-        return self.root / f"gen_{g:04d}"
+        return self.root / generation_dir_name(g)
 
     # ----- opening -------------------------------------------------------------------------
     def open(self, config: dict, compare_keys_except=("generations",)) -> int:
         """Create or reopen the run; returns the number of finished generations. A reopened run
         must have the same config.json (keys in `compare_keys_except` may differ)."""
         if self.root.exists() and not self.root.is_dir():
-            raise ValueError(f"out must be a directory, got the file {self.root}")
+            raise RunFileError(f"out must be a directory, got the file {self.root}")
         self.root.mkdir(parents=True, exist_ok=True)
-        config_path = self.root / "config.json"
-        text = json.dumps(config, indent=2, sort_keys=True, default=_json_default)
+        config_path = self.root / CONFIG_FILE
+        text = json.dumps(config, indent=2, sort_keys=True, default=to_jsonable)
         if config_path.exists():
-            old = json.loads(config_path.read_text())
+            try:
+                old = json.loads(config_path.read_text())
+            except json.JSONDecodeError as exc:
+                raise RunFileError(f"{config_path}: not valid JSON ({exc.msg})") from None
             new = json.loads(text)
             diff = sorted(k for k in set(old) | set(new)
                           if k not in compare_keys_except and old.get(k) != new.get(k))
             if diff:
-                raise ValueError(f"out {self.root} holds a run with a different config ({', '.join(diff)}); "
+                raise RunFileError(f"out {self.root} holds a run with a different config ({', '.join(diff)}); "
                                  "use another --out directory")
         atomic_write_text(config_path, text + "\n")
         finished = self._clean()
@@ -83,9 +64,9 @@ class RunStore:
         for entry in self.root.iterdir():
             if ".tmp-" in entry.name:
                 shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
-        done = sorted(int(m.group(1)) for e in self.root.iterdir() if (m := _GEN.match(e.name)))
+        done = sorted(int(m.group(1)) for e in self.root.iterdir() if (m := GENERATION_DIR.match(e.name)))
         finished = 0
-        while finished in done and (self.gen_dir(finished) / "metrics.json").exists():
+        while finished in done and (self.gen_dir(finished) / GENERATION_METRICS_FILE).exists():
             finished += 1
         for g in done:
             if g >= finished:
@@ -98,12 +79,12 @@ class RunStore:
         rewrite metrics.jsonl."""
         if self.gen_dir(g).exists():
             raise ValueError(f"generation {g} is already stored in {self.root}")
-        tmp = Path(tempfile.mkdtemp(dir=self.root, prefix=f"gen_{g:04d}.tmp-"))
+        tmp = Path(tempfile.mkdtemp(dir=self.root, prefix=generation_dir_name(g) + ".tmp-"))
         try:
             for name, value in arrays.items():
                 np.save(tmp / f"{name}.npy", np.asarray(value))
             torch.save(checkpoint, tmp / "checkpoint.pt")
-            (tmp / "metrics.json").write_text(json.dumps(metrics, default=_json_default) + "\n")
+            atomic_write_text(tmp / GENERATION_METRICS_FILE, json.dumps(metrics, default=to_jsonable) + "\n")
             os.replace(tmp, self.gen_dir(g))
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -111,17 +92,17 @@ class RunStore:
         self._write_metrics_file(g + 1)
 
     def _write_metrics_file(self, finished: int) -> None:
-        lines = [json.dumps(m, default=_json_default) for m in self.metrics(finished)]
-        atomic_write_text(self.root / "metrics.jsonl", "".join(line + "\n" for line in lines))
+        lines = [json.dumps(m, default=to_jsonable) for m in self.metrics(finished)]
+        atomic_write_text(self.root / METRICS_FILE, "".join(line + "\n" for line in lines))
 
     # ----- reading -------------------------------------------------------------------------
     def metrics(self, finished: int | None = None) -> list:
         finished = self.finished() if finished is None else finished
-        return [json.loads((self.gen_dir(g) / "metrics.json").read_text()) for g in range(finished)]
+        return [json.loads((self.gen_dir(g) / GENERATION_METRICS_FILE).read_text()) for g in range(finished)]
 
     def finished(self) -> int:
         g = 0
-        while (self.gen_dir(g) / "metrics.json").exists():
+        while (self.gen_dir(g) / GENERATION_METRICS_FILE).exists():
             g += 1
         return g
 

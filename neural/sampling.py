@@ -1,22 +1,55 @@
-"""Samplers as plain functions: Euler-Maruyama reverse SDE, probability-flow ODE, DDPM ancestral.
+"""Samplers as plain functions with one signature (k-diffusion style).
 
-Score callables are ``score(x, t) -> tensor like x`` with t a float (what these samplers pass) or a
-tensor of shape (m,).  The time grid is ``t_k = T - k h``, ``h = (T - t0) / K`` (THEORY.md section 1),
-the same grid and chain as ``gaussian_exact.reverse``.  Nothing in the loops reads device values
-back to the host.
+``sampler(model, x, times=None, *, generator=None, noise=None, callback=None, progress=False,
+chunk_size=None)``:
+* ``model(x, t) -> tensor like x`` (a score for the SDE and ODE samplers, an eps-prediction for
+  DDPM), t a float (what the samplers pass) or a tensor of shape (m,);
+* ``x``: the initial state at ``times[0]``, shape (m, ...) with a batch dimension;
+* ``times``: the decreasing grid ``t_0 > t_1 > ... > t_K`` (float64), passed in or built by the one
+  helper ``time_grid`` (default: the paper's grid, T = 4 to t0 = 0.02 in 500 steps,
+  ``t_k = T - k h``, ``h = (T - t0) / K``; THEORY.md section 1, the same chain as
+  ``gaussian_exact.reverse``);
+* ``noise(k, shape) -> tensor``: an injectable noise source (default: ``torch.randn`` with
+  ``generator``);
+* ``callback(info)``: one dict per step, ``{"k", "t", "h", "y", "z", "model"}``: the state before
+  step k, its time, the step length, the noise that moves it (None for the ODE) and the model's
+  value at ``(y, t)``.
+The reverse drift is ``VPSDE.reverse_drift`` (``+y/2 + score``; the sign trap of THEORY.md section 1).
+Nothing in the loops reads device values back to the host.
 """
 import math
 
 import torch
+from tqdm.auto import tqdm
 
 from .sde import VPSDE
 
 
+def time_grid(steps=500, sde=None, betas=None):
+    """The decreasing time grid of a sampler (float64 tensor).
+
+    ``betas=None``: the Euler-Maruyama grid of ``sde`` (default ``VPSDE()``), ``t_k = T - k h``,
+    k = 0..steps (``VPSDE.time_grid``). With ``betas`` (a DDPM schedule): the VP-SDE times of the
+    DDPM steps from the last to the first, ``t_i = -sum_{j<=i} log(1 - beta_j)`` (``abar_i = exp(-t_i)``).
+    """
+    if betas is None:
+        return (sde or VPSDE()).time_grid(steps)
+    return torch.flip(ddpm_times(_check_betas(betas)), (0,))
+
+
+def _grid(times):
+    if times is None:
+        times = time_grid()
+    times = torch.as_tensor(times, dtype=torch.float64).cpu()
+    if times.ndim != 1 or times.numel() < 2:
+        raise ValueError(f"times must be a 1-D grid of at least 2 times, got shape {tuple(times.shape)}")
+    if not bool(torch.isfinite(times).all()) or not bool((times[1:] < times[:-1]).all()) or float(times[-1]) < 0:
+        raise ValueError("times must be finite, >= 0 and strictly decreasing (t_0 > t_1 > ... > t_K)")
+    return times.tolist()
+
+
 def _progress(iterable, enabled, desc):
-    if not enabled:
-        return iterable
-    from tqdm.auto import tqdm
-    return tqdm(iterable, desc=desc, leave=False)
+    return tqdm(iterable, desc=desc, leave=False) if enabled else iterable
 
 
 def _gaussian_noise(noise, generator, k, like):
@@ -39,36 +72,32 @@ def chunked_call(fn, x, t, chunk_size=None):
                       for i in range(0, x.shape[0], chunk_size)])
 
 
-def _check_start(x_T):
-    if not torch.is_tensor(x_T) or x_T.ndim < 2:
-        raise ValueError("x_T must be a tensor of shape (m, ...) with a batch dimension")
+def _check_start(x):
+    if not torch.is_tensor(x) or x.ndim < 2:
+        raise ValueError("x must be a tensor of shape (m, ...) with a batch dimension")
 
 
-def euler_maruyama(score, x_T, sde=None, steps=500, generator=None, noise=None, chunk_size=None,
-                   progress=False, callback=None, return_path=False):
+def euler_maruyama(score, x, times=None, *, generator=None, noise=None, callback=None, progress=False,
+                   chunk_size=None, return_path=False):
     """The paper's Euler-Maruyama reverse chain (THEORY.md sections 1, 4, 6).
 
-    ``Y_0 = x_T``; ``Y_{k+1} = Y_k + h (Y_k / 2 + score(Y_k, t_k)) + sqrt(h) Z_k``, k = 0..K-1,
-    ``t_k = T - k h``; returns ``Y_K`` (a sample at t0).  ``Z_k`` comes from ``noise(k, shape)`` when
-    given, else ``torch.randn(..., generator=generator)``.  ``callback(k, t_k, y_k, z_k)`` sees each
-    state before its update and the noise that moves it (for path energies and the martingale
-    ``M = -sum_k sqrt(h) e_k . Z_k``).  ``chunk_size`` bounds the rows per score call (the result
-    does not depend on it).  ``return_path=True`` returns ``(Y_K, {"t": (K+1,), "y": (K+1, m, ...),
-    "z": (K, m, ...)})``.
+    ``Y_0 = x``; ``Y_{k+1} = Y_k + h_k (Y_k / 2 + score(Y_k, t_k)) + sqrt(h_k) Z_k``, k = 0..K-1,
+    ``h_k = t_k - t_{k+1}``; returns ``Y_K`` (a sample at ``t_K``). ``chunk_size`` bounds the rows
+    per score call (the result does not depend on it). ``return_path=True`` returns
+    ``(Y_K, {"t": (K+1,), "y": (K+1, m, ...), "z": (K, m, ...)})``. See the module docstring for
+    the arguments.
     """
-    _check_start(x_T)
-    sde = sde or VPSDE()
-    h = sde.step_size(steps)
-    grid = sde.time_grid(steps).tolist()
-    sqrt_h = math.sqrt(h)
-    y = x_T
+    _check_start(x)
+    grid = _grid(times)
+    y = x
     ys, zs = ([y], []) if return_path else (None, None)
-    for k in _progress(range(steps), progress, "euler-maruyama"):
+    for k in _progress(range(len(grid) - 1), progress, "euler-maruyama"):
+        t, h = grid[k], grid[k] - grid[k + 1]
         z = _gaussian_noise(noise, generator, k, y)
-        drift = 0.5 * y + chunked_call(score, y, grid[k], chunk_size)
+        s = chunked_call(score, y, t, chunk_size)
         if callback is not None:
-            callback(k, grid[k], y, z)
-        y = y + h * drift + sqrt_h * z
+            callback({"k": k, "t": t, "h": h, "y": y, "z": z, "model": s})
+        y = y + h * VPSDE.reverse_drift(y, s) + math.sqrt(h) * z
         if return_path:
             ys.append(y)
             zs.append(z)
@@ -77,32 +106,30 @@ def euler_maruyama(score, x_T, sde=None, steps=500, generator=None, noise=None, 
     return y
 
 
-def probability_flow(score, x_T, sde=None, steps=500, method="heun", chunk_size=None, progress=False,
-                     callback=None):
-    """Probability-flow ODE ``dY/dtau = Y/2 + score(Y, T - tau)/2`` from T to t0 on the grid ``t_k``.
+def probability_flow(score, x, times=None, *, generator=None, noise=None, callback=None, progress=False,
+                     chunk_size=None, method="heun"):
+    """Probability-flow ODE ``dY/dtau = Y/2 + score(Y, t)/2`` from ``times[0]`` to ``times[-1]``.
 
-    ``method="euler"``: ``Y_{k+1} = Y_k + h f(Y_k, t_k)``; ``"heun"``: the trapezoid corrector
-    ``Y_{k+1} = Y_k + h/2 [f(Y_k, t_k) + f(Y_k + h f(Y_k, t_k), t_{k+1})]``.  ``callback(k, t_k, y_k)``.
+    ``method="euler"``: ``Y_{k+1} = Y_k + h_k f(Y_k, t_k)``; ``"heun"``: the trapezoid corrector
+    ``Y_{k+1} = Y_k + h_k/2 [f(Y_k, t_k) + f(Y_k + h_k f(Y_k, t_k), t_{k+1})]``. Deterministic:
+    ``generator`` and ``noise`` are accepted for the common signature and unused.
     """
     if method not in ("euler", "heun"):
         raise ValueError(f"method must be 'euler' or 'heun', got {method!r}")
-    _check_start(x_T)
-    sde = sde or VPSDE()
-    h = sde.step_size(steps)
-    grid = sde.time_grid(steps).tolist()
-
-    def flow(y, t):
-        return 0.5 * y + 0.5 * chunked_call(score, y, t, chunk_size)
-
-    y = x_T
-    for k in _progress(range(steps), progress, "probability flow"):
+    _check_start(x)
+    grid = _grid(times)
+    y = x
+    for k in _progress(range(len(grid) - 1), progress, "probability flow"):
+        t, h = grid[k], grid[k] - grid[k + 1]
+        s = chunked_call(score, y, t, chunk_size)
         if callback is not None:
-            callback(k, grid[k], y)
-        d1 = flow(y, grid[k])
+            callback({"k": k, "t": t, "h": h, "y": y, "z": None, "model": s})
+        d1 = VPSDE.probability_flow_drift(y, s)
         if method == "euler":
             y = y + h * d1
         else:
-            y = y + 0.5 * h * (d1 + flow(y + h * d1, grid[k + 1]))
+            d2 = VPSDE.probability_flow_drift(y + h * d1, chunked_call(score, y + h * d1, grid[k + 1], chunk_size))
+            y = y + 0.5 * h * (d1 + d2)
     return y
 
 
@@ -113,43 +140,57 @@ def linear_betas(steps=1000, beta_start=1e-4, beta_end=0.02, dtype=torch.float64
     return torch.linspace(beta_start, beta_end, int(steps), dtype=dtype)
 
 
-def ddpm_times(betas):
-    """VP-SDE time of each DDPM step: ``t_i = -sum_{j<=i} log(1 - beta_j)``, so ``abar_i = exp(-t_i)``."""
-    return -torch.cumsum(torch.log1p(-betas.to(torch.float64)), 0)
-
-
-def ddpm_sample(eps_model, shape, betas, generator=None, device=None, dtype=torch.float32, x_T=None,
-                variance="beta", progress=False, callback=None):
-    """DDPM ancestral sampling (Ho et al. 2020, Algorithm 2) with an eps-prediction model.
-
-    ``x_{i-1} = (x_i - beta_i / sqrt(1 - abar_i) eps(x_i, t_i)) / sqrt(alpha_i) + sigma_i z`` for
-    i = N..1 (no noise at the last step), ``sigma_i^2 = beta_i`` (``variance="beta"``) or the posterior
-    ``beta_i (1 - abar_{i-1}) / (1 - abar_i)`` (``"posterior"``).  ``eps_model(x, t)`` receives the
-    continuous VP-SDE time ``t_i = -log abar_i`` (see ``ddpm_times``), so a network trained on the OU
-    process of THEORY.md section 1 plugs in directly.  ``shape`` includes the batch dimension.
-    """
-    if variance not in ("beta", "posterior"):
-        raise ValueError(f"variance must be 'beta' or 'posterior', got {variance!r}")
+def _check_betas(betas):
     betas = torch.as_tensor(betas, dtype=torch.float64)
     if betas.ndim != 1 or len(betas) < 1 or not bool(((betas > 0) & (betas < 1)).all()):
         raise ValueError("betas must be a non-empty 1-D sequence with values in (0, 1)")
+    return betas
+
+
+def ddpm_times(betas):
+    """VP-SDE time of each DDPM step: ``t_i = -sum_{j<=i} log(1 - beta_j)``, so ``abar_i = exp(-t_i)``."""
+    return -torch.cumsum(torch.log1p(-torch.as_tensor(betas, dtype=torch.float64)), 0)
+
+
+def ddpm_sample(eps_model, x, times, *, generator=None, noise=None, callback=None, progress=False,
+                chunk_size=None, variance="beta"):
+    """DDPM ancestral sampling (Ho et al. 2020, Algorithm 2) with an eps-prediction model.
+
+    ``times = time_grid(betas=betas)``: the VP-SDE times ``t_N > ... > t_1`` of the steps, from
+    which ``abar_i = exp(-t_i)`` and ``beta_i = 1 - abar_i / abar_{i-1}`` (``abar_0 = 1``).
+    ``x_{i-1} = (x_i - beta_i / sqrt(1 - abar_i) eps(x_i, t_i)) / sqrt(alpha_i) + sigma_i z`` for
+    i = N..1 (no noise at the last step), ``sigma_i^2 = beta_i`` (``variance="beta"``) or the posterior
+    ``beta_i (1 - abar_{i-1}) / (1 - abar_i)`` (``"posterior"``). ``eps_model(x, t)`` receives the
+    continuous VP-SDE time, so a network trained on the OU process of THEORY.md section 1 plugs in
+    directly. ``callback`` sees ``{"k", "t", "h", "y", "z", "model"}`` with ``y`` the state before
+    the step and ``h = t_i - t_{i-1}``.
+    """
+    if variance not in ("beta", "posterior"):
+        raise ValueError(f"variance must be 'beta' or 'posterior', got {variance!r}")
+    _check_start(x)
+    t_dec = torch.as_tensor(times, dtype=torch.float64).cpu()
+    if t_dec.ndim != 1 or t_dec.numel() < 1 or not bool((t_dec > 0).all()) \
+            or not bool((t_dec[1:] < t_dec[:-1]).all()):
+        raise ValueError("times must be a 1-D strictly decreasing grid of positive VP-SDE times "
+                         "(time_grid(betas=...))")
+    t_inc = torch.flip(t_dec, (0,))
+    steps = torch.diff(t_inc, prepend=torch.zeros(1, dtype=torch.float64))  # t_i - t_{i-1}
+    betas = -torch.expm1(-steps)
     alphas = 1 - betas
-    abar = torch.cumprod(alphas, 0)
+    abar = torch.exp(-t_inc)
     abar_prev = torch.cat([torch.ones(1, dtype=torch.float64), abar[:-1]])
     sigma2 = betas if variance == "beta" else betas * (1 - abar_prev) / (1 - abar)
-    times = ddpm_times(betas).tolist()
+    times_l, steps_l = t_inc.tolist(), steps.tolist()
     c_eps = (betas / torch.sqrt(1 - abar)).tolist()
     c_x = (1 / torch.sqrt(alphas)).tolist()
     sigma = torch.sqrt(sigma2).tolist()
-    if x_T is None:
-        x = torch.randn(tuple(shape), generator=generator, device=device, dtype=dtype)
-    else:
-        x = x_T
-    for i in _progress(range(len(betas) - 1, -1, -1), progress, "ddpm"):
-        eps = eps_model(x, times[i])
-        x = c_x[i] * (x - c_eps[i] * eps)
-        if i > 0:
-            x = x + sigma[i] * torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
+    y = x
+    for n, i in enumerate(_progress(range(len(times_l) - 1, -1, -1), progress, "ddpm")):
+        eps = chunked_call(eps_model, y, times_l[i], chunk_size)
+        z = _gaussian_noise(noise, generator, n, y) if i > 0 else None
         if callback is not None:
-            callback(i, times[i], x)
-    return x
+            callback({"k": n, "t": times_l[i], "h": steps_l[i], "y": y, "z": z, "model": eps})
+        y = c_x[i] * (y - c_eps[i] * eps)
+        if i > 0:
+            y = y + sigma[i] * z
+    return y

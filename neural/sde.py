@@ -21,6 +21,15 @@ def expand_time(t, x):
     return t.reshape((-1,) + (1,) * (x.ndim - 1))
 
 
+def per_row_times(t, m, like):
+    """t (float, 0-d or (m,) tensor) as an (m,) tensor on like's device and dtype (floats by a fill
+    kernel: no host-to-device copy inside sampling loops)."""
+    if not torch.is_tensor(t):
+        return torch.full((m,), float(t), device=like.device, dtype=like.dtype)
+    t = t.to(device=like.device, dtype=like.dtype)
+    return t.expand(m) if t.ndim == 0 else t
+
+
 class VPSDE:
     """VP-SDE on [0, T] with early stopping at t0 (the paper: T = 4, t0 = 0.02; THEORY.md sections 1 and 6)."""
 
@@ -57,14 +66,15 @@ class VPSDE:
         return self.mean_coef(tt) * x0 + self.std(tt) * noise
 
     @staticmethod
-    def reverse_drift(x, t, score):
-        """Reverse-time SDE drift ``+1/2 x + score(x, t)`` (THEORY.md section 1)."""
-        return 0.5 * x + score(x, t)
+    def reverse_drift(x, score):
+        """Reverse-time SDE drift ``+1/2 x + score`` given the score's value at (x, t) (THEORY.md
+        section 1; the sign trap: NOT ``-1/2 x - score``)."""
+        return 0.5 * x + score
 
     @staticmethod
-    def probability_flow_drift(x, t, score):
-        """Reverse-time probability-flow ODE drift ``1/2 x + 1/2 score(x, t)``."""
-        return 0.5 * x + 0.5 * score(x, t)
+    def probability_flow_drift(x, score):
+        """Reverse-time probability-flow ODE drift ``1/2 x + 1/2 score`` (score's value at (x, t))."""
+        return 0.5 * (x + score)
 
     def step_size(self, steps):
         """``h = (T - t0) / K``."""

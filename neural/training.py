@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 import torch
 from torch import nn
+from tqdm.auto import tqdm
 
 from .ema import EMA, unwrap
-from .kde_score import per_row_times
-from .sde import VPSDE, expand_time
+from .sde import VPSDE, expand_time, per_row_times
 
 
 class EpsilonPredictor(nn.Module):
@@ -96,7 +96,6 @@ def train_denoiser(model, data, sde=None, steps=1000, batch_size=256, lr=1e-3, w
     n = data.shape[0]
     bar = None
     if progress:
-        from tqdm.auto import tqdm
         bar = tqdm(total=steps, desc="training", leave=False)
     unwrap(model).train()
     for k in range(steps):

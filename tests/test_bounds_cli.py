@@ -55,4 +55,4 @@ def test_bad_input_in_a_subprocess():
     proc = subprocess.run([sys.executable, "-m", "validate.cli", "bounds", "--alpha", "2"],
                           capture_output=True, text=True)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    assert proc.stderr.strip().splitlines() == ["collapse bounds: error: alpha must be in [0, 1], got 2"]
+    assert proc.stderr.strip().splitlines() == ["collapse bounds: error: argument --alpha: alpha must be in [0, 1], got 2"]

@@ -4,7 +4,7 @@ import math
 import pytest
 import torch
 
-from neural import VPSDE, euler_maruyama, make_learner, make_target, KDEScore, ResidualMLP, UNet
+from neural import VPSDE, euler_maruyama, make_learner, time_grid, make_target, KDEScore, ResidualMLP, UNet
 from neural.devices import cpu_threads
 from neural.training import EpsilonPredictor, train_denoiser, cosine_with_warmup
 
@@ -34,7 +34,7 @@ def test_mlp_learner_recovers_a_gaussian_score():
     for t in (0.1, 0.5, 2.0):
         assert relative_score_error(score, target.score, probe, t, gen) < 0.05
         assert relative_score_error(lambda y, s: prior.score(y.double(), s), target.score, probe, t, gen) > 0.05
-    out = euler_maruyama(score, torch.randn(500, 2, generator=gen), steps=50, generator=gen)
+    out = euler_maruyama(score, torch.randn(500, 2, generator=gen), time_grid(50), generator=gen)
     assert out.shape == (500, 2) and abs(float(out.mean(0)[0]) - 1.0) < 0.25
 
 
@@ -105,7 +105,8 @@ def test_ddpm_runs_with_a_trained_unet():
     learner = make_learner("unet", digits.shape, steps=3, batch_size=8, base_channels=8,
                            t_max=float(ddpm_times(betas)[-1]))
     learner.fit(digits.data[:32], generator=0)
-    out = ddpm_sample(learner.ema_model, (4, 1, 8, 8), betas, generator=torch.Generator().manual_seed(0))
+    gen = torch.Generator().manual_seed(0)
+    out = ddpm_sample(learner.ema_model, torch.randn(4, 1, 8, 8, generator=gen), time_grid(betas=betas), generator=gen)
     assert out.shape == (4, 1, 8, 8) and torch.isfinite(out).all()
 
 

@@ -7,7 +7,7 @@ import torch
 
 from neural import VPSDE, euler_maruyama, probability_flow, ddpm_sample, linear_betas
 from neural.devices import cpu_threads
-from neural.sampling import ddpm_times
+from neural.sampling import ddpm_times, time_grid
 
 MEAN = np.array([1.0, -0.5])
 COV = np.array([[0.5, 0.2], [0.2, 0.3]])
@@ -74,7 +74,7 @@ def test_euler_maruyama_matches_exact_chain_moments():
     steps, n = 40, 40000
     gen = torch.Generator().manual_seed(0)
     x_T = torch.randn(n, 2, generator=gen, dtype=torch.float64)
-    out = euler_maruyama(exact_gaussian_score(MEAN, COV), x_T, VPSDE(T, T0), steps=steps, generator=gen)
+    out = euler_maruyama(exact_gaussian_score(MEAN, COV), x_T, VPSDE(T, T0).time_grid(steps), generator=gen)
     m, C = em_chain_moments(MEAN, COV, steps)
     assert_moments_in_band(out, m, C)
     # control: the trap's drift (-1/2 y - score) gives a chain the band check must reject
@@ -102,19 +102,21 @@ def test_path_callback_noise_hook_and_chunking_are_consistent():
     sde = VPSDE(T, T0)
     steps, h = 7, sde.step_size(7)
     x_T = torch.randn(10, 2, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
-    out, path = euler_maruyama(score, x_T, sde, steps, generator=torch.Generator().manual_seed(2),
-                               return_path=True)
+    grid = time_grid(steps, sde)
+    out, path = euler_maruyama(score, x_T, grid, generator=torch.Generator().manual_seed(2), return_path=True)
     assert path["y"].shape == (steps + 1, 10, 2) and path["z"].shape == (steps, 10, 2)
     torch.testing.assert_close(path["y"][-1], out)
     seen = []
-    again = euler_maruyama(score, x_T, sde, steps, noise=lambda k, shape: path["z"][k],
-                           callback=lambda k, t, y, z: seen.append((k, t, y, z)), chunk_size=3)
+    again = euler_maruyama(score, x_T, grid, noise=lambda k, shape: path["z"][k], callback=seen.append, chunk_size=3)
     torch.testing.assert_close(again, out)
-    for k, t, y, z in seen:
-        assert t == pytest.approx(T - k * h)
+    assert [info["k"] for info in seen] == list(range(steps))
+    for info in seen:
+        k, t, y, z = info["k"], info["t"], info["y"], info["z"]
+        assert t == pytest.approx(T - k * h) and info["h"] == pytest.approx(h)
+        torch.testing.assert_close(info["model"], score(y, t))
         step = y + h * (0.5 * y + score(y, t)) + math.sqrt(h) * z
         torch.testing.assert_close(step, path["y"][k + 1])
-    chunked = euler_maruyama(score, x_T, sde, steps, generator=torch.Generator().manual_seed(2), chunk_size=4)
+    chunked = euler_maruyama(score, x_T, grid, generator=torch.Generator().manual_seed(2), chunk_size=4)
     torch.testing.assert_close(chunked, out)
 
 
@@ -127,7 +129,7 @@ def test_probability_flow_transports_prior_to_target_marginal(method, steps, tol
     root = np.linalg.cholesky(aT2 * COV + (1 - aT2) * np.eye(2))
     z = torch.randn(n, 2, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
     x_T = torch.tensor(math.sqrt(aT2) * MEAN) + z @ torch.tensor(root).T
-    out = probability_flow(exact_gaussian_score(MEAN, COV), x_T, VPSDE(T, T0), steps, method=method)
+    out = probability_flow(exact_gaussian_score(MEAN, COV), x_T, time_grid(steps, VPSDE(T, T0)), method=method)
     a2 = math.exp(-T0)
     cov_t0 = a2 * COV + (1 - a2) * np.eye(2)
     x = out.numpy()
@@ -168,8 +170,9 @@ def test_ddpm_matches_exact_affine_chain(variance):
 
     assert float(torch.exp(-times[-1])) < 1e-3
     n = 40000
-    out = ddpm_sample(eps_model, (n, 1), betas, generator=torch.Generator().manual_seed(4), dtype=torch.float64,
-                      variance=variance)
+    gen = torch.Generator().manual_seed(4)
+    x_T = torch.randn((n, 1), generator=gen, dtype=torch.float64)
+    out = ddpm_sample(eps_model, x_T, time_grid(betas=betas), generator=gen, variance=variance)
     mu, c = ddpm_chain_moments_1d(mean, var, betas.numpy(), variance)
     assert abs(float(out.mean()) - mu) < 4.5 * math.sqrt(c / n)
     assert abs(float(out.var()) - c) < 4.5 * c * math.sqrt(2 / n)
@@ -179,15 +182,19 @@ def test_ddpm_matches_exact_affine_chain(variance):
 def test_sampler_bad_input():
     score = exact_gaussian_score(MEAN, COV)
     with pytest.raises(ValueError, match="steps"):
-        euler_maruyama(score, torch.zeros(3, 2), steps=0)
-    with pytest.raises(ValueError, match="x_T"):
-        euler_maruyama(score, torch.zeros(2), steps=3)
+        time_grid(0)
+    with pytest.raises(ValueError, match="decreasing"):
+        euler_maruyama(score, torch.zeros(3, 2), [0.5, 1.0])
+    with pytest.raises(ValueError, match="x must"):
+        euler_maruyama(score, torch.zeros(2), time_grid(3))
     with pytest.raises(ValueError, match="t0"):
         VPSDE(T=1.0, t0=2.0)
     with pytest.raises(ValueError, match="noise"):
-        euler_maruyama(score, torch.zeros(3, 2, dtype=torch.float64), steps=2, noise=lambda k, s: torch.zeros(1))
+        euler_maruyama(score, torch.zeros(3, 2, dtype=torch.float64), time_grid(2), noise=lambda k, s: torch.zeros(1))
     with pytest.raises(ValueError, match="betas"):
-        ddpm_sample(lambda x, t: x, (2, 1), [0.5, 1.5])
+        time_grid(betas=[0.5, 1.5])
+    with pytest.raises(ValueError, match="times"):
+        ddpm_sample(lambda x, t: x, torch.zeros(2, 1), [0.1, 0.5])
 
 
 def test_vpsde_closed_forms():
@@ -210,8 +217,8 @@ def test_vpsde_closed_forms():
     def score(x, s):
         return -x
 
-    torch.testing.assert_close(sde.reverse_drift(x0, 1.0, score), -0.5 * x0)
-    torch.testing.assert_close(sde.probability_flow_drift(x0, 1.0, score), 0 * x0)
+    torch.testing.assert_close(sde.reverse_drift(x0, score(x0, 1.0)), -0.5 * x0)
+    torch.testing.assert_close(sde.probability_flow_drift(x0, score(x0, 1.0)), 0 * x0)
     with pytest.raises(ValueError, match="t must be"):
         sde.perturb(x0, torch.zeros(4), noise)
 
@@ -221,7 +228,7 @@ def test_euler_maruyama_on_the_paper_mixture_lands_on_its_t0_marginal():
     gmm = make_target("gmm")
     gen = torch.Generator().manual_seed(6)
     n = 4000
-    out = euler_maruyama(gmm.score, torch.randn(n, 10, generator=gen, dtype=torch.float64), steps=200, generator=gen)
+    out = euler_maruyama(gmm.score, torch.randn(n, 10, generator=gen, dtype=torch.float64), time_grid(200), generator=gen)
     law = gmm.forward(T0)  # exact: N(a mu_k, (a^2 0.36 + s^2) I) per component
     second_moment = float(torch.trace(law.covariance()) + law.mean().pow(2).sum())
     emp = out.pow(2).sum(1)

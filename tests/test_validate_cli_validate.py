@@ -6,7 +6,7 @@ import pytest
 
 from validate.cli import main
 from validate.exact_runs import run_exact
-from validate.run_io import write_json
+from neural.run_files import write_json
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,8 @@ import json
 import numpy as np
 import pytest
 
-from validate.run_io import read_metrics, write_jsonl
+from neural.run_files import write_jsonl
+from validate.run_io import read_metrics
 
 
 def test_roundtrip_with_numpy_values(tmp_path):

@@ -41,6 +41,7 @@ class Check:
     expect: str = HOLDS
     note: str = ""
     binding: bool = True  # False: informative (assumptions the numbers cannot certify)
+    proof: bool = False  # a symbolic proof (validate.proof_suite), not a measurement
 
     @property
     def verdict(self) -> str:
@@ -57,12 +58,21 @@ class Check:
         a control fails unless it is violated."""
         return self.verdict == VIOLATED if self.expect == HOLDS else self.verdict != VIOLATED
 
+    @property
+    def kind(self) -> str:
+        """"proof", "control", "check" (binding) or "informative"."""
+        if self.proof:
+            return "proof"
+        if self.expect == VIOLATED:
+            return "control"
+        return "check" if self.binding else "informative"
+
     def summary_row(self) -> dict:
         margins = [r["margin"] for r in self.rows if np.isfinite(r["margin"])]
         consts = "; ".join(f"{k} = {v['value']:.4g}{'' if v['bounded'] else ' (growing)'}"
                            for k, v in self.constants.items())
         return {"check": self.name, "result": self.result_id, "side": self.side,
-                "kind": "control" if self.expect == VIOLATED else ("check" if self.binding else "informative"),
+                "kind": self.kind,
                 "generations": len(self.rows), "verdict": self.verdict,
                 "min_margin": min(margins) if margins else float("nan"),
                 "constants": consts, "passed": self.passed, "failed": self.failed, "note": self.note}

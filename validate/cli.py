@@ -1,17 +1,22 @@
 """The `collapse` command line: one subcommand per capability.
 
 Each subcommand lives in its own module `validate/cli_<name>.py` exposing
-`add_arguments(parser)` and `run(args) -> int`. Modules are imported lazily so that
-`collapse bounds` never pays for importing torch.
+`add_arguments(parser)` and `run(args) -> int`; value ranges are declared once, as argument types
+in `validate.cli_options`. Only the chosen subcommand's module is imported (the documented
+import boundary of the CLI): `collapse bounds` and `collapse exact` never import torch.
 
-Errors in user input (ValueError, FileNotFoundError, KeyError raised as `UsageError`) print
-one line on stderr and exit with status 2, never a traceback.
+Exit status: 0 on success; 2 on a usage error (a bad value, a missing or malformed file, an output
+directory that cannot be written), printed as one line naming the argument or the file; 1 with
+the traceback on anything else, which is a bug; 130 when interrupted (finished work is kept).
 """
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import sys
+
+from neural.run_files import RunFileError
 
 SUBCOMMANDS = {
     "bounds": ("validate.cli_bounds", "the paper's bounds: accumulated-drift tables and LaTeX"),
@@ -21,53 +26,65 @@ SUBCOMMANDS = {
     "report": ("validate.cli_report", "rebuild tables and figures from a finished run"),
     "reproduce": ("validate.cli_reproduce", "the main job: bounds, exact and neural runs, tables, figures"),
 }
+#: errors of the environment, not of the code: reported in one line with the file they concern
+ENVIRONMENT_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.ENOENT,
+                      errno.ENOTDIR, errno.EISDIR, errno.EEXIST}
 
 
 class UsageError(Exception):
-    """Bad input from the user: reported as one line, exit status 2."""
+    """Bad input from the user, found by the CLI layer: reported as one line, exit status 2."""
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # one line, exit 2 (argparse prints usage too; keep it short)
-        sys.stderr.write(f"collapse: error: {message}\n")
+    def error(self, message: str):  # one line, exit 2 (no usage block)
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
         raise SystemExit(2)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _chosen(argv: list[str]) -> str | None:
+    """The subcommand named on the command line (the first word that is not an option)."""
+    return next((a for a in argv if not a.startswith("-")), None)
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with `only`, the arguments of that subcommand alone are declared (and only its
+    module imported); the others are listed with their help text."""
     parser = _Parser(prog="collapse", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name, (module_name, help_text) in SUBCOMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
-        module = _load(module_name)
-        if module is not None:
-            module.add_arguments(p)
-            p.set_defaults(_module=module_name)
-        else:
-            p.set_defaults(_module=None)
+        if only is None or name == only:
+            importlib.import_module(module_name).add_arguments(p)
+        p.set_defaults(_module=module_name)
     return parser
 
 
-def _load(module_name: str):
-    try:
-        return importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name == module_name:
-            return None
-        raise
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, OSError):
+        where = f" {exc.filename!r}" if exc.filename else ""
+        return f"cannot write or read{where}: {exc.strerror or exc}"
+    msg = exc.args[0] if exc.args else str(exc)
+    return str(msg).splitlines()[0] if str(msg) else type(exc).__name__
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args._module is None:
-        sys.stderr.write(f"collapse: error: subcommand {args.command!r} is not available yet\n")
-        return 2
+    argv = sys.argv[1:] if argv is None else list(argv)
+    chosen = _chosen(argv)
+    parser = build_parser(only=chosen if chosen in SUBCOMMANDS else "")
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help (0) or a usage error already printed in one line (2)
+        return int(exc.code or 0)
     module = importlib.import_module(args._module)
     try:
         return int(module.run(args) or 0)
-    except (ValueError, FileNotFoundError, NotADirectoryError, UsageError, KeyError) as exc:
-        msg = exc.args[0] if exc.args else str(exc)
-        sys.stderr.write(f"collapse {args.command}: error: {msg}\n")
+    except (UsageError, RunFileError) as exc:
+        sys.stderr.write(f"collapse {args.command}: error: {_one_line(exc)}\n")
+        return 2
+    except OSError as exc:
+        if exc.errno not in ENVIRONMENT_ERRNOS:
+            raise
+        sys.stderr.write(f"collapse {args.command}: error: {_one_line(exc)}\n")
         return 2
     except KeyboardInterrupt:
         sys.stderr.write(f"collapse {args.command}: interrupted; finished generations are kept\n")

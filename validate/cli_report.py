@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import argparse
 
+from validate.report import build_report
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--run", required=True, help="a directory written by `collapse reproduce` or `collapse train`")
 
 
 def run(args) -> int:
-    from validate.report import build_report
-
     result = build_report(args.run)
     print(f"rebuilt {args.run}: {len(result['figures'])} figure files, {len(result['checks'])} checks")
     return 0

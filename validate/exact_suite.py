@@ -12,7 +12,7 @@ What is measured where (THEORY.md §3, §4), transition i = generation i -> i+1:
   unknown C and c fitted on the first half of the generations and checked on the second;
 * prop4.1    limsup D (max over the second half) against the floor with eta_floor, eps_floor the minima
   over the second half;
-* thm4.2     D_{N+1} against c1 R_N and c2 R_N, R from `bounds.drift_path` of the measured eps2_i,
+* thm4.2     D_{N+1} against c1 R_N and c2 R_N (`catalog()["thm4.2.R"]`), R from `bounds.drift_path` of the measured eps2_i,
   c1 and c2 fitted on the first half and loosened by validate.checks.CONSTANT_SLACK (C_bias = 0).
 Binding (must hold): Lemma F.1, the identity, the innovation inequalities, Prop 3.1. Informative
 (assumptions such as the tail condition and the unknown constants cannot be certified from the
@@ -26,8 +26,9 @@ import numpy as np
 
 import bounds
 from bounds import symbols as S
-from validate.checks import Check, check, fit_linear, verdict_rows
-from validate.verdict import FITTED, VIOLATED, verdicts
+from gaussian_exact import Gaussian, kl
+from validate.checks import Check, check
+from validate.verdict import VIOLATED
 
 EXACT_ATOL = 1e-9  # closed-form Gaussian integrals summed with cancellation
 ALL_FIELDS = ("alpha", "D_chi2", "chi2_q_data", "cross", "J", "I_chi2", "I_chi2_se", "kl_ideal",
@@ -93,22 +94,18 @@ def _prop41(result, a: dict, tag: str) -> Check:
 
 
 def _thm42(a: dict, tag: str, z: float) -> list[Check]:
-    """Both additive bounds of Thm 4.2 with C_bias = 0, D_{N+1} <= c2 R_N and D_{N+1} >= c1 R_N:
-    c1, c2 fitted on the first half (`fit_linear`) and checked on the second."""
+    """Both additive bounds of `catalog()["thm4.2.R"]` with C_bias = 0, D_{N+1} <= c2 R_N and
+    D_{N+1} >= c1 R_N: c1, c2 fitted on the first half and checked on the second."""
     R = bounds.drift_path(a["eps2"], a["alpha"], a["D_chi2"][0])[1:]
     D = a["D_chi2"][1:]
-    gens = np.arange(1, len(D) + 1)
-    split = max(1, len(D) // 2)
+    thm = bounds.catalog()["thm4.2.R"]
     out = []
     for side, name in (("upper", "c2"), ("lower", "c1")):
-        fit = fit_linear(D, 0.0, R, side, upto=split)
-        lower, upper = bounds.drift_envelope(a["eps2"], a["alpha"], a["D_chi2"][0], c1=fit["value"], c2=fit["value"])
-        bound = (upper if side == "upper" else lower)[1:]
-        v, margin = verdicts(D, bound, side, z=z, rtol=1e-8)
-        v = np.where(np.arange(len(D)) < split, FITTED, v)
-        out.append(Check(f"thm4.2 ({side}, C_bias = 0){tag}", "thm4.2", side,
-                         verdict_rows(gens, D, 0.0, bound, margin, v), {name: fit},
-                         note="R_N from bounds.drift_path of the measured eps2_i", binding=False))
+        (c,) = check(thm, D, {"R": R}, side=side, generations=np.arange(1, len(D) + 1), fit=(name,),
+                     fixed={"C_bias": 0.0}, name=f"thm4.2 ({side}, C_bias = 0){tag}", z=z,
+                     note="R_N from bounds.drift_path of the measured eps2_i", binding=False)
+        c.result_id = "thm4.2"  # the per-generation form of Thm 4.2
+        out.append(c)
     return out
 
 
@@ -133,8 +130,6 @@ def controls(a: dict, label: str = "") -> list[Check]:
 def tight_brownian_controls(xi: float = 0.3, T: float = 1.0) -> list[Check]:
     """Prop 3.1 on its tight example (Brownian motion from a fixed point, constant drift error xi on
     [0, T]: endpoint KL = KL(N(xi T, T) || N(0, T)) = 1/2 xi^2 T = 1/2 epshat2), and the 49/100 control."""
-    from gaussian_exact import Gaussian, kl
-
     measured = kl(Gaussian([xi * T], [[T]]), Gaussian([0.0], [[T]]))
     params = {"epshat2": xi ** 2 * T}
     cat = bounds.catalog()

@@ -18,7 +18,13 @@ import datetime as _dt
 import sys
 from pathlib import Path
 
-from validate.run_io import write_json
+from neural.retraining import RetrainingConfig, run_generations
+from neural.run_files import MANIFEST_FILE, atomic_write_text, write_json
+from validate.bounds_table import accumulated_rows
+from validate.eta_experiment import eta_by_error_type
+from validate.exact_runs import run_exact
+from validate.report import build_report
+from validate.tables import render
 
 SCALES = {
     "small": {
@@ -57,11 +63,6 @@ def _log(message: str) -> None:
 def reproduce(out_dir, scale: str = "small", device: str = "cpu", seed: int = 0,
               alphas=(0.1, 0.5, 0.9), neural: bool = True, progress: bool = True) -> dict:
     """Run every part into `out_dir` and build the report; returns `build_report`'s dict."""
-    from validate.cli_bounds import table
-    from validate.exact_runs import eta_by_error_type, run_exact
-    from validate.report import MANIFEST, build_report
-    from validate.tables import render
-
     if scale not in SCALES:
         raise ValueError(f"scale must be one of {tuple(SCALES)}, got {scale!r}")
     for a in alphas:
@@ -70,14 +71,13 @@ def reproduce(out_dir, scale: str = "small", device: str = "cpu", seed: int = 0,
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     spec = SCALES[scale]
-    write_json(out / MANIFEST, {"scale": scale, "device": device, "seed": seed, "alphas": list(alphas),
+    write_json(out / MANIFEST_FILE, {"scale": scale, "device": device, "seed": seed, "alphas": list(alphas),
                                 "neural": neural, "spec": spec,
                                 "started": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")})
     log = _log if progress else (lambda m: None)
 
     log("bounds: accumulated-drift table")
-    (out / "bounds").mkdir(exist_ok=True)
-    (out / "bounds" / "accumulated.csv").write_text(render(table(alphas, [1e-3], 20), "csv"))
+    atomic_write_text(out / "bounds" / "accumulated.csv", render(accumulated_rows(alphas, [1e-3], 20), "csv"))
 
     log("exact Gaussian generations")
     run_exact(out / "exact", alphas, seed=seed, progress=log, **spec["exact"])
@@ -86,8 +86,6 @@ def reproduce(out_dir, scale: str = "small", device: str = "cpu", seed: int = 0,
         write_json(eta_file, eta_by_error_type(spec["exact"]["dim"], seed))
 
     if neural:
-        from neural.retraining import RetrainingConfig, run_generations
-
         for run_spec in spec["neural"]:
             run_spec = dict(run_spec)
             seeds = run_spec.pop("seeds")

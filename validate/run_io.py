@@ -1,7 +1,8 @@
 """Reading finished runs: `config.json` and `metrics.jsonl` (one JSON object per generation).
 
 A run directory is what `collapse train` (neural.run_store) or `collapse exact --out` writes.
-Missing directories, files or fields raise ValueError/FileNotFoundError with one clear line.
+Missing directories, files or fields raise `RunFileError` (a ValueError; `MissingRunFile` is also a
+FileNotFoundError) with one line naming the file.
 """
 from __future__ import annotations
 
@@ -9,18 +10,17 @@ import json
 from pathlib import Path
 from typing import Iterable
 
-METRICS_FILE = "metrics.jsonl"
-CONFIG_FILE = "config.json"
+from neural.run_files import CONFIG_FILE, METRICS_FILE, MissingRunFile, RunFileError
 
 
 def read_metrics(run_dir, required: Iterable[str] = ("generation",)) -> list[dict]:
     """The per-generation rows of a run, in file order; every row must hold the `required` keys."""
     run = Path(run_dir)
     if not run.is_dir():
-        raise FileNotFoundError(f"run directory {str(run)!r} does not exist")
+        raise MissingRunFile(f"run directory {str(run)!r} does not exist")
     path = run / METRICS_FILE
     if not path.is_file():
-        raise FileNotFoundError(f"{str(path)!r} not found: is {str(run)!r} a finished run?")
+        raise MissingRunFile(f"{str(path)!r} not found: is {str(run)!r} a finished run?")
     rows = []
     with path.open() as fh:
         for lineno, line in enumerate(fh, 1):
@@ -29,13 +29,13 @@ def read_metrics(run_dir, required: Iterable[str] = ("generation",)) -> list[dic
             try:
                 row = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
+                raise RunFileError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
             missing = [k for k in required if k not in row]
             if missing:
-                raise ValueError(f"{path}:{lineno}: missing field(s) {', '.join(missing)}")
+                raise RunFileError(f"{path}:{lineno}: missing field(s) {', '.join(missing)}")
             rows.append(row)
     if not rows:
-        raise ValueError(f"{path} holds no generation")
+        raise RunFileError(f"{path} holds no generation")
     return rows
 
 
@@ -44,36 +44,7 @@ def read_config(run_dir) -> dict:
     path = Path(run_dir) / CONFIG_FILE
     if not path.is_file():
         return {}
-    with path.open() as fh:
-        return json.load(fh)
-
-
-def write_jsonl(path, rows: Iterable[dict]) -> Path:
-    """Write rows as JSON lines atomically (temp file, then rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    with tmp.open("w") as fh:
-        for row in rows:
-            fh.write(json.dumps(row, default=_jsonable) + "\n")
-    tmp.replace(path)
-    return path
-
-
-def write_json(path, obj) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(obj, indent=2, default=_jsonable) + "\n")
-    tmp.replace(path)
-    return path
-
-
-def _jsonable(value):
-    import numpy as np
-
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise RunFileError(f"{path}: not valid JSON ({exc.msg})") from None

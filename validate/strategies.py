@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
+from gaussian_exact import AffineError, Gaussian
+
 _finite = dict(allow_nan=False, allow_infinity=False)
 
 
@@ -39,8 +41,6 @@ def spd_matrices(draw, dim: int, min_eig: float = 0.2, max_eig: float = 2.0):
 @st.composite
 def gaussians(draw, dim: int, mean_scale: float = 1.0, min_eig: float = 0.2, max_eig: float = 2.0):
     """A `gaussian_exact.Gaussian` with a drawn mean and SPD covariance."""
-    from gaussian_exact import Gaussian
-
     return Gaussian(draw(vectors(dim, mean_scale)), draw(spd_matrices(dim, min_eig, max_eig)))
 
 
@@ -52,8 +52,6 @@ def alphas(min_alpha: float = 0.0, max_alpha: float = 1.0):
 @st.composite
 def small_affine_errors(draw, dim: int, scale: float = 0.1):
     """A constant affine score error e(x, t) = W x + xi with entries of size <= `scale`."""
-    from gaussian_exact import AffineError
-
     w = np.asarray(draw(st.lists(st.floats(-scale, scale, **_finite), min_size=dim * dim,
                                  max_size=dim * dim))).reshape(dim, dim)
     xi = draw(vectors(dim, scale))

@@ -8,7 +8,12 @@ from __future__ import annotations
 import csv
 import io
 import math
+from pathlib import Path
 from typing import Iterable, Mapping, Sequence
+
+import numpy as np
+
+from neural.run_files import atomic_write_text
 
 FORMATS = ("markdown", "csv", "latex")
 
@@ -25,17 +30,12 @@ def format_value(value, digits: int = 4) -> str:
         if math.isinf(value):
             return "inf" if value > 0 else "-inf"
         return f"{value:.{digits}g}"
-    try:  # numpy scalars
-        import numpy as np
-
-        if isinstance(value, np.integer):
-            return str(int(value))
-        if isinstance(value, np.floating):
-            return format_value(float(value), digits)
-        if isinstance(value, np.bool_):
-            return format_value(bool(value), digits)
-    except ImportError:  # pragma: no cover
-        pass
+    if isinstance(value, np.integer):  # numpy scalars
+        return str(int(value))
+    if isinstance(value, np.floating):
+        return format_value(float(value), digits)
+    if isinstance(value, np.bool_):
+        return format_value(bool(value), digits)
     return "" if value is None else str(value)
 
 
@@ -69,14 +69,7 @@ def to_csv(rows: Sequence[Mapping], columns: Iterable[str] | None = None) -> str
 
 
 def _plain(value):
-    try:
-        import numpy as np
-
-        if isinstance(value, np.generic):
-            return value.item()
-    except ImportError:  # pragma: no cover
-        pass
-    return value
+    return value.item() if isinstance(value, np.generic) else value
 
 
 _LATEX_ESCAPES = {"_": r"\_", "%": r"\%", "&": r"\&", "#": r"\#", "$": r"\$"}
@@ -111,3 +104,14 @@ def render(rows: Sequence[Mapping], fmt: str = "markdown", columns: Iterable[str
     if fmt == "latex":
         return to_latex(rows, columns, digits, caption)
     raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+
+
+#: file extension -> format of every table a report writes
+FILE_FORMATS = {"md": "markdown", "csv": "csv", "tex": "latex"}
+
+
+def write_table(out_dir, name: str, rows: list[dict], caption: str, columns=None) -> list[Path]:
+    """`rows` as DIR/tables/<name>.{md,csv,tex}, each written atomically; returns the paths."""
+    tables = Path(out_dir) / "tables"
+    return [atomic_write_text(tables / f"{name}.{ext}", render(rows, fmt, columns=columns, caption=caption))
+            for ext, fmt in FILE_FORMATS.items()]

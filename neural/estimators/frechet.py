@@ -11,11 +11,12 @@ Feature maps that run offline: `neural.estimators.features`.
 """
 from __future__ import annotations
 
+from gaussian_exact import w2
+
 from .gaussian_proxy import _fitted_pair
 
 
 def frechet_distance(feat_p, feat_q, ridge: float = 0.0) -> float:
     """Squared W2 between the Gaussians fitted to feature sets feat_p (n, k) and feat_q (m, k)."""
-    from gaussian_exact import w2
 
     return float(w2(*_fitted_pair(feat_p, feat_q, ridge))) ** 2

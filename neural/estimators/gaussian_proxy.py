@@ -11,13 +11,13 @@ at finite sizes n_p, n_q with p = q its KL is biased up by about
 from __future__ import annotations
 
 import numpy as np
+from gaussian_exact import Gaussian, chi2, kl
 
 from ._arrays import as_numpy_2d, check_same_dim
 
 
 def fit_gaussian(x, ridge: float = 0.0):
     """The Gaussian with the sample mean and unbiased sample covariance (+ ridge * I) of x."""
-    from gaussian_exact import Gaussian
 
     if ridge < 0:
         raise ValueError(f"ridge must be >= 0, got {ridge}")
@@ -38,13 +38,11 @@ def _fitted_pair(x_p, x_q, ridge):
 def gaussian_chi2_proxy(x_p, x_q, ridge: float = 0.0) -> float:
     """chi2 between the moment-matched Gaussians of samples x_p (from p) and x_q (from q);
     +inf when `2 S_p^-1 - S_q^-1` is not positive definite (THEORY.md §4)."""
-    from gaussian_exact import chi2
 
     return float(chi2(*_fitted_pair(x_p, x_q, ridge)))
 
 
 def gaussian_kl_proxy(x_p, x_q, ridge: float = 0.0) -> float:
     """KL between the moment-matched Gaussians of samples x_p (from p) and x_q (from q)."""
-    from gaussian_exact import kl
 
     return float(kl(*_fitted_pair(x_p, x_q, ridge)))

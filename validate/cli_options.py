@@ -1,0 +1,74 @@
+"""Argument types of the `collapse` command line: every value range declared once.
+
+Each type parses a string and checks its range with the library's own checker where there is one
+(`bounds.validation`), so the CLI and the library agree on what is allowed; a bad value becomes
+argparse's one-line usage error (exit 2) naming the option.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+
+from bounds.validation import check_generations, check_nonnegative, check_unit_interval
+
+
+def _typed(name: str, parse, check=None):
+    def convert(text: str):
+        try:
+            value = parse(text)
+        except ValueError:
+            kind = "an integer" if parse is int else "a number"
+            raise argparse.ArgumentTypeError(f"{name} must be {kind}, got {text!r}") from None
+        if check is not None:
+            try:
+                check(name, value)
+            except ValueError as exc:
+                raise argparse.ArgumentTypeError(str(exc)) from None
+        return value
+
+    convert.__name__ = name
+    return convert
+
+
+def _at_least(lo):
+    def check(name, value):
+        if not (math.isfinite(value) and value >= lo):
+            raise ValueError(f"{name} must be an integer >= {lo}, got {value}")
+    return check
+
+
+def _positive(name, value):
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a finite number > 0, got {value:g}")
+
+
+def _finite(name, value):
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value:g}")
+
+
+def fraction(name: str):
+    """A float in [0, 1] (alpha)."""
+    return _typed(name, float, check_unit_interval)
+
+
+def nonnegative(name: str):
+    """A float >= 0 (inf allowed): energies, divergences, D_0."""
+    return _typed(name, float, check_nonnegative)
+
+
+def positive(name: str):
+    """A finite float > 0: times, bandwidths."""
+    return _typed(name, float, _positive)
+
+
+def finite(name: str):
+    """Any finite float: slopes, biases."""
+    return _typed(name, float, _finite)
+
+
+def count(name: str, at_least: int = 0):
+    """An integer >= at_least: generations, sizes, steps."""
+    if at_least == 0:
+        return _typed(name, int, check_generations)
+    return _typed(name, int, _at_least(at_least))
