@@ -20,6 +20,7 @@ SUBCOMMANDS = {
     "validate": ("validate.cli_validate", "check a finished run against the bounds"),
     "report": ("validate.cli_report", "rebuild tables and figures from a finished run"),
     "reproduce": ("validate.cli_reproduce", "the main job: bounds, exact and neural runs, tables, figures"),
+    "sweep": ("validate.cli_sweep", "a grid of runs from a TOML spec, on Dask (or serially), resumable"),
 }
 
 

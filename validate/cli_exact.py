@@ -37,11 +37,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--plot", default=None, metavar="PATH", help="save D_chi2 against generation to PATH")
 
 
-def table(args) -> list[dict]:
-    """Rows for every alpha (see the module docstring)."""
-    from gaussian_exact.generations import generations
-    from validate.exact_runs import exact_setup
+def check_args(args) -> None:
+    """ValueError naming the first out-of-range setting (what `table` would refuse), before any work.
 
+    Raises
+    ------
+    ValueError
+        generations < 1, dim < 1, steps < 0, mixture_samples < 0, or an alpha outside [0, 1].
+    """
+    if args.generations < 1:
+        raise ValueError(f"generations must be an integer >= 1, got {args.generations}")
     if args.dim < 1:
         raise ValueError(f"dim must be an integer >= 1, got {args.dim}")
     if args.steps < 0:
@@ -51,6 +56,14 @@ def table(args) -> list[dict]:
     for a in args.alpha:
         if not 0.0 <= a <= 1.0:
             raise ValueError(f"alpha must be in [0, 1], got {a}")
+
+
+def table(args) -> list[dict]:
+    """Rows for every alpha (see the module docstring)."""
+    from gaussian_exact.generations import generations
+    from validate.exact_runs import exact_setup
+
+    check_args(args)
     data, error = exact_setup(args.dim, args.seed, args.slope, args.bias)
     rows = []
     for a in args.alpha:
