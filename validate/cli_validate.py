@@ -6,7 +6,7 @@ import argparse
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--run", required=True, help="a directory written by `collapse reproduce` or `collapse train`")
+    parser.add_argument("--run", required=True, help="a directory written by `collapse reproduce`, `collapse train` or `collapse sweep`")
     parser.add_argument("--check", nargs="+", default=None,
                         help="only checks of these catalog ids (e.g. prop3.1 lemmaF.1)")
     parser.add_argument("--z", type=float, default=2.0, help="standard errors of tolerance (default 2)")

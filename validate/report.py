@@ -1,6 +1,7 @@
 """Tables, figures and the summary of a `collapse reproduce` directory, from what is on disk.
 
-A single `collapse train` run directory is accepted too (its metrics, checks and figures).
+A single `collapse train` run directory is accepted too (its metrics, checks and figures), and a
+`collapse sweep` directory (sweep.json) is handed to `validate.sweep_report`.
 Layout read: DIR/manifest.json, DIR/bounds/accumulated.csv, DIR/exact/alpha_<a>/metrics.jsonl,
 DIR/exact/eta_by_error_type.json, DIR/neural/<model>_alpha_<a>/ (runs of `collapse train`).
 Layout written: DIR/tables/*.{md,csv,tex}, DIR/figures/*.{png,pdf}, DIR/checks.json, DIR/summary.md.
@@ -34,9 +35,13 @@ def write_table(out_dir: Path, name: str, rows: list[dict], caption: str, column
 
 
 def load_manifest(run_dir) -> dict:
+    from validate.sweep_report import is_sweep, sweep_manifest
+
     path = Path(run_dir) / MANIFEST
     if not Path(run_dir).is_dir():
         raise FileNotFoundError(f"run directory {str(run_dir)!r} does not exist")
+    if is_sweep(run_dir):  # a `collapse sweep` directory
+        return sweep_manifest(run_dir)
     if path.is_file():
         return json.loads(path.read_text())
     if (Path(run_dir) / "metrics.jsonl").is_file():  # a single `collapse train` run
@@ -77,9 +82,13 @@ def eta_estimator_checks(run_dir) -> list:
 
 
 def all_checks(run_dir) -> list:
-    """Every check and control on the run's data (exact runs, the tight example, neural runs)."""
+    """Every check and control on the run's data (exact runs, the tight example, neural runs);
+    for a sweep directory, every check of every run (validate.sweep_report)."""
     from validate.neural_suite import neural_checks
+    from validate.sweep_report import is_sweep, sweep_checks
 
+    if is_sweep(run_dir):
+        return sweep_checks(run_dir)
     checks = tight_brownian_controls() + eta_estimator_checks(run_dir)
     for alpha, a in exact_runs(run_dir).items():
         checks += exact_checks(a, f"exact, alpha={alpha:g}") + controls(a, f"exact, alpha={alpha:g}")
@@ -125,11 +134,15 @@ def _exact_tables_and_figures(out: Path, runs: dict) -> list[str]:
 
 
 def build_report(run_dir) -> dict:
-    """Write tables, figures, checks.json and summary.md for a reproduce directory."""
+    """Write tables, figures, checks.json and summary.md for a reproduce directory, a single train
+    run, or a sweep directory (validate.sweep_report.build_sweep_report)."""
     from validate.neural_suite import neural_tables_and_figures
+    from validate.sweep_report import build_sweep_report, is_sweep
 
     run = Path(run_dir)
     manifest = load_manifest(run)
+    if is_sweep(run):
+        return build_sweep_report(run)
     made = []
     acc = run / "bounds" / "accumulated.csv"
     if acc.is_file():
