@@ -299,3 +299,8 @@ def run_state_is_finished(d: Path) -> bool:
     from validate.sweep_spec import SweepRun
 
     return run_state(SweepRun.from_json(json.loads((d / "sweep_run.json").read_text())), d) == "finished"
+
+
+def test_the_example_spec_in_examples_expands():
+    runs = parse_spec((Path(__file__).parents[1] / "examples" / "sweep_alpha_seed.toml").read_text()).runs()
+    assert sum(r.kind == "train" for r in runs) == 9 and sum(r.kind == "exact" for r in runs) == 3
