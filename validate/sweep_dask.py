@@ -89,10 +89,13 @@ def run_on_dask(pending, dirs, progress, scheduler=None, workers=None, client=No
             fut = c.submit(execute_run, r.to_json(), str(dirs[r.name]), key=f"collapse-sweep-{tag}-{r.name}",
                            pure=False, resources={GPU_RESOURCE: 1} if uses_gpu(r) else None)
             futures[fut] = r
-        keys = [f.key for f in futures]
+        if gpu and not any(r.get(GPU_RESOURCE) for r in _worker_resources(c)) and progress.stream is not None:
+            progress.stream.write(f"[collapse sweep] no worker offers the resource {GPU_RESOURCE} yet: CUDA runs wait "
+                                  f"for a worker started with --resources {GPU_RESOURCE}=1\n")
         not_done = set(futures)
         while not_done:
-            progress.parallelism = max(1, len(c.scheduler_info().get("workers", {})))
+            slots = sum(r.get(GPU_RESOURCE, 0) for r in _worker_resources(c)) if gpu else sum(c.nthreads().values())
+            progress.parallelism = max(1, int(slots))
             try:
                 done, not_done = wait(not_done, timeout=interval, return_when="FIRST_COMPLETED")
             except TimeoutError:
@@ -101,9 +104,13 @@ def run_on_dask(pending, dirs, progress, scheduler=None, workers=None, client=No
                 r = futures[fut]
                 results[r.name] = _result(fut, r, dirs[r.name])
                 progress.done(results[r.name])
-            progress.running = running_count(c, [k for k in keys if k in {f.key for f in not_done}])
+            progress.running = running_count(c, {f.key for f in not_done})
             progress.report()
     return results
+
+
+def _worker_resources(client) -> list:
+    return [w.get("resources", {}) for w in client.scheduler_info().get("workers", {}).values()]
 
 
 def _result(fut, run, run_dir) -> dict:
