@@ -107,7 +107,7 @@ def run_sweep(spec, out_dir, executor: str = "dask", scheduler: str | None = Non
         spec = load_spec(spec)
     runs = plan(spec, device)
     out = write_plan(out_dir, spec, runs)
-    dirs = {r.name: out / RUNS_DIR / r.name for r in runs}
+    dirs = {r.name: out.absolute() / RUNS_DIR / r.name for r in runs}  # absolute: workers may have another cwd
     pending = [r for r in runs if run_state(r, dirs[r.name]) != FINISHED]
     progress = SweepProgress(len(runs), stream=progress_stream)
     for r in runs:

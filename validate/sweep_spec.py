@@ -40,7 +40,7 @@ from pathlib import Path
 
 try:
     import tomllib
-except ModuleNotFoundError:  # Python 3.10: the same parser as the `tomli` package (the `sweep` extra)
+except ModuleNotFoundError:  # Python 3.10: the same parser from the `tomli` package (a dependency there)
     import tomli as tomllib
 
 from validate import cli_exact, cli_train
@@ -246,10 +246,10 @@ def expand(spec: SweepSpec) -> list[SweepRun]:
         if kind not in spec.fixed:
             continue
         fixed, axes = spec.fixed[kind], spec.axes[kind]
-        keys = list(axes)
+        keys, defaults = list(axes), _defaults(kind)
         for combo in itertools.product(*(axes[k] for k in keys)):
             values = dict(zip(keys, combo))
-            settings = {**_defaults(kind), **fixed, **values}
+            settings = {**defaults, **fixed, **values}
             try:
                 config = _train_config(settings) if kind == "train" else _exact_config(settings)
             except ValueError as exc:
