@@ -304,3 +304,20 @@ def run_state_is_finished(d: Path) -> bool:
 def test_the_example_spec_in_examples_expands():
     runs = parse_spec((Path(__file__).parents[1] / "examples" / "sweep_alpha_seed.toml").read_text()).runs()
     assert sum(r.kind == "train" for r in runs) == 9 and sum(r.kind == "exact" for r in runs) == 3
+
+
+def test_progress_counts_and_eta():
+    from validate.sweep_progress import SweepProgress
+
+    now = [0.0]
+    p = SweepProgress(5, parallelism=2, stream=None, clock=lambda: now[0])
+    p.done({"status": "skipped"})  # already on disk: finished, not in the mean
+    assert p.eta_seconds() is None and "ETA --" in p.line()
+    p.start(2)
+    now[0] = 10.0
+    p.done({"status": "finished", "seconds": 10.0})
+    p.done({"status": "failed", "seconds": 99.0})
+    assert p.eta_seconds() == pytest.approx(2 * 10.0 / 2)  # 2 left x 10 s / 2 workers
+    assert "2/5 finished (1 already on disk), 0 running, 1 failed, 2 queued" in p.line() and "ETA 0:00:10" in p.line()
+    with pytest.raises(ValueError, match="parallelism must be >= 1"):
+        SweepProgress(1, parallelism=0)

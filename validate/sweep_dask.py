@@ -24,6 +24,7 @@ from validate.sweep_runner import default_workers, uses_gpu
 from validate.sweep_task import FAILURE_FILE, execute_run, finished_generations
 
 GPU_RESOURCE = "GPU"
+CONNECT_TIMEOUT = "30s"
 
 
 @contextlib.contextmanager
@@ -34,7 +35,12 @@ def sweep_client(scheduler: str | None = None, workers: int | None = None, gpu: 
         yield client
         return
     if scheduler is not None:
-        with Client(scheduler, timeout="30s") as joined:
+        try:
+            joined = Client(scheduler, timeout=CONNECT_TIMEOUT)
+        except (OSError, TimeoutError) as exc:
+            raise ValueError(f"scheduler {scheduler!r} cannot be reached within {CONNECT_TIMEOUT} "
+                             f"({type(exc).__name__}); is the Dask cluster running?") from None
+        with joined:
             yield joined
         return
     n = workers or default_workers(gpu)

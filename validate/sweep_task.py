@@ -23,6 +23,7 @@ import time
 import traceback
 from pathlib import Path
 
+from validate.cli_exact import table as exact_table
 from validate.run_io import CONFIG_FILE, METRICS_FILE, read_config, write_json, write_jsonl
 from validate.sweep_spec import SweepRun
 
@@ -130,10 +131,8 @@ def _worker_device(device: str) -> str:
 
 
 def _exact(spec: SweepRun, out: Path) -> None:
-    from validate.cli_exact import table
-
     args = argparse.Namespace(**{**spec.config, "alpha": [spec.config["alpha"]]})
-    rows = table(args)
+    rows = exact_table(args)
     write_jsonl(out / METRICS_FILE, rows)
     write_json(out / CONFIG_FILE, spec.config)  # last: its presence marks the run finished
 
