@@ -2,7 +2,7 @@
 
 Each subcommand lives in its own module `validate/cli_<name>.py` exposing
 `add_arguments(parser)` and `run(args) -> int`; value ranges are declared once, as argument types
-in `validate.cli_options`. Only the chosen subcommand's module is imported (the documented
+in `validate.arg_types`. Only the chosen subcommand's module is imported (the documented
 import boundary of the CLI): `collapse bounds` and `collapse exact` never import torch.
 
 Exit status: 0 on success; 2 on a usage error (a bad value, a missing or malformed file, an output
@@ -25,6 +25,7 @@ SUBCOMMANDS = {
     "validate": ("validate.cli_validate", "check a finished run against the bounds"),
     "report": ("validate.cli_report", "rebuild tables and figures from a finished run"),
     "reproduce": ("validate.cli_reproduce", "the main job: bounds, exact and neural runs, tables, figures"),
+    "sweep": ("validate.cli_sweep", "a grid of runs from a TOML spec, on Dask (or serially), resumable"),
 }
 #: errors of the environment, not of the code: reported in one line with the file they concern
 ENVIRONMENT_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.ENOENT,

@@ -9,7 +9,7 @@ import argparse
 
 from bounds import catalog
 from validate.bounds_table import COLUMNS, accumulated_rows
-from validate.cli_options import count, fraction, nonnegative
+from validate.arg_types import count, fraction, nonnegative
 from validate.tables import render as render_rows
 
 

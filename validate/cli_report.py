@@ -7,7 +7,7 @@ from validate.report import build_report
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--run", required=True, help="a directory written by `collapse reproduce` or `collapse train`")
+    parser.add_argument("--run", required=True, help="a directory written by `collapse reproduce`, `collapse train` or `collapse sweep`")
 
 
 def run(args) -> int:

@@ -5,7 +5,7 @@ import argparse
 
 from neural.devices import resolve_device
 from validate.cli import UsageError
-from validate.cli_options import count, fraction
+from validate.arg_types import count, fraction
 from validate.reproduce import SCALES, reproduce
 
 

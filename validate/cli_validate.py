@@ -6,14 +6,15 @@ import argparse
 
 import bounds
 from validate.cli import UsageError
-from validate.cli_options import nonnegative
+from validate.arg_types import nonnegative
 from validate.run_checks import all_checks
 from validate.run_data import RunData
+from validate.sweep_report import is_sweep, sweep_checks
 from validate.tables import render
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--run", required=True, help="a directory written by `collapse reproduce` or `collapse train`")
+    parser.add_argument("--run", required=True, help="a directory written by `collapse reproduce`, `collapse train` or `collapse sweep`")
     parser.add_argument("--check", nargs="+", default=None,
                         help="only checks of these catalog ids (e.g. prop3.1 lemmaF.1)")
     parser.add_argument("--z", type=nonnegative("z"), default=2.0,
@@ -26,8 +27,8 @@ def run(args) -> int:
         unknown = [c for c in args.check if c not in known]
         if unknown:
             raise UsageError(f"unknown check {unknown[0]!r}; known: {', '.join(sorted(known))}")
-    data = RunData.load(args.run)
-    checks = [c for c in all_checks(data, z=args.z) if not args.check or c.result_id.split("[")[0] in args.check]
+    found = sweep_checks(args.run, args.z) if is_sweep(args.run) else all_checks(RunData.load(args.run), z=args.z)
+    checks = [c for c in found if not args.check or c.result_id.split("[")[0] in args.check]
     rows = [c.summary_row() for c in checks]
     print(render(rows, "markdown", columns=["check", "kind", "verdict", "min_margin", "passed"]), end="")
     failed = [c for c in checks if c.binding and c.failed]

@@ -1,6 +1,6 @@
 """`collapse report`: tables, figures, checks and the summary of a finished run, from what is on disk.
 
-The run directory is read once (`validate.run_data.RunData`); the checks (`run_checks`), tables
+A `collapse sweep` directory is handed to `validate.sweep_report`. Otherwise the run directory is read once (`validate.run_data.RunData`); the checks (`run_checks`), tables
 (`run_tables`), figures (`run_figures`) and the summary text (`summary`) are built from that
 object. Written: DIR/tables/*.{md,csv,tex}, DIR/figures/*.{png,pdf}, DIR/checks.json,
 DIR/summary.md. Nothing is recomputed except the (cheap) checks and bound curves, so
@@ -14,6 +14,7 @@ from validate.run_data import RunData
 from validate.run_figures import all_figures
 from validate.run_tables import all_tables, checks_table
 from validate.summary import summary_markdown
+from validate.sweep_report import build_sweep_report, is_sweep
 
 
 def build_report(run_dir, z: float = 2.0) -> dict:
@@ -22,7 +23,8 @@ def build_report(run_dir, z: float = 2.0) -> dict:
     Parameters
     ----------
     run_dir : str or Path
-        A `collapse reproduce` directory or a single `collapse train` run.
+        A `collapse reproduce` directory, a single `collapse train` run or a `collapse sweep`
+        directory.
     z : float
         Standard errors of tolerance in the verdicts of estimated quantities.
 
@@ -36,6 +38,8 @@ def build_report(run_dir, z: float = 2.0) -> dict:
     neural.run_files.RunFileError
         A file of the run is missing or malformed (the message names it).
     """
+    if is_sweep(run_dir):
+        return build_sweep_report(run_dir, z=z)
     data = RunData.load(run_dir)
     all_tables(data)
     made = all_figures(data)

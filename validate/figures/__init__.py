@@ -8,7 +8,10 @@
   eta_over_generations   eta_i against i
   over_generations       any measured quantity against i (W2, KL, second moment)
   drift_envelope         D_i against i with the accumulation envelope (Thm 4.2)
+  final_by_axis          a sweep's quantity at the last generation against one axis
+  curves_by_group        a sweep's quantity over generations, one line per combination of axes
 """
+from validate.figures.by_axis import curves_by_group, final_by_axis
 from validate.figures.contributions_heatmap import contributions_heatmap
 from validate.figures.divergence_band import divergence_band
 from validate.figures.drift_envelope import drift_envelope
@@ -20,4 +23,5 @@ from validate.figures.pca_scatter import pca_scatter
 __all__ = [
     "pca_scatter", "kl_and_chi2_vs_energy", "divergence_band", "contributions_heatmap",
     "eta_by_error_type", "eta_over_generations", "drift_envelope", "over_generations",
+    "final_by_axis", "curves_by_group",
 ]

@@ -27,6 +27,8 @@ def _typed(name: str, parse, check=None):
         return value
 
     convert.__name__ = name
+    convert.scalar = parse  # float or int: what a value from a file (a sweep spec) must be
+    convert.check = (lambda value: check(name, value)) if check is not None else (lambda value: None)
     return convert
 
 

@@ -1,0 +1,23 @@
+"""What the runs of a sweep need from the machine: worker counts and GPU slots."""
+from __future__ import annotations
+
+import os
+
+import torch
+
+from validate.sweep_spec import SweepError, SweepRun
+
+
+def default_workers(gpu: bool) -> int:
+    """CPU cores, or the visible CUDA devices when runs take a GPU each (ValueError when none)."""
+    if not gpu:
+        return os.cpu_count() or 1
+    count = torch.cuda.device_count()
+    if count == 0:
+        raise SweepError("device 'cuda' requested but CUDA is not available on this machine; "
+                         "use --device cpu, or --scheduler to join a cluster with GPU workers")
+    return count
+
+
+def uses_gpu(run: SweepRun) -> bool:
+    return run.kind == "train" and str(run.config.get("device", "")).startswith("cuda")
