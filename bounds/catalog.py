@@ -12,6 +12,7 @@ import sympy as sp
 
 from . import symbols as S
 from .floor import derive_floor
+from .limit_catalog import limit_law_results
 from .perturbative import derive, second_form_coefficient
 from .recursion import stable_constant_error_form
 from .result import Result
@@ -32,7 +33,8 @@ def catalog() -> dict[str, Result]:
     "innovation", "innovation.J", "prop4.1", "prop4.1.i", "thm4.2".
 
     "prop3.3b" is Prop 3.3's second form, "innovation.J" the first half of the innovation row,
-    "prop4.1.i" Prop 4.1 (i) (an implication: no numeric form). In "thm4.2" the parameter D is
+    "prop4.1.i" Prop 4.1 (i) (an implication: no numeric form). The limit law of THEORY.md §5 adds
+    the "limit.*" entries of `bounds.limit_catalog.limit_law_results` (all reconstructed). In "thm4.2" the parameter D is
     D_{i0} with i0 = 0 and eps2 constant; for arrays of errors use `bounds.drift_envelope`.
     """
     pert = derive()
@@ -98,6 +100,7 @@ def catalog() -> dict[str, Result]:
             quantity=S.D_after, lower=S.c1 * _thm42_rhs() - S.C_bias, upper=S.c2 * _thm42_rhs() + S.C_bias,
             conditions=tuple(_unit(a) + [sp.Ge(S.eps2, 0)])),
     ]
+    results += limit_law_results()  # THEORY.md §5, ids "limit.*" (reconstructed; bounds.limit_catalog)
     return {r.id: r for r in results}
 
 
