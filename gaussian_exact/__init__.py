@@ -8,6 +8,7 @@ from .divergences import chi2, kl, renyi2, w2
 from .gaussian import Gaussian
 from .grid_chain import GridChainResult, run_grid_chain
 from .grid_law import GridLaw
+from .grid_products import BlockResult, block_result, combine_blocks
 from .generations import GenerationsResult, generations
 from .mixture import GaussianMixture, chi2_to_mixture, kl_to_mixture
 from .observability import EtaEstimate, observability, observability_mc
@@ -16,8 +17,8 @@ from .path_energy import path_energy
 from .reverse import reverse
 
 __all__ = [
-    "AffineError", "EtaEstimate", "Gaussian", "GaussianMixture", "GenerationsResult", "GridChainResult", "GridLaw", "chi2",
-    "chi2_to_mixture", "forward", "forward_score", "generations", "kl", "kl_to_mixture",
+    "AffineError", "BlockResult", "EtaEstimate", "Gaussian", "GaussianMixture", "GenerationsResult", "GridChainResult", "GridLaw", "chi2",
+    "block_result", "chi2_to_mixture", "combine_blocks", "forward", "forward_score", "generations", "kl", "kl_to_mixture",
     "noise_variance", "observability", "observability_mc", "path_energy", "renyi2", "reverse",
     "run_grid_chain", "signal_scale", "w2",
 ]

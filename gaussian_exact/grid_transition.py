@@ -11,8 +11,9 @@ is why the spacing must stay below sqrt(h) (`check_spacing`). Repeated linear-in
 would instead add up to dx^2/4 of numerical variance per step.
 
 The Gaussian kernel is truncated at `KERNEL_REACH` standard deviations beyond the largest
-displacement |delta| of any source carrying mass (relative tail below 1e-15); sources with less than
-1e-25 of the largest weight may lose their far deposits (counted as mass lost). Kernel values on the
+displacement |delta| of any source carrying mass (relative tail below 1e-15 in d = 1, 3e-11 in
+d = 2); sources with less than `RELEVANT` (1e-25, 1e-16) of the largest weight may lose their far
+deposits (counted as mass lost). Kernel values on the
 band come from two exponentials per source ("Gaussian gridding": exp(-(o dx - delta)^2 / 2h) =
 exp(-delta^2/2h) (e^{dx delta/h})^o e^{-o^2 dx^2/2h}).
 
@@ -28,10 +29,10 @@ import math
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-KERNEL_REACH = 8.5            # kernel truncation, in standard deviations sqrt(h)
-RELEVANT = 1e-25              # sources below this fraction of the largest weight do not set the band
+KERNEL_REACH = {1: 8.5, 2: 7.0}   # kernel truncation in standard deviations sqrt(h): tails < 1e-15 (d = 1), < 3e-11 (d = 2)
+RELEVANT = {1: 1e-25, 2: 1e-16}   # sources below this fraction of the largest weight do not set the band
 SPACING_RATIO = 1.0           # largest dx / sqrt(h) accepted (aliasing <= 2 exp(-2 pi^2) ~ 5e-9 per step)
-ROWS_PER_CHUNK = 64           # d = 2: source rows per batched product
+ROWS_PER_CHUNK = 16           # d = 2: source rows per batched product
 COLUMN_BLOCK = 64             # d = 2: source columns per block of the product
 
 
@@ -46,9 +47,11 @@ def check_spacing(spacing, h: float) -> None:
 
 
 def _radius(delta: np.ndarray, weight: np.ndarray, dx: float, h: float, n: int) -> int:
-    relevant = weight > RELEVANT * float(np.max(weight)) if np.max(weight) > 0 else np.ones(weight.shape, bool)
+    d = weight.ndim
+    top = float(np.max(weight))
+    relevant = weight > RELEVANT[d] * top if top > 0 else np.ones(weight.shape, bool)
     shift = float(np.max(np.abs(delta[relevant]))) if np.any(relevant) else 0.0
-    return int(min(n, math.ceil((shift + KERNEL_REACH * math.sqrt(h)) / dx)))
+    return int(min(n, math.ceil((shift + KERNEL_REACH[d] * math.sqrt(h)) / dx)))
 
 
 def band(delta: np.ndarray, r: int, dx: float, h: float) -> np.ndarray:
@@ -150,8 +153,9 @@ def transition_2d(spacing, delta0: np.ndarray, delta1: np.ndarray, h: float, pla
     r0 = _radius(delta0, weight, dx0, h, n1)
     r1 = _radius(delta1, weight, dx1, h, n2)
     R0, R1 = 2 * r0 + 1, 2 * r1 + 1
-    bJ = max(COLUMN_BLOCK, 2 * r1)
-    nJ = -(-n2 // bJ)
+    nJ = max(1, n2 // max(COLUMN_BLOCK, 2 * r1))
+    bJ = -(-n2 // nJ)                                                  # >= max(COLUMN_BLOCK, 2 r1) when nJ > 1
+    bJ = max(bJ, 2 * r1)
     n2p = nJ * bJ
     W = bJ + 2 * r1
     width = (nJ + 1) * bJ
@@ -159,7 +163,7 @@ def transition_2d(spacing, delta0: np.ndarray, delta1: np.ndarray, h: float, pla
     d0, d1 = pad(delta0), pad(delta1)
     groups = [([pad(F) for F in plain], [pad(F) for F in deriv0]), ([pad(F) for F in deriv1], [])]
     counts = [len(plain) + len(deriv0), len(deriv1)]
-    outs = [np.zeros((k, n1 + 2 * r0, width)) for k in counts]
+    outs = [np.zeros((k, n1 + 2 * r0, width)) if k else None for k in counts]
     rows = min(ROWS_PER_CHUNK, n1)
     Bt = [np.zeros((rows, nJ, bJ, W)) if k else None for k in counts]
     views = [None if b is None else as_strided(
@@ -169,8 +173,9 @@ def transition_2d(spacing, delta0: np.ndarray, delta1: np.ndarray, h: float, pla
     for i0 in range(0, n1, rows):
         c = min(rows, n1 - i0)
         sl = slice(i0, i0 + c)
-        A = _blocked(band(d0[sl], r0, dx0, h), nJ, bJ)                 # (c, nJ, R0, bJ)
-        Ad = _blocked(band(d0[sl], r0, dx0, h) * _slope(d0[sl], r0, dx0), nJ, bJ) if deriv0 else None
+        A_band = band(d0[sl], r0, dx0, h)                              # (R0, c, n2p)
+        A = _blocked(A_band, nJ, bJ)                                   # (c, nJ, R0, bJ)
+        Ad = _blocked(A_band * _slope(d0[sl], r0, dx0), nJ, bJ) if deriv0 else None
         B = band(d1[sl], r1, dx1, h)                                   # (R1, c, n2p)
         for g, (fields_a, fields_ad) in enumerate(groups):
             if not counts[g]:
@@ -182,10 +187,11 @@ def transition_2d(spacing, delta0: np.ndarray, delta1: np.ndarray, h: float, pla
                 Fb = F[sl].reshape(c, nJ, 1, bJ)
                 np.multiply(A if f < len(fields_a) else Ad, Fb, out=Lg[:, :, f * R0:(f + 1) * R0])
             M = np.matmul(Lg, Bt[g][:c])                                # (c, nJ, k R0, W)
-            _accumulate(M, outs[g], i0, R0, r1, bJ, nJ, width)
+            _accumulate(M, outs[g], i0, R0, r1, bJ, nJ)
     result = []
     for o in outs:
-        result += list(o[:, r0:r0 + n1, r1:r1 + n2])
+        if o is not None:
+            result += list(o[:, r0:r0 + n1, r1:r1 + n2])
     return result
 
 
@@ -195,15 +201,15 @@ def _blocked(V: np.ndarray, nJ: int, bJ: int) -> np.ndarray:
     return np.ascontiguousarray(V.reshape(R, c, nJ, bJ).transpose(1, 2, 0, 3))
 
 
-def _accumulate(M: np.ndarray, out: np.ndarray, i0: int, R0: int, r1: int, bJ: int, nJ: int, width: int) -> None:
+def _accumulate(M: np.ndarray, out: np.ndarray, i0: int, R0: int, r1: int, bJ: int, nJ: int) -> None:
     """Add the block products M (c, nJ, k R0, bJ + 2r1) into the padded outputs out (k, rows, width):
     column j' + r1 = J bJ + jj', row i' + r0 = i + o."""
-    c, _, kR, _ = M.shape
-    k = kR // R0
-    cols = np.zeros((c, kR, width))
-    cols[:, :, :nJ * bJ] = M[..., :bJ].transpose(0, 2, 1, 3).reshape(c, kR, nJ * bJ)
-    if r1 > 0:
-        cols[:, :, bJ:].reshape(c, kR, nJ, bJ)[..., :2 * r1] += M[..., bJ:].transpose(0, 2, 1, 3)
-    cols = cols.reshape(c, k, R0, width).transpose(1, 2, 0, 3)         # (k, R0, c, width)
+    c = M.shape[0]
+    k = M.shape[2] // R0
+    M = M.reshape(c, nJ, k, R0, bJ + 2 * r1)
     for o in range(R0):
-        out[:, i0 + o:i0 + o + c] += cols[:, o]
+        rows = out[:, i0 + o:i0 + o + c]                              # (k, c, width)
+        part = M[:, :, :, o].transpose(2, 0, 1, 3)                     # (k, c, nJ, bJ + 2 r1)
+        rows[:, :, :nJ * bJ].reshape(k, c, nJ, bJ)[...] += part[..., :bJ]
+        if r1 > 0:
+            rows[:, :, bJ:].reshape(k, c, nJ, bJ)[..., :2 * r1] += part[..., bJ:]
