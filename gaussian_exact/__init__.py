@@ -8,6 +8,9 @@ The ideal recursion with early stopping and its limit law (THEORY.md §5, recons
 from .affine_error import AffineError
 from .divergences import chi2, kl, renyi2, w2
 from .gaussian import Gaussian
+from .grid_chain import GridChainResult, run_grid_chain
+from .grid_law import GridLaw
+from .grid_products import BlockResult, block_result, combine_blocks
 from .hermite import hermite_coefficients, hermite_functions
 from .ideal_recursion import ideal_recursion, limit_law
 from .generations import GenerationsResult, generations
@@ -20,10 +23,10 @@ from .smoothed_mixture import SmoothedMixture
 from . import schedules
 
 __all__ = [
-    "AffineError", "EtaEstimate", "Gaussian", "GaussianMixture", "GenerationsResult", "chi2",
-    "chi2_to_mixture", "forward", "forward_score", "generations", "kl", "kl_to_mixture",
+    "AffineError", "BlockResult", "EtaEstimate", "Gaussian", "GaussianMixture", "GenerationsResult", "GridChainResult", "GridLaw", "chi2",
+    "block_result", "chi2_to_mixture", "combine_blocks", "forward", "forward_score", "generations", "kl", "kl_to_mixture",
     "noise_variance", "observability", "observability_mc", "path_energy", "renyi2", "reverse",
-    "signal_scale", "w2",
+    "run_grid_chain", "signal_scale", "w2",
 ]
 __all__ += ["SmoothedMixture", "hermite_coefficients", "hermite_functions", "ideal_recursion", "limit_law",
             "schedules"]  # THEORY.md §5, the limit law (reconstructed)
