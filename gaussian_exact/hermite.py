@@ -9,7 +9,9 @@ the same multipliers, so the ratios c_n(p_inf) / c_n(data) are the m_n of `bound
 
 Stable recurrence: the products f_n = p h_n are built directly,
 f_0 = p, f_1 = x p, f_{n+1} = (x f_n - sqrt(n) f_{n-1}) / sqrt(n+1), so nothing overflows where p is
-tiny and h_n huge; the integral is the composite Gauss-Legendre rule of `quadrature_1d`.
+tiny and h_n huge; the integral is the composite Gauss-Legendre rule of `quadrature_1d` for
+Gaussians and mixtures, the trapezoid rule on the grid for a `GridLaw` (normalised by its mass on the
+grid, like `GridLaw.mean`).
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ import math
 
 import numpy as np
 
+from .grid_law import GridLaw
 from .quadrature_1d import density, nodes_for
 
 
@@ -42,7 +45,8 @@ def hermite_coefficients(law, modes: int) -> np.ndarray:
 
     Parameters
     ----------
-    law : a 1-D Gaussian, GaussianMixture or SmoothedMixture (e.g. from `ideal_recursion`, `limit_law`)
+    law : a 1-D Gaussian, GaussianMixture, SmoothedMixture (e.g. from `ideal_recursion`, `limit_law`)
+        or GridLaw
     modes : int >= 0, the highest order
 
     Returns
@@ -53,6 +57,11 @@ def hermite_coefficients(law, modes: int) -> np.ndarray:
     ------
     ValueError naming `law` (not 1-D, or not a supported law) or `modes`.
     """
+    if isinstance(law, GridLaw):
+        if law.dim != 1:
+            raise ValueError(f"law must be a 1-D law, got a GridLaw of dimension {law.dim}")
+        w = law.weights / law.total_mass
+        return hermite_functions(law.axes[0], modes, weight=law.density) @ w
     x, w = nodes_for(law)
     f = hermite_functions(x, modes, weight=density(law, x))
     return f @ w

@@ -124,3 +124,32 @@ def test_edges_alpha_zero_and_t0_zero():
 def test_bad_input_names_the_argument(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+# ---- grid laws (GridLaw, THEORY.md §7): any 1-D or 2-D law, by Gaussian convolution on the grid ------
+GRID = ge.GridLaw.mixture([0.5, 0.3, 0.2], [[-1.0], [1.5], [0.3]], [0.25, 0.36, 0.5])
+
+
+def test_grid_hermite_coefficients_and_limit_multipliers():
+    assert np.allclose(ge.hermite_coefficients(GRID, 8), ge.hermite_coefficients(SKEW, 8), rtol=1e-12, atol=1e-13)
+    lim = ge.limit_law(GRID, 0.5, 0.02)
+    assert isinstance(lim, ge.GridLaw) and lim.tail_mass <= 1e-12
+    ratio = ge.hermite_coefficients(lim, 8)[1:] / ge.hermite_coefficients(GRID, 8)[1:]
+    assert np.allclose(ratio, bounds.limit_multipliers(0.5, 0.02, np.arange(1, 9)), rtol=1e-9)
+
+
+def test_grid_iterates_agree_with_the_mixture_iterates():
+    grid = ge.ideal_recursion(GRID, [0.2, 0.5, 0.9], [0.02, 0.05, 0.1], 3)
+    mix = ge.ideal_recursion(SKEW, [0.2, 0.5, 0.9], [0.02, 0.05, 0.1], 3)
+    for g, m in zip(grid, mix):
+        assert quadrature_1d.tv_distance(g, m) < 1e-12
+        assert np.allclose(g.mean(), m.mean(), atol=1e-12) and np.allclose(g.cov(), m.cov(), rtol=1e-11)
+
+
+def test_grid_bad_input():
+    with pytest.raises(ValueError, match="t0 must be 0 or >="):
+        ge.ideal_recursion(GRID, 0.2, schedules.geometric(0.02, 0.5), 10)
+    with pytest.raises(ValueError, match="p0 must be a GridLaw on data's grid"):
+        ge.ideal_recursion(GRID, 0.2, 0.02, 2, p0=SKEW)
+    with pytest.raises(ValueError, match="must be a 1-D law"):
+        ge.hermite_coefficients(ge.GridLaw.mixture([1.0], [[0.0, 0.0]], [1.0]), 2)
