@@ -21,6 +21,7 @@ SUBCOMMANDS = {
     "report": ("validate.cli_report", "rebuild tables and figures from a finished run"),
     "reproduce": ("validate.cli_reproduce", "the main job: bounds, exact and neural runs, tables, figures"),
 }
+SUBCOMMANDS["limit"] = ("validate.cli_limit", "the limit law's Hermite multipliers m_n(alpha, t0) (THEORY.md §5)")
 
 
 class UsageError(Exception):

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 import bounds
-from validate import figures
+from validate import figures, limit_suite
 from validate.exact_suite import arrays_from_rows, controls, exact_checks, tight_brownian_controls
 from validate.run_io import read_config, read_metrics, write_json
 from validate.tables import render
@@ -84,6 +84,7 @@ def all_checks(run_dir) -> list:
     for alpha, a in exact_runs(run_dir).items():
         checks += exact_checks(a, f"exact, alpha={alpha:g}") + controls(a, f"exact, alpha={alpha:g}")
     checks += neural_checks(run_dir)
+    checks += limit_suite.saved_checks(run_dir)  # THEORY.md §5, written by `collapse reproduce` (limit_stage)
     return checks
 
 

@@ -8,6 +8,8 @@
   eta_over_generations   eta_i against i
   over_generations       any measured quantity against i (W2, KL, second moment)
   drift_envelope         D_i against i with the accumulation envelope (Thm 4.2)
+  hermite_spectrum       Hermite spectrum of data, iterates and limit with the low-pass curve (§5)
+  annealed_drift         distance to data for constant versus annealed t0 (§5)
 """
 from validate.figures.contributions_heatmap import contributions_heatmap
 from validate.figures.divergence_band import divergence_band
@@ -16,8 +18,11 @@ from validate.figures.eta_figures import eta_by_error_type, eta_over_generations
 from validate.figures.kl_and_chi2_vs_energy import kl_and_chi2_vs_energy
 from validate.figures.over_generations import over_generations
 from validate.figures.pca_scatter import pca_scatter
+from validate.figures.annealed_drift import annealed_drift
+from validate.figures.hermite_spectrum import hermite_spectrum
 
 __all__ = [
     "pca_scatter", "kl_and_chi2_vs_energy", "divergence_band", "contributions_heatmap",
     "eta_by_error_type", "eta_over_generations", "drift_envelope", "over_generations",
 ]
+__all__ += ["hermite_spectrum", "annealed_drift"]  # THEORY.md §5, the limit law
