@@ -7,6 +7,9 @@ sympy + numpy only; imports no other package of this project.
 * accumulation: `accumulated`, `drift_path`, `drift_envelope`, `contributions`, `memory_horizon`,
   `steady_state`, `closed_form_function`; symbolic `recursion.closed_form`, `recursion.limits`.
 * `collapse_floor` (Prop 4.1 (ii)), `regime`.
+* the limit law of THEORY.md §5 (reconstructed; `limit_law`, catalog ids "limit.*"):
+  `limit_multipliers`, `hermite_multiplier`, `variance_fixed_point`, `annealed_deviation_bound`,
+  `w2_ball_radius`.
 * proof checks: `perturbative` (constants 1/4, 4), `proofs` (Lemma F.1, identity, innovation),
   `floor.derive_floor` (innovation -> Prop 4.1 floor).
 """
@@ -15,6 +18,8 @@ from .accumulation import (accumulated, closed_form_function, contributions, dri
                            drift_path, memory_horizon, steady_state)
 from .catalog import catalog, mutated
 from .collapse_floor import collapse_floor
+from .limit_law import (annealed_deviation_bound, hermite_multiplier, limit_multipliers, variance_fixed_point,
+                        w2_ball_radius)
 from .regime import Regime, regime
 from .result import Result
 
@@ -23,3 +28,5 @@ __all__ = [
     "contributions", "drift_envelope", "drift_path", "memory_horizon", "mutated", "regime",
     "steady_state", "symbols",
 ]
+__all__ += ["annealed_deviation_bound", "hermite_multiplier", "limit_multipliers", "variance_fixed_point",
+            "w2_ball_radius"]  # THEORY.md §5, the limit law (reconstructed)

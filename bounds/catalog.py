@@ -13,6 +13,7 @@ import sympy as sp
 
 from . import symbols as S
 from .floor import derive_floor
+from .limit_catalog import limit_law_results
 from .perturbative import derive, second_form_coefficient
 from .recursion import stable_constant_error_form
 from .result import Result
@@ -33,9 +34,11 @@ def catalog() -> dict[str, Result]:
     "innovation", "innovation.J", "prop4.1", "prop4.1.i", "thm4.2.R", "thm4.2".
 
     "prop3.3b" is Prop 3.3's second form, "innovation.J" the first half of the innovation row,
-    "prop4.1.i" Prop 4.1 (i) (an implication: no numeric form). In "thm4.2" the parameter D is
-    D_{i0} with i0 = 0 and eps2 constant (closed form); "thm4.2.R" is the same statement with R_N a
-    parameter, for per-generation errors (R_N from `bounds.drift_path`; `bounds.drift_envelope`).
+    "prop4.1.i" Prop 4.1 (i) (an implication: no numeric form). The limit law of THEORY.md §5 adds
+    the "limit.*" entries of `bounds.limit_catalog.limit_law_results` (all reconstructed). In "thm4.2"
+    the parameter D is D_{i0} with i0 = 0 and eps2 constant (closed form); "thm4.2.R" is the same
+    statement with R_N a parameter, for per-generation errors (R_N from `bounds.drift_path`;
+    `bounds.drift_envelope`).
     """
     pert = derive()
     quarter, four = pert.lower_linear, pert.upper_linear
@@ -107,6 +110,7 @@ def catalog() -> dict[str, Result]:
             upper=thm42_per_generation.upper.subs(S.R, _thm42_rhs()),
             conditions=tuple(_unit(a) + [sp.Ge(S.eps2, 0)])),
     ]
+    results += limit_law_results()  # THEORY.md §5, ids "limit.*" (reconstructed; bounds.limit_catalog)
     return {r.id: r for r in results}
 
 

@@ -44,3 +44,30 @@ BY_NAME = {
     "D": D, "D_next": D_next, "I": I, "J": J, "cross": cross, "N": N, "D0": D0, "R": R,
 }
 NAME_OF = {s: k for k, s in BY_NAME.items()}
+
+# --- THEORY.md §5: the limit law of recursive training (arXiv 2606.13796; reconstructed) -------------
+t0 = sp.Symbol("t_0", nonnegative=True)  # early-stopping time of one round (t0(i) for a schedule)
+mode = sp.Symbol("|n|", integer=True, nonnegative=True)  # Hermite order (total degree of a multi-index)
+s2 = sp.Symbol("s^2", positive=True)  # variance of mean-zero data
+v = sp.Symbol("v_i", nonnegative=True)  # variance of p^i
+rho = sp.Symbol("rho", positive=True)  # ratio of a geometric truncation schedule t0(i) = t0 rho^i
+dev0 = sp.Symbol("delta_0", nonnegative=True)  # |c_n^0 / c_n^data - 1|, the initial relative deviation of a mode
+delta_w2 = sp.Symbol("delta_W2", nonnegative=True)  # per-round W2 error of a sampler to its ideal round
+w2_0 = sp.Symbol("W_0", nonnegative=True)  # W2(p^0, ideal p^0), the initial distance
+dev = sp.Symbol("delta_i", real=True)  # c_n^i / c_n^data - 1 (signed)
+hermite_ratio = sp.Symbol(r"c_n(P_{t_0} q) / c_n(q)", positive=True)  # one-round multiplier of mode n
+limit_ratio = sp.Symbol(r"c_n(p_\infty) / c_n(\mathrm{data})", nonnegative=True)  # m_n
+gap_ratio = sp.Symbol(r"(c_n^{i+1} - c_n^\infty) / (c_n^i - c_n^\infty)", real=True)
+tv_ratio = sp.Symbol(r"\mathrm{TV}(p^{i+1}, p_\infty) / \mathrm{TV}(p^i, p_\infty)", nonnegative=True)
+l2_ratio = sp.Symbol(r"\|p^{i+1} - p_\infty\|_{1/\gamma} / \|p^i - p_\infty\|_{1/\gamma}", nonnegative=True)
+v_next = sp.Symbol("v_{i+1}", nonnegative=True)
+v_inf = sp.Symbol(r"v_{\infty}", nonnegative=True)
+dev_next = sp.Symbol(r"\delta_{i+1}", real=True)
+dev_N = sp.Symbol(r"\left|\delta_{N}\right|", nonnegative=True)  # |c_n^N / c_n^data - 1| after N annealed rounds
+dev_N_signed = sp.Symbol(r"\delta_{N}", real=True)
+w2_N = sp.Symbol(r"W_{2}(p^{N}, p^{N}_{\star})", nonnegative=True)  # distance of the model to the ideal recursion
+w2_limsup = sp.Symbol(r"\limsup_{N} W_{2}(p^{N}, p_{\infty})", nonnegative=True)
+
+BY_NAME.update({"t0": t0, "mode": mode, "s2": s2, "v": v, "rho": rho, "dev0": dev0, "dev": dev,
+                "delta_w2": delta_w2, "w2_0": w2_0})
+NAME_OF = {s: k for k, s in BY_NAME.items()}

@@ -77,3 +77,25 @@ def check_params(params: dict) -> None:
 
 def is_number(value) -> bool:
     return isinstance(value, numbers.Number) or (isinstance(value, sp.Basic) and value.is_number)
+
+
+# --- THEORY.md §5 parameters (the limit law; issue 11) ------------------------------------------------
+def check_ratio(name: str, value):
+    """A geometric schedule ratio rho must lie in (0, 1] (1: constant schedule)."""
+    arr = _numeric(value)
+    if arr is not None:
+        _raise_where(np.isnan(arr) | (arr <= 0) | (arr > 1), arr, f"{name} must be in (0, 1]")
+    return value
+
+
+def check_real(name: str, value):
+    """A signed quantity: any real number except NaN (inf allowed)."""
+    arr = _numeric(value)
+    if arr is not None:
+        _raise_where(np.isnan(arr), arr, f"{name} must be a real number (not NaN)")
+    return value
+
+
+CHECKS.update({"t0": check_nonnegative, "mode": check_generations, "s2": check_nonnegative,
+               "v": check_nonnegative, "rho": check_ratio, "dev0": check_nonnegative, "dev": check_real,
+               "delta_w2": check_nonnegative, "w2_0": check_nonnegative})

@@ -2,20 +2,31 @@
 
 With Gaussian targets and affine score errors every quantity of THEORY.md (divergences, reverse
 outputs, path energies, observability, the recursive pipeline) is computed exactly.
+The ideal recursion with early stopping and its limit law (THEORY.md §5, reconstructed):
+`ideal_recursion`, `limit_law`, `hermite_coefficients`, `schedules`.
 """
 from .affine_error import AffineError
 from .divergences import chi2, kl, renyi2, w2
 from .gaussian import Gaussian
+from .grid_chain import GridChainResult, run_grid_chain
+from .grid_law import GridLaw
+from .grid_products import BlockResult, block_result, combine_blocks
+from .hermite import hermite_coefficients, hermite_functions
+from .ideal_recursion import ideal_recursion, limit_law
 from .generations import GenerationsResult, generations
 from .mixture import GaussianMixture, chi2_to_mixture, kl_to_mixture
 from .observability import EtaEstimate, observability, observability_mc
 from .ou import forward, forward_score, noise_variance, signal_scale
 from .path_energy import path_energy
 from .reverse import reverse
+from .smoothed_mixture import SmoothedMixture
+from . import schedules
 
 __all__ = [
-    "AffineError", "EtaEstimate", "Gaussian", "GaussianMixture", "GenerationsResult", "chi2",
-    "chi2_to_mixture", "forward", "forward_score", "generations", "kl", "kl_to_mixture",
+    "AffineError", "BlockResult", "EtaEstimate", "Gaussian", "GaussianMixture", "GenerationsResult", "GridChainResult", "GridLaw", "chi2",
+    "block_result", "chi2_to_mixture", "combine_blocks", "forward", "forward_score", "generations", "kl", "kl_to_mixture",
     "noise_variance", "observability", "observability_mc", "path_energy", "renyi2", "reverse",
-    "signal_scale", "w2",
+    "run_grid_chain", "signal_scale", "w2",
 ]
+__all__ += ["SmoothedMixture", "hermite_coefficients", "hermite_functions", "ideal_recursion", "limit_law",
+            "schedules"]  # THEORY.md §5, the limit law (reconstructed)

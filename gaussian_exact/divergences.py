@@ -17,6 +17,8 @@ from scipy import linalg
 
 from .gaussian import Gaussian, common_eigenbasis
 from .gaussian_integrals import memo_log_product_integral
+from .grid_divergences import grid_chi2, grid_kl, grid_renyi2
+from .grid_law import GridLaw
 
 
 def _same_dim(p: Gaussian, q: Gaussian) -> None:
@@ -27,7 +29,9 @@ def _same_dim(p: Gaussian, q: Gaussian) -> None:
 
 
 def kl(p: Gaussian, q: Gaussian) -> float:
-    """KL(p || q) in nats, closed form (module docstring)."""
+    """KL(p || q) in nats, closed form (module docstring); GridLaws on one grid: trapezoid rule."""
+    if isinstance(p, GridLaw) or isinstance(q, GridLaw):
+        return grid_kl(p, q)
     _same_dim(p, q)
     U = common_eigenbasis(p, q)
     if U is not None:   # both diagonal in one eigenbasis (KL is invariant under the rotation)
@@ -47,13 +51,18 @@ def kl(p: Gaussian, q: Gaussian) -> float:
 
 def renyi2(p: Gaussian, q: Gaussian, memo: dict | None = None) -> float:
     """Renyi divergence of order 2: log int p^2 / q = log(1 + chi2(p || q)); +inf if it diverges.
-    `memo`: see gaussian_integrals.memo_log_product_integral."""
+    `memo`: see gaussian_integrals.memo_log_product_integral. GridLaws on one grid: trapezoid rule."""
+    if isinstance(p, GridLaw) or isinstance(q, GridLaw):
+        return grid_renyi2(p, q)
     _same_dim(p, q)
     return max(0.0, memo_log_product_integral(p, p, q, memo))
 
 
 def chi2(p: Gaussian, q: Gaussian, memo: dict | None = None) -> float:
-    """chi2(p || q) = int (p - q)^2 / q = expm1(renyi2); +inf when 2 S_p^-1 - S_q^-1 is not PD."""
+    """chi2(p || q) = int (p - q)^2 / q = expm1(renyi2); +inf when 2 S_p^-1 - S_q^-1 is not PD.
+    GridLaws on one grid: trapezoid rule (grid_divergences.py)."""
+    if isinstance(p, GridLaw) or isinstance(q, GridLaw):
+        return grid_chi2(p, q)
     r = renyi2(p, q, memo)
     if math.isinf(r) or r > 700:
         return math.inf

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .gaussian import Gaussian
+from .grid_chain import grid_observability
+from .grid_law import GridLaw
 from .linear_sde import Propagation, check_error, check_schedule, endpoint_variance_of_conditional_mean, propagate
 from .ou import forward, reverse_drift
 
@@ -39,9 +41,15 @@ def eta_of(p: Propagation) -> float:
     return float(min(max(ratio, 0.0), 1.0)) if -1e-9 < ratio < 1 + 1e-9 else float(ratio)
 
 
-def observability(target: Gaussian, error, T: float = 4.0, t0: float = 0.02, steps=None,
-                  init="prior") -> float:
-    """Exact eta in [0, 1] on the ideal path (module docstring); NaN when eps2 = 0 (0/0)."""
+def observability(target, error=None, T: float = 4.0, t0: float = 0.02, steps=None,
+                  init="prior", score=None) -> float:
+    """Exact eta in [0, 1] on the ideal path (module docstring); NaN when eps2 = 0 (0/0).
+    A GridLaw target takes any callable error (or score=) and needs steps: the forward g recursion
+    of THEORY.md section 7 (grid_chain.py)."""
+    if isinstance(target, GridLaw):
+        return grid_observability(target, error, T, t0, steps, init, score)
+    if score is not None:
+        raise ValueError("score= is for GridLaw targets; for a Gaussian target give an AffineError")
     return eta_of(propagate(target, error, T, t0, steps, init=init, path="ideal", track=True))
 
 

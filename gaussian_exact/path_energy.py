@@ -10,10 +10,17 @@ is exact (each step is N(mean, h I) with means differing by h e_k).
 from __future__ import annotations
 
 from .gaussian import Gaussian
+from .grid_chain import grid_path_energy
+from .grid_law import GridLaw
 from .linear_sde import propagate
 
 
-def path_energy(target: Gaussian, error, T: float = 4.0, t0: float = 0.02, path: str = "ideal",
-                steps=None, init="prior") -> float:
-    """eps2 (path="ideal") or epshat2 (path="learned") of `error` on the reverse path of `target`."""
+def path_energy(target, error=None, T: float = 4.0, t0: float = 0.02, path: str = "ideal",
+                steps=None, init="prior", score=None) -> float:
+    """eps2 (path="ideal") or epshat2 (path="learned") of `error` on the reverse path of `target`.
+    A GridLaw target takes any callable error (or score=) and needs steps (grid_chain.py)."""
+    if isinstance(target, GridLaw):
+        return grid_path_energy(target, error, T, t0, path, steps, init, score)
+    if score is not None:
+        raise ValueError("score= is for GridLaw targets; for a Gaussian target give an AffineError")
     return propagate(target, error, T, t0, steps, init=init, path=path).energy

@@ -8,12 +8,14 @@ plus `error`. The output is Gaussian; see linear_sde.py for the moment recursion
 from __future__ import annotations
 
 from .gaussian import Gaussian
+from .grid_chain import grid_reverse
+from .grid_law import GridLaw
 from .linear_sde import propagate
 
 
-def reverse(target: Gaussian, error=None, T: float = 4.0, t0: float = 0.02, steps=None,
-            init="prior", ode: bool = False) -> Gaussian:
-    """Exact law of the reverse process's output (a Gaussian).
+def reverse(target, error=None, T: float = 4.0, t0: float = 0.02, steps=None,
+            init="prior", ode: bool = False, score=None):
+    """Exact law of the reverse process's output (a Gaussian; a GridLaw for a GridLaw target).
 
     * steps=None: continuous time (moment ODEs, DOP853, rtol 1e-10 / atol 1e-12).
     * steps=K: the Euler-Maruyama chain, exactly: h = (T - t0)/K, grid t_k = T - k h for
@@ -23,5 +25,16 @@ def reverse(target: Gaussian, error=None, T: float = 4.0, t0: float = 0.02, step
     * init="prior": Y_0 ~ N(0, I); init="exact": Y_0 ~ forward(target, T); a Gaussian: that law.
     * ode=True: the probability-flow ODE (drift 1/2 y + 1/2 score_hat, no noise).
     Error-free, init="exact", steps=None: the output is forward(target, t0) (exact sampling).
+    * target a GridLaw (d = 1, 2; THEORY.md section 7): `error` (or `score=`, the learned score
+      itself) is any callable f(x, t), x (m, d) -> (m, d); the result is the exact law, on the
+      target's grid, of the K-step chain (steps required; init may also be a GridLaw on that grid;
+      ode=True is refused: the probability-flow chain has no Gaussian transition). See grid_chain.py.
     """
+    if isinstance(target, GridLaw):
+        if ode:
+            raise ValueError("ode must be False for a GridLaw target (the exact grid chain needs the SDE's "
+                             "Gaussian transitions)")
+        return grid_reverse(target, error, T, t0, steps, init, score)
+    if score is not None:
+        raise ValueError("score= is for GridLaw targets; for a Gaussian target give an AffineError")
     return propagate(target, error, T, t0, steps, init=init, ode=ode, path="learned", with_energy=False).out

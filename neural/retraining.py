@@ -7,6 +7,16 @@ them with `neural.run_store.RunStore`:
 * "replace": X_g = round(alpha_g n) fresh draws + the first n - round(alpha_g n) samples of
   generation g-1; "accumulate": X_g = X_{g-1} plus that same batch of n (all past data kept).
 alpha_g is `alpha`, or `alpha_schedule[g-1]` (its last value repeated) when a schedule is given.
+The truncation time of generation g's sampler (and of its exact laws and path metrics) is `t0`, or
+`t0_schedule[g]` (its last value repeated): annealed truncation, THEORY.md §5 (reconstructed), under
+which the ideal recursion returns to data iff t0(g) -> 0 (`bounds.catalog()["limit.annealed.return"]`).
+
+Two smoothings per round are reported separately in every metrics line, so a run shows which one
+drives its drift (THEORY.md §4 KDE closure, §5 variance recursion; population level, per coordinate,
+given the training set's mean per-coordinate variance v_q): the round maps v_q to
+`e^{-t0} (v_q + h^2) + 1 - e^{-t0}`, i.e. `variance_added_kde = e^{-t0} h^2` (the KDE learner's kernel,
+h^2 per round; KDE runs only) plus `variance_added_t0 = (1 - e^{-t0}) (1 - v_q)` (the early stop's pull
+toward N(0, I)); `t0` is the generation's truncation time, `smoothing_estimator` names the method.
 
 In THEORY.md's indexing generation g trains on q_g and its samples follow p^{g+1}. The metrics line
 of generation g holds `generation`, `alpha`, `fresh_fraction`, `n_train`, `second_moment` (mean
@@ -36,6 +46,7 @@ bandwidth 1e-3): eps2 by the denoising-loss gap, epshat2 and eta over paths; nam
 """
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import asdict, dataclass, field
 
@@ -82,6 +93,7 @@ class RetrainingConfig:
     device: str = "auto"
     mode: str = "replace"
     alpha_schedule: list | None = None
+    t0_schedule: list | None = None  # t0 of generations 0, 1, ... (last repeated): annealed truncation
     metrics: list = field(default_factory=list)
     bandwidth: float = 0.6
     T: float = 4.0
@@ -104,6 +116,12 @@ class RetrainingConfig:
                 raise ValueError(f"alpha must be in [0, 1], got {a}")
         if self.alpha_schedule is not None and len(self.alpha_schedule) == 0:
             raise ValueError("alpha_schedule must hold at least one value in [0, 1]")
+        if self.t0_schedule is not None:
+            if len(self.t0_schedule) == 0:
+                raise ValueError(f"t0_schedule must hold at least one value in (0, T) = (0, {self.T})")
+            for t in self.t0_schedule:
+                if isinstance(t, bool) or not isinstance(t, (int, float)) or not 0.0 < t < self.T:
+                    raise ValueError(f"t0_schedule values must be in (0, T) = (0, {self.T}), got {t!r}")
         for name in ("generations", "n", "steps", "eval_paths", "eval_points"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < (1 if name != "n" else 2):
@@ -127,6 +145,12 @@ class RetrainingConfig:
         if not self.alpha_schedule or g == 0:
             return float(self.alpha if not self.alpha_schedule else self.alpha_schedule[0])
         return float(self.alpha_schedule[min(g, len(self.alpha_schedule)) - 1])
+
+    def t0_at(self, g: int) -> float:
+        """t0 of generation g: `t0_schedule[g]` (last value repeated), else `t0`."""
+        if not self.t0_schedule:
+            return float(self.t0)
+        return float(self.t0_schedule[min(g, len(self.t0_schedule) - 1)])
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -187,6 +211,7 @@ class _Run:
             generations = tqdm(generations, desc="generations", initial=start, total=cfg.generations)
         for g in generations:
             began = time.perf_counter()
+            self.sde = self.sde_at(g)
             alpha, k = cfg.alpha_at(g), self.fresh_count(g)
             batch = self.fresh(g, k) if g == 0 else torch.cat([self.fresh(g, k), samples[: cfg.n - k]])
             x_train, q = self.advance(g, batch, x_train, q, p_out)
@@ -206,11 +231,27 @@ class _Run:
         return self.store.metrics()
 
     def replay(self, g, x_train, q, p_out):
+        self.sde = self.sde_at(g)
         if getattr(self.learner, "warm_start", False):
             raise ValueError("resuming a warm-started network run is not supported; use a new --out")
         batch = torch.as_tensor(self.store.load_array(g, "training_batch")).to(self.device, self.dtype)
         x_train, q = self.advance(g, batch, x_train, q, p_out)
         return x_train, q, (self.output_law(x_train) if self.exact else None)
+
+    def sde_at(self, g: int) -> VPSDE:
+        """The forward SDE with generation g's truncation time (`RetrainingConfig.t0_at`)."""
+        t0 = self.config.t0_at(g)
+        return self.sde if self.sde.t0 == t0 else VPSDE(self.config.T, t0)
+
+    def smoothing(self, x_train) -> dict:
+        """The round's two variance contributions per coordinate (module docstring)."""
+        t0 = self.sde.t0
+        v_q = float(x_train.reshape(x_train.shape[0], -1).double().var(dim=0).mean()) if x_train.shape[0] > 1 else 0.0
+        out = {"t0": t0, "variance_added_t0": -math.expm1(-t0) * (1.0 - v_q)}
+        if self.config.model == "kde":
+            out["variance_added_kde"] = math.exp(-t0) * float(self.learner.bandwidth) ** 2
+        out["smoothing_estimator"] = "population_variance_decomposition_of_the_training_set"
+        return out
 
     def fresh_count(self, g: int) -> int:
         return self.config.n if g == 0 else int(round(self.config.alpha_at(g) * self.config.n))
@@ -241,6 +282,7 @@ class _Run:
             out.update(self.divergences(g, samples, x_train, reference, q, p_out, wanted))
         if wanted & {"eps2", "epshat2", "eta"}:
             out.update(self.path_metrics(g, score, x_train, q, wanted))
+        out.update(self.smoothing(x_train))
         return out
 
     def divergences(self, g, samples, x_train, reference, q, p_out, wanted) -> dict:

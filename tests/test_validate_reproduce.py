@@ -52,3 +52,12 @@ def test_report_and_validate_accept_a_single_train_run(tmp_path):
     assert (run / "tables" / "neural_generations.csv").is_file()
     assert (run / "figures" / "gmm_kde_pca_scatter.png").is_file()
     assert main(["validate", "--run", str(run)]) == 0
+
+
+def test_limit_law_part_is_in_the_run(tiny_run):
+    """THEORY.md §5: the limit-law checks reach checks.json and the summary; its table and figures exist."""
+    assert (tiny_run / "tables" / "limit_multipliers.md").is_file()
+    assert (tiny_run / "figures" / "limit_hermite_spectrum.png").is_file()
+    assert (tiny_run / "figures" / "limit_annealed_drift.png").is_file()
+    summary = (tiny_run / "summary.md").read_text()
+    assert "limit.multiplier" in summary and "control: multiplier with e^(-n t0)" in summary

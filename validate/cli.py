@@ -26,6 +26,7 @@ SUBCOMMANDS = {
     "report": ("validate.cli_report", "rebuild tables and figures from a finished run"),
     "reproduce": ("validate.cli_reproduce", "the main job: bounds, exact and neural runs, tables, figures"),
     "sweep": ("validate.cli_sweep", "a grid of runs from a TOML spec, on Dask (or serially), resumable"),
+    "limit": ("validate.cli_limit", "the limit law's Hermite multipliers m_n(alpha, t0) (THEORY.md §5)"),
 }
 #: errors of the environment, not of the code: reported in one line with the file they concern
 ENVIRONMENT_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.ENOENT,

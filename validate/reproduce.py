@@ -9,6 +9,8 @@ Scales:
 * "tiny": every stage at toy size, well under a minute (a smoke test).
 * "paper" (THEORY.md §6, for a GPU): KDE n = 100,000, 500 steps, 20 generations, 10 seeds, eta from
   50,000 paths; exact d = 10, 20 generations.
+The limit law of THEORY.md §5 (checks, the table of limit multipliers, the Hermite spectrum and the
+constant-versus-annealed figure) runs at every scale (`limit_law_part`).
 Every part is resumable: a finished exact alpha or neural generation is kept, so a killed run
 started again with the same arguments continues where it stopped.
 """
@@ -23,6 +25,8 @@ from neural.run_files import MANIFEST_FILE, atomic_write_text, write_json
 from validate.bounds_table import accumulated_rows
 from validate.eta_experiment import eta_by_error_type
 from validate.exact_runs import run_exact
+from validate.limit_stage import limit_law_stage
+from validate.limit_suite import LIMIT_CHECKS_FILE
 from validate.report import build_report
 from validate.tables import render
 
@@ -95,5 +99,14 @@ def reproduce(out_dir, scale: str = "small", device: str = "cpu", seed: int = 0,
                     log(f"neural run {name}")
                     cfg = RetrainingConfig(alpha=a, seed=seed + s, device=device, **run_spec)
                     run_generations(cfg, out / "neural" / name, progress=progress)
+    limit_law_part(out, scale, log)
     log("tables, figures, summary")
     return build_report(out)
+
+
+def limit_law_part(out: Path, scale: str, log) -> None:
+    """The limit law of THEORY.md §5 (reconstructed): checks, the multiplier table and two figures
+    (`validate.limit_stage`); the grid route is skipped at the "tiny" scale. Kept when already done."""
+    if (out / LIMIT_CHECKS_FILE).is_file():
+        return
+    limit_law_stage(out, grid=scale != "tiny", log=log)

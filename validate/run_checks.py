@@ -16,6 +16,7 @@ import numpy as np
 import bounds
 from validate.checks import Check, check, verdict_rows
 from validate.exact_suite import controls, exact_checks, tight_brownian_controls
+from validate.limit_suite import checks_from_saved
 from validate.proof_suite import proof_checks
 from validate.run_data import RunData, stack
 from validate.verdict import verdicts
@@ -68,6 +69,7 @@ def all_checks(data: RunData, z: float = 2.0, proofs: bool = True) -> list[Check
     for alpha, a in data.exact.items():
         checks += exact_checks(a, f"exact, alpha={alpha:g}", z=z) + controls(a, f"exact, alpha={alpha:g}")
     checks += neural_checks(data, z)
+    checks += checks_from_saved(data.limit_checks)  # THEORY.md §5, written by `collapse reproduce` (limit_stage)
     if proofs:
         checks += proof_checks()
     return checks

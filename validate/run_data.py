@@ -19,6 +19,7 @@ import numpy as np
 
 from neural.run_files import MANIFEST_FILE, METRICS_FILE, MissingRunFile, RunFileError
 from validate.exact_suite import arrays_from_rows
+from validate.limit_suite import LIMIT_CHECKS_FILE
 from validate.run_io import read_config, read_metrics
 
 EXACT_FIELDS = ("generation", "alpha", "D_chi2", "eps2", "epshat2", "eta")
@@ -51,6 +52,8 @@ class RunData:
         `exact/eta_by_error_type.json`.
     neural : dict
         (target, model, alpha) -> list of `NeuralRun`, one per seed, sorted.
+    limit_checks : list or None
+        The limit-law checks `collapse reproduce` saved (DIR/limit/checks.json), as field dicts.
     """
 
     path: Path
@@ -59,6 +62,7 @@ class RunData:
     exact: dict = field(default_factory=dict)
     eta_by_error_type: dict | None = None
     neural: dict = field(default_factory=dict)
+    limit_checks: list | None = None
 
     @classmethod
     def load(cls, run_dir) -> "RunData":
@@ -73,7 +77,8 @@ class RunData:
         """
         run = Path(run_dir)
         return cls(path=run, manifest=load_manifest(run), accumulated=_accumulated(run), exact=_exact(run),
-                   eta_by_error_type=_eta(run), neural=_neural_groups(run))
+                   eta_by_error_type=_read_json(run / "exact" / "eta_by_error_type.json"),
+                   neural=_neural_groups(run), limit_checks=_read_json(run / LIMIT_CHECKS_FILE))
 
 
 def load_manifest(run_dir) -> dict:
@@ -114,8 +119,7 @@ def _exact(run: Path) -> dict:
     return out
 
 
-def _eta(run: Path):
-    path = run / "exact" / "eta_by_error_type.json"
+def _read_json(path: Path):
     if not path.is_file():
         return None
     try:

@@ -17,6 +17,9 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--alpha", type=fraction("alpha"), default=0.5, help="fresh-data fraction in [0, 1] (default: 0.5)")
     parser.add_argument("--alpha-schedule", type=fraction("alpha"), nargs="+", default=None,
                         help="alpha for generations 1, 2, ... (last value repeated); overrides --alpha")
+    parser.add_argument("--t0-schedule", type=positive("t0"), nargs="+", default=None,
+                        help="truncation time t0 for generations 0, 1, ... (last value repeated): annealed "
+                        "truncation (THEORY.md §5); default: t0 = 0.02 for every generation")
     parser.add_argument("--generations", type=count("generations", 1), default=3, help="number of generations >= 1 (default: 3)")
     parser.add_argument("--n", type=count("n", 2), default=512, help="training-set size per generation (default: 512)")
     parser.add_argument("--steps", type=count("steps", 1), default=50, help="Euler-Maruyama steps T -> t0 (default: 50)")
@@ -47,7 +50,8 @@ def train_config(args) -> RetrainingConfig:
     target_kw = {"data_dir": args.data_dir} if args.target in ("fashion_mnist", "cifar10") else {}
     model_kw = {"steps": args.train_steps} if (args.train_steps and args.model != "kde") else {}
     config = RetrainingConfig(target=args.target, model=args.model, alpha=args.alpha,
-                            alpha_schedule=args.alpha_schedule, generations=args.generations, n=args.n,
+                            alpha_schedule=args.alpha_schedule, t0_schedule=args.t0_schedule,
+                            generations=args.generations, n=args.n,
                             steps=args.steps, seed=args.seed, device=args.device, mode=args.mode,
                             metrics=list(args.metrics), bandwidth=args.bandwidth, eval_paths=args.eval_paths,
                             eval_points=args.eval_points, dtype=args.dtype, chunk_size=args.chunk_size,

@@ -10,6 +10,8 @@
   drift_envelope         D_i against i with the accumulation envelope (Thm 4.2)
   final_by_axis          a sweep's quantity at the last generation against one axis
   curves_by_group        a sweep's quantity over generations, one line per combination of axes
+  hermite_spectrum       Hermite spectrum of data, iterates and limit with the low-pass curve (§5)
+  annealed_drift         distance to data for constant versus annealed t0 (§5)
 """
 from validate.figures.by_axis import curves_by_group, final_by_axis
 from validate.figures.contributions_heatmap import contributions_heatmap
@@ -19,9 +21,12 @@ from validate.figures.eta_figures import eta_by_error_type, eta_over_generations
 from validate.figures.kl_and_chi2_vs_energy import kl_and_chi2_vs_energy
 from validate.figures.over_generations import over_generations
 from validate.figures.pca_scatter import pca_scatter
+from validate.figures.annealed_drift import annealed_drift
+from validate.figures.hermite_spectrum import hermite_spectrum
 
 __all__ = [
     "pca_scatter", "kl_and_chi2_vs_energy", "divergence_band", "contributions_heatmap",
     "eta_by_error_type", "eta_over_generations", "drift_envelope", "over_generations",
     "final_by_axis", "curves_by_group",
 ]
+__all__ += ["hermite_spectrum", "annealed_drift"]  # THEORY.md §5, the limit law

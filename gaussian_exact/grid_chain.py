@@ -1,0 +1,260 @@
+"""The exact law of the Euler-Maruyama reverse chain for ANY score, on a grid (THEORY.md section 7).
+
+Chain (THEORY.md sections 1 and 7): h = (T - t0)/K, t_k = T - k h (k = 0..K-1),
+    y_{k+1} = mu_k(y_k) + sqrt(h) z_k,   mu_k(y) = y + h b_k(y),
+ideal drift b_k = y/2 + s_q(y, t_k) (s_q the exact score of the training law q pushed forward to
+t_k), learned drift b_k + e_k, with e_k = learned score - s_q. Its marginals are propagated exactly up
+to quadrature, p_{k+1} = K_k p_k (grid_transition.py), and alongside:
+* path energies eps2 = sum_k h int p_k |e_k|^2 over the ideal chain's marginals, epshat2 the same
+  over the learned chain's (discrete Girsanov: KL(learned chain || ideal chain) = epshat2 / 2);
+* the eta recursion g_0 = 0, g_{k+1} = K_k g_k + h div K_k[p_k e_k] along the ideal chain, so that
+  E[M | Y_K = y] = g_K(y) / p_K(y) and eta = (int g_K^2 / p_K) / eps2, M = -sum_k sqrt(h) e_k . z_k.
+The exact score s_q at the K step times comes from the OU semigroup on the grid: q_{t0+h} by one
+kernel, then q_{t+h} = P_h q_t (a fixed kernel of width sqrt(h)); scores by the derivative kernel
+applied to the previous law. In d = 2 the sequence is replayed from sqrt(K) checkpoints (memory
+O(sqrt(K) n^2)).
+
+Grid laws need a step count: the continuous limit is reached by increasing `steps` (the chain's law
+converges to the continuous-time output at rate O(h)), refining the grid with it so that the spacing
+stays below sqrt(h) (`check_spacing`); `bench/bench_grid.py` tabulates both.
+
+An error or a score is any callable f(x, t), x of shape (m, d) float64 (the grid nodes in C order) and
+t a float, returning (m, d); `AffineError` is one. It is evaluated once per step on the whole grid.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .grid_law import GridLaw, apply_separable, forward_kernels, scores_from_kernels
+from .grid_transition import check_spacing, transition_1d, transition_2d
+from .linear_sde import check_schedule
+
+
+@dataclass
+class GridChainResult:
+    """Laws and path quantities of one run of the chain on a grid (NaN / None where not computed)."""
+
+    learned: GridLaw | None       # law of the learned chain's output Y_K
+    ideal: GridLaw | None         # law of the ideal chain's output
+    eps2: float                   # ideal-path energy sum_k h E_{P*}|e_k|^2
+    epshat2: float                # learned-path energy
+    eta: float                    # Var E[M | Y_K] / eps2 (ideal path)
+    var_cond_mean: float          # Var E[M | Y_K]
+    steps: int
+    h: float
+
+
+def evaluate_field(f, points: np.ndarray, t: float, name: str) -> np.ndarray:
+    """f(points, t) as a finite (m, d) float64 array.
+
+    Raises
+    ------
+    ValueError
+        Naming `name` when f returns the wrong shape, or NaN / inf.
+    """
+    out = np.asarray(f(points, float(t)), dtype=float)
+    if out.shape != points.shape:
+        raise ValueError(f"{name} must return shape {points.shape} for x of shape {points.shape} (an (m, d) array), "
+                         f"got {out.shape} at t={t:.6g}")
+    if not np.all(np.isfinite(out)):
+        bad = int(np.sum(~np.isfinite(out)))
+        raise ValueError(f"{name} returned {bad} NaN or infinite values at t={t:.6g}")
+    return out
+
+
+class ForwardScores:
+    """Exact scores s_q(., t) on the grid at the chain's step times t_k = T - k h, in the order k = 0..K-1
+    (module docstring). Sources S_0 = q, S_j = q_{tau_{j-1}}, tau_j = t0 + h + j h; kernel P_{tau_0} on
+    S_0, P_h on the others (sparse when banded). d = 1: all sources are kept and the scores come from
+    two sparse-dense products; d = 2: checkpoints every ceil(sqrt(K)) sources, segments replayed."""
+
+    def __init__(self, law: GridLaw, T: float, t0: float, steps: int):
+        self.law = law
+        self.K = steps
+        self.h = (T - t0) / steps
+        self.tau0 = t0 + self.h
+        self.first = [forward_kernels(a, a, self.tau0, sparse=True) for a in law.axes]
+        self.step = [forward_kernels(a, a, self.h, sparse=True) for a in law.axes]
+        self.every = steps if law.dim == 1 else max(1, int(math.ceil(math.sqrt(steps))))
+
+    def _apply(self, j: int, S: np.ndarray) -> np.ndarray:
+        Ks = self.first if j == 0 else self.step
+        return np.clip(apply_separable([k[0] for k in Ks], S), 0.0, None)
+
+    def __iter__(self):
+        if self.law.dim == 1:
+            yield from self._iter_1d()
+            return
+        K, every = self.K, self.every
+        checkpoints = {}
+        S = self.law.density
+        for j in range(K):
+            if j % every == 0:
+                checkpoints[j] = S
+            if j < K - 1:
+                S = self._apply(j, S)
+        for start in sorted(checkpoints, reverse=True):
+            stop = min(start + every, K)
+            seg = [checkpoints[start]]
+            for j in range(start, stop - 1):
+                seg.append(self._apply(j, seg[-1]))
+            for j in range(stop - 1, start - 1, -1):
+                Ks = self.first if j == 0 else self.step
+                yield scores_from_kernels(self.law, seg[j - start], Ks, self.tau0 + j * self.h)
+            del checkpoints[start]
+
+    def _iter_1d(self):
+        K = self.K
+        S = np.empty((self.law.shape[0], K))
+        S[:, 0] = self.law.density
+        for j in range(K - 1):
+            S[:, j + 1] = self._apply(j, S[:, j])
+        first = scores_from_kernels(self.law, S[:, 0], self.first, self.tau0)
+        rest = scores_from_kernels(self.law, S[:, 1:], self.step, self.tau0 + self.h) if K > 1 else None
+        for j in range(K - 1, -1, -1):
+            yield first if j == 0 else rest[:, j - 1]
+
+
+def _start(law: GridLaw, init, T: float) -> GridLaw:
+    if isinstance(init, GridLaw):
+        law.check_same_grid(init, "init")
+        return init
+    if init == "prior":
+        return GridLaw.standard_normal(law)
+    if init == "exact":
+        return law.forward(T)
+    raise ValueError(f"init must be 'prior', 'exact' or a GridLaw on the law's grid, got {init!r}")
+
+
+def run_grid_chain(law: GridLaw, error=None, T: float = 4.0, t0: float = 0.02, steps=None, init="prior",
+                   score=None, learned: bool = True, ideal: bool = True, track_eta: bool = False) -> GridChainResult:
+    """Run the ideal and/or the learned chain on the grid of `law` (module docstring).
+
+    Parameters
+    ----------
+    law : GridLaw
+        The training law q (its exact forward score drives the ideal chain).
+    error : callable or None
+        e(x, t), the learned score minus s_q; None and score None: no error.
+    score : callable or None
+        The learned score itself (then e = score - s_q); give error or score, not both.
+    T, t0, steps, init
+        As in `reverse`; steps is required (an integer >= 1).
+    learned, ideal, track_eta : bool
+        Which chains to run; track_eta runs the ideal chain's g recursion (eta).
+
+    Returns
+    -------
+    GridChainResult
+
+    Raises
+    ------
+    ValueError
+        Naming steps (None, or too many for the grid's spacing), init, error/score (both given; wrong
+        shape or NaN returned), or when an output law leaves more than law.mass_tol outside the grid.
+    """
+    if not isinstance(law, GridLaw):
+        raise ValueError(f"law must be a GridLaw, got {type(law).__name__}")
+    T, t0, steps = check_schedule(T, t0, steps)
+    if steps is None:
+        raise ValueError("steps must be an integer >= 1 for a GridLaw target (the exact law is that of the "
+                         "K-step Euler-Maruyama chain; the continuous limit is reached by raising steps with "
+                         "the grid spacing below sqrt(h))")
+    if error is not None and score is not None:
+        raise ValueError("give error or score, not both")
+    if error is not None and not callable(error):
+        raise ValueError(f"error must be a callable f(x, t) or None, got {type(error).__name__}")
+    if score is not None and not callable(score):
+        raise ValueError(f"score must be a callable f(x, t) or None, got {type(score).__name__}")
+    h = (T - t0) / steps
+    check_spacing(law.spacing, h)
+    ideal = ideal or track_eta
+    start = _start(law, init, T)
+    d, shape = law.dim, law.shape
+    X = law.points
+    Xg = X.reshape(shape + (d,))
+    w = law.weights
+    p_id = start.density.copy() if ideal else None
+    p_le = start.density.copy() if learned else None
+    g = np.zeros(shape) if track_eta else None
+    eps2 = 0.0 if ideal else math.nan
+    epshat2 = 0.0 if learned else math.nan
+    for k, s_q in enumerate(ForwardScores(law, T, t0, steps)):
+        t = T - k * h
+        if score is not None:
+            e = evaluate_field(score, X, t, "score").reshape(shape + (d,)) - s_q
+        elif error is not None:
+            e = evaluate_field(error, X, t, "error").reshape(shape + (d,))
+        else:
+            e = None
+        drift = 0.5 * Xg + s_q
+        if ideal:
+            pw = p_id * w
+            if e is not None:
+                eps2 += h * float(np.sum(pw * np.sum(e * e, axis=-1)))
+            plain = [pw] + ([g * w] if track_eta else [])
+            fields = [pw * e[..., c] for c in range(d)] if (track_eta and e is not None) else []
+            new = _transition(law, h * drift, h, plain, fields)
+            p_id = new[0]
+            if track_eta:
+                g = new[1] + (sum(new[2:]) if fields else 0.0)
+        if learned:
+            pw = p_le * w
+            if e is not None:
+                epshat2 += h * float(np.sum(pw * np.sum(e * e, axis=-1)))
+            p_le = _transition(law, h * (drift if e is None else drift + e), h, [pw], [])[0]
+    out_id = _output(law, p_id, start, "ideal") if ideal else None
+    out_le = _output(law, p_le, start, "learned") if learned else None
+    eta = vcm = math.nan
+    if track_eta:
+        pos = p_id > 0
+        vcm = float(np.sum(np.where(pos, g * g / np.where(pos, p_id, 1.0), 0.0) * w))
+        eta = vcm / eps2 if eps2 > 0 else math.nan
+        if eps2 > 0 and -1e-9 < eta < 1 + 1e-9:
+            eta = float(min(max(eta, 0.0), 1.0))
+    return GridChainResult(out_le, out_id, eps2, epshat2, eta, vcm, steps, h)
+
+
+def _transition(law: GridLaw, delta: np.ndarray, h: float, plain: list, fields: list) -> list:
+    """One step: K[F] for F in plain, then h div K[(f_0, .., f_{d-1})] summed into one term per
+    coordinate (returned after the plain outputs, one per coordinate)."""
+    if law.dim == 1:
+        return transition_1d(float(law.spacing[0]), delta[:, 0], h, plain, fields)
+    deriv0 = fields[:1]
+    deriv1 = fields[1:2]
+    return transition_2d(law.spacing, delta[..., 0], delta[..., 1], h, plain, deriv0, deriv1)
+
+
+def _output(law: GridLaw, dens: np.ndarray, start: GridLaw, which: str) -> GridLaw:
+    dens = np.clip(dens, 0.0, None)
+    total = float(np.sum(dens * law.weights))
+    outside = min(1.0, max(0.0, 1.0 - total))
+    if outside > law.mass_tol:
+        raise ValueError(
+            f"the grid cannot hold the {which} chain's output: mass outside {outside:.3g} > mass_tol "
+            f"{law.mass_tol:.3g} (the start held {1 - start.mass_outside:.6g}); widen the law's bounds")
+    return law.with_density(dens, mass_outside=outside)
+
+
+def grid_reverse(law: GridLaw, error=None, T: float = 4.0, t0: float = 0.02, steps=None, init="prior",
+                 score=None) -> GridLaw:
+    """Exact law (a GridLaw) of the K-step learned chain's output (see run_grid_chain)."""
+    return run_grid_chain(law, error, T, t0, steps, init, score, learned=True, ideal=False).learned
+
+
+def grid_path_energy(law: GridLaw, error=None, T: float = 4.0, t0: float = 0.02, path: str = "ideal",
+                     steps=None, init="prior", score=None) -> float:
+    """eps2 (path="ideal") or epshat2 (path="learned") on the chain (module docstring)."""
+    if path not in ("ideal", "learned"):
+        raise ValueError(f"path must be 'ideal' or 'learned', got {path!r}")
+    r = run_grid_chain(law, error, T, t0, steps, init, score, learned=path == "learned", ideal=path == "ideal")
+    return r.eps2 if path == "ideal" else r.epshat2
+
+
+def grid_observability(law: GridLaw, error=None, T: float = 4.0, t0: float = 0.02, steps=None, init="prior",
+                       score=None) -> float:
+    """Exact eta of the chain (module docstring); NaN when eps2 = 0."""
+    return run_grid_chain(law, error, T, t0, steps, init, score, learned=False, ideal=True, track_eta=True).eta
