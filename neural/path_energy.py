@@ -28,12 +28,18 @@ PATHS = ("ideal", "learned")
 
 
 def simulate_path_error(learned, exact, x_T: torch.Tensor, path: str = "ideal", sde: VPSDE | None = None,
-                        steps: int = 500, generator=None, noise=None, chunk_size=None, progress=False):
+                        steps: int = 500, generator=None, noise=None, chunk_size=None, progress=False,
+                        batch_dims: int = 1):
     """Run the chain driven by `exact` (path="ideal") or `learned` (path="learned") from x_T (m, ...);
     return `(energy (m,), martingale (m,), endpoint Y_K)` with energy `sum_k h |e_k|^2` and
-    martingale `-sum_k sqrt(h) e_k . Z_k` per path, `e_k = learned(Y_k, t_k) - exact(Y_k, t_k)`."""
+    martingale `-sum_k sqrt(h) e_k . Z_k` per path, `e_k = learned(Y_k, t_k) - exact(Y_k, t_k)`.
+    `batch_dims=2`: x_T is (B, m, ...), B independent runs in one chain (scores such as
+    `neural.kde_score.BatchedKDEScore` take (B, m, ...)); energy and martingale are then (B, m) and
+    `chunk_size` must be None (the batched kernels bound their own memory)."""
     if path not in PATHS:
         raise ValueError(f"path must be one of {PATHS}, got {path!r}")
+    if batch_dims not in (1, 2) or (batch_dims == 2 and chunk_size is not None):
+        raise ValueError(f"batch_dims must be 1, or 2 with chunk_size None; got {batch_dims}, {chunk_size}")
     sde = sde or VPSDE()
     h = sde.step_size(steps)
     driver = exact if path == "ideal" else learned
@@ -45,17 +51,17 @@ def simulate_path_error(learned, exact, x_T: torch.Tensor, path: str = "ideal", 
         last.update(x=x, t=t, out=out)
         return out
 
-    energy = x_T.new_zeros(x_T.shape[0], dtype=torch.float64)
-    martingale = x_T.new_zeros(x_T.shape[0], dtype=torch.float64)
+    energy = x_T.new_zeros(x_T.shape[:batch_dims], dtype=torch.float64)
+    martingale = x_T.new_zeros(x_T.shape[:batch_dims], dtype=torch.float64)
 
     def accumulate(k, t_k, y_k, z_k):
         nonlocal energy, martingale
         s_driver = last["out"] if (last.get("x") is y_k and last.get("t") == t_k) else driver(y_k, t_k)
         s_other = chunked_call(other, y_k, t_k, chunk_size)
         e = (s_other - s_driver) if path == "ideal" else (s_driver - s_other)
-        e = e.flatten(1).to(torch.float64)
-        energy = energy + h * (e * e).sum(1)
-        martingale = martingale - math.sqrt(h) * (e * z_k.flatten(1).to(torch.float64)).sum(1)
+        e = e.flatten(batch_dims).to(torch.float64)
+        energy = energy + h * (e * e).sum(-1)
+        martingale = martingale - math.sqrt(h) * (e * z_k.flatten(batch_dims).to(torch.float64)).sum(-1)
 
     y = euler_maruyama(driving_score, x_T, sde=sde, steps=steps, generator=generator, noise=noise,
                        progress=progress, callback=accumulate)

@@ -230,7 +230,9 @@ class _Run:
         return {"model": self.config.model, "state_dict": self.learner.ema_model.state_dict()}
 
     # ----- metrics ---------------------------------------------------------------------------------
-    def measure(self, g, score, x_train, samples, reference, q, p_out) -> dict:
+    def measure(self, g, score, x_train, samples, reference, q, p_out, path_results=None) -> dict:
+        """The metrics of generation g; `path_results` (eps2/epshat2/eta fields computed elsewhere, e.g.
+        by `neural.batched_retraining` for many runs at once) replaces `path_metrics` when given."""
         cfg, out = self.config, {}
         flat = samples.reshape(samples.shape[0], -1).double()
         out["second_moment"] = float(flat.square().sum(1).mean())
@@ -239,7 +241,9 @@ class _Run:
         wanted = set(cfg.metrics)
         if wanted & {"D_chi2", "D_kl", "I_chi2", "I_kl"}:
             out.update(self.divergences(g, samples, x_train, reference, q, p_out, wanted))
-        if wanted & {"eps2", "epshat2", "eta"}:
+        if path_results is not None:
+            out.update(path_results)
+        elif wanted & {"eps2", "epshat2", "eta"}:
             out.update(self.path_metrics(g, score, x_train, q, wanted))
         return out
 
