@@ -11,11 +11,21 @@ Scales:
   50,000 paths; exact d = 10, 20 generations.
 Every part is resumable: a finished exact alpha or neural generation is kept, so a killed run
 started again with the same arguments continues where it stopped.
+
+KDE runs on the Gaussian mixture (all alphas x seeds of a spec) run as one batched job
+(`neural.batched_retraining`: one (B, n, d) chain per step, path metrics batched the same way),
+split per alpha when the batch would not fit in a quarter of the device's free memory; each run
+still writes its own directory. A spec's `metrics_dtype` (default float64) is the dtype of the path
+metric chains (the paper scale uses float32 so that the CUDA attention kernel applies). Before the
+neural part starts, the paper scale prints a duration estimate from a short calibration of the KDE
+kernels on the device (`neural.protocol_cost`), and every batched job logs its progress with an
+ETA (at most every `PROGRESS_SECONDS`).
 """
 from __future__ import annotations
 
 import datetime as _dt
 import sys
+import time
 from pathlib import Path
 
 from validate.run_io import write_json
@@ -44,19 +54,114 @@ SCALES = {
         "neural": [
             dict(target="gmm", model="kde", n=100_000, steps=500, generations=20, eval_paths=50_000,
                  eval_points=20_000, metrics=["D_kl", "I_kl", "D_chi2", "I_chi2", "eps2", "epshat2", "eta"],
-                 seeds=tuple(range(10))),
+                 seeds=tuple(range(10)), metrics_dtype="float32"),
         ],
     },
 }
+
+
+PROGRESS_SECONDS = 30.0
+BATCH_MEMORY_FRACTION = 0.25
 
 
 def _log(message: str) -> None:
     print(f"[collapse reproduce] {message}", file=sys.stderr, flush=True)
 
 
+class ProgressETA:
+    """progress(done, total) -> a log line with the share done, elapsed time and ETA, at most every
+    `every` seconds (and at the end)."""
+
+    def __init__(self, label: str, log, every: float = PROGRESS_SECONDS):
+        self.label, self.log, self.every = label, log, every
+        self.began = self.last = time.perf_counter()
+
+    def __call__(self, done: float, total: float) -> None:
+        from neural.protocol_cost import format_duration
+
+        now = time.perf_counter()
+        if (now - self.last < self.every and done < total) or total <= 0 or done <= 0:
+            return
+        self.last = now
+        elapsed = now - self.began
+        eta = elapsed * (total - done) / done
+        self.log(f"{self.label}: {100 * done / total:5.1f}% of the kernel work, elapsed {format_duration(elapsed)}, "
+                 f"ETA {format_duration(eta)}")
+
+
+def _spec_configs(run_spec: dict, alphas, seed: int, device: str):
+    """[(name, RetrainingConfig)] of one neural spec over alphas x seeds, and its metrics dtype."""
+    from neural.retraining import RetrainingConfig
+
+    run_spec = dict(run_spec)
+    seeds = run_spec.pop("seeds")
+    metrics_dtype = run_spec.pop("metrics_dtype", "float64")
+    out = []
+    for a in alphas:
+        for s in seeds:
+            name = f"{run_spec['target']}_{run_spec['model']}_alpha_{a:g}_seed_{seed + s}"
+            out.append((name, RetrainingConfig(alpha=a, seed=seed + s, device=device, **run_spec)))
+    return out, metrics_dtype
+
+
+def _batchable(config) -> bool:
+    from neural.gaussian_mixture import GaussianMixture
+    from neural.targets import make_target
+
+    return config.model == "kde" and isinstance(make_target(config.target, **config.target_kw), GaussianMixture)
+
+
+def _batches(named: list, device: str) -> list:
+    """All runs in one batch, or one batch per alpha when the job's arrays would exceed
+    BATCH_MEMORY_FRACTION of the device's free memory."""
+    import torch
+
+    cfg = named[0][1]
+    d = 10 if cfg.target == "gmm" else 2
+    per_run = 8 * d * (3 * cfg.n + 3 * cfg.eval_paths) + 8 * (d + 4) * 2 * cfg.n  # states, noise, keys
+    if str(device).startswith("cuda"):
+        free = torch.cuda.mem_get_info(torch.device(device))[0]
+    else:
+        try:
+            free = int(open("/proc/meminfo").read().split("MemAvailable:")[1].split()[0]) * 1024
+        except (OSError, IndexError, ValueError):
+            free = 1 << 34
+    if per_run * len(named) <= BATCH_MEMORY_FRACTION * free:
+        return [named]
+    by_alpha = {}
+    for item in named:
+        by_alpha.setdefault(item[1].alpha, []).append(item)
+    return list(by_alpha.values())
+
+
+def estimate_neural(spec: dict, alphas, seed: int, device: str) -> dict:
+    """Duration estimate (seconds) of the batched KDE runs of `spec` from a short calibration on
+    `device` (`neural.protocol_cost.calibrate`), with the calibrated throughputs."""
+    import torch
+
+    from neural.protocol_cost import calibrate, estimate_seconds
+
+    total, details = 0.0, []
+    for run_spec in spec["neural"]:
+        named, metrics_dtype = _spec_configs(run_spec, alphas, seed, device)
+        configs = [c for _, c in named]
+        if not _batchable(configs[0]):
+            continue
+        cfg = configs[0]
+        d = 10 if cfg.target == "gmm" else 2
+        throughput = calibrate(device, getattr(torch, cfg.dtype), d=d, n_points=cfg.n, batch=len(configs),
+                               m_max=cfg.n, paths=cfg.eval_paths, metrics_dtype=getattr(torch, metrics_dtype))
+        seconds = estimate_seconds(configs, throughput)
+        total += seconds
+        details.append({"spec": f"{cfg.target}_{cfg.model}", "runs": len(configs), "seconds": seconds, **throughput})
+    return {"seconds": total, "specs": details}
+
+
 def reproduce(out_dir, scale: str = "small", device: str = "cpu", seed: int = 0,
-              alphas=(0.1, 0.5, 0.9), neural: bool = True, progress: bool = True) -> dict:
-    """Run every part into `out_dir` and build the report; returns `build_report`'s dict."""
+              alphas=(0.1, 0.5, 0.9), neural: bool = True, progress: bool = True, estimate: bool | None = None) -> dict:
+    """Run every part into `out_dir` and build the report; returns `build_report`'s dict.
+    `estimate` (default: True at the paper scale) logs a calibrated duration estimate of the neural
+    part before it starts."""
     from validate.cli_bounds import table
     from validate.exact_runs import eta_by_error_type, run_exact
     from validate.report import MANIFEST, build_report
@@ -86,16 +191,30 @@ def reproduce(out_dir, scale: str = "small", device: str = "cpu", seed: int = 0,
         write_json(eta_file, eta_by_error_type(spec["exact"]["dim"], seed))
 
     if neural:
-        from neural.retraining import RetrainingConfig, run_generations
+        from neural.batched_retraining import run_batched_generations
+        from neural.protocol_cost import format_duration
+        from neural.retraining import run_generations
 
+        if estimate if estimate is not None else scale == "paper":
+            log("calibrating the KDE kernels on the device for a duration estimate")
+            est = estimate_neural(spec, alphas, seed, device)
+            for d in est["specs"]:
+                log(f"estimate: {d['spec']} x {d['runs']} runs, about {format_duration(d['seconds'])} on {d['device']} "
+                    f"(KDE kernel {d['kde']:.3g} entries/s, mixture kernel {d['mixture']:.3g} entries/s, "
+                    f"eta regression {d['regression_seconds']:.2f} s)")
+            log(f"estimated duration of the neural part: {format_duration(est['seconds'])}")
         for run_spec in spec["neural"]:
-            run_spec = dict(run_spec)
-            seeds = run_spec.pop("seeds")
-            for a in alphas:
-                for s in seeds:
-                    name = f"{run_spec['target']}_{run_spec['model']}_alpha_{a:g}_seed_{seed + s}"
-                    log(f"neural run {name}")
-                    cfg = RetrainingConfig(alpha=a, seed=seed + s, device=device, **run_spec)
-                    run_generations(cfg, out / "neural" / name, progress=progress)
+            named, metrics_dtype = _spec_configs(run_spec, alphas, seed, device)
+            if _batchable(named[0][1]):
+                for batch in _batches(named, device):
+                    label = f"batched {len(batch)} runs {batch[0][0].rsplit('_alpha', 1)[0]}"
+                    log(f"neural {label}: {', '.join(n for n, _ in batch)}")
+                    run_batched_generations([c for _, c in batch], [out / "neural" / n for n, _ in batch],
+                                            metrics_dtype=metrics_dtype,
+                                            progress=ProgressETA(label, log) if progress else None)
+                continue
+            for name, cfg in named:
+                log(f"neural run {name}")
+                run_generations(cfg, out / "neural" / name, progress=progress)
     log("tables, figures, summary")
     return build_report(out)
