@@ -18,6 +18,8 @@ import numpy as np
 import bounds
 from validate import figures
 from validate.exact_suite import arrays_from_rows, controls, exact_checks, tight_brownian_controls
+from validate.learner_quality import quality_rows
+from validate.learner_quality import summary_lines as learner_quality_lines
 from validate.run_io import read_config, read_metrics, write_json
 from validate.tables import render
 
@@ -152,11 +154,15 @@ def build_report(run_dir) -> dict:
     rows = [c.summary_row() for c in checks]
     write_table(run, "checks", rows, "Every check and control with its verdict")
     write_json(run / "checks.json", {"checks": rows, "details": [c.__dict__ for c in checks]})
-    (run / "summary.md").write_text(summary_markdown(manifest, checks))
-    return {"figures": made, "checks": rows}
+    quality = quality_rows(run)
+    if quality:
+        write_table(run, "learner_quality", [{k: v for k, v in r.items() if k != "mode_weights"} for r in quality],
+                    "Generation-0 quality of each neural run (validate.learner_quality)")
+    (run / "summary.md").write_text(summary_markdown(manifest, checks, quality))
+    return {"figures": made, "checks": rows, "quality": quality}
 
 
-def summary_markdown(manifest: dict, checks: list) -> str:
+def summary_markdown(manifest: dict, checks: list, quality: list | None = None) -> str:
     binding = [c for c in checks if c.binding]
     failed = [c for c in binding if c.failed]
     lines = ["# collapse reproduce: summary", "",
@@ -170,6 +176,7 @@ def summary_markdown(manifest: dict, checks: list) -> str:
              "their verdicts are reported, not enforced.", ""]
     if failed:
         lines += ["Binding checks that did not pass:", ""] + [f"* {c.name}: {c.verdict}" for c in failed] + [""]
+    lines += learner_quality_lines(quality or [])
     cols = ["check", "kind", "verdict", "min_margin", "constants", "passed", "note"]
     for title, group in (("Binding checks and controls", binding),
                          ("Informative checks", [c for c in checks if not c.binding])):
