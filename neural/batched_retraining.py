@@ -16,12 +16,15 @@ metrics lines, same per-run random streams): only the two step loops are shared.
   are always drawn in float64 (the single run's draws), so the dtype changes rounding only.
 Runs are grouped by the shapes that must agree in one batch (training-set size; number of mixture
 components of q); nothing reads device values back to the host inside a step loop. Runs that were
-interrupted at different generations are resumed each from its own point.
+interrupted at different generations are resumed each from its own point. Generation 0 of runs
+that differ only in alpha is one computation (n fresh draws, seed-only random streams): it runs
+once and is copied to the others (`share_generation_zero`; their metrics line says `shared_from`).
 `progress(done_entries, total_entries)` (optional) is called after every kernel call with the
 kernel work (query x point entries) done so far and the total of the job (`neural.protocol_cost`).
 """
 from __future__ import annotations
 
+import json
 import time
 
 import numpy as np
@@ -31,7 +34,7 @@ from .kde_score import BatchedKDEScore, isotropic_mixture_stream
 from .observability import eta_from_paths
 from .path_energy import mean_and_se, simulate_path_error
 from .protocol_cost import job_entries
-from .retraining import DTYPES, RetrainingConfig, _metric_of, _Run
+from .retraining import DTYPES, RetrainingConfig, _metric_of, _Run, share_generation_zero
 from .sampling import euler_maruyama
 
 PER_RUN_KEYS = ("alpha", "alpha_schedule", "seed")  # the fields in which batched runs may differ
@@ -147,9 +150,11 @@ class _Job:
     def run(self):
         states = self.open()
         cfg = self.cfg
-        self.total = sum(job_entries(s.run.config, start=s.next) for s in states)
+        followers = _generation_zero_followers([s for s in states if s.next == 0])
+        self.total = sum(job_entries(s.run.config, start=s.next) for s in states) \
+            - sum(job_entries(s.run.config) - job_entries(s.run.config, start=1) for s, _ in followers)
         for g in range(min(s.next for s in states), cfg.generations):
-            active = [s for s in states if s.next == g]
+            active = [s for s in states if s.next == g and not (g == 0 and any(s is f for f, _ in followers))]
             if not active:
                 continue
             began = time.perf_counter()
@@ -176,6 +181,12 @@ class _Job:
                                                   "training_batch": batch.cpu().numpy()},
                                               s.run.checkpoint(s.x_train), metrics)
                 s.next = g + 1
+            if g == 0:
+                for s, rep in followers:
+                    share_generation_zero(rep.run.store.root, s.run.config, s.run.store.root)
+                    s.x_train, s.q, s.p_out = s.run.replay(0, None, None, None)
+                    s.samples = torch.as_tensor(s.run.store.load_array(0, "samples")).to(self.device, self.dtype)
+                    s.next = 1
 
     def sample(self, g, group):
         cfg = self.cfg
@@ -239,6 +250,21 @@ class _Job:
                     res[b].update(epshat2=value, epshat2_se=se,
                                   epshat2_estimator=f"mc_learned_paths_riemann_K{cfg.steps}_{SUFFIX}")
         return {id(s): {k: v for k, v in r.items() if _metric_of(k) in wanted} for s, r in zip(group, res)}
+
+
+def _generation_zero_followers(states) -> list:
+    """[(state, representative)]: runs whose generation 0 is the same computation as an earlier run's
+    (configs equal but for alpha / alpha_schedule: generation 0 trains on n fresh draws), so that it
+    is computed once and copied (`neural.retraining.share_generation_zero`)."""
+    reps, out = {}, []
+    for s in states:
+        key = json.dumps({k: v for k, v in s.run.config.to_json().items() if k not in ("alpha", "alpha_schedule")},
+                         sort_keys=True, default=str)
+        if key in reps:
+            out.append((s, reps[key]))
+        else:
+            reps[key] = s
+    return out
 
 
 def _groups(states, key):

@@ -37,7 +37,8 @@ def test_batched_job_reproduces_each_single_run(tmp_path, single_runs):
     for b, (got, want) in enumerate(zip(batched, single_runs)):
         assert len(got) == len(want) == 3
         for g, (line, ref) in enumerate(zip(got, want)):
-            assert line["batched_runs"] == 4
+            assert line["batched_runs"] == (2 if g == 0 else 4)  # generation 0: once per seed
+            assert ("shared_from" in line) == (g == 0 and b >= 2)
             for key, value in numeric(ref).items():
                 assert math.isclose(line[key], value, rel_tol=1e-6, abs_tol=1e-9), (b, g, key, line[key], value)
             for key in ref:
@@ -113,3 +114,18 @@ def test_estimate_is_within_a_factor_of_the_measured_time(tmp_path):
     # at this toy size bookkeeping dominates; the estimate is only required to be the right order
     assert measured / 30 < estimate < 30 * measured
     assert format_duration(3725) == "1 h 02 min" and format_duration(75) == "1 min 15 s"
+
+
+def test_shared_generation_zero_continues_like_a_fresh_run(tmp_path, single_runs):
+    from neural.retraining import share_generation_zero
+    a, b = configs()[0], configs()[2]  # alpha 0.1 and 0.5, seed 0
+    run_generations(RetrainingConfig(**{**a.to_json(), "generations": 1}), tmp_path / "a")
+    assert share_generation_zero(tmp_path / "a", b, tmp_path / "b")
+    assert not share_generation_zero(tmp_path / "a", b, tmp_path / "b")  # already there
+    other_seed = RetrainingConfig(**{**b.to_json(), "seed": 5})
+    assert not share_generation_zero(tmp_path / "a", other_seed, tmp_path / "c")
+    got = run_generations(b, tmp_path / "b")
+    assert got[0]["alpha"] == 0.5 and got[0]["shared_from"] == "a"
+    for line, ref in zip(got, single_runs[2]):
+        for key, value in numeric(ref).items():
+            assert math.isclose(line[key], value, rel_tol=1e-9, abs_tol=1e-12), (key, line[key], value)

@@ -15,7 +15,9 @@ started again with the same arguments continues where it stopped.
 KDE runs on the Gaussian mixture (all alphas x seeds of a spec) run as one batched job
 (`neural.batched_retraining`: one (B, n, d) chain per step, path metrics batched the same way),
 split per alpha when the batch would not fit in a quarter of the device's free memory; each run
-still writes its own directory. A spec's `metrics_dtype` (default float64) is the dtype of the path
+still writes its own directory. Generation 0 does not depend on alpha (n fresh draws, seed-only
+random streams), so every learner computes it once per seed and the other alphas' runs get a copy
+(`neural.retraining.share_generation_zero`). A spec's `metrics_dtype` (default float64) is the dtype of the path
 metric chains (the paper scale uses float32 so that the CUDA attention kernel applies). Before the
 neural part starts, the paper scale prints a duration estimate from a short calibration of the KDE
 kernels on the device (`neural.protocol_cost`), and every batched job logs its progress with an
@@ -193,7 +195,7 @@ def reproduce(out_dir, scale: str = "small", device: str = "cpu", seed: int = 0,
     if neural:
         from neural.batched_retraining import run_batched_generations
         from neural.protocol_cost import format_duration
-        from neural.retraining import run_generations
+        from neural.retraining import run_generations, share_generation_zero
 
         if estimate if estimate is not None else scale == "paper":
             log("calibrating the KDE kernels on the device for a duration estimate")
@@ -213,8 +215,12 @@ def reproduce(out_dir, scale: str = "small", device: str = "cpu", seed: int = 0,
                                             metrics_dtype=metrics_dtype,
                                             progress=ProgressETA(label, log) if progress else None)
                 continue
+            first = {}  # seed -> the run whose generation 0 the other alphas share
             for name, cfg in named:
                 log(f"neural run {name}")
+                if cfg.seed in first and share_generation_zero(first[cfg.seed], cfg, out / "neural" / name):
+                    log(f"  generation 0 shared with {first[cfg.seed].name} (the same computation for every alpha)")
+                first.setdefault(cfg.seed, out / "neural" / name)
                 run_generations(cfg, out / "neural" / name, progress=progress)
     log("tables, figures, summary")
     return build_report(out)
