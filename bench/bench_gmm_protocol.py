@@ -15,18 +15,21 @@ and the ratio (single-run seconds x R) / (batched seconds for R runs).
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 import tempfile
 import time
 
 import torch
 
-from neural.kde_score import BatchedKDEScore
-from neural.devices import resolve_device
-from neural.kde_score import KDEScore
-from neural.retraining import RetrainingConfig, run_generations
-from neural.sampling import euler_maruyama
-from neural.sde import VPSDE
-from neural.targets import make_target
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # this checkout's packages
+from neural.kde_score import BatchedKDEScore  # noqa: E402
+from neural.devices import resolve_device  # noqa: E402
+from neural.kde_score import KDEScore  # noqa: E402
+from neural.retraining import RetrainingConfig, run_generations  # noqa: E402
+from neural.sampling import euler_maruyama  # noqa: E402
+from neural.sde import VPSDE  # noqa: E402
+from neural.targets import make_target  # noqa: E402
 
 
 def sync(device):
