@@ -377,23 +377,14 @@ def _spectral_diagonal(frame: _Frame, m0, C0, T, t0, runs, ode, noise) -> list |
     for N in SPECTRAL_NODES:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             current = _spectral_diagonal_once(frame, m0, C0, T, t0, runs, ode, noise, N)
-        flat = np.concatenate([np.concatenate([np.atleast_1d(v) for v in r if v is not None]) for r in current])
-        if not np.all(np.isfinite(flat)):
+        values = [np.atleast_1d(v) for r in current for v in r if v is not None]
+        if not all(np.all(np.isfinite(v)) for v in values):
             return None
-        if previous is not None:
-            scale = np.maximum(np.abs(flat), np.abs(previous))
-            ok, tiny = True, 1e-300
-            for r_now, r_old in zip(current, previous_runs):
-                for v_now, v_old in zip(r_now, r_old):
-                    if v_now is None:
-                        continue
-                    v_now, v_old = np.atleast_1d(v_now), np.atleast_1d(v_old)
-                    ref = max(float(np.max(np.abs(v_now))), tiny)
-                    ok &= float(np.max(np.abs(v_now - v_old))) <= SPECTRAL_RTOL * ref
-            if ok:
-                return [Propagation(frame.output(m, C), energy, S, l, C, True) for m, C, energy, S, l in current]
-            del scale
-        previous, previous_runs = flat, current
+        if previous is not None and all(
+                float(np.max(np.abs(v - u))) <= SPECTRAL_RTOL * max(float(np.max(np.abs(v))), 1e-300)
+                for v, u in zip(values, previous)):
+            return [Propagation(frame.output(m, C), energy, S, l, C, True) for m, C, energy, S, l in current]
+        previous = values
     return None
 
 

@@ -36,6 +36,7 @@ bandwidth 1e-3): eps2 by the denoising-loss gap, epshat2 and eta over paths; nam
 """
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import asdict, dataclass, field
 
@@ -342,7 +343,6 @@ def share_generation_zero(source_dir, config: RetrainingConfig, out_dir) -> bool
     source = RunStore(source_dir)
     if source.finished() < 1 or not (source.root / "config.json").is_file():
         return False
-    import json
     theirs = json.loads((source.root / "config.json").read_text())
     mine = json.loads(json.dumps(config.to_json(), default=str))
     if any(theirs.get(k) != mine.get(k) for k in set(theirs) | set(mine)
