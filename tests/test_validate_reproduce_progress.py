@@ -26,3 +26,24 @@ def test_estimate_of_the_tiny_scale_and_the_cli(capsys):
     assert main(["reproduce", "--out", "unused", "--scale", "tiny", "--estimate", "--alpha", "0.5"]) == 0
     out = capsys.readouterr().out
     assert "estimated duration of the neural part at scale 'tiny'" in out
+
+
+def test_paper_scale_prints_its_estimate_before_anything_runs(tmp_path, monkeypatch, capsys):
+    import pytest
+
+    import validate.exact_runs
+    import validate.reproduce as rep
+
+    class Stop(Exception):
+        pass
+
+    def stop(*args, **kwargs):
+        raise Stop
+
+    monkeypatch.setattr(rep, "estimate_neural", lambda *a: {"seconds": 3725.0, "specs": []})
+    monkeypatch.setattr(validate.exact_runs, "run_exact", stop)
+    with pytest.raises(Stop):
+        rep.reproduce(tmp_path / "run", scale="paper", device="cpu")
+    err = capsys.readouterr().err.splitlines()
+    assert "estimated duration of the neural part" in err[1] and "1 h 02 min" in err[1]
+    assert "bounds" in err[2]

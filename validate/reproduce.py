@@ -186,6 +186,17 @@ def reproduce(out_dir, scale: str = "small", device: str = "cpu", seed: int = 0,
                                 "neural": neural, "spec": spec,
                                 "started": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")})
     log = _log if progress else (lambda m: None)
+    if neural and (estimate if estimate is not None else scale == "paper"):
+        from neural.protocol_cost import format_duration
+
+        log("calibrating the KDE kernels on the device for a duration estimate")
+        est = estimate_neural(spec, alphas, seed, device)
+        for d in est["specs"]:
+            log(f"estimate: {d['spec']} x {d['runs']} runs, about {format_duration(d['seconds'])} on {d['device']} "
+                f"(KDE kernel {d['kde']:.3g} entries/s, mixture kernel {d['mixture']:.3g} entries/s, "
+                f"eta regression {d['regression_seconds']:.2f} s)")
+        log(f"estimated duration of the neural part (the bounds and exact parts take seconds): "
+            f"{format_duration(est['seconds'])}")
 
     log("bounds: accumulated-drift table")
     (out / "bounds").mkdir(exist_ok=True)
@@ -199,17 +210,8 @@ def reproduce(out_dir, scale: str = "small", device: str = "cpu", seed: int = 0,
 
     if neural:
         from neural.batched_retraining import run_batched_generations
-        from neural.protocol_cost import format_duration
         from neural.retraining import run_generations, share_generation_zero
 
-        if estimate if estimate is not None else scale == "paper":
-            log("calibrating the KDE kernels on the device for a duration estimate")
-            est = estimate_neural(spec, alphas, seed, device)
-            for d in est["specs"]:
-                log(f"estimate: {d['spec']} x {d['runs']} runs, about {format_duration(d['seconds'])} on {d['device']} "
-                    f"(KDE kernel {d['kde']:.3g} entries/s, mixture kernel {d['mixture']:.3g} entries/s, "
-                    f"eta regression {d['regression_seconds']:.2f} s)")
-            log(f"estimated duration of the neural part: {format_duration(est['seconds'])}")
         for run_spec in spec["neural"]:
             named, metrics_dtype = _spec_configs(run_spec, alphas, seed, device)
             if _batchable(named[0][1]):
