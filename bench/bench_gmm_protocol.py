@@ -6,7 +6,7 @@ rest from the previous samples), fit the KDE, sample n points.
 Measured side by side in one process:
   loop      `neural.retraining.run_generations` (the `collapse train` path, one run, no metrics);
   single    one run at a time with the streamed KDE kernel (`neural.kde_score.KDEScore`);
-  batched   R runs (alphas x seeds) in lockstep, one (R, n, d) chain (`neural.batched_kde`);
+  batched   R runs (alphas x seeds) in lockstep, one (R, n, d) chain (`neural.kde_score.BatchedKDEScore`);
 and the ratio (single-run seconds x R) / (batched seconds for R runs).
 
     python bench/bench_gmm_protocol.py --n 2000 --steps 100 --device cpu
@@ -15,18 +15,21 @@ and the ratio (single-run seconds x R) / (batched seconds for R runs).
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 import tempfile
 import time
 
 import torch
 
-from neural.batched_kde import BatchedKDEScore
-from neural.devices import resolve_device
-from neural.kde_score import KDEScore
-from neural.retraining import RetrainingConfig, run_generations
-from neural.sampling import euler_maruyama
-from neural.sde import VPSDE
-from neural.targets import make_target
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # this checkout's packages
+from neural.kde_score import BatchedKDEScore  # noqa: E402
+from neural.devices import resolve_device  # noqa: E402
+from neural.kde_score import KDEScore  # noqa: E402
+from neural.retraining import RetrainingConfig, run_generations  # noqa: E402
+from neural.sampling import euler_maruyama  # noqa: E402
+from neural.sde import VPSDE  # noqa: E402
+from neural.targets import make_target  # noqa: E402
 
 
 def sync(device):

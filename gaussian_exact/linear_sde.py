@@ -13,7 +13,10 @@ Euler-Maruyama chain (K = steps, h = (T - t0)/K, t_k = T - k h, k = 0..K-1, outp
     Y_{k+1} = Y_k + h (B(t_k) Y_k + b(t_k)) + sqrt(h) Z_k
     m_{k+1} = F_k m_k + h b_k,  C_{k+1} = F_k C_k F_k^T + h I,  F_k = I + h B(t_k).
 Continuous time: dm/dtau = B m + b, dC/dtau = B C + C B^T + I (no I for the ODE), solved by
-DOP853 with rtol 1e-10, atol 1e-12.
+DOP853 with rtol 1e-10, atol 1e-12; on the commuting path every equation is scalar and linear per
+eigen-coordinate, so it is solved through its integrating factor exp(int B) with the integrals by
+Chebyshev interpolation in tau (degrees 48, 96, ... until two agree to 1e-11; DOP853 otherwise),
+about 10x faster than the ODE solver and more accurate.
 
 Alongside, on request: the path energy int E|e|^2 (chain: sum_k h E|e(Y_k, t_k)|^2, with
 E|W y + xi|^2 = tr(W C W^T) + |W m + xi|^2), and for the observability eta the accumulators
@@ -34,7 +37,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import linalg
+from numpy.polynomial import chebyshev
+from scipy import fft, linalg
 from scipy.integrate import solve_ivp
 
 from .affine_error import AffineError
@@ -184,6 +188,10 @@ def propagate_learned_and_ideal(target: Gaussian, error, T: float, t0: float, st
     """(propagate(..., path="learned"), propagate(..., path="ideal", track=track_ideal)); on the commuting
     chain both paths run in one pass that shares the coefficient tables and the loop over the grid."""
     frame, m, C, T, t0, steps = _prepare(target, error, T, t0, steps, init)
+    if steps is None and frame.diagonal:  # both paths from one coefficient table
+        fast = _spectral_diagonal(frame, m, C, T, t0, [(True, False), (False, track_ideal)], ode, 0.0 if ode else 1.0)
+        if fast is not None:
+            return fast[0], fast[1]
     if steps is None or not frame.diagonal:
         return (propagate(target, error, T, t0, steps, init=init, ode=ode, path="learned"),
                 propagate(target, error, T, t0, steps, init=init, ode=ode, path="ideal", track=track_ideal))
@@ -297,7 +305,98 @@ def _full_chain(frame: _Frame, m, C, T, h, steps, learned, ode, noise, track, wi
     return Propagation(frame.output(m, C), energy, S, l, C, False)
 
 
+SPECTRAL_NODES = (48, 96, 192, 384)   # Chebyshev degrees tried in turn by the commuting continuous path
+SPECTRAL_RTOL = 1e-11                  # accepted when two successive degrees agree this closely
+
+
+_CUMINT = {}  # N -> the (N+1, N+1) matrix of `_cheb_cumint` on [-1, 1]
+
+
+def _cumint_matrix(N: int) -> np.ndarray:
+    """Q with (Q f)_j = int_{-1}^{x_j} p_f, p_f the degree-N Chebyshev interpolant of f at the Lobatto
+    nodes x_j = cos(pi j / N) (coefficients by a type-I DCT; computed once per N)."""
+    if N not in _CUMINT:
+        coef = fft.dct(np.eye(N + 1), type=1, axis=0) / N
+        coef[0] /= 2
+        coef[N] /= 2
+        integral = chebyshev.chebint(coef, lbnd=-1, axis=0)
+        _CUMINT[N] = chebyshev.chebvander(np.cos(np.pi * np.arange(N + 1) / N), N + 1) @ integral
+    return _CUMINT[N]
+
+
+def _cheb_cumint(values: np.ndarray, half_length: float) -> np.ndarray:
+    """int_0^tau f at the Chebyshev-Lobatto nodes tau_j = L (1 + cos(pi j / N)) / 2 (j = 0..N, so
+    tau_0 = L), from f at those nodes (first axis), by the degree-N Chebyshev interpolant."""
+    return half_length * (_cumint_matrix(values.shape[0] - 1) @ values)
+
+
+def _spectral_diagonal_once(frame: _Frame, m0, C0, T, t0, runs, ode, noise, N):
+    """The commuting continuous-time moment ODEs (module docstring) for each run (learned, track), solved
+    through their integrating factors: every equation is y' = k B y + f per eigen-coordinate, so
+    y(tau) = Phi^k (y0 + int Phi^-k f) with Phi = exp(int_0^tau B), the integrals by Chebyshev
+    interpolation of degree N in tau. Returns [(m, C, energy, S, l)] at tau = T - t0."""
+    L = T - t0
+    tau = 0.5 * L * (1.0 + np.cos(np.pi * np.arange(N + 1) / N))
+    t = T - tau
+    a, s2 = np.exp(-0.5 * t), -np.expm1(-t)
+    inv = 1.0 / (np.multiply.outer(a * a, frame.lam) + s2[:, None])   # (N+1, d): Sig_t^-1 per eigenvalue
+    W, xi = frame.error.W_on(t), frame.error.xi_on(t)
+    w = 0.0 if W is None else (W[:, None] if W.ndim == 1 else W)
+    if xi is not None and frame.U is not None:
+        xi = xi @ frame.U
+    c = 0.5 if ode else 1.0
+    half = 0.5 * L
+    out = []
+    for learned, track in runs:
+        B = 0.5 + c * ((w if learned else 0.0) - inv)
+        b = c * (a[:, None] * inv * frame.m + (xi if (learned and xi is not None) else 0.0))
+        IB = _cheb_cumint(B * np.ones_like(inv), half)
+        phi, phi2 = np.exp(IB), np.exp(2 * IB)
+        m = phi * (m0 + _cheb_cumint(b / phi, half))
+        C = phi2 * (C0 + _cheb_cumint(noise / phi2 * np.ones_like(inv), half))
+        err = None if (W is None and xi is None) else _mean_error(True, w, xi, m)
+        rate = np.zeros(N + 1)
+        if err is not None:
+            rate += np.einsum("kd,kd->k", err, err)
+        if W is not None:
+            rate += np.sum(w * w * C, axis=1)
+        energy = float(_cheb_cumint(rate, half)[0])
+        S = l = None
+        if track:
+            S = phi2[0] * (_cheb_cumint(C * w / phi2, half)[0] if W is not None else 0.0) * np.ones(len(m0))
+            l = phi[0] * (_cheb_cumint(err / phi, half)[0] if err is not None else 0.0) * np.ones(len(m0))
+        out.append((m[0], C[0], energy, S, l))
+    return out
+
+
+def _spectral_diagonal(frame: _Frame, m0, C0, T, t0, runs, ode, noise) -> list | None:
+    """`_spectral_diagonal_once` at increasing degrees until two agree to SPECTRAL_RTOL (relative to
+    each quantity's scale); [Propagation] per run, or None when they never do (then the caller falls
+    back to DOP853)."""
+    previous = None
+    for N in SPECTRAL_NODES:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            current = _spectral_diagonal_once(frame, m0, C0, T, t0, runs, ode, noise, N)
+        values = [np.atleast_1d(v) for r in current for v in r if v is not None]
+        if not all(np.all(np.isfinite(v)) for v in values):
+            return None
+        if previous is not None and all(
+                float(np.max(np.abs(v - u))) <= SPECTRAL_RTOL * max(float(np.max(np.abs(v))), 1e-300)
+                for v, u in zip(values, previous)):
+            return [Propagation(frame.output(m, C), energy, S, l, C, True) for m, C, energy, S, l in current]
+        previous = values
+    return None
+
+
 def _continuous(frame: _Frame, m0, C0, T, t0, learned, ode, noise, track) -> Propagation:
+    if frame.diagonal:
+        fast = _spectral_diagonal(frame, m0, C0, T, t0, [(learned, track)], ode, noise)
+        if fast is not None:
+            return fast[0]
+    return _continuous_dop853(frame, m0, C0, T, t0, learned, ode, noise, track)
+
+
+def _continuous_dop853(frame: _Frame, m0, C0, T, t0, learned, ode, noise, track) -> Propagation:
     d = m0.shape[0]
     diag = frame.diagonal
     n_c = d if diag else d * d

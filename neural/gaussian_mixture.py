@@ -152,11 +152,11 @@ class GaussianMixture:
         if not torch.is_tensor(x) or x.ndim != 2 or x.shape[1] != self.dim:
             raise ValueError(f"x must be a tensor of shape (m, {self.dim})")
 
-    def _evaluate(self, x, t):
+    def _evaluate(self, x, t, with_log_density=True):
         self._check_x(x)
         log_w, means, covs, eigvals, eigvecs = self._params(x.device, x.dtype)
         if self.kind == "isotropic":
-            return isotropic_mixture_stream(x, t, means, covs, log_w)
+            return isotropic_mixture_stream(x, t, means, covs, log_w, with_log_density=with_log_density)
         m = x.shape[0]
         block = max(1, (1 << 24) // (self.n_components * self.dim))
         scores, logps = [], []
@@ -184,7 +184,7 @@ class GaussianMixture:
 
     def score(self, x, t=0.0):
         """Exact score of the mixture pushed to OU time t (t a float or shape (m,); t = 0: the law)."""
-        return self._evaluate(x, t)[0]
+        return self._evaluate(x, t, with_log_density=False)[0]
 
     def log_prob(self, x, t=0.0):
         """Exact log-density at OU time t."""

@@ -1,62 +1,117 @@
-"""Exact forward-process score of a Gaussian KDE, streamed over query and point blocks.
+"""Exact forward-process score of a Gaussian KDE: ``KDEScore`` (one KDE) and ``BatchedKDEScore``
+(B KDEs, one per run, in one kernel call).
 
 A KDE of points ``x_j`` with bandwidth h is the mixture ``(1/n) sum_j N(x_j, h^2 I)``; under the OU
-forward process (THEORY.md section 1) each component becomes ``N(a_t x_j, (a_t^2 h^2 + s_t^2) I)``, so
-the score at time t is a softmax over points (THEORY.md section 4, "KDE learner"):
-``score(x, t) = (a_t sum_j w_j(x) x_j - x) / (a_t^2 h^2 + s_t^2)``, ``w(x) = softmax_j(-|x - a_t x_j|^2 / (2 v_t))``.
-The streaming kernel handles per-component isotropic variances and weights (any Gaussian mixture with
-isotropic components), keeping only (query block x point block) matrices alive, with a running
-log-sum-exp, so 100,000 x 100,000 fits in GPU memory.
+forward process (THEORY.md section 1) its score at time t is a softmax over points (THEORY.md section
+4, "KDE learner"), evaluated by the mixture kernel of ``neural.mixture_kernel`` (attention where a
+fused backend applies, else blocked; memory bounded).
 """
 import math
 
 import torch
 
 from .gaussian_mixture import GaussianMixture
-from .mixture_kernel import block_sizes, isotropic_mixture_stream
+from .mixture_kernel import block_sizes, check_kernel, isotropic_mixture_stream
 
 
 class KDEScore:
     """``score(x, t)``: exact OU-time-t score of the Gaussian KDE ``(1/n) sum_j N(x_j, h^2 I)``.
 
-    points: (n, *shape); x: (m, *shape); t: float or (m,).  ``chunk_size``: int or (query, point)
-    block sizes (default: blocks of about 2^24 entries).  ``dtype``: the compute dtype (default: the
-    points' dtype; float64 for reference values).  Equal to ``GaussianMixture.score`` of the same
-    components (tested).  Component of THEORY.md section 6: the paper's KDE learner, bandwidth 0.6.
+    Parameters
+    ----------
+    points : (n, *shape) tensor; x : (m, *shape); t : float or (m,).
+    bandwidth : h > 0 (the paper's KDE learner: 0.6; THEORY.md section 6).
+    chunk_size : int or (query, point) block sizes (default: the kernel's bounded blocks).
+    dtype : the compute dtype (default: the points' dtype; float64 for reference values).
+    kernel : "auto" (default), "attention" or "blocked" (module docstring).
+
+    Equal to ``GaussianMixture.score`` of the same components (tested).
+
+    Raises
+    ------
+    ValueError for points without a batch dimension, a bandwidth that is not finite and > 0, a bad
+    chunk_size or kernel, and (on call) x of another shape.
     """
 
-    def __init__(self, points, bandwidth, chunk_size=None, dtype=None):
+    def __init__(self, points, bandwidth, chunk_size=None, dtype=None, kernel="auto"):
         if not torch.is_tensor(points) or points.ndim < 2 or points.shape[0] < 1:
             raise ValueError("points must be a tensor of shape (n, ...) with n >= 1")
         bandwidth = float(bandwidth)
         if not (math.isfinite(bandwidth) and bandwidth > 0):
             raise ValueError(f"bandwidth must be a finite number > 0, got {bandwidth}")
         block_sizes(1, 1, chunk_size)
+        check_kernel(kernel)
         self.shape = tuple(points.shape[1:])
         self.dtype = dtype or points.dtype
         self.points = points.reshape(points.shape[0], -1).to(self.dtype)
         self.bandwidth = bandwidth
-        self.chunk_size = chunk_size
+        self.chunk_size, self.kernel = chunk_size, kernel
         self.log_weights = torch.full((points.shape[0],), -math.log(points.shape[0]),
                                       device=points.device, dtype=self.dtype)
 
-    def _stream(self, x, t):
+    def _stream(self, x, t, with_log_density):
         if tuple(x.shape[1:]) != self.shape:
             raise ValueError(f"x must have shape (m, {', '.join(map(str, self.shape))}), got {tuple(x.shape)}")
         flat = x.reshape(x.shape[0], -1).to(device=self.points.device, dtype=self.dtype)
         return isotropic_mixture_stream(flat, t, self.points, self.bandwidth ** 2, self.log_weights,
-                                        self.chunk_size)
+                                        self.chunk_size, self.kernel, with_log_density)
 
     def __call__(self, x, t):
-        score, _ = self._stream(x, t)
+        score, _ = self._stream(x, t, False)
         return score.reshape(x.shape).to(x.dtype)
 
     def log_prob(self, x, t=0.0):
         """Log-density at OU time t of the KDE."""
-        return self._stream(x, t)[1].to(x.dtype)
+        return self._stream(x, t, True)[1].to(x.dtype)
 
     def as_mixture(self):
-        """The same KDE as a ``neural.GaussianMixture`` (isotropic components h^2 I)."""
+        """The same KDE as a ``neural.gaussian_mixture.GaussianMixture`` (isotropic components h^2 I)."""
         n = self.points.shape[0]
         return GaussianMixture(torch.full((n,), 1.0 / n, dtype=torch.float64), self.points.double().cpu(),
                                torch.full((n,), self.bandwidth ** 2, dtype=torch.float64))
+
+
+class BatchedKDEScore:
+    """Scores of B Gaussian KDEs with a common bandwidth in one kernel call (B independent runs of the
+    paper's protocol advancing as one (B, m, d) chain; ``neural.sampling.euler_maruyama`` treats B as
+    a batch dimension).  Run b: ``score_b(y, t) = (a_t sum_j w_j(y) x^b_j - y) / v_t`` (THEORY.md
+    section 4), the formula of `KDEScore`, by the same kernel (`isotropic_mixture_stream`).
+
+    Parameters
+    ----------
+    points : (B, n, d); y : (B, m, d); t : float, 0-d tensor or (B, m).
+    bandwidth, chunk_size, dtype, kernel : as in `KDEScore`.
+
+    Raises
+    ------
+    ValueError for points not of shape (B, n, d), a bad bandwidth, and (on call) y of another shape.
+    """
+
+    def __init__(self, points, bandwidth, chunk_size=None, dtype=None, kernel="auto"):
+        if not torch.is_tensor(points) or points.ndim != 3 or points.shape[1] < 1:
+            raise ValueError(f"points must be a tensor of shape (B, n, d), got {getattr(points, 'shape', None)}")
+        bandwidth = float(bandwidth)
+        if not (math.isfinite(bandwidth) and bandwidth > 0):
+            raise ValueError(f"bandwidth must be a finite number > 0, got {bandwidth}")
+        block_sizes(1, 1, chunk_size)
+        check_kernel(kernel)
+        self.dtype = dtype or points.dtype
+        self.points, self.bandwidth = points.to(self.dtype), bandwidth
+        self.chunk_size, self.kernel = chunk_size, kernel
+        B, n, _ = points.shape
+        self.log_weights = torch.full((B, n), -math.log(n), device=points.device, dtype=self.dtype)
+
+    def _stream(self, y, t, with_log_density):
+        B, _, d = self.points.shape
+        if y.ndim != 3 or y.shape[0] != B or y.shape[2] != d:
+            raise ValueError(f"y must have shape ({B}, m, {d}), got {tuple(y.shape)}")
+        return isotropic_mixture_stream(y.to(device=self.points.device, dtype=self.dtype), t, self.points,
+                                        self.bandwidth ** 2, self.log_weights, self.chunk_size, self.kernel,
+                                        with_log_density)
+
+    def __call__(self, y, t):
+        return self._stream(y, t, False)[0].to(y.dtype)
+
+    def log_prob(self, y, t=0.0):
+        """Log-density (B, m) of each run's KDE at OU time t."""
+        return self._stream(y, t, True)[1].to(y.dtype)

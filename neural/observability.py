@@ -58,6 +58,35 @@ def _adjusted_r2(phi: torch.Tensor, m: torch.Tensor) -> float:
     return 1.0 - (ss_res / (n - p)) / (ss_tot / (n - 1))
 
 
+def _leave_one_block_out_r2(phi: torch.Tensor, m: torch.Tensor, blocks: torch.Tensor, n_blocks: int) -> torch.Tensor:
+    """The adjusted R^2 of the fit without block b, for every b, from per-block Gram matrices: the
+    normal equations of the remaining rows are (G - G_b) beta = r - r_b (G = X^T X, r = X^T m, X the
+    column-scaled design of `_adjusted_r2`), SS_res = m^T m - r^T beta, solved directly on the
+    p x p system. One pass over the data instead of n_blocks refits (the same values up to rounding:
+    SS_res loses about eps SS_tot / SS_res relative, 1e-13 at R^2 = 0.999)."""
+    X = torch.cat([torch.ones_like(m)[:, None], phi], dim=1).cpu()
+    X = X / X.norm(dim=0).clamp_min(1e-300)
+    mc, bc = m.cpu(), blocks.cpu()
+    grams, rhs, sums, squares, counts = [], [], [], [], []
+    for b in range(n_blocks):
+        Xb, mb = X[bc == b], mc[bc == b]
+        grams.append(Xb.T @ Xb)
+        rhs.append(Xb.T @ mb)
+        sums.append(mb.sum())
+        squares.append(mb @ mb)
+        counts.append(mb.shape[0])
+    G, r = torch.stack(grams), torch.stack(rhs)
+    sums, squares = torch.stack(sums), torch.stack(squares)
+    counts = torch.tensor(counts, dtype=torch.float64)
+    G_out, r_out = G.sum(0) - G, r.sum(0) - r
+    beta = torch.linalg.solve(G_out, r_out)
+    n, s, q = counts.sum() - counts, sums.sum() - sums, squares.sum() - squares
+    ss_res = (q - (r_out * beta).sum(1)).clamp_min(0)
+    ss_tot = q - s * s / n
+    p = X.shape[1]
+    return torch.where(ss_tot > 0, 1.0 - (ss_res / (n - p)) / (ss_tot / (n - 1)), torch.full_like(ss_tot, math.nan))
+
+
 def eta_from_paths(martingale: torch.Tensor, endpoint: torch.Tensor, features: str = "poly2",
                    n_blocks: int = 50, seed: int = 0) -> tuple[float, float]:
     """(eta_hat, jackknife standard error) from per-path martingales (N,) and endpoints (N, ...)."""
@@ -70,7 +99,7 @@ def eta_from_paths(martingale: torch.Tensor, endpoint: torch.Tensor, features: s
         raise ValueError(f"need more paths than about {phi.shape[1] + 1} features, got {y.shape[0]}")
     full = _adjusted_r2(phi, m)
     blocks = torch.arange(y.shape[0], device=y.device) % n_blocks
-    leave_out = torch.tensor([_adjusted_r2(phi[blocks != b], m[blocks != b]) for b in range(n_blocks)])
+    leave_out = _leave_one_block_out_r2(phi, m, blocks, n_blocks)
     se = math.sqrt((n_blocks - 1) / n_blocks * float((leave_out - leave_out.mean()).square().sum()))
     return min(max(full, 0.0), 1.0), se
 

@@ -28,24 +28,30 @@ PATHS = ("ideal", "learned")
 
 
 def simulate_path_error(learned, exact, x_T: torch.Tensor, path: str = "ideal", sde: VPSDE | None = None,
-                        steps: int = 500, generator=None, noise=None, chunk_size=None, progress=False):
+                        steps: int = 500, generator=None, noise=None, chunk_size=None, progress=False,
+                        batch_dims: int = 1):
     """Run the chain driven by `exact` (path="ideal") or `learned` (path="learned") from x_T (m, ...);
     return `(energy (m,), martingale (m,), endpoint Y_K)` with energy `sum_k h |e_k|^2` and
-    martingale `-sum_k sqrt(h) e_k . Z_k` per path, `e_k = learned(Y_k, t_k) - exact(Y_k, t_k)`."""
+    martingale `-sum_k sqrt(h) e_k . Z_k` per path, `e_k = learned(Y_k, t_k) - exact(Y_k, t_k)`.
+    `batch_dims=2`: x_T is (B, m, ...), B independent runs in one chain (scores such as
+    `neural.kde_score.BatchedKDEScore` take (B, m, ...)); energy and martingale are then (B, m) and
+    `chunk_size` must be None (the batched kernels bound their own memory)."""
     if path not in PATHS:
         raise ValueError(f"path must be one of {PATHS}, got {path!r}")
+    if batch_dims not in (1, 2) or (batch_dims == 2 and chunk_size is not None):
+        raise ValueError(f"batch_dims must be 1, or 2 with chunk_size None; got {batch_dims}, {chunk_size}")
     driver = exact if path == "ideal" else learned
     other = learned if path == "ideal" else exact
-    energy = x_T.new_zeros(x_T.shape[0], dtype=torch.float64)
-    martingale = x_T.new_zeros(x_T.shape[0], dtype=torch.float64)
+    energy = x_T.new_zeros(x_T.shape[:batch_dims], dtype=torch.float64)
+    martingale = x_T.new_zeros(x_T.shape[:batch_dims], dtype=torch.float64)
 
     def accumulate(step):  # the driver's score at Y_k comes with the step: computed once
         nonlocal energy, martingale
         s_other = chunked_call(other, step["y"], step["t"], chunk_size)
         e = (s_other - step["model"]) if path == "ideal" else (step["model"] - s_other)
-        e = e.flatten(1).to(torch.float64)
-        energy = energy + step["h"] * (e * e).sum(1)
-        martingale = martingale - math.sqrt(step["h"]) * (e * step["z"].flatten(1).to(torch.float64)).sum(1)
+        e = e.flatten(batch_dims).to(torch.float64)
+        energy = energy + step["h"] * (e * e).sum(-1)
+        martingale = martingale - math.sqrt(step["h"]) * (e * step["z"].flatten(batch_dims).to(torch.float64)).sum(-1)
 
     y = euler_maruyama(driver, x_T, time_grid(steps, sde), generator=generator, noise=noise, progress=progress,
                        callback=accumulate, chunk_size=chunk_size)

@@ -46,6 +46,7 @@ bandwidth 1e-3): eps2 by the denoising-loss gap, epshat2 and eta over paths; nam
 """
 from __future__ import annotations
 
+import json
 import math
 import time
 from dataclasses import asdict, dataclass, field
@@ -271,7 +272,9 @@ class _Run:
         return {"model": self.config.model, "state_dict": self.learner.ema_model.state_dict()}
 
     # ----- metrics ---------------------------------------------------------------------------------
-    def measure(self, g, score, x_train, samples, reference, q, p_out) -> dict:
+    def measure(self, g, score, x_train, samples, reference, q, p_out, path_results=None) -> dict:
+        """The metrics of generation g; `path_results` (eps2/epshat2/eta fields computed elsewhere, e.g.
+        by `neural.batched_retraining` for many runs at once) replaces `path_metrics` when given."""
         cfg, out = self.config, {}
         flat = samples.reshape(samples.shape[0], -1).double()
         out["second_moment"] = float(flat.square().sum(1).mean())
@@ -280,7 +283,9 @@ class _Run:
         wanted = set(cfg.metrics)
         if wanted & {"D_chi2", "D_kl", "I_chi2", "I_kl"}:
             out.update(self.divergences(g, samples, x_train, reference, q, p_out, wanted))
-        if wanted & {"eps2", "epshat2", "eta"}:
+        if path_results is not None:
+            out.update(path_results)
+        elif wanted & {"eps2", "epshat2", "eta"}:
             out.update(self.path_metrics(g, score, x_train, q, wanted))
         out.update(self.smoothing(x_train))
         return out
@@ -367,3 +372,30 @@ def run_generations(config: RetrainingConfig, out_dir, progress: bool = False) -
     """Run (or resume) `config` in `out_dir`; returns the metrics lines of all finished generations.
     Bad configurations raise ValueError before anything is written."""
     return _Run(config, out_dir, progress).run()
+
+
+def share_generation_zero(source_dir, config: RetrainingConfig, out_dir) -> bool:
+    """Commit generation 0 of the run `config` in `out_dir` as a copy of the finished generation 0 in
+    `source_dir`, when the two runs differ at most in `alpha` / `alpha_schedule` (generation 0 trains
+    on n fresh draws whatever alpha is, with random streams that depend on the seed only, so it is
+    the same computation; only the metrics line's `alpha` differs and is rewritten). Returns whether
+    it copied (False when out_dir already holds generation 0, the source has none, or the configs
+    differ elsewhere). Bad configurations raise ValueError as in `run_generations`."""
+    config.validate()
+    source = RunStore(source_dir)
+    if source.finished() < 1 or not (source.root / "config.json").is_file():
+        return False
+    theirs = json.loads((source.root / "config.json").read_text())
+    mine = json.loads(json.dumps(config.to_json(), default=str))
+    if any(theirs.get(k) != mine.get(k) for k in set(theirs) | set(mine)
+           if k not in ("alpha", "alpha_schedule", "generations", "device")):
+        return False
+    store = RunStore(out_dir)
+    if store.open(config.to_json(), compare_keys_except=("generations", "device")) > 0:
+        return False
+    metrics = dict(source.metrics(1)[0])
+    metrics["alpha"] = config.alpha_at(0)
+    metrics["shared_from"] = source.root.name
+    arrays = {p.stem: np.load(p) for p in sorted(source.gen_dir(0).glob("*.npy"))}
+    store.commit_generation(0, arrays, source.load_checkpoint(0), metrics)
+    return True

@@ -1,20 +1,21 @@
-"""The batched KDE score equals the single-run KDE score of each run (neural.kde_score.KDEScore,
-an independent implementation with a streamed log-sum-exp) and the brute-force formula."""
+"""The batched KDE score equals the single-run KDE score of each run (neural.kde_score.KDEScore)
+and the brute-force formula, with both kernels (attention, blocked)."""
 import math
 
 import pytest
 import torch
 
-from neural.batched_kde import BatchedKDEScore
+from neural.kde_score import BatchedKDEScore
 from neural.kde_score import KDEScore
 
 
+@pytest.mark.parametrize("kernel", ["attention", "blocked"])
 @pytest.mark.parametrize("t", [0.02, 0.7, 4.0])
-def test_batched_kde_score_equals_each_runs_kde_score(t):
+def test_batched_kde_score_equals_each_runs_kde_score(t, kernel):
     gen = torch.Generator().manual_seed(0)
     points = torch.randn(3, 50, 4, generator=gen, dtype=torch.float64) * 2
     y = torch.randn(3, 33, 4, generator=gen, dtype=torch.float64)
-    got = BatchedKDEScore(points, 0.6, block=7)(y, t)
+    got = BatchedKDEScore(points, 0.6, chunk_size=7, kernel=kernel)(y, t)
     for b in range(3):
         assert torch.allclose(got[b], KDEScore(points[b], 0.6)(y[b], t), atol=1e-10)
     a, v = math.exp(-t / 2), math.exp(-t) * 0.36 - math.expm1(-t)

@@ -4,9 +4,10 @@ from __future__ import annotations
 import argparse
 
 from neural.devices import resolve_device
-from validate.cli import UsageError
+from neural.protocol_cost import format_duration
 from validate.arg_types import count, fraction
-from validate.reproduce import SCALES, reproduce
+from validate.cli import UsageError
+from validate.reproduce import SCALES, estimate_neural, reproduce
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -19,6 +20,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--alpha", type=fraction("alpha"), nargs="+", default=[0.1, 0.5, 0.9], help="fresh fractions in [0, 1]")
     parser.add_argument("--no-neural", action="store_true", help="skip the neural runs (bounds and exact only)")
     parser.add_argument("--quiet", action="store_true", help="no progress output")
+    parser.add_argument("--estimate", action="store_true",
+                        help="print a duration estimate of the neural part from a short calibration on the device "
+                             "and exit (the paper scale prints it anyway before starting)")
 
 
 def run(args) -> int:
@@ -26,6 +30,14 @@ def run(args) -> int:
         device = str(resolve_device(args.device))
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    if args.estimate:
+        est = estimate_neural(SCALES[args.scale], tuple(args.alpha), args.seed, device)
+        for d in est["specs"]:
+            print(f"{d['spec']} x {d['runs']} runs on {d['device']}: about {format_duration(d['seconds'])} "
+                  f"(KDE kernel {d['kde']:.3g} entries/s, mixture kernel {d['mixture']:.3g} entries/s, "
+                  f"eta regression {d['regression_seconds']:.2f} s each)")
+        print(f"estimated duration of the neural part at scale {args.scale!r}: {format_duration(est['seconds'])}")
+        return 0
     result = reproduce(args.out, scale=args.scale, device=device, seed=args.seed, alphas=tuple(args.alpha),
                        neural=not args.no_neural, progress=not args.quiet)
     failed = [r for r in result["checks"] if r["kind"] != "informative" and r["failed"]]

@@ -12,7 +12,7 @@ from neural.run_files import CHECKS_FILE, SUMMARY_FILE, atomic_write_text, write
 from validate.run_checks import all_checks
 from validate.run_data import RunData
 from validate.run_figures import all_figures
-from validate.run_tables import all_tables, checks_table
+from validate.run_tables import all_tables, checks_table, learner_quality_table
 from validate.summary import summary_markdown
 from validate.sweep_report import build_sweep_report, is_sweep
 
@@ -31,7 +31,8 @@ def build_report(run_dir, z: float = 2.0) -> dict:
     Returns
     -------
     dict
-        "figures": paths written; "checks": one summary row per check.
+        "figures": paths written; "checks": one summary row per check; "quality": the
+        generation-0 quality of each neural run (`validate.learner_quality`).
 
     Raises
     ------
@@ -47,5 +48,6 @@ def build_report(run_dir, z: float = 2.0) -> dict:
     rows = [c.summary_row() for c in checks]
     checks_table(data, rows)
     write_json(data.path / CHECKS_FILE, {"checks": rows, "details": [c.__dict__ for c in checks]})
-    atomic_write_text(data.path / SUMMARY_FILE, summary_markdown(data.manifest, checks))
-    return {"figures": made, "checks": rows}
+    quality = learner_quality_table(data)
+    atomic_write_text(data.path / SUMMARY_FILE, summary_markdown(data.manifest, checks, quality))
+    return {"figures": made, "checks": rows, "quality": quality}

@@ -2,10 +2,13 @@
 tables, figures and a summary (validate.report).
 
 Scales:
-* "small" (default; CPU, a few minutes): exact d = 10, 20 generations; KDE (h = 0.6) on the paper's
-  10-D Gaussian mixture with n = 400, 500 sampler steps, 5 generations, 3 seeds; an MLP on the same
-  target (n = 400, 300 training steps, 3 generations); a U-Net on scikit-learn's digits (n = 200,
-  100 training steps, 2 generations).
+* "small" (default; CPU, about 2 to 3 minutes on 2 idle cores): exact d = 10, 20 generations; KDE
+  (h = 0.6) on the paper's 10-D Gaussian mixture with n = 400, 500 sampler steps, 5 generations,
+  3 seeds, path metrics in float32 (1e-4 relative to float64, far below their Monte Carlo error); an
+  MLP (hidden 128, depth 3) on the same target (n = 400, 600 training steps, 3 generations); a U-Net
+  (16 base channels) on scikit-learn's digits (n = 200, 300 training steps, 2 generations). The
+  summary states each learner's generation-0 quality (`validate.learner_quality`); the digits
+  U-Net does not reach the stated criterion at this budget, so its drift includes undertraining.
 * "tiny": every stage at toy size, well under a minute (a smoke test).
 * "paper" (THEORY.md §6, for a GPU): KDE n = 100,000, 500 steps, 20 generations, 10 seeds, eta from
   50,000 paths; exact d = 10, 20 generations.
@@ -13,15 +16,33 @@ The limit law of THEORY.md §5 (checks, the table of limit multipliers, the Herm
 constant-versus-annealed figure) runs at every scale (`limit_law_part`).
 Every part is resumable: a finished exact alpha or neural generation is kept, so a killed run
 started again with the same arguments continues where it stopped.
+
+KDE runs on the Gaussian mixture (all alphas x seeds of a spec) run as one batched job
+(`neural.batched_retraining`: one (B, n, d) chain per step, path metrics batched the same way),
+split per alpha when the batch would not fit in a quarter of the device's free memory; each run
+still writes its own directory. Generation 0 does not depend on alpha (n fresh draws, seed-only
+random streams), so every learner computes it once per seed and the other alphas' runs get a copy
+(`neural.retraining.share_generation_zero`). A spec's `metrics_dtype` (default float64) is the dtype of the path
+metric chains (the paper scale uses float32 so that the CUDA attention kernel applies). Before the
+neural part starts, the paper scale prints a duration estimate from a short calibration of the KDE
+kernels on the device (`neural.protocol_cost`), and every batched job logs its progress with an
+ETA (at most every `PROGRESS_SECONDS`).
 """
 from __future__ import annotations
 
 import datetime as _dt
 import sys
+import time
 from pathlib import Path
 
-from neural.retraining import RetrainingConfig, run_generations
+import torch
+
+from neural.batched_retraining import run_batched_generations
+from neural.gaussian_mixture import GaussianMixture
+from neural.protocol_cost import calibrate, estimate_seconds, format_duration
+from neural.retraining import RetrainingConfig, run_generations, share_generation_zero
 from neural.run_files import MANIFEST_FILE, atomic_write_text, write_json
+from neural.targets import make_target
 from validate.bounds_table import accumulated_rows
 from validate.eta_experiment import eta_by_error_type
 from validate.exact_runs import run_exact
@@ -35,11 +56,13 @@ SCALES = {
         "exact": dict(generations=20, dim=10),
         "neural": [
             dict(target="gmm", model="kde", n=400, steps=500, generations=5, eval_paths=300, eval_points=400,
-                 metrics=["D_kl", "I_kl", "eps2", "epshat2", "eta"], seeds=(0, 1, 2)),
+                 metrics=["D_kl", "I_kl", "eps2", "epshat2", "eta"], seeds=(0, 1, 2), metrics_dtype="float32"),
             dict(target="gmm", model="mlp", n=400, steps=100, generations=3, eval_points=400,
-                 metrics=["D_kl", "I_kl"], model_kw={"steps": 300}, seeds=(0,)),
+                 metrics=["D_kl", "I_kl"], model_kw={"steps": 600, "hidden": 128, "depth": 3, "lr": 2e-3},
+                 seeds=(0,)),
             dict(target="digits", model="unet", n=200, steps=50, generations=2, eval_points=300,
-                 metrics=["D_kl", "I_kl"], model_kw={"steps": 100, "batch_size": 64}, seeds=(0,)),
+                 metrics=["D_kl", "I_kl"],
+                 model_kw={"steps": 300, "batch_size": 64, "base_channels": 16, "lr": 2e-3}, seeds=(0,)),
         ],
     },
     "tiny": {  # a smoke run of every stage in well under a minute (used by the tests)
@@ -54,19 +77,101 @@ SCALES = {
         "neural": [
             dict(target="gmm", model="kde", n=100_000, steps=500, generations=20, eval_paths=50_000,
                  eval_points=20_000, metrics=["D_kl", "I_kl", "D_chi2", "I_chi2", "eps2", "epshat2", "eta"],
-                 seeds=tuple(range(10))),
+                 seeds=tuple(range(10)), metrics_dtype="float32"),
         ],
     },
 }
+
+
+PROGRESS_SECONDS = 30.0
+BATCH_MEMORY_FRACTION = 0.25
 
 
 def _log(message: str) -> None:
     print(f"[collapse reproduce] {message}", file=sys.stderr, flush=True)
 
 
+class ProgressETA:
+    """progress(done, total) -> a log line with the share done, elapsed time and ETA, at most every
+    `every` seconds (and at the end)."""
+
+    def __init__(self, label: str, log, every: float = PROGRESS_SECONDS):
+        self.label, self.log, self.every = label, log, every
+        self.began = self.last = time.perf_counter()
+
+    def __call__(self, done: float, total: float) -> None:
+        now = time.perf_counter()
+        if (now - self.last < self.every and done < total) or total <= 0 or done <= 0:
+            return
+        self.last = now
+        elapsed = now - self.began
+        eta = elapsed * (total - done) / done
+        self.log(f"{self.label}: {100 * done / total:5.1f}% of the kernel work, elapsed {format_duration(elapsed)}, "
+                 f"ETA {format_duration(eta)}")
+
+
+def _spec_configs(run_spec: dict, alphas, seed: int, device: str):
+    """[(name, RetrainingConfig)] of one neural spec over alphas x seeds, and its metrics dtype."""
+    run_spec = dict(run_spec)
+    seeds = run_spec.pop("seeds")
+    metrics_dtype = run_spec.pop("metrics_dtype", "float64")
+    out = []
+    for a in alphas:
+        for s in seeds:
+            name = f"{run_spec['target']}_{run_spec['model']}_alpha_{a:g}_seed_{seed + s}"
+            out.append((name, RetrainingConfig(alpha=a, seed=seed + s, device=device, **run_spec)))
+    return out, metrics_dtype
+
+
+def _batchable(config) -> bool:
+    return config.model == "kde" and isinstance(make_target(config.target, **config.target_kw), GaussianMixture)
+
+
+def _batches(named: list, device: str) -> list:
+    """All runs in one batch, or one batch per alpha when the job's arrays would exceed
+    BATCH_MEMORY_FRACTION of the device's free memory."""
+    cfg = named[0][1]
+    d = 10 if cfg.target == "gmm" else 2
+    per_run = 8 * d * (3 * cfg.n + 3 * cfg.eval_paths) + 8 * (d + 4) * 2 * cfg.n  # states, noise, keys
+    if str(device).startswith("cuda"):
+        free = torch.cuda.mem_get_info(torch.device(device))[0]
+    else:
+        try:
+            free = int(open("/proc/meminfo").read().split("MemAvailable:")[1].split()[0]) * 1024
+        except (OSError, IndexError, ValueError):
+            free = 1 << 34
+    if per_run * len(named) <= BATCH_MEMORY_FRACTION * free:
+        return [named]
+    by_alpha = {}
+    for item in named:
+        by_alpha.setdefault(item[1].alpha, []).append(item)
+    return list(by_alpha.values())
+
+
+def estimate_neural(spec: dict, alphas, seed: int, device: str) -> dict:
+    """Duration estimate (seconds) of the batched KDE runs of `spec` from a short calibration on
+    `device` (`neural.protocol_cost.calibrate`), with the calibrated throughputs."""
+    total, details = 0.0, []
+    for run_spec in spec["neural"]:
+        named, metrics_dtype = _spec_configs(run_spec, alphas, seed, device)
+        configs = [c for _, c in named]
+        if not _batchable(configs[0]):
+            continue
+        cfg = configs[0]
+        d = 10 if cfg.target == "gmm" else 2
+        throughput = calibrate(device, getattr(torch, cfg.dtype), d=d, n_points=cfg.n, batch=len(configs),
+                               m_max=cfg.n, paths=cfg.eval_paths, metrics_dtype=getattr(torch, metrics_dtype))
+        seconds = estimate_seconds(configs, throughput)
+        total += seconds
+        details.append({"spec": f"{cfg.target}_{cfg.model}", "runs": len(configs), "seconds": seconds, **throughput})
+    return {"seconds": total, "specs": details}
+
+
 def reproduce(out_dir, scale: str = "small", device: str = "cpu", seed: int = 0,
-              alphas=(0.1, 0.5, 0.9), neural: bool = True, progress: bool = True) -> dict:
-    """Run every part into `out_dir` and build the report; returns `build_report`'s dict."""
+              alphas=(0.1, 0.5, 0.9), neural: bool = True, progress: bool = True, estimate: bool | None = None) -> dict:
+    """Run every part into `out_dir` and build the report; returns `build_report`'s dict.
+    `estimate` (default: True at the paper scale) logs a calibrated duration estimate of the neural
+    part before it starts."""
     if scale not in SCALES:
         raise ValueError(f"scale must be one of {tuple(SCALES)}, got {scale!r}")
     for a in alphas:
@@ -79,6 +184,15 @@ def reproduce(out_dir, scale: str = "small", device: str = "cpu", seed: int = 0,
                                 "neural": neural, "spec": spec,
                                 "started": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")})
     log = _log if progress else (lambda m: None)
+    if neural and (estimate if estimate is not None else scale == "paper"):
+        log("calibrating the KDE kernels on the device for a duration estimate")
+        est = estimate_neural(spec, alphas, seed, device)
+        for d in est["specs"]:
+            log(f"estimate: {d['spec']} x {d['runs']} runs, about {format_duration(d['seconds'])} on {d['device']} "
+                f"(KDE kernel {d['kde']:.3g} entries/s, mixture kernel {d['mixture']:.3g} entries/s, "
+                f"eta regression {d['regression_seconds']:.2f} s)")
+        log(f"estimated duration of the neural part (the bounds and exact parts take seconds): "
+            f"{format_duration(est['seconds'])}")
 
     log("bounds: accumulated-drift table")
     atomic_write_text(out / "bounds" / "accumulated.csv", render(accumulated_rows(alphas, [1e-3], 20), "csv"))
@@ -91,14 +205,22 @@ def reproduce(out_dir, scale: str = "small", device: str = "cpu", seed: int = 0,
 
     if neural:
         for run_spec in spec["neural"]:
-            run_spec = dict(run_spec)
-            seeds = run_spec.pop("seeds")
-            for a in alphas:
-                for s in seeds:
-                    name = f"{run_spec['target']}_{run_spec['model']}_alpha_{a:g}_seed_{seed + s}"
-                    log(f"neural run {name}")
-                    cfg = RetrainingConfig(alpha=a, seed=seed + s, device=device, **run_spec)
-                    run_generations(cfg, out / "neural" / name, progress=progress)
+            named, metrics_dtype = _spec_configs(run_spec, alphas, seed, device)
+            if _batchable(named[0][1]):
+                for batch in _batches(named, device):
+                    label = f"batched {len(batch)} runs {batch[0][0].rsplit('_alpha', 1)[0]}"
+                    log(f"neural {label}: {', '.join(n for n, _ in batch)}")
+                    run_batched_generations([c for _, c in batch], [out / "neural" / n for n, _ in batch],
+                                            metrics_dtype=metrics_dtype,
+                                            progress=ProgressETA(label, log) if progress else None)
+                continue
+            first = {}  # seed -> the run whose generation 0 the other alphas share
+            for name, cfg in named:
+                log(f"neural run {name}")
+                if cfg.seed in first and share_generation_zero(first[cfg.seed], cfg, out / "neural" / name):
+                    log(f"  generation 0 shared with {first[cfg.seed].name} (the same computation for every alpha)")
+                first.setdefault(cfg.seed, out / "neural" / name)
+                run_generations(cfg, out / "neural" / name, progress=progress)
     limit_law_part(out, scale, log)
     log("tables, figures, summary")
     return build_report(out)

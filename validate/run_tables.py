@@ -7,6 +7,7 @@ import numpy as np
 
 import bounds
 from validate.bootstrap import bootstrap_mean_ci
+from validate.learner_quality import quality_rows
 from validate.run_data import RunData, stack
 from validate.tables import write_table
 
@@ -76,6 +77,15 @@ def neural_table(data: RunData) -> list:
         return []
     return write_table(data.path, "neural_generations", table,
                        "Neural runs: drift and per-step quantities by generation (mean over seeds, 90% bootstrap interval)")
+
+
+def learner_quality_table(data: RunData) -> list:
+    """learner_quality: generation 0 of each neural run against its target; returns the rows."""
+    quality = quality_rows(data.path)
+    if quality:
+        write_table(data.path, "learner_quality", [{k: v for k, v in r.items() if k != "mode_weights"} for r in quality],
+                    "Generation-0 quality of each neural run (validate.learner_quality)")
+    return quality
 
 
 def checks_table(data: RunData, rows: list[dict]) -> list:

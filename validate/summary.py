@@ -1,10 +1,11 @@
 """The summary text of a report (DIR/summary.md): counts, the checks by kind, how to read them."""
 from __future__ import annotations
 
+from validate.learner_quality import summary_lines as learner_quality_lines
 from validate.tables import render
 
 
-def summary_markdown(manifest: dict, checks: list) -> str:
+def summary_markdown(manifest: dict, checks: list, quality: list | None = None) -> str:
     """The Markdown of DIR/summary.md: binding checks, proofs and informative checks, then notes."""
     binding = [c for c in checks if c.binding]
     failed = [c for c in binding if c.failed]
@@ -19,6 +20,7 @@ def summary_markdown(manifest: dict, checks: list) -> str:
              "their verdicts are reported, not enforced.", ""]
     if failed:
         lines += ["Binding checks that did not pass:", ""] + [f"* {c.name}: {c.verdict}" for c in failed] + [""]
+    lines += learner_quality_lines(quality or [])
     cols = ["check", "kind", "verdict", "min_margin", "constants", "passed", "note"]
     for title, group in (("Binding checks and controls", [c for c in binding if not c.proof]),
                          ("Symbolic proofs (SymPy, for arbitrary densities or symbolic parameters)",
