@@ -30,6 +30,13 @@ weighted mixture of data and all P_j used so far), conditional on the past train
 e_g = KDE score - q_g score is exact given that approximation; eps2 and epshat2 are Monte Carlo
 over `eval_paths` simulated paths, eta is the regression estimate (`neural.observability`), and
 D, I are Monte Carlo with exact mixture densities over draws of P_{g+1}.
+Exact grid laws (`exact="grid"`, the default "auto" for Gaussian-mixture targets of dimension <= 2,
+e.g. "gmm1d", "gmm2d", any learner; neural/grid_exact.py, THEORY.md section 7): the sample law of
+generation g is the exact law p^{g+1} of the sampler's Euler-Maruyama chain with the learned score
+(evaluated on a grid at every step time), so q_g, D, I, eps2, epshat2, eta and the one-step identity
+terms are exact up to quadrature, with estimators named "grid_exact_K<steps>_<points>pts"; each
+generation directory keeps its law as `exact_law.npz` (`grid`, `density`). The synthetic part of the
+next training set is still the sampler's own samples. `exact="off"` keeps the estimators below.
 Other targets or learners: D and I are Gaussian proxies (samples vs reference data, samples vs
 X_g), and e_g is taken against the exact score of the empirical training law (the KDE of X_g with
 bandwidth 1e-3): eps2 by the denoising-loss gap, epshat2 and eta over paths; named as such.
@@ -45,7 +52,10 @@ import torch
 from .devices import make_generator, resolve_device
 from .estimators import density_ratio_divergences, gaussian_chi2_proxy, gaussian_kl_proxy, w2_to_data
 from .estimators.features import PCAFeatures
+from gaussian_exact import GridLaw
+
 from .gaussian_mixture import GaussianMixture
+from .grid_exact import MASS_TOL, data_grid_law, grid_exact_supported, grid_generation
 from .kde_score import KDEScore
 from .learners import LEARNER_NAMES, make_learner
 from .observability import observability
@@ -57,6 +67,7 @@ from .targets import TARGET_NAMES, make_target
 
 METRIC_NAMES = ("D_chi2", "D_kl", "I_chi2", "I_kl", "eps2", "epshat2", "eta")
 MODES = ("replace", "accumulate")
+EXACT_MODES = ("auto", "grid", "off")
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 EMPIRICAL_BANDWIDTH = 1e-3
 PROXY_MAX_DIM = 16  # above this many coordinates the Gaussian proxies use the top PCA features of the data
@@ -91,6 +102,7 @@ class RetrainingConfig:
     dtype: str = "float32"
     target_kw: dict = field(default_factory=dict)
     model_kw: dict = field(default_factory=dict)
+    exact: str = "auto"
 
     def validate(self) -> None:
         """ValueError naming the first bad field and its allowed values."""
@@ -119,6 +131,8 @@ class RetrainingConfig:
             raise ValueError(f"chunk_size must be an int >= 1 or None, got {self.chunk_size!r}")
         if not self.bandwidth > 0:
             raise ValueError(f"bandwidth must be > 0, got {self.bandwidth}")
+        if self.exact not in EXACT_MODES:
+            raise ValueError(f"exact must be one of {EXACT_MODES}, got {self.exact!r}")
         VPSDE(self.T, self.t0)
 
     def alpha_at(self, g: int) -> float:
@@ -150,6 +164,11 @@ class _Run:
         self.learner = make_learner(config.model, self.target.shape, self.device, **learner_kw)
         self.sde = VPSDE(config.T, config.t0)
         self.exact = isinstance(self.target, GaussianMixture) and config.model == "kde"
+        # exact grid laws (neural/grid_exact.py): "grid" demands them, "auto" uses them for d <= 2
+        self.grid = config.exact == "grid" or (config.exact == "auto" and grid_exact_supported(self.target))
+        self.data_law = data_grid_law(self.target, config.steps, config.T, config.t0) if self.grid else None
+        if self.grid:
+            self.exact = False
         self.store = RunStore(out_dir)
 
     def generator(self, g: int, purpose: str):
@@ -165,8 +184,9 @@ class _Run:
         return GaussianMixture.from_points(x_train.reshape(x_train.shape[0], -1).cpu(), h).forward(self.sde.t0)
 
     def next_training_law(self, q_prev, p_prev, k: int, n_prev: int):
-        batch = self.target if k == self.config.n else (
-            p_prev if k == 0 else self.target.mix(p_prev, k / self.config.n))
+        data = self.data_law if self.grid else self.target
+        batch = data if k == self.config.n else (
+            p_prev if k == 0 else data.mix(p_prev, k / self.config.n))
         if q_prev is None or self.config.mode == "replace":
             return batch
         return q_prev.mix(batch, n_prev / (n_prev + self.config.n))
@@ -196,13 +216,22 @@ class _Run:
             with torch.no_grad():
                 samples = euler_maruyama(score, x_T, self.sde, cfg.steps, generator=self.generator(g, "sampler"),
                                          chunk_size=cfg.chunk_size, progress=self.progress)
-            p_out = self.output_law(x_train) if self.exact else None
+            grid_metrics, npz = {}, None
+            if self.grid:
+                previous = self.data_law if p_out is None else p_out
+                p_out, grid_metrics = grid_generation(q, self.data_law, previous, score, self.device, self.dtype,
+                                                      cfg.steps, cfg.T, cfg.t0)
+                npz = {"exact_law": {"grid": p_out.grid, "density": p_out.density,
+                                     "mass_outside": np.float64(p_out.mass_outside)}}
+            else:
+                p_out = self.output_law(x_train) if self.exact else None
             metrics = {"generation": g, "alpha": alpha, "fresh_fraction": k / cfg.n,
                        "n_train": int(x_train.shape[0])}
             metrics.update(self.measure(g, score, x_train, samples, reference, q, p_out))
+            metrics.update(grid_metrics)
             metrics["seconds"] = time.perf_counter() - began
             self.store.commit_generation(g, {"samples": samples.cpu().numpy(), "training_batch": batch.cpu().numpy()},
-                                         self.checkpoint(x_train), metrics)
+                                         self.checkpoint(x_train), metrics, npz=npz)
         return self.store.metrics()
 
     def replay(self, g, x_train, q, p_out):
@@ -210,6 +239,8 @@ class _Run:
             raise ValueError("resuming a warm-started network run is not supported; use a new --out")
         batch = torch.as_tensor(self.store.load_array(g, "training_batch")).to(self.device, self.dtype)
         x_train, q = self.advance(g, batch, x_train, q, p_out)
+        if self.grid:
+            return x_train, q, GridLaw.load(self.store.gen_dir(g) / "exact_law.npz", mass_tol=MASS_TOL)
         return x_train, q, (self.output_law(x_train) if self.exact else None)
 
     def fresh_count(self, g: int) -> int:
@@ -219,7 +250,7 @@ class _Run:
         """Generation g's training set (and exact training law) from its new batch."""
         n_prev = 0 if x_train is None else x_train.shape[0]
         x_train = batch if (g == 0 or self.config.mode == "replace") else torch.cat([x_train, batch])
-        if self.exact:
+        if self.exact or self.grid:
             q = self.next_training_law(q, p_out, self.fresh_count(g), n_prev)
         return x_train, q
 
@@ -236,7 +267,7 @@ class _Run:
         out["second_moment"] = float(flat.square().sum(1).mean())
         out["w2_to_data"], out["w2_to_data_estimator"] = w2_to_data(flat.cpu(), reference.reshape(reference.shape[0], -1).cpu(),
                                                                     max_points=cfg.eval_points, seed=_seed(cfg.seed, g, "w2") % 2**32)
-        wanted = set(cfg.metrics)
+        wanted = set(cfg.metrics) if not self.grid else set()   # grid runs: every metric exact (grid_exact.py)
         if wanted & {"D_chi2", "D_kl", "I_chi2", "I_kl"}:
             out.update(self.divergences(g, samples, x_train, reference, q, p_out, wanted))
         if wanted & {"eps2", "epshat2", "eta"}:

@@ -13,6 +13,7 @@ import math
 import numpy as np
 import pytest
 
+from gaussian_exact.grid_divergences import grid_chi2
 from gaussian_exact import (AffineError, Gaussian, GridLaw, chi2, kl, observability, path_energy, reverse,
                             run_grid_chain)
 
@@ -255,3 +256,12 @@ def test_grid_chain_arguments_are_checked():
         law.forward(1e-6)
     with pytest.raises(ValueError, match="init"):
         reverse(law, steps=50, init="data")
+
+
+def test_chi2_is_infinite_when_the_tails_make_it_diverge():
+    wide = GridLaw.mixture([1.0], [[0.0]], [1.0], bounds=(-9, 9), points=401)
+    narrow = GridLaw.mixture([1.0], [[0.0]], [0.36], bounds=(-9, 9), points=401)
+    assert chi2(wide, narrow) == math.inf                       # 2/1 < 1/0.36: diverges over R
+    assert np.isfinite(grid_chi2(wide, narrow, box=True))       # the box integral stays finite
+    exact = chi2(Gaussian([0.0], [[0.36]]), Gaussian([0.0], [[1.0]]))
+    assert rel(chi2(narrow, wide), exact) < 1e-10                # the other direction is finite

@@ -2,7 +2,7 @@
 
 collapse train --target gmm --model kde --alpha 0.5 --generations 3 --n 512 --steps 50 \
     --seed 0 --device cpu --out DIR [--mode replace|accumulate] [--alpha-schedule 0.9 0.5 ...] \
-    [--metrics D_chi2 I_chi2 eps2 epshat2 eta]
+    [--metrics D_chi2 I_chi2 eps2 epshat2 eta] [--exact auto|grid|off]
 
 Rerunning the same command on the same --out resumes after the last finished generation (a larger
 --generations extends the run). torch is imported only when the command runs.
@@ -16,7 +16,7 @@ METRIC_CHOICES = ("D_chi2", "D_kl", "I_chi2", "I_kl", "eps2", "epshat2", "eta") 
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--target", default="gmm", help="target law: gaussian, gmm, ring, two_moons, digits, "
+    parser.add_argument("--target", default="gmm", help="target law: gaussian, gmm, gmm1d, gmm2d, ring, two_moons, digits, "
                         "fashion_mnist, cifar10 (default: gmm, the paper's 10-D mixture)")
     parser.add_argument("--data-dir", default=None, help="directory holding Fashion-MNIST or CIFAR-10 files")
     parser.add_argument("--model", default="kde", help="score model: kde, mlp, unet (default: kde)")
@@ -39,6 +39,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda, cuda:N")
     parser.add_argument("--out", required=True, help="run directory (created; reused to resume)")
+    parser.add_argument("--exact", choices=("auto", "grid", "off"), default="auto",
+                        help="exact grid laws and metrics (THEORY.md section 7): grid = required (targets of "
+                        "dimension <= 2 with a density: gmm1d, gmm2d, gaussian --dim 1/2, ring), auto = grid when "
+                        "possible (default), off = the sample-based estimators")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
@@ -55,7 +59,7 @@ def config_from_args(args):
                             steps=args.steps, seed=args.seed, device=args.device, mode=args.mode,
                             metrics=list(args.metrics), bandwidth=args.bandwidth, eval_paths=args.eval_paths,
                             eval_points=args.eval_points, dtype=args.dtype, chunk_size=args.chunk_size,
-                            target_kw=target_kw, model_kw=model_kw)
+                            target_kw=target_kw, model_kw=model_kw, exact=args.exact)
 
 
 def run(args) -> int:
