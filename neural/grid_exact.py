@@ -33,10 +33,11 @@ from gaussian_exact.grid_divergences import grid_chi2, grid_inner
 from .gaussian_mixture import GaussianMixture
 
 GRID_MAX_DIM = 2
-REACH = 9.0                  # grid half-width in standard deviations of the widest component (and of N(0, I))
-MASS_TOL = 1e-5              # mass outside the grid above which a generation is refused
+REACH = {"kde": 9.0, "network": 14.0}   # grid half-width in sd of the widest component and of N(0, I):
+                                         # networks extrapolate poorly into the far tails (heavier tails)
+MASS_TOL = 1e-4              # mass outside the grid above which a generation is refused (reported as mass_outside)
 SPACING_OF_SQRT_H = {1: 0.5, 2: 0.9}   # dx <= this times sqrt(h)
-POINTS_PER_SD = {1: 12, 2: 4}          # dx <= min(sd, 1) / this
+POINTS_PER_SD = {1: 6, 2: 3}           # dx <= min(sd, 1) / this (trapezoid error ~ 2 exp(-2 pi^2 9) for a Gaussian)
 GRID_CHUNK = 65536           # grid nodes per score call
 
 
@@ -45,10 +46,10 @@ def grid_exact_supported(target) -> bool:
     return isinstance(target, GaussianMixture) and target.dim <= GRID_MAX_DIM
 
 
-def data_grid_law(target: GaussianMixture, steps: int, T: float, t0: float) -> GridLaw:
+def data_grid_law(target: GaussianMixture, steps: int, T: float, t0: float, reach: float = REACH["kde"]) -> GridLaw:
     """The target as a GridLaw on a grid fit for `steps` Euler-Maruyama steps on [t0, T]: spacing
     <= SPACING_OF_SQRT_H sqrt(h) and <= min(sd, 1) / POINTS_PER_SD, box = every component's mean
-    +- REACH sd and [-REACH, REACH] (the N(0, I) start).
+    +- `reach` sd and [-reach, reach] (the N(0, I) start).
 
     Raises
     ------
@@ -66,8 +67,8 @@ def data_grid_law(target: GaussianMixture, steps: int, T: float, t0: float) -> G
     sd = np.sqrt(np.diagonal(S, axis1=1, axis2=2))
     h = (T - t0) / steps
     dx = min(SPACING_OF_SQRT_H[d] * math.sqrt(h), min(float(sd.min()), 1.0) / POINTS_PER_SD[d])
-    lo = np.minimum((m - REACH * sd).min(axis=0), -REACH)
-    hi = np.maximum((m + REACH * sd).max(axis=0), REACH)
+    lo = np.minimum((m - reach * sd).min(axis=0), -reach)
+    hi = np.maximum((m + reach * sd).max(axis=0), reach)
     points = int(math.ceil(float(np.max(hi - lo)) / dx)) + 1
     return GridLaw.mixture(w, m, S, points=points, bounds=np.column_stack([lo, hi]), mass_tol=MASS_TOL)
 

@@ -56,6 +56,7 @@ from gaussian_exact import GridLaw
 
 from .gaussian_mixture import GaussianMixture
 from .grid_exact import MASS_TOL, data_grid_law, grid_exact_supported, grid_generation
+from .grid_exact import REACH as GRID_REACH
 from .kde_score import KDEScore
 from .learners import LEARNER_NAMES, make_learner
 from .observability import observability
@@ -166,7 +167,8 @@ class _Run:
         self.exact = isinstance(self.target, GaussianMixture) and config.model == "kde"
         # exact grid laws (neural/grid_exact.py): "grid" demands them, "auto" uses them for d <= 2
         self.grid = config.exact == "grid" or (config.exact == "auto" and grid_exact_supported(self.target))
-        self.data_law = data_grid_law(self.target, config.steps, config.T, config.t0) if self.grid else None
+        reach = GRID_REACH["kde" if config.model == "kde" else "network"]
+        self.data_law = data_grid_law(self.target, config.steps, config.T, config.t0, reach) if self.grid else None
         if self.grid:
             self.exact = False
         self.store = RunStore(out_dir)
