@@ -10,6 +10,8 @@ smoothed to t0; see `neural.retraining`). So every neural check is informative:
   `bounds.catalog()["prop3.1"]`, with the two standard errors combined;
 * thm3.4: `I_ideal_chi2` against the band, in the small-error regime only (eps2 <= 1); outside it the
   verdict is inconclusive.
+Runs with exact grid laws (targets of dimension <= 2) are skipped here: `validate.grid_suite` checks
+them as binding, exactly as the Gaussian pipeline.
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ import bounds
 from validate import figures
 from validate.bootstrap import bootstrap_mean_ci
 from validate.checks import check
+from validate.grid_suite import is_grid_exact
 from validate.run_io import read_config, read_metrics
 
 
@@ -58,6 +61,8 @@ def neural_checks(run_dir) -> list:
     cat = bounds.catalog()
     out = []
     for (target, model, alpha), runs in groups(run_dir).items():
+        if all(is_grid_exact(rows) for _, rows in runs):
+            continue  # exact grid laws: checked as binding by validate.grid_suite
         tag = f" [{target} {model}, alpha={alpha:g}, {len(runs)} seed(s)]"
         g = _stack(runs, "generation").astype(int).ravel()
         kl, kl_se = _stack(runs, "I_ideal_kl").ravel(), _stack(runs, "I_ideal_kl_se").ravel()

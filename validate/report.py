@@ -78,12 +78,14 @@ def eta_estimator_checks(run_dir) -> list:
 
 def all_checks(run_dir) -> list:
     """Every check and control on the run's data (exact runs, the tight example, neural runs)."""
-    from validate.neural_suite import neural_checks
+    from validate.grid_suite import grid_checks
+    from validate.neural_suite import neural_checks, neural_run_dirs
 
     checks = tight_brownian_controls() + eta_estimator_checks(run_dir)
     for alpha, a in exact_runs(run_dir).items():
         checks += exact_checks(a, f"exact, alpha={alpha:g}") + controls(a, f"exact, alpha={alpha:g}")
     checks += neural_checks(run_dir)
+    checks += grid_checks(neural_run_dirs(run_dir))   # runs with exact grid laws: binding (grid_suite.py)
     return checks
 
 
