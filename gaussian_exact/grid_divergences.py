@@ -36,11 +36,14 @@ def grid_kl(p: GridLaw, q: GridLaw) -> float:
     return max(0.0, p.integrate(val))
 
 
-def grid_chi2(p: GridLaw, q: GridLaw, box: bool = False) -> float:
+def grid_chi2(p: GridLaw, q: GridLaw, box: bool = False, region=None) -> float:
     """chi2(p || q) = int (p - q)^2 / q on the grid (module docstring); +inf when it diverges beyond
-    the box unless box=True."""
+    the box unless box=True. `region` (a boolean array of the grid's shape) restricts the box
+    integral to those nodes (e.g. where a reference density does not underflow)."""
     _pair(p, q)
     a, b = p.density, q.density
+    if region is not None:
+        a, b = np.where(region, a, 0.0), np.where(region, b, 0.0)
     if np.any((b <= 0) & (a != 0)):
         return math.inf
     pos = b > 0
@@ -83,9 +86,12 @@ def grid_renyi2(p: GridLaw, q: GridLaw) -> float:
     return math.log1p(grid_chi2(p, q))
 
 
-def grid_inner(f: np.ndarray, g: np.ndarray, r: GridLaw) -> float:
-    """int f g / r on r's grid for arrays f, g of its shape (e.g. p^i - data, p^{i+1} - q_i)."""
+def grid_inner(f: np.ndarray, g: np.ndarray, r: GridLaw, region=None) -> float:
+    """int f g / r on r's grid for arrays f, g of its shape (e.g. p^i - data, p^{i+1} - q_i), over the
+    nodes in `region` (default all)."""
     f, g = np.asarray(f, dtype=float), np.asarray(g, dtype=float)
+    if region is not None:
+        f, g = np.where(region, f, 0.0), np.where(region, g, 0.0)
     if f.shape != r.shape or g.shape != r.shape:
         raise ValueError(f"f and g must have the grid's shape {r.shape}, got {f.shape} and {g.shape}")
     nz = (f * g) != 0

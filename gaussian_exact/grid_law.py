@@ -512,9 +512,18 @@ def scores_from_kernels(law: GridLaw, density: np.ndarray, pairs, t: float) -> n
     for c, g in enumerate(grads):
         out[..., c] = np.where(ok, g / np.where(ok, p, 1.0), 0.0)
     if not np.all(ok):
-        if p.shape != law.shape:
-            raise ValueError("the forward density underflows at some nodes; compute those scores one law at a time")
-        out[~ok] = law.with_density(density, mass_outside=law.mass_outside)._fallback_score(law.points[(~ok).ravel()], t)
+        if p.shape == law.shape:
+            out[~ok] = law.with_density(density, mass_outside=law.mass_outside)._fallback_score(
+                law.points[(~ok).ravel()], t)
+        else:   # d = 1, one law per column: each column's Gaussian fallback
+            x = law.axes[0]
+            w = trapezoid_weights(x)[:, None]
+            mass = np.maximum(np.sum(w * density, axis=0), 1e-300)
+            m = np.sum(w * density * x[:, None], axis=0) / mass
+            v = np.maximum(np.sum(w * density * (x[:, None] - m) ** 2, axis=0) / mass, 1e-12)
+            a, s2 = signal_scale(t), noise_variance(t)
+            fallback = -(x[:, None] - a * m) / (a * a * v + s2)
+            out[..., 0] = np.where(ok, out[..., 0], fallback)
     return out
 
 

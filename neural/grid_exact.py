@@ -12,7 +12,8 @@ too: q_g = fresh_fraction data + (1 - fresh_fraction) p^g ("replace"), and so ar
   same start), which Prop 3.1 bounds exactly by epshat2 / 2 (discrete Girsanov);
 * eps2, epshat2 (Riemann sums over the chain's marginals) and eta (forward g recursion);
 * the terms of Lemma F.1 and the one-step identity, as integrals over the grid's box (where these
-  identities hold exactly even when chi2 over R^d is infinite: heavier tails than data's):
+  identities hold exactly even when chi2 over R^d is infinite: heavier tails than data's; nodes where
+  the data density underflows, < 1e-300, are left out of all of them alike):
   chi2_q_data = chi2(q_g || data), D_chi2_box, D_prev_chi2_box (of p^{g+1}, p^g),
   cross = <p^g - data, p^{g+1} - q_g>, cross_q = <q_g - data, p^{g+1} - q_g>, J = int (p^{g+1} - q_g)^2 / data.
   D_chi2 and I_chi2 are +inf when the integrand grows at the box's faces (divergent over R^d).
@@ -33,8 +34,11 @@ from gaussian_exact.grid_divergences import grid_chi2, grid_inner
 from .gaussian_mixture import GaussianMixture
 
 GRID_MAX_DIM = 2
-REACH = {"kde": 9.0, "network": 14.0}   # grid half-width in sd of the widest component and of N(0, I):
-                                         # networks extrapolate poorly into the far tails (heavier tails)
+# grid half-width in sd of the widest component and of N(0, I), by learner kind and dimension: networks
+# extrapolate poorly into the far tails (a barely trained one leaves the expanding drift y/2 of the reverse
+# chain nearly alone, sd up to e^{T/2}), so their boxes are wider; 1-D grids are cheap
+REACH = {"kde": {1: 9.0, 2: 9.0}, "network": {1: 14.0, 2: 14.0}}
+UNDERFLOW = 1e-300           # the box integrals weighted by 1/data run over the nodes where data exceeds this
 MASS_TOL = 1e-4              # mass outside the grid above which a generation is refused (reported as mass_outside)
 SPACING_OF_SQRT_H = {1: 0.5, 2: 0.9}   # dx <= this times sqrt(h)
 POINTS_PER_SD = {1: 6, 2: 3}           # dx <= min(sd, 1) / this (trapezoid error ~ 2 exp(-2 pi^2 9) for a Gaussian)
@@ -46,7 +50,7 @@ def grid_exact_supported(target) -> bool:
     return isinstance(target, GaussianMixture) and target.dim <= GRID_MAX_DIM
 
 
-def data_grid_law(target: GaussianMixture, steps: int, T: float, t0: float, reach: float = REACH["kde"]) -> GridLaw:
+def data_grid_law(target: GaussianMixture, steps: int, T: float, t0: float, reach: float = REACH["kde"][1]) -> GridLaw:
     """The target as a GridLaw on a grid fit for `steps` Euler-Maruyama steps on [t0, T]: spacing
     <= SPACING_OF_SQRT_H sqrt(h) and <= min(sd, 1) / POINTS_PER_SD, box = every component's mean
     +- `reach` sd and [-reach, reach] (the N(0, I) start).
@@ -110,20 +114,21 @@ def grid_generation(q: GridLaw, data: GridLaw, previous: GridLaw, score, device,
                        learned=True, ideal=True, track_eta=True)
     p_next = r.learned
     name = f"grid_exact_K{steps}_{q.shape[0]}pts"
+    held = data.density > UNDERFLOW   # where 1/data is representable: the box integrals' region
     diff_next = p_next.density - q.density
     values = {
         "D_chi2": chi2(p_next, data), "D_kl": kl(p_next, data),
         "I_chi2": chi2(p_next, q), "I_kl": kl(p_next, q),
         "I_ideal_chi2": chi2(p_next, r.ideal), "I_ideal_kl": kl(p_next, r.ideal),
         "kl_ideal": kl(p_next, r.ideal), "chi2_ideal": chi2(p_next, r.ideal),
-        "I_chi2_box": grid_chi2(p_next, q, box=True), "chi2_ideal_box": grid_chi2(p_next, r.ideal, box=True),
+        "I_chi2_box": grid_chi2(p_next, q, box=True, region=held), "chi2_ideal_box": grid_chi2(p_next, r.ideal, box=True),
         "eps2": r.eps2, "epshat2": r.epshat2, "eta": r.eta,
-        "chi2_q_data": grid_chi2(q, data, box=True),
-        "D_chi2_box": grid_chi2(p_next, data, box=True),
-        "cross": grid_inner(previous.density - data.density, diff_next, data),
-        "cross_q": grid_inner(q.density - data.density, diff_next, data),
-        "J": grid_inner(diff_next, diff_next, data),
-        "D_prev_chi2_box": grid_chi2(previous, data, box=True),
+        "chi2_q_data": grid_chi2(q, data, box=True, region=held),
+        "D_chi2_box": grid_chi2(p_next, data, box=True, region=held),
+        "cross": grid_inner(previous.density - data.density, diff_next, data, held),
+        "cross_q": grid_inner(q.density - data.density, diff_next, data, held),
+        "J": grid_inner(diff_next, diff_next, data, held),
+        "D_prev_chi2_box": grid_chi2(previous, data, box=True, region=held),
         "mass_outside": p_next.mass_outside,
     }
     out = {}

@@ -51,6 +51,7 @@ import torch
 
 from .devices import make_generator, resolve_device
 from .estimators import density_ratio_divergences, gaussian_chi2_proxy, gaussian_kl_proxy, w2_to_data
+from .error_injection import aligned_error, random_direction_error, time_only_error
 from .estimators.features import PCAFeatures
 from gaussian_exact import GridLaw
 
@@ -69,6 +70,7 @@ from .targets import TARGET_NAMES, make_target
 METRIC_NAMES = ("D_chi2", "D_kl", "I_chi2", "I_kl", "eps2", "epshat2", "eta")
 MODES = ("replace", "accumulate")
 EXACT_MODES = ("auto", "grid", "off")
+INJECTED_TYPES = ("aligned", "random", "time_only")   # neural.error_injection (reconstructed forms)
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 EMPIRICAL_BANDWIDTH = 1e-3
 PROXY_MAX_DIM = 16  # above this many coordinates the Gaussian proxies use the top PCA features of the data
@@ -104,6 +106,7 @@ class RetrainingConfig:
     target_kw: dict = field(default_factory=dict)
     model_kw: dict = field(default_factory=dict)
     exact: str = "auto"
+    injected_error: dict | None = None   # {"type": one of INJECTED_TYPES, "size": w}: added to the learned score
 
     def validate(self) -> None:
         """ValueError naming the first bad field and its allowed values."""
@@ -134,6 +137,12 @@ class RetrainingConfig:
             raise ValueError(f"bandwidth must be > 0, got {self.bandwidth}")
         if self.exact not in EXACT_MODES:
             raise ValueError(f"exact must be one of {EXACT_MODES}, got {self.exact!r}")
+        if self.injected_error is not None:
+            spec = self.injected_error
+            if not isinstance(spec, dict) or spec.get("type") not in INJECTED_TYPES or \
+                    not isinstance(spec.get("size"), (int, float)) or not np.isfinite(spec["size"]):
+                raise ValueError(f"injected_error must be {{'type': one of {INJECTED_TYPES}, 'size': a finite "
+                                 f"number}}, got {spec!r}")
         VPSDE(self.T, self.t0)
 
     def alpha_at(self, g: int) -> float:
@@ -167,10 +176,13 @@ class _Run:
         self.exact = isinstance(self.target, GaussianMixture) and config.model == "kde"
         # exact grid laws (neural/grid_exact.py): "grid" demands them, "auto" uses them for d <= 2
         self.grid = config.exact == "grid" or (config.exact == "auto" and grid_exact_supported(self.target))
-        reach = GRID_REACH["kde" if config.model == "kde" else "network"]
+        reach = GRID_REACH["kde" if config.model == "kde" else "network"].get(getattr(self.target, "dim", 0), 9.0)
         self.data_law = data_grid_law(self.target, config.steps, config.T, config.t0, reach) if self.grid else None
         if self.grid:
             self.exact = False
+        if config.injected_error is not None and not self.grid:
+            raise ValueError("injected_error needs exact grid laws (exact='grid' or 'auto' on a Gaussian-mixture "
+                             "target of dimension <= 2): the other estimators use the learner's own score")
         self.store = RunStore(out_dir)
 
     def generator(self, g: int, purpose: str):
@@ -213,6 +225,7 @@ class _Run:
             batch = self.fresh(g, k) if g == 0 else torch.cat([self.fresh(g, k), samples[: cfg.n - k]])
             x_train, q = self.advance(g, batch, x_train, q, p_out)
             score = self.learner.fit(x_train, generator=self.generator(g, "fit"), progress=self.progress)
+            score = self.inject(score)
             x_T = torch.randn((cfg.n,) + tuple(self.target.shape), generator=self.generator(g, "start"),
                               device=self.device, dtype=self.dtype)
             with torch.no_grad():
@@ -235,6 +248,18 @@ class _Run:
             self.store.commit_generation(g, {"samples": samples.cpu().numpy(), "training_batch": batch.cpu().numpy()},
                                          self.checkpoint(x_train), metrics, npz=npz)
         return self.store.metrics()
+
+    def inject(self, score):
+        """The learned score plus the configured injected error (neural.error_injection)."""
+        spec = self.config.injected_error
+        if spec is None:
+            return score
+        d, w = int(np.prod(self.target.shape)), float(spec["size"])
+        if spec["type"] == "aligned":
+            return aligned_error(score, w, d)
+        if spec["type"] == "random":
+            return random_direction_error(score, w, d, seed=self.config.seed)
+        return time_only_error(score, torch.full((d,), w, dtype=torch.float64))
 
     def replay(self, g, x_train, q, p_out):
         if getattr(self.learner, "warm_start", False):

@@ -6,7 +6,7 @@ the means, so we use one at 0 and four at (+-4, +-4, 0, ..., 0), i.e. (4, 4), (4
 (-4, -4) in the first two coordinates), "gmm1d" and "gmm2d" (that mixture projected on its first
 coordinate, 0.2 N(0, 0.36) + 0.4 N(-4, 0.36) + 0.4 N(4, 0.36), and on its first two, five equal
 components at (0, 0) and (+-4, +-4) with covariance 0.36 I: the targets with exact grid metrics,
-THEORY.md section 7), "ring" (2-D: equal-weight N(r (cos 2 pi k / K, sin 2 pi k / K),
+THEORY.md section 7), "mixture" (any ``GaussianMixture(weights, means, covs)`` given as keywords), "ring" (2-D: equal-weight N(r (cos 2 pi k / K, sin 2 pi k / K),
 std^2 I), k < K).  Sample-only: "two_moons" (2-D), "digits" (scikit-learn, (1, 8, 8) in [-1, 1]),
 "fashion_mnist" ((1, 28, 28)) and "cifar10" ((3, 32, 32)) read from ``data_dir``.
 """
@@ -17,7 +17,7 @@ import torch
 from .gaussian_mixture import GaussianMixture
 from . import image_files
 
-TARGET_NAMES = ("gaussian", "gmm", "gmm1d", "gmm2d", "ring", "two_moons", "digits", "fashion_mnist", "cifar10")
+TARGET_NAMES = ("gaussian", "gmm", "gmm1d", "gmm2d", "mixture", "ring", "two_moons", "digits", "fashion_mnist", "cifar10")
 PAPER_GMM_MEANS = ((0.0, 0.0), (4.0, 4.0), (4.0, -4.0), (-4.0, 4.0), (-4.0, -4.0))
 
 
@@ -150,6 +150,8 @@ def make_target(name, **kw):
         return paper_gmm_projection(1, **kw)
     if name == "gmm2d":
         return paper_gmm_projection(2, **kw)
+    if name == "mixture":
+        return GaussianMixture(kw["weights"], kw["means"], kw["covs"])
     if name == "ring":
         return ring_target(**kw)
     if name == "two_moons":
