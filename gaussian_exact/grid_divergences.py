@@ -9,6 +9,9 @@
 * inner(f, g; r) = int f g / r, the weighted inner product of the one-step identity (THEORY.md
   section 3), for signed differences f, g of laws.
 The densities are used as they are on the grid (no renormalisation: each holds 1 - mass_outside).
+Where q's density underflows to 0 but its closed-form log density is known (`GridLaw.log_density`,
+mixtures and mixes with them), the integrands are evaluated in logs: p log(p/q) = p (log p - log q)
+and (p - q)^2 / q = exp(2 log p - log q).
 """
 from __future__ import annotations
 
@@ -28,11 +31,11 @@ def _pair(p, q) -> None:
 def grid_kl(p: GridLaw, q: GridLaw) -> float:
     """KL(p || q) in nats on the grid (module docstring)."""
     _pair(p, q)
-    a, b = p.density, q.density
-    if np.any((b <= 0) & (a > 0)):
-        return math.inf
+    a, logq = p.density, q.logp
     pos = a > 0
-    val = np.where(pos, a * (np.log(np.where(pos, a, 1.0)) - np.log(np.where(pos, b, 1.0))), 0.0)
+    if np.any(pos & ~np.isfinite(logq)):
+        return math.inf
+    val = np.where(pos, a * (np.log(np.where(pos, a, 1.0)) - np.where(pos, logq, 0.0)), 0.0)
     return max(0.0, p.integrate(val))
 
 
@@ -41,13 +44,18 @@ def grid_chi2(p: GridLaw, q: GridLaw, box: bool = False, region=None) -> float:
     the box unless box=True. `region` (a boolean array of the grid's shape) restricts the box
     integral to those nodes (e.g. where a reference density does not underflow)."""
     _pair(p, q)
-    a, b = p.density, q.density
+    a, b, logq = p.density, q.density, q.logp
     if region is not None:
-        a, b = np.where(region, a, 0.0), np.where(region, b, 0.0)
-    if np.any((b <= 0) & (a != 0)):
+        a, b, logq = np.where(region, a, 0.0), np.where(region, b, 0.0), np.where(region, logq, -np.inf)
+    under = (b <= 0) & (a != 0)                      # q underflows where p does not
+    if np.any(under & ~np.isfinite(logq)):
         return math.inf
     pos = b > 0
-    f = np.where(pos, (a - b) ** 2 / np.where(pos, b, 1.0), 0.0)
+    with np.errstate(over="ignore"):                 # a ratio beyond 1e308 is +inf, and so is chi2
+        f = np.where(pos, (a - b) ** 2 / np.where(pos, b, 1.0), 0.0)
+    if np.any(under):
+        with np.errstate(over="ignore"):
+            f = np.where(under, np.exp(2 * np.log(np.where(under, a, 1.0)) - np.where(under, logq, 0.0)), f)
     value = max(0.0, p.integrate(f))
     if not box and beyond_box(f, p.axes) > TAIL_SHARE * max(value, 1e-300):
         return math.inf

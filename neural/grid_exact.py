@@ -37,7 +37,7 @@ GRID_MAX_DIM = 2
 # grid half-width in sd of the widest component and of N(0, I), by learner kind and dimension: networks
 # extrapolate poorly into the far tails (a barely trained one leaves the expanding drift y/2 of the reverse
 # chain nearly alone, sd up to e^{T/2}), so their boxes are wider; 1-D grids are cheap
-REACH = {"kde": {1: 9.0, 2: 9.0}, "network": {1: 14.0, 2: 14.0}}
+REACH = {"kde": {1: 9.0, 2: 9.0}, "network": {1: 30.0, 2: 14.0}}
 UNDERFLOW = 1e-300           # the box integrals weighted by 1/data run over the nodes where data exceeds this
 MASS_TOL = 1e-4              # mass outside the grid above which a generation is refused (reported as mass_outside)
 SPACING_OF_SQRT_H = {1: 0.5, 2: 0.9}   # dx <= this times sqrt(h)
@@ -75,6 +75,19 @@ def data_grid_law(target: GaussianMixture, steps: int, T: float, t0: float, reac
     hi = np.maximum((m + reach * sd).max(axis=0), reach)
     points = int(math.ceil(float(np.max(hi - lo)) / dx)) + 1
     return GridLaw.mixture(w, m, S, points=points, bounds=np.column_stack([lo, hi]), mass_tol=MASS_TOL)
+
+
+class TorchGridScore:
+    """The exact score of a GridLaw's forward marginal as a torch score callable (float64, CPU
+    numpy underneath): what the path simulators of neural.path_energy / neural.observability take."""
+
+    def __init__(self, law: GridLaw):
+        self.law = law
+
+    def __call__(self, x, t):
+        t = float(t) if not torch.is_tensor(t) else float(t.reshape(-1)[0])
+        out = self.law.score(x.detach().to(torch.float64).cpu().numpy(), t)
+        return torch.as_tensor(out, dtype=torch.float64, device=x.device)
 
 
 class NumpyScore:

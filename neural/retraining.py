@@ -56,7 +56,7 @@ from .estimators.features import PCAFeatures
 from gaussian_exact import GridLaw
 
 from .gaussian_mixture import GaussianMixture
-from .grid_exact import MASS_TOL, data_grid_law, grid_exact_supported, grid_generation
+from .grid_exact import MASS_TOL, TorchGridScore, data_grid_law, grid_exact_supported, grid_generation
 from .grid_exact import REACH as GRID_REACH
 from .kde_score import KDEScore
 from .learners import LEARNER_NAMES, make_learner
@@ -244,10 +244,23 @@ class _Run:
                        "n_train": int(x_train.shape[0])}
             metrics.update(self.measure(g, score, x_train, samples, reference, q, p_out))
             metrics.update(grid_metrics)
+            if self.grid and "eta" in cfg.metrics:   # the regression estimator beside the exact eta
+                metrics.update(self.regression_eta(g, score, q))
             metrics["seconds"] = time.perf_counter() - began
             self.store.commit_generation(g, {"samples": samples.cpu().numpy(), "training_batch": batch.cpu().numpy()},
                                          self.checkpoint(x_train), metrics, npz=npz)
         return self.store.metrics()
+
+    def regression_eta(self, g, score, q) -> dict:
+        """eta by regression over eval_paths simulated ideal paths (neural.observability, poly2 features),
+        the exact score of q_g from its grid law: the paper's estimator, measured against the exact eta."""
+        cfg = self.config
+        x_T = torch.randn((cfg.eval_paths,) + tuple(self.target.shape), generator=self.generator(g, "paths"),
+                          device=self.device, dtype=torch.float64)
+        res = observability(_Float64Score(score, self.dtype), TorchGridScore(q), x_T, self.sde, cfg.steps,
+                            features="poly2", generator=self.generator(g, "ideal_paths"), chunk_size=cfg.chunk_size)
+        return {"eta_regression": res["eta"], "eta_regression_se": res["eta_se"],
+                "eta_regression_estimator": f"{res['estimator']}_vs_grid_exact_training_law"}
 
     def inject(self, score):
         """The learned score plus the configured injected error (neural.error_injection)."""

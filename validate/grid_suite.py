@@ -17,8 +17,11 @@ these identities are written for.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
+from validate import figures
 from validate.exact_suite import controls, exact_checks
 from validate.run_io import read_config, read_metrics
 
@@ -59,3 +62,52 @@ def grid_checks(run_dirs) -> list:
     for d in run_dirs:
         out += grid_run_checks(d)
     return out
+
+
+def _load_law(path):
+    with np.load(path) as z:
+        return z["grid"], z["density"]
+
+
+def grid_figures(run_dirs, out_dir) -> list[str]:
+    """For grid-exact runs: the exact 1-D densities by generation against data (one figure per 1-D
+    run without an injected error), and eta by error type (exact, with the regression estimate) over
+    1-D MLP runs with injected errors plus the run without one at the same alpha."""
+    from neural.grid_exact import data_grid_law
+    from neural.targets import make_target
+
+    made, etas, estimates = [], {}, {}
+    figs = Path(out_dir) / "figures"
+    for d in run_dirs:
+        d = Path(d)
+        cfg = read_config(d)
+        rows = read_metrics(d, required=("generation",))
+        if not is_grid_exact(rows):
+            continue
+        law0 = d / "gen_0000" / "exact_law.npz"
+        grid0, _ = _load_law(law0)
+        if grid0.ndim != 1:
+            continue
+        injected = cfg.get("injected_error")
+        model = cfg.get("model")
+        if injected is None:
+            laws = {r["generation"]: _load_law(d / f"gen_{r['generation']:04d}" / "exact_law.npz") for r in rows}
+            target = make_target(cfg["target"], **cfg.get("target_kw", {}))
+            data = data_grid_law(target, cfg["steps"], cfg["T"], cfg["t0"])
+            data_curve = (data.axes[0], data.density)
+            samples = {r["generation"]: np.load(d / f"gen_{r['generation']:04d}" / "samples.npy") for r in rows}
+            made += figures.densities_by_generation(
+                laws, data_curve, figs / f"grid_densities_{d.name}".replace(".", "p"), samples,
+                title=f"{cfg['target']}, {model}, alpha = {float(cfg['alpha']):g}: exact $p^i$ (lines), samples (histograms)")
+        if model == "mlp" and "eta_regression" in rows[0]:
+            kind = "none" if injected is None else injected["type"]
+            key = (cfg["target"], float(cfg["alpha"]))
+            etas.setdefault(key, {})[kind] = rows[0]["eta"]
+            estimates.setdefault(key, {})[kind] = (rows[0]["eta_regression"], rows[0]["eta_regression_se"])
+    for (target, alpha), values in etas.items():
+        if len(values) > 1:
+            order = [k for k in ("none", "aligned", "random", "time_only") if k in values]
+            made += figures.eta_by_error_type({k: values[k] for k in order},
+                                              figs / f"grid_eta_by_error_type_{target}_mlp_alpha_{alpha:g}".replace(".", "p"),
+                                              {k: estimates[(target, alpha)][k] for k in order})
+    return [str(p) for p in made]

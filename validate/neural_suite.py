@@ -46,7 +46,9 @@ def groups(run_dir) -> dict:
     for d in neural_run_dirs(run_dir):
         cfg = read_config(d)
         rows = read_metrics(d, required=("generation", "alpha", "second_moment", "w2_to_data"))
-        key = (cfg.get("target", "gmm"), cfg.get("model", "?"), float(cfg.get("alpha", rows[0]["alpha"])))
+        injected = cfg.get("injected_error")
+        model = cfg.get("model", "?") + (f"+{injected['type']}" if injected else "")
+        key = (cfg.get("target", "gmm"), model, float(cfg.get("alpha", rows[0]["alpha"])))
         out[key].append((d, rows))
     return dict(sorted(out.items()))
 

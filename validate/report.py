@@ -128,7 +128,8 @@ def _exact_tables_and_figures(out: Path, runs: dict) -> list[str]:
 
 def build_report(run_dir) -> dict:
     """Write tables, figures, checks.json and summary.md for a reproduce directory."""
-    from validate.neural_suite import neural_tables_and_figures
+    from validate.grid_suite import grid_figures
+    from validate.neural_suite import neural_run_dirs, neural_tables_and_figures
 
     run = Path(run_dir)
     manifest = load_manifest(run)
@@ -150,6 +151,7 @@ def build_report(run_dir) -> dict:
         write_table(run, "eta_by_error_type", [{"error": k, **v} for k, v in etas.items()],
                     "Observability by error type: exact and by regression over simulated paths")
     made += neural_tables_and_figures(run)
+    made += grid_figures(neural_run_dirs(run), run)
     checks = all_checks(run)
     rows = [c.summary_row() for c in checks]
     write_table(run, "checks", rows, "Every check and control with its verdict")

@@ -8,16 +8,18 @@
   eta_over_generations   eta_i against i
   over_generations       any measured quantity against i (W2, KL, second moment)
   drift_envelope         D_i against i with the accumulation envelope (Thm 4.2)
+  densities_by_generation exact 1-D sample laws p^i by generation against data (grid runs)
 """
 from validate.figures.contributions_heatmap import contributions_heatmap
 from validate.figures.divergence_band import divergence_band
 from validate.figures.drift_envelope import drift_envelope
 from validate.figures.eta_figures import eta_by_error_type, eta_over_generations
+from validate.figures.grid_densities import densities_by_generation
 from validate.figures.kl_and_chi2_vs_energy import kl_and_chi2_vs_energy
 from validate.figures.over_generations import over_generations
 from validate.figures.pca_scatter import pca_scatter
 
 __all__ = [
     "pca_scatter", "kl_and_chi2_vs_energy", "divergence_band", "contributions_heatmap",
-    "eta_by_error_type", "eta_over_generations", "drift_envelope", "over_generations",
+    "eta_by_error_type", "eta_over_generations", "drift_envelope", "over_generations", "densities_by_generation",
 ]
