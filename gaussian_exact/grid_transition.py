@@ -125,6 +125,34 @@ def transition_1d(spacing: float, delta: np.ndarray, h: float, plain, deriv) -> 
     return list(_shear_sum(np.stack(parts), r))
 
 
+_LOG_SHEAR_CACHE: dict = {}
+
+
+def transition_1d_log(spacing: float, delta: np.ndarray, h: float, log_field: np.ndarray) -> np.ndarray:
+    """log K[F] on a 1-D grid from log F (F = density times trapezoid weights): the same trapezoid sum
+    taken in logs (log-sum-exp over the band), so that far tails far below 1e-308 keep their exact
+    log values. The band covers every source's displacement (no relevance cut)."""
+    n = delta.shape[0]
+    r = int(min(n, math.ceil((float(np.max(np.abs(delta))) + KERNEL_REACH[1] * math.sqrt(h)) / spacing)))
+    R = 2 * r + 1
+    o = np.arange(-r, r + 1)[:, None]
+    terms = -0.5 * (o * spacing - delta[None, :]) ** 2 / h - 0.5 * math.log(2 * math.pi * h) + log_field[None, :]
+    key = (R, n)
+    Z = _LOG_SHEAR_CACHE.get(key)
+    if Z is None:
+        Z = np.full((R, n + R), -np.inf)
+        _LOG_SHEAR_CACHE.clear()
+        _LOG_SHEAR_CACHE[key] = Z
+    s = Z.strides
+    as_strided(Z, shape=(R, n), strides=(s[0] + s[1], s[1]))[...] = terms
+    top = np.max(Z, axis=0)
+    safe = np.where(np.isfinite(top), top, 0.0)
+    with np.errstate(divide="ignore"):
+        out = safe + np.log(np.sum(np.exp(Z - safe), axis=0))
+    out = np.where(np.isfinite(top), out, -np.inf)
+    return out[r:r + n]
+
+
 def transition_2d(spacing, delta0: np.ndarray, delta1: np.ndarray, h: float, plain, deriv0=(), deriv1=()) -> list:
     """K[F] for F in `plain`, and h div terms -int F (y'_c - mu_c) N dy for F in `deriv0` (c = 0) and
     `deriv1` (c = 1), on a 2-D grid (module docstring).

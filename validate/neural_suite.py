@@ -137,8 +137,8 @@ def neural_tables_and_figures(run_dir) -> list[str]:
                 chi2=_column(rows0, "I_ideal_chi2"), chi2_bound=cat["prop3.3b"].lower_fn(eta=et, eps2=e2))
         for k in sorted({0, int(g[len(g) // 2]), int(g[-1])}):
             samples = d0 / f"gen_{k:04d}" / "samples.npy"
-            if samples.is_file():
-                series.setdefault("pca", {})[(alpha, k)] = np.load(samples)
+            if samples.is_file() and np.load(samples, mmap_mode="r").reshape(-1).size > np.load(samples, mmap_mode="r").shape[0]:
+                series.setdefault("pca", {})[(alpha, k)] = np.load(samples)   # PCA needs at least 2 coordinates
         data = d0 / "gen_0000" / "training_batch.npy"  # generation 0 trains on fresh data only
         if "data" not in series and data.is_file():
             series["data"] = np.load(data)
