@@ -279,17 +279,25 @@ class GridLaw:
 
     @classmethod
     def load(cls, path, mass_tol: float = DEFAULT_MASS_TOL) -> "GridLaw":
-        """Read a law written by `save` (arrays `grid`, `density`, `mass_outside`)."""
+        """Read a law written by `save` (arrays `grid`, `density`, optional `mass_outside`, `log_density`)."""
         with np.load(path) as z:
             grid, dens = z["grid"], z["density"]
             outside = float(z["mass_outside"]) if "mass_outside" in z else None
+            logd = z["log_density"] if "log_density" in z else None
         axes = [grid] if grid.ndim == 1 else list(grid)
-        return cls(axes, dens, mass_outside=outside, mass_tol=mass_tol)
+        return cls(axes, dens, mass_outside=outside, mass_tol=mass_tol, log_density=logd)
 
     def save(self, path) -> None:
         """Write an .npz with `grid` (the axis, shape (n,), or one axis per coordinate, (2, n)),
-        `density` (values on the grid) and `mass_outside`."""
-        np.savez(path, grid=self.grid, density=self.density, mass_outside=np.float64(self.mass_outside))
+        `density` (values on the grid), `mass_outside`, and `log_density` when the law carries one."""
+        np.savez(path, **self.arrays())
+
+    def arrays(self) -> dict:
+        """The arrays `save` writes."""
+        out = {"grid": self.grid, "density": self.density, "mass_outside": np.float64(self.mass_outside)}
+        if self.log_density is not None:
+            out["log_density"] = self.log_density
+        return out
 
     # --- structure ------------------------------------------------------------------------------
     @property

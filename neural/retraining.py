@@ -236,8 +236,7 @@ class _Run:
                 previous = self.data_law if p_out is None else p_out
                 p_out, grid_metrics = grid_generation(q, self.data_law, previous, score, self.device, self.dtype,
                                                       cfg.steps, cfg.T, cfg.t0)
-                npz = {"exact_law": {"grid": p_out.grid, "density": p_out.density,
-                                     "mass_outside": np.float64(p_out.mass_outside)}}
+                npz = {"exact_law": p_out.arrays()}   # grid, density, mass_outside (+ log_density in 1-D)
             else:
                 p_out = self.output_law(x_train) if self.exact else None
             metrics = {"generation": g, "alpha": alpha, "fresh_fraction": k / cfg.n,

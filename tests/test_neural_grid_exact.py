@@ -87,3 +87,11 @@ def test_exact_grid_refuses_targets_above_two_dimensions(tmp_path, capsys):
     assert code == 2 and "dimension <= 2" in capsys.readouterr().err
     with pytest.raises(ValueError, match="exact must be"):
         cfg(exact="maybe").validate()
+
+
+def test_resuming_a_grid_run_gives_the_same_numbers(tmp_path):
+    strip = lambda rows: [{k: v for k, v in r.items() if k != "seconds"} for r in rows]  # noqa: E731
+    full = run_generations(cfg(generations=3, n=200, steps=30, alpha=0.3), tmp_path / "full")
+    run_generations(cfg(generations=2, n=200, steps=30, alpha=0.3), tmp_path / "split")
+    resumed = run_generations(cfg(generations=3, n=200, steps=30, alpha=0.3), tmp_path / "split")
+    assert strip(resumed) == strip(full)

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from neural.grid_exact import data_grid_law
+from neural.targets import make_target
 from validate import figures
 from validate.exact_suite import controls, exact_checks
 from validate.run_io import read_config, read_metrics
@@ -73,9 +75,6 @@ def grid_figures(run_dirs, out_dir) -> list[str]:
     """For grid-exact runs: the exact 1-D densities by generation against data (one figure per 1-D
     run without an injected error), and eta by error type (exact, with the regression estimate) over
     1-D MLP runs with injected errors plus the run without one at the same alpha."""
-    from neural.grid_exact import data_grid_law
-    from neural.targets import make_target
-
     made, etas, estimates = [], {}, {}
     figs = Path(out_dir) / "figures"
     for d in run_dirs:
