@@ -41,7 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, help="run directory (created; reused to resume)")
     parser.add_argument("--exact", choices=("auto", "grid", "off"), default="auto",
                         help="exact grid laws and metrics (THEORY.md section 7): grid = required (targets of "
-                        "dimension <= 2 with a density: gmm1d, gmm2d, gaussian --dim 1/2, ring), auto = grid when "
+                        "dimension <= 2 with a density: gmm1d, gmm2d, gaussian, ring), auto = grid when "
                         "possible (default), off = the sample-based estimators")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
