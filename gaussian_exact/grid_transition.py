@@ -11,7 +11,7 @@ is why the spacing must stay below sqrt(h) (`check_spacing`). Repeated linear-in
 would instead add up to dx^2/4 of numerical variance per step.
 
 The Gaussian kernel is truncated at `KERNEL_REACH` standard deviations beyond the largest
-displacement |delta| of any source carrying mass (relative tail below 1e-15 in d = 1, 3e-11 in
+displacement |delta| of any source carrying mass (relative tail below 1e-15 in d = 1, 1e-9 in
 d = 2); sources with less than `RELEVANT` (1e-25, 1e-16) of the largest weight may lose their far
 deposits (counted as mass lost). Kernel values on the
 band come from two exponentials per source ("Gaussian gridding": exp(-(o dx - delta)^2 / 2h) =
@@ -29,7 +29,7 @@ import math
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-KERNEL_REACH = {1: 8.5, 2: 7.0}   # kernel truncation in standard deviations sqrt(h): tails < 1e-15 (d = 1), < 3e-11 (d = 2)
+KERNEL_REACH = {1: 8.5, 2: 6.5}   # kernel truncation in standard deviations sqrt(h): tails < 1e-15 (d = 1), < 1e-9 (d = 2)
 RELEVANT = {1: 1e-25, 2: 1e-16}   # sources below this fraction of the largest weight do not set the band
 SPACING_RATIO = 1.0           # largest dx / sqrt(h) accepted (aliasing <= 2 exp(-2 pi^2) ~ 5e-9 per step)
 ROWS_PER_CHUNK = 16           # d = 2: source rows per batched product
