@@ -1,7 +1,11 @@
 """gaussian_exact: exact ground truth for the theory of model collapse (numpy/scipy only).
 
 With Gaussian targets and affine score errors every quantity of THEORY.md (divergences, reverse
-outputs, path energies, observability, the recursive pipeline) is computed exactly.
+outputs, path energies, observability, the recursive pipeline) is computed exactly. In one and two
+dimensions, `GridLaw` targets take ANY score or error callable: `reverse`, `path_energy`,
+`observability`, `kl` and `chi2` then give the exact law and quantities of the K-step Euler-Maruyama
+chain on a grid (THEORY.md section 7; grid_law.py, grid_chain.py), and `block_result` /
+`combine_blocks` extend them to products of such blocks (grid_products.py).
 The ideal recursion with early stopping and its limit law (THEORY.md §5, reconstructed):
 `ideal_recursion`, `limit_law`, `hermite_coefficients`, `schedules`.
 """

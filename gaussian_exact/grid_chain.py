@@ -9,7 +9,10 @@ to quadrature, p_{k+1} = K_k p_k (grid_transition.py), and alongside:
   over the learned chain's (discrete Girsanov: KL(learned chain || ideal chain) = epshat2 / 2);
 * the eta recursion g_0 = 0, g_{k+1} = K_k g_k + h div K_k[p_k e_k] along the ideal chain, so that
   E[M | Y_K = y] = g_K(y) / p_K(y) and eta = (int g_K^2 / p_K) / eps2, M = -sum_k sqrt(h) e_k . z_k.
-The exact score s_q at the K step times comes from the OU semigroup on the grid: q_{t0+h} by one
+In d = 1 the two chains' densities are also propagated in logs (log-sum-exp over the same
+trapezoid sums), so that the output laws carry finite log densities where the densities underflow
+below 1e-308 and KL, chi2 against them stay finite there (their values at such e^-700 levels are only
+as good as the scores computed there). The exact score s_q at the K step times comes from the OU semigroup on the grid: q_{t0+h} by one
 kernel, then q_{t+h} = P_h q_t (a fixed kernel of width sqrt(h)); scores by the derivative kernel
 applied to the previous law. In d = 2 the sequence is replayed from sqrt(K) checkpoints (memory
 O(sqrt(K) n^2)).
@@ -29,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .grid_law import GridLaw, apply_separable, forward_kernels, scores_from_kernels
-from .grid_transition import check_spacing, transition_1d, transition_2d
+from .grid_transition import check_spacing, transition_1d, transition_1d_log, transition_2d
 from .linear_sde import check_schedule
 
 
@@ -179,6 +182,11 @@ def run_grid_chain(law: GridLaw, error=None, T: float = 4.0, t0: float = 0.02, s
     w = law.weights
     p_id = start.density.copy() if ideal else None
     p_le = start.density.copy() if learned else None
+    # d = 1: the densities also run in logs, so that tails far below 1e-308 keep exact log values
+    with np.errstate(divide="ignore"):
+        log_w = np.log(w) if d == 1 else None
+    log_id = start.logp.copy() if (ideal and d == 1) else None
+    log_le = start.logp.copy() if (learned and d == 1) else None
     g = np.zeros(shape) if track_eta else None
     eps2 = 0.0 if ideal else math.nan
     epshat2 = 0.0 if learned else math.nan
@@ -199,15 +207,20 @@ def run_grid_chain(law: GridLaw, error=None, T: float = 4.0, t0: float = 0.02, s
             fields = [pw * e[..., c] for c in range(d)] if (track_eta and e is not None) else []
             new = _transition(law, h * drift, h, plain, fields)
             p_id = new[0]
+            if log_id is not None:
+                log_id = transition_1d_log(float(law.spacing[0]), h * drift[:, 0], h, log_id + log_w)
             if track_eta:
                 g = new[1] + (sum(new[2:]) if fields else 0.0)
         if learned:
             pw = p_le * w
             if e is not None:
                 epshat2 += h * float(np.sum(pw * np.sum(e * e, axis=-1)))
-            p_le = _transition(law, h * (drift if e is None else drift + e), h, [pw], [])[0]
-    out_id = _output(law, p_id, start, "ideal") if ideal else None
-    out_le = _output(law, p_le, start, "learned") if learned else None
+            delta = h * (drift if e is None else drift + e)
+            p_le = _transition(law, delta, h, [pw], [])[0]
+            if log_le is not None:
+                log_le = transition_1d_log(float(law.spacing[0]), delta[:, 0], h, log_le + log_w)
+    out_id = _output(law, p_id, start, "ideal", log_id) if ideal else None
+    out_le = _output(law, p_le, start, "learned", log_le) if learned else None
     eta = vcm = math.nan
     if track_eta:
         pos = p_id > 0
@@ -228,7 +241,7 @@ def _transition(law: GridLaw, delta: np.ndarray, h: float, plain: list, fields: 
     return transition_2d(law.spacing, delta[..., 0], delta[..., 1], h, plain, deriv0, deriv1)
 
 
-def _output(law: GridLaw, dens: np.ndarray, start: GridLaw, which: str) -> GridLaw:
+def _output(law: GridLaw, dens: np.ndarray, start: GridLaw, which: str, log_density=None) -> GridLaw:
     dens = np.clip(dens, 0.0, None)
     total = float(np.sum(dens * law.weights))
     outside = min(1.0, max(0.0, 1.0 - total))
@@ -236,7 +249,10 @@ def _output(law: GridLaw, dens: np.ndarray, start: GridLaw, which: str) -> GridL
         raise ValueError(
             f"the grid cannot hold the {which} chain's output: mass outside {outside:.3g} > mass_tol "
             f"{law.mass_tol:.3g} (the start held {1 - start.mass_outside:.6g}); widen the law's bounds")
-    return law.with_density(dens, mass_outside=outside)
+    if log_density is not None:   # the log chain where the linear one underflows, the linear one elsewhere
+        with np.errstate(divide="ignore"):
+            log_density = np.where(dens > 1e-250, np.log(np.where(dens > 0, dens, 1.0)), log_density)
+    return GridLaw(law.axes, dens, mass_outside=outside, mass_tol=law.mass_tol, log_density=log_density)
 
 
 def grid_reverse(law: GridLaw, error=None, T: float = 4.0, t0: float = 0.02, steps=None, init="prior",

@@ -101,6 +101,9 @@ class GridLaw:
         The law's mass outside the grid box; default `max(0, 1 - trapezoid integral)`.
     mass_tol : float
         Largest acceptable `mass_outside` (default 1e-6).
+    log_density : array, optional
+        The log of the density where known in closed form (mixtures): used by the divergences where
+        the density underflows (far tails), so that KL stays finite and chi2 honest there.
 
     Raises
     ------
@@ -109,7 +112,7 @@ class GridLaw:
         `mass_tol` ("the grid cannot hold the law").
     """
 
-    def __init__(self, axes, density, mass_outside=None, mass_tol: float = DEFAULT_MASS_TOL):
+    def __init__(self, axes, density, mass_outside=None, mass_tol: float = DEFAULT_MASS_TOL, log_density=None):
         if isinstance(axes, np.ndarray) and axes.ndim == 1:
             axes = [axes]
         axes = [_as_axis(a, f"axes[{i}]") for i, a in enumerate(axes)]
@@ -125,6 +128,11 @@ class GridLaw:
             raise ValueError("density must hold finite values >= 0")
         self.axes = tuple(axes)
         self.density = density
+        if log_density is not None:
+            log_density = np.asarray(log_density, dtype=float)
+            if log_density.shape != shape or np.any(np.isnan(log_density)):
+                raise ValueError(f"log_density must have shape {shape} and no NaN")
+        self.log_density = log_density
         self._weights = None
         total = self.total_mass
         if mass_outside is None:
@@ -199,7 +207,8 @@ class GridLaw:
             Sinv = np.linalg.inv(S[j])
             _, logdet = np.linalg.slogdet(S[j])
             logs.append(math.log(w[j]) - 0.5 * (d * math.log(2 * math.pi) + logdet + np.einsum("ni,ij,nj->n", r, Sinv, r)))
-        dens = np.exp(special.logsumexp(np.stack(logs), axis=0)).reshape(tuple(a.shape[0] for a in axes))
+        logd = special.logsumexp(np.stack(logs), axis=0).reshape(tuple(a.shape[0] for a in axes))
+        dens = np.exp(logd)
         inside = 0.0
         for j in range(k):
             if w[j] == 0:
@@ -211,7 +220,7 @@ class GridLaw:
             diag = d == 1 or abs(S[j][0, 1]) == 0
             inside_j = np.prod(1 - out_axes) if diag else max(0.0, 1 - out_axes.sum())
             inside += w[j] * inside_j
-        return cls(axes, dens, mass_outside=max(0.0, 1.0 - inside), mass_tol=mass_tol)
+        return cls(axes, dens, mass_outside=max(0.0, 1.0 - inside), mass_tol=mass_tol, log_density=logd)
 
     @classmethod
     def from_log_density(cls, log_density, bounds, points=None, mass_tol: float = DEFAULT_MASS_TOL) -> "GridLaw":
@@ -265,21 +274,30 @@ class GridLaw:
         logp = -0.5 * np.sum(X * X, axis=1) - 0.5 * like.dim * math.log(2 * math.pi)
         out = np.array([special.ndtr(a[0]) + special.ndtr(-a[-1]) for a in like.axes])
         outside = 1 - np.prod(1 - out)
-        return cls(like.axes, np.exp(logp).reshape(like.shape), mass_outside=outside, mass_tol=like.mass_tol)
+        return cls(like.axes, np.exp(logp).reshape(like.shape), mass_outside=outside, mass_tol=like.mass_tol,
+                   log_density=logp.reshape(like.shape))
 
     @classmethod
     def load(cls, path, mass_tol: float = DEFAULT_MASS_TOL) -> "GridLaw":
-        """Read a law written by `save` (arrays `grid`, `density`, `mass_outside`)."""
+        """Read a law written by `save` (arrays `grid`, `density`, optional `mass_outside`, `log_density`)."""
         with np.load(path) as z:
             grid, dens = z["grid"], z["density"]
             outside = float(z["mass_outside"]) if "mass_outside" in z else None
+            logd = z["log_density"] if "log_density" in z else None
         axes = [grid] if grid.ndim == 1 else list(grid)
-        return cls(axes, dens, mass_outside=outside, mass_tol=mass_tol)
+        return cls(axes, dens, mass_outside=outside, mass_tol=mass_tol, log_density=logd)
 
     def save(self, path) -> None:
         """Write an .npz with `grid` (the axis, shape (n,), or one axis per coordinate, (2, n)),
-        `density` (values on the grid) and `mass_outside`."""
-        np.savez(path, grid=self.grid, density=self.density, mass_outside=np.float64(self.mass_outside))
+        `density` (values on the grid), `mass_outside`, and `log_density` when the law carries one."""
+        np.savez(path, **self.arrays())
+
+    def arrays(self) -> dict:
+        """The arrays `save` writes."""
+        out = {"grid": self.grid, "density": self.density, "mass_outside": np.float64(self.mass_outside)}
+        if self.log_density is not None:
+            out["log_density"] = self.log_density
+        return out
 
     # --- structure ------------------------------------------------------------------------------
     @property
@@ -327,6 +345,14 @@ class GridLaw:
         if not self.same_grid(other):
             raise ValueError(f"{name} must be a GridLaw on the same grid (d = {self.dim}, shape {self.shape})")
 
+    @property
+    def logp(self) -> np.ndarray:
+        """log density on the grid: `log_density` where given, else log(density) (-inf at zeros)."""
+        if self.log_density is not None:
+            return self.log_density
+        with np.errstate(divide="ignore"):
+            return np.log(self.density)
+
     def with_density(self, density, mass_outside=None) -> "GridLaw":
         """A law on this grid with other values (same mass_tol)."""
         return GridLaw(self.axes, density, mass_outside=mass_outside, mass_tol=self.mass_tol)
@@ -362,7 +388,13 @@ class GridLaw:
         self.check_same_grid(other)
         dens = weight * self.density + (1 - weight) * other.density
         outside = weight * self.mass_outside + (1 - weight) * other.mass_outside
-        return GridLaw(self.axes, dens, mass_outside=outside, mass_tol=max(self.mass_tol, other.mass_tol))
+        logd = None
+        if self.log_density is not None or other.log_density is not None:
+            with np.errstate(divide="ignore"):
+                logd = np.logaddexp(np.log(weight) + self.logp if weight > 0 else -np.inf,
+                                    np.log1p(-weight) + other.logp if weight < 1 else -np.inf)
+        return GridLaw(self.axes, dens, mass_outside=outside, mass_tol=max(self.mass_tol, other.mass_tol),
+                       log_density=logd)
 
     def min_time(self) -> float:
         """Smallest t > 0 for which `forward` and `score` are accurate: s_t >= a_t dx_max, i.e.
@@ -512,9 +544,18 @@ def scores_from_kernels(law: GridLaw, density: np.ndarray, pairs, t: float) -> n
     for c, g in enumerate(grads):
         out[..., c] = np.where(ok, g / np.where(ok, p, 1.0), 0.0)
     if not np.all(ok):
-        if p.shape != law.shape:
-            raise ValueError("the forward density underflows at some nodes; compute those scores one law at a time")
-        out[~ok] = law.with_density(density, mass_outside=law.mass_outside)._fallback_score(law.points[(~ok).ravel()], t)
+        if p.shape == law.shape:
+            out[~ok] = law.with_density(density, mass_outside=law.mass_outside)._fallback_score(
+                law.points[(~ok).ravel()], t)
+        else:   # d = 1, one law per column: each column's Gaussian fallback
+            x = law.axes[0]
+            w = trapezoid_weights(x)[:, None]
+            mass = np.maximum(np.sum(w * density, axis=0), 1e-300)
+            m = np.sum(w * density * x[:, None], axis=0) / mass
+            v = np.maximum(np.sum(w * density * (x[:, None] - m) ** 2, axis=0) / mass, 1e-12)
+            a, s2 = signal_scale(t), noise_variance(t)
+            fallback = -(x[:, None] - a * m) / (a * a * v + s2)
+            out[..., 0] = np.where(ok, out[..., 0], fallback)
     return out
 
 

@@ -40,6 +40,13 @@ weighted mixture of data and all P_j used so far), conditional on the past train
 e_g = KDE score - q_g score is exact given that approximation; eps2 and epshat2 are Monte Carlo
 over `eval_paths` simulated paths, eta is the regression estimate (`neural.observability`), and
 D, I are Monte Carlo with exact mixture densities over draws of P_{g+1}.
+Exact grid laws (`exact="grid"`, the default "auto" for Gaussian-mixture targets of dimension <= 2,
+e.g. "gmm1d", "gmm2d", any learner; neural/grid_exact.py, THEORY.md section 7): the sample law of
+generation g is the exact law p^{g+1} of the sampler's Euler-Maruyama chain with the learned score
+(evaluated on a grid at every step time), so q_g, D, I, eps2, epshat2, eta and the one-step identity
+terms are exact up to quadrature, with estimators named "grid_exact_K<steps>_<points>pts"; each
+generation directory keeps its law as `exact_law.npz` (`grid`, `density`). The synthetic part of the
+next training set is still the sampler's own samples. `exact="off"` keeps the estimators below.
 Other targets or learners: D and I are Gaussian proxies (samples vs reference data, samples vs
 X_g), and e_g is taken against the exact score of the empirical training law (the KDE of X_g with
 bandwidth 1e-3): eps2 by the denoising-loss gap, epshat2 and eta over paths; named as such.
@@ -57,8 +64,13 @@ from tqdm.auto import tqdm
 
 from .devices import make_generator, resolve_device
 from .estimators import density_ratio_divergences, gaussian_chi2_proxy, gaussian_kl_proxy, w2_to_data
+from .error_injection import aligned_error, random_direction_error, time_only_error
 from .estimators.features import PCAFeatures
+from gaussian_exact import GridLaw
+
 from .gaussian_mixture import GaussianMixture
+from .grid_exact import MASS_TOL, TorchGridScore, data_grid_law, grid_exact_supported, grid_generation
+from .grid_exact import REACH as GRID_REACH
 from .kde_score import KDEScore
 from .learners import LEARNER_NAMES, make_learner
 from .observability import observability
@@ -70,6 +82,8 @@ from .targets import TARGET_NAMES, make_target
 
 METRIC_NAMES = ("D_chi2", "D_kl", "I_chi2", "I_kl", "eps2", "epshat2", "eta")
 MODES = ("replace", "accumulate")
+EXACT_MODES = ("auto", "grid", "off")
+INJECTED_TYPES = ("aligned", "random", "time_only")   # neural.error_injection (reconstructed forms)
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 EMPIRICAL_BANDWIDTH = 1e-3
 PROXY_MAX_DIM = 16  # above this many coordinates the Gaussian proxies use the top PCA features of the data
@@ -105,6 +119,8 @@ class RetrainingConfig:
     dtype: str = "float32"
     target_kw: dict = field(default_factory=dict)
     model_kw: dict = field(default_factory=dict)
+    exact: str = "auto"
+    injected_error: dict | None = None   # {"type": one of INJECTED_TYPES, "size": w}: added to the learned score
 
     def validate(self) -> None:
         """ValueError naming the first bad field and its allowed values."""
@@ -139,6 +155,16 @@ class RetrainingConfig:
             raise ValueError(f"chunk_size must be an int >= 1 or None, got {self.chunk_size!r}")
         if not self.bandwidth > 0:
             raise ValueError(f"bandwidth must be > 0, got {self.bandwidth}")
+        if self.exact not in EXACT_MODES:
+            raise ValueError(f"exact must be one of {EXACT_MODES}, got {self.exact!r}")
+        if self.exact == "grid" and not grid_exact_supported(make_target(self.target, **self.target_kw)):
+            raise ValueError(f"exact='grid' needs a Gaussian-mixture target of dimension <= 2, got {self.target!r}")
+        if self.injected_error is not None:
+            spec = self.injected_error
+            if not isinstance(spec, dict) or spec.get("type") not in INJECTED_TYPES or \
+                    not isinstance(spec.get("size"), (int, float)) or not np.isfinite(spec["size"]):
+                raise ValueError(f"injected_error must be {{'type': one of {INJECTED_TYPES}, 'size': a finite "
+                                 f"number}}, got {spec!r}")
         VPSDE(self.T, self.t0)
 
     def alpha_at(self, g: int) -> float:
@@ -176,6 +202,15 @@ class _Run:
         self.learner = make_learner(config.model, self.target.shape, self.device, **learner_kw)
         self.sde = VPSDE(config.T, config.t0)
         self.exact = isinstance(self.target, GaussianMixture) and config.model == "kde"
+        # exact grid laws (neural/grid_exact.py): "grid" demands them, "auto" uses them for d <= 2
+        self.grid = config.exact == "grid" or (config.exact == "auto" and grid_exact_supported(self.target))
+        reach = GRID_REACH["kde" if config.model == "kde" else "network"].get(getattr(self.target, "dim", 0), 9.0)
+        self.data_law = data_grid_law(self.target, config.steps, config.T, config.t0, reach) if self.grid else None
+        if self.grid:
+            self.exact = False
+        if config.injected_error is not None and not self.grid:
+            raise ValueError("injected_error needs exact grid laws (exact='grid' or 'auto' on a Gaussian-mixture "
+                             "target of dimension <= 2): the other estimators use the learner's own score")
         self.store = RunStore(out_dir)
 
     def generator(self, g: int, purpose: str):
@@ -191,8 +226,9 @@ class _Run:
         return GaussianMixture.from_points(x_train.reshape(x_train.shape[0], -1).cpu(), h).forward(self.sde.t0)
 
     def next_training_law(self, q_prev, p_prev, k: int, n_prev: int):
-        batch = self.target if k == self.config.n else (
-            p_prev if k == 0 else self.target.mix(p_prev, k / self.config.n))
+        data = self.data_law if self.grid else self.target
+        batch = data if k == self.config.n else (
+            p_prev if k == 0 else data.mix(p_prev, k / self.config.n))
         if q_prev is None or self.config.mode == "replace":
             return batch
         return q_prev.mix(batch, n_prev / (n_prev + self.config.n))
@@ -217,19 +253,53 @@ class _Run:
             batch = self.fresh(g, k) if g == 0 else torch.cat([self.fresh(g, k), samples[: cfg.n - k]])
             x_train, q = self.advance(g, batch, x_train, q, p_out)
             score = self.learner.fit(x_train, generator=self.generator(g, "fit"), progress=self.progress)
+            score = self.inject(score)
             x_T = torch.randn((cfg.n,) + tuple(self.target.shape), generator=self.generator(g, "start"),
                               device=self.device, dtype=self.dtype)
             with torch.no_grad():
                 samples = euler_maruyama(score, x_T, self.sde.time_grid(cfg.steps), generator=self.generator(g, "sampler"),
                                          chunk_size=cfg.chunk_size, progress=self.progress)
-            p_out = self.output_law(x_train) if self.exact else None
+            grid_metrics, npz = {}, None
+            if self.grid:
+                previous = self.data_law if p_out is None else p_out
+                p_out, grid_metrics = grid_generation(q, self.data_law, previous, score, self.device, self.dtype,
+                                                      cfg.steps, cfg.T, cfg.t0)
+                npz = {"exact_law": p_out.arrays()}   # grid, density, mass_outside (+ log_density in 1-D)
+            else:
+                p_out = self.output_law(x_train) if self.exact else None
             metrics = {"generation": g, "alpha": alpha, "fresh_fraction": k / cfg.n,
                        "n_train": int(x_train.shape[0])}
             metrics.update(self.measure(g, score, x_train, samples, reference, q, p_out))
+            metrics.update(grid_metrics)
+            if self.grid and "eta" in cfg.metrics:   # the regression estimator beside the exact eta
+                metrics.update(self.regression_eta(g, score, q))
             metrics["seconds"] = time.perf_counter() - began
             self.store.commit_generation(g, {"samples": samples.cpu().numpy(), "training_batch": batch.cpu().numpy()},
-                                         self.checkpoint(x_train), metrics)
+                                         self.checkpoint(x_train), metrics, npz=npz)
         return self.store.metrics()
+
+    def regression_eta(self, g, score, q) -> dict:
+        """eta by regression over eval_paths simulated ideal paths (neural.observability, poly2 features),
+        the exact score of q_g from its grid law: the paper's estimator, measured against the exact eta."""
+        cfg = self.config
+        x_T = torch.randn((cfg.eval_paths,) + tuple(self.target.shape), generator=self.generator(g, "paths"),
+                          device=self.device, dtype=torch.float64)
+        res = observability(_Float64Score(score, self.dtype), TorchGridScore(q), x_T, self.sde, cfg.steps,
+                            features="poly2", generator=self.generator(g, "ideal_paths"), chunk_size=cfg.chunk_size)
+        return {"eta_regression": res["eta"], "eta_regression_se": res["eta_se"],
+                "eta_regression_estimator": f"{res['estimator']}_vs_grid_exact_training_law"}
+
+    def inject(self, score):
+        """The learned score plus the configured injected error (neural.error_injection)."""
+        spec = self.config.injected_error
+        if spec is None:
+            return score
+        d, w = int(np.prod(self.target.shape)), float(spec["size"])
+        if spec["type"] == "aligned":
+            return aligned_error(score, w, d)
+        if spec["type"] == "random":
+            return random_direction_error(score, w, d, seed=self.config.seed)
+        return time_only_error(score, torch.full((d,), w, dtype=torch.float64))
 
     def replay(self, g, x_train, q, p_out):
         self.sde = self.sde_at(g)
@@ -237,6 +307,8 @@ class _Run:
             raise ValueError("resuming a warm-started network run is not supported; use a new --out")
         batch = torch.as_tensor(self.store.load_array(g, "training_batch")).to(self.device, self.dtype)
         x_train, q = self.advance(g, batch, x_train, q, p_out)
+        if self.grid:
+            return x_train, q, GridLaw.load(self.store.gen_dir(g) / "exact_law.npz", mass_tol=MASS_TOL)
         return x_train, q, (self.output_law(x_train) if self.exact else None)
 
     def sde_at(self, g: int) -> VPSDE:
@@ -261,7 +333,7 @@ class _Run:
         """Generation g's training set (and exact training law) from its new batch."""
         n_prev = 0 if x_train is None else x_train.shape[0]
         x_train = batch if (g == 0 or self.config.mode == "replace") else torch.cat([x_train, batch])
-        if self.exact:
+        if self.exact or self.grid:
             q = self.next_training_law(q, p_out, self.fresh_count(g), n_prev)
         return x_train, q
 
@@ -280,7 +352,7 @@ class _Run:
         out["second_moment"] = float(flat.square().sum(1).mean())
         out["w2_to_data"], out["w2_to_data_estimator"] = w2_to_data(flat.cpu(), reference.reshape(reference.shape[0], -1).cpu(),
                                                                     max_points=cfg.eval_points, seed=_seed(cfg.seed, g, "w2") % 2**32)
-        wanted = set(cfg.metrics)
+        wanted = set(cfg.metrics) if not self.grid else set()   # grid runs: every metric exact (grid_exact.py)
         if wanted & {"D_chi2", "D_kl", "I_chi2", "I_kl"}:
             out.update(self.divergences(g, samples, x_train, reference, q, p_out, wanted))
         if path_results is not None:
@@ -397,5 +469,9 @@ def share_generation_zero(source_dir, config: RetrainingConfig, out_dir) -> bool
     metrics["alpha"] = config.alpha_at(0)
     metrics["shared_from"] = source.root.name
     arrays = {p.stem: np.load(p) for p in sorted(source.gen_dir(0).glob("*.npy"))}
-    store.commit_generation(0, arrays, source.load_checkpoint(0), metrics)
+    npz = {}
+    for p in sorted(source.gen_dir(0).glob("*.npz")):  # the exact grid law of a grid run
+        with np.load(p) as z:
+            npz[p.stem] = {k: z[k] for k in z.files}
+    store.commit_generation(0, arrays, source.load_checkpoint(0), metrics, npz=npz)
     return True

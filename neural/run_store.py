@@ -74,15 +74,17 @@ class RunStore:
         return finished
 
     # ----- writing -------------------------------------------------------------------------
-    def commit_generation(self, g: int, arrays: dict, checkpoint: dict, metrics: dict) -> None:
-        """Write generation g (arrays as .npy, checkpoint.pt, metrics.json) atomically, then
-        rewrite metrics.jsonl."""
+    def commit_generation(self, g: int, arrays: dict, checkpoint: dict, metrics: dict, npz: dict | None = None) -> None:
+        """Write generation g (arrays as .npy, checkpoint.pt, metrics.json, and each `npz` entry
+        {name: {array name: array}} as name.npz) atomically, then rewrite metrics.jsonl."""
         if self.gen_dir(g).exists():
             raise ValueError(f"generation {g} is already stored in {self.root}")
         tmp = Path(tempfile.mkdtemp(dir=self.root, prefix=generation_dir_name(g) + ".tmp-"))
         try:
             for name, value in arrays.items():
                 np.save(tmp / f"{name}.npy", np.asarray(value))
+            for name, members in (npz or {}).items():
+                np.savez(tmp / f"{name}.npz", **{k: np.asarray(v) for k, v in members.items()})
             torch.save(checkpoint, tmp / "checkpoint.pt")
             atomic_write_text(tmp / GENERATION_METRICS_FILE, json.dumps(metrics, default=to_jsonable) + "\n")
             os.replace(tmp, self.gen_dir(g))

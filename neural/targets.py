@@ -3,7 +3,10 @@
 Known densities (``.score(x, t)`` exact at every OU time, ``.log_prob(x)``): "gaussian", "gmm"
 (THEORY.md section 6: d = 10, 5 equal-weight components, covariance 0.6^2 I; the paper does not give
 the means, so we use one at 0 and four at (+-4, +-4, 0, ..., 0), i.e. (4, 4), (4, -4), (-4, 4),
-(-4, -4) in the first two coordinates), "ring" (2-D: equal-weight N(r (cos 2 pi k / K, sin 2 pi k / K),
+(-4, -4) in the first two coordinates), "gmm1d" and "gmm2d" (that mixture projected on its first
+coordinate, 0.2 N(0, 0.36) + 0.4 N(-4, 0.36) + 0.4 N(4, 0.36), and on its first two, five equal
+components at (0, 0) and (+-4, +-4) with covariance 0.36 I: the targets with exact grid metrics,
+THEORY.md section 7), "mixture" (any ``GaussianMixture(weights, means, covs)`` given as keywords), "ring" (2-D: equal-weight N(r (cos 2 pi k / K, sin 2 pi k / K),
 std^2 I), k < K).  Sample-only: "two_moons" (2-D), "digits" (scikit-learn, (1, 8, 8) in [-1, 1]),
 "fashion_mnist" ((1, 28, 28)) and "cifar10" ((3, 32, 32)) read from ``data_dir``.
 """
@@ -14,7 +17,7 @@ import torch
 from .gaussian_mixture import GaussianMixture
 from . import image_files
 
-TARGET_NAMES = ("gaussian", "gmm", "ring", "two_moons", "digits", "fashion_mnist", "cifar10")
+TARGET_NAMES = ("gaussian", "gmm", "gmm1d", "gmm2d", "mixture", "ring", "two_moons", "digits", "fashion_mnist", "cifar10")
 PAPER_GMM_MEANS = ((0.0, 0.0), (4.0, 4.0), (4.0, -4.0), (-4.0, 4.0), (-4.0, -4.0))
 
 
@@ -106,6 +109,21 @@ def paper_gmm(dim=10, std=0.6, means=None):
     return GaussianMixture(torch.full((k,), 1.0 / k), means, torch.full((k,), float(std) ** 2))
 
 
+def paper_gmm_projection(dim=1, std=0.6):
+    """The paper's mixture (``paper_gmm``) projected on its first ``dim`` in {1, 2} coordinates:
+    dim = 1: ``0.2 N(0, std^2) + 0.4 N(-4, std^2) + 0.4 N(4, std^2)`` (the five means' first
+    coordinates 0, 4, 4, -4, -4 merged); dim = 2: five equal components at ``PAPER_GMM_MEANS``."""
+    if dim not in (1, 2):
+        raise ValueError(f"dim must be 1 or 2, got {dim!r}")
+    if not std > 0:
+        raise ValueError(f"std must be > 0, got {std}")
+    if dim == 2:
+        return paper_gmm(dim=2, std=std)
+    return GaussianMixture(torch.tensor([0.2, 0.4, 0.4], dtype=torch.float64),
+                           torch.tensor([[0.0], [-4.0], [4.0]], dtype=torch.float64),
+                           torch.full((3,), float(std) ** 2))
+
+
 def ring_target(n_components=8, radius=3.0, std=0.3):
     """Equal-weight mixture of ``N(radius (cos 2 pi k/K, sin 2 pi k/K), std^2 I)`` in 2-D."""
     K = _positive_int(n_components, "n_components")
@@ -128,6 +146,12 @@ def make_target(name, **kw):
         return gaussian_target(**kw)
     if name == "gmm":
         return paper_gmm(**kw)
+    if name == "gmm1d":
+        return paper_gmm_projection(1, **kw)
+    if name == "gmm2d":
+        return paper_gmm_projection(2, **kw)
+    if name == "mixture":
+        return GaussianMixture(kw["weights"], kw["means"], kw["covs"])
     if name == "ring":
         return ring_target(**kw)
     if name == "two_moons":

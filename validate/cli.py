@@ -28,9 +28,10 @@ SUBCOMMANDS = {
     "sweep": ("validate.cli_sweep", "a grid of runs from a TOML spec, on Dask (or serially), resumable"),
     "limit": ("validate.cli_limit", "the limit law's Hermite multipliers m_n(alpha, t0) (THEORY.md §5)"),
 }
-#: errors of the environment, not of the code: reported in one line with the file they concern
-ENVIRONMENT_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.ENOENT,
-                      errno.ENOTDIR, errno.EISDIR, errno.EEXIST}
+#: errors of the environment, not of the code (an output directory that is read-only or full):
+#: reported in one line with the file they concern. A missing file is a `RunFileError` where the
+#: user named it, and a bug (traceback) anywhere else.
+ENVIRONMENT_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT}
 
 
 class UsageError(Exception):

@@ -2,7 +2,7 @@
 
 collapse train --target gmm --model kde --alpha 0.5 --generations 3 --n 512 --steps 50 \
     --seed 0 --device cpu --out DIR [--mode replace|accumulate] [--alpha-schedule 0.9 0.5 ...] \
-    [--metrics D_chi2 I_chi2 eps2 epshat2 eta]
+    [--metrics D_chi2 I_chi2 eps2 epshat2 eta] [--exact auto|grid|off]
 
 Rerunning the same command on the same --out resumes after the last finished generation (a larger
 --generations extends the run). Bad settings are usage errors (one line, exit 2), found by

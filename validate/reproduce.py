@@ -2,14 +2,19 @@
 tables, figures and a summary (validate.report).
 
 Scales:
-* "small" (default; CPU, about 2 to 3 minutes on 2 idle cores): exact d = 10, 20 generations; KDE
+* "small" (default; CPU, a few minutes on 2 idle cores): exact d = 10, 20 generations; KDE
   (h = 0.6) on the paper's 10-D Gaussian mixture with n = 400, 500 sampler steps, 5 generations,
   3 seeds, path metrics in float32 (1e-4 relative to float64, far below their Monte Carlo error); an
   MLP (hidden 128, depth 3) on the same target (n = 400, 600 training steps, 3 generations); a U-Net
-  (16 base channels) on scikit-learn's digits (n = 200, 300 training steps, 2 generations). The
-  summary states each learner's generation-0 quality (`validate.learner_quality`); the digits
-  U-Net does not reach the stated criterion at this budget, so its drift includes undertraining.
-* "tiny": every stage at toy size, well under a minute (a smoke test).
+  (16 base channels) on scikit-learn's digits (n = 200, 300 training steps, 2 generations); with
+  exact grid laws (THEORY.md section 7, binding checks): an MLP on gmm1d (3 generations, with the
+  regression eta beside the exact one) and a KDE on gmm2d (3 generations, 50 steps), and for eta by
+  error type the MLP on gmm1d with each injected error (aligned, random, time-only; alpha = 0.5,
+  one generation). The summary states each learner's generation-0 quality
+  (`validate.learner_quality`); the digits U-Net does not reach the stated criterion at this
+  budget, so its drift includes undertraining.
+* "tiny": every stage at toy size, well under a minute (a smoke test), including a KDE on gmm1d
+  with exact grid laws.
 * "paper" (THEORY.md §6, for a GPU): KDE n = 100,000, 500 steps, 20 generations, 10 seeds, eta from
   50,000 paths; exact d = 10, 20 generations.
 The limit law of THEORY.md §5 (checks, the table of limit multipliers, the Hermite spectrum and the
@@ -63,13 +68,20 @@ SCALES = {
             dict(target="digits", model="unet", n=200, steps=50, generations=2, eval_points=300,
                  metrics=["D_kl", "I_kl"],
                  model_kw={"steps": 300, "batch_size": 64, "base_channels": 16, "lr": 2e-3}, seeds=(0,)),
-        ],
+            # exact grid laws (THEORY.md section 7): binding checks on a network and on a 2-D KDE
+            dict(target="gmm1d", model="mlp", n=400, steps=100, generations=3, eval_paths=1000,
+                 metrics=["eta"], model_kw={"steps": 300}, seeds=(0,)),
+            dict(target="gmm2d", model="kde", n=400, steps=50, generations=3, seeds=(0,)),
+        ] + [dict(target="gmm1d", model="mlp", n=400, steps=100, generations=1, eval_paths=1000, metrics=["eta"],
+                  model_kw={"steps": 300}, injected_error={"type": kind, "size": -0.2}, seeds=(0,), alphas=(0.5,))
+             for kind in ("aligned", "random", "time_only")],
     },
     "tiny": {  # a smoke run of every stage in well under a minute (used by the tests)
         "exact": dict(generations=4, dim=3, mixture_samples=2 ** 10),
         "neural": [
             dict(target="gmm", model="kde", n=100, steps=20, generations=2, eval_paths=200, eval_points=100,
                  metrics=["D_kl", "I_kl", "eps2", "epshat2", "eta"], seeds=(0, 1)),
+            dict(target="gmm1d", model="kde", n=100, steps=20, generations=2, seeds=(0,)),
         ],
     },
     "paper": {
@@ -115,16 +127,22 @@ def _spec_configs(run_spec: dict, alphas, seed: int, device: str):
     run_spec = dict(run_spec)
     seeds = run_spec.pop("seeds")
     metrics_dtype = run_spec.pop("metrics_dtype", "float64")
+    run_alphas = run_spec.pop("alphas", alphas)
+    injected = run_spec.get("injected_error")
+    label = run_spec["model"] + (f"+{injected['type']}" if injected else "")
     out = []
-    for a in alphas:
+    for a in run_alphas:
         for s in seeds:
-            name = f"{run_spec['target']}_{run_spec['model']}_alpha_{a:g}_seed_{seed + s}"
+            name = f"{run_spec['target']}_{label}_alpha_{a:g}_seed_{seed + s}"
             out.append((name, RetrainingConfig(alpha=a, seed=seed + s, device=device, **run_spec)))
     return out, metrics_dtype
 
 
 def _batchable(config) -> bool:
-    return config.model == "kde" and isinstance(make_target(config.target, **config.target_kw), GaussianMixture)
+    """KDE runs on a Gaussian mixture above two dimensions (at most two, the runs take the exact
+    grid laws of `neural.grid_exact`, which the batched job does not)."""
+    target = make_target(config.target, **config.target_kw)
+    return config.model == "kde" and isinstance(target, GaussianMixture) and target.dim > 2
 
 
 def _batches(named: list, device: str) -> list:

@@ -1,7 +1,8 @@
 """Every verdict a run directory supports: exact-run checks and controls, the tight Brownian
 example, the eta estimator against the exact eta, the neural checks, and the symbolic proofs.
 
-Neural measurements are estimates with standard errors, and for the KDE learner on the Gaussian
+Runs with exact grid laws (targets of dimension <= 2) are checked by `validate.grid_suite`, as
+binding, exactly as the Gaussian pipeline. Other neural measurements are estimates with standard errors, and for the KDE learner on the Gaussian
 mixture they rest on one approximation (the law of a generation's samples is taken to be its KDE
 smoothed to t0; see `neural.retraining`). So every neural check is informative:
 * prop3.1: `I_ideal_kl` = KL(p^{i+1} || q_i smoothed to t0), what 1/2 epshat2 bounds, against
@@ -16,9 +17,10 @@ import numpy as np
 import bounds
 from validate.checks import Check, check, verdict_rows
 from validate.exact_suite import controls, exact_checks, tight_brownian_controls
+from validate.grid_suite import grid_checks, is_grid_exact
 from validate.limit_suite import checks_from_saved
 from validate.proof_suite import proof_checks
-from validate.run_data import RunData, stack
+from validate.run_data import RunData, neural_runs, stack
 from validate.verdict import verdicts
 
 
@@ -41,6 +43,8 @@ def neural_checks(data: RunData, z: float = 2.0) -> list[Check]:
     cat = bounds.catalog()
     out = []
     for (target, model, alpha), runs in data.neural.items():
+        if all(is_grid_exact(r.rows) for r in runs):
+            continue  # exact grid laws: checked as binding by validate.grid_suite
         tag = f" [{target} {model}, alpha={alpha:g}, {len(runs)} seed(s)]"
         g = stack(runs, "generation").astype(int).ravel()
         kl, kl_se = stack(runs, "I_ideal_kl").ravel(), stack(runs, "I_ideal_kl_se").ravel()
@@ -69,6 +73,7 @@ def all_checks(data: RunData, z: float = 2.0, proofs: bool = True) -> list[Check
     for alpha, a in data.exact.items():
         checks += exact_checks(a, f"exact, alpha={alpha:g}", z=z) + controls(a, f"exact, alpha={alpha:g}")
     checks += neural_checks(data, z)
+    checks += grid_checks(neural_runs(data), z)  # runs with exact grid laws: binding (grid_suite)
     checks += checks_from_saved(data.limit_checks)  # THEORY.md §5, written by `collapse reproduce` (limit_stage)
     if proofs:
         checks += proof_checks()

@@ -51,7 +51,8 @@ class RunData:
     eta_by_error_type : dict or None
         `exact/eta_by_error_type.json`.
     neural : dict
-        (target, model, alpha) -> list of `NeuralRun`, one per seed, sorted.
+        (target, model, alpha) -> list of `NeuralRun`, one per seed, sorted; model carries the
+        injected error type ("mlp+aligned") when there is one.
     limit_checks : list or None
         The limit-law checks `collapse reproduce` saved (DIR/limit/checks.json), as field dicts.
     """
@@ -140,9 +141,16 @@ def _neural_groups(run: Path) -> dict:
     for d in neural_run_dirs(run):
         cfg = read_config(d)
         rows = read_metrics(d, required=NEURAL_FIELDS)
-        key = (cfg.get("target", "gmm"), cfg.get("model", "?"), float(cfg.get("alpha", rows[0]["alpha"])))
+        injected = cfg.get("injected_error")
+        model = cfg.get("model", "?") + (f"+{injected['type']}" if injected else "")
+        key = (cfg.get("target", "gmm"), model, float(cfg.get("alpha", rows[0]["alpha"])))
         out[key].append(NeuralRun(d, cfg, rows))
     return dict(sorted(out.items()))
+
+
+def neural_runs(data: RunData) -> list:
+    """Every `NeuralRun` of the run, in group order."""
+    return [run for runs in data.neural.values() for run in runs]
 
 
 def column(rows, key) -> np.ndarray:

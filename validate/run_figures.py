@@ -8,7 +8,8 @@ import bounds
 from neural.run_files import generation_dir_name
 from validate import figures
 from validate.bootstrap import bootstrap_mean_ci
-from validate.run_data import RunData, column, stack
+from validate.grid_suite import grid_figures
+from validate.run_data import RunData, column, neural_runs, stack
 
 IDEAL = r"p^{i+1}_{\star}"  # the ideal sampler's output: exact score of the training law
 
@@ -79,7 +80,7 @@ def _neural_series(data: RunData) -> dict:
                 chi2=column(rows0, "I_ideal_chi2"), chi2_bound=cat["prop3.3b"].lower_fn(eta=et, eps2=e2))
         for k in sorted({0, int(g[len(g) // 2]), int(g[-1])}):
             samples = d0 / generation_dir_name(k) / "samples.npy"
-            if samples.is_file():
+            if samples.is_file() and np.load(samples, mmap_mode="r")[0].size > 1:  # PCA needs >= 2 coordinates
                 series.setdefault("pca", {})[(alpha, k)] = np.load(samples)
         first = d0 / generation_dir_name(0) / "training_batch.npy"  # generation 0 trains on fresh data only
         if "data" not in series and first.is_file():
@@ -104,7 +105,7 @@ def neural_figures(data: RunData) -> list[str]:
             made += figures.kl_and_chi2_vs_energy(s["energy"], figs / f"{stem}_kl_and_chi2_vs_energy", r"q_i^{t_0}")
         if "pca" in s and "data" in s:
             made += figures.pca_scatter(s["pca"], s["data"], figs / f"{stem}_pca_scatter")
-    return [str(p) for p in made]
+    return [str(p) for p in made] + grid_figures(neural_runs(data), data.path)
 
 
 def all_figures(data: RunData) -> list[str]:

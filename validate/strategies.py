@@ -1,7 +1,9 @@
 """Hypothesis strategies for the Gaussian world (in the spirit of torch-adf's tests/strategies.py).
 
 Exported for users' own property tests:
-  dims, vectors, spd_matrices, gaussians, alphas, small_affine_errors.
+  dims, vectors, spd_matrices, gaussians, alphas, small_affine_errors;
+  for runs with exact grid laws (neural retraining on a 1-D target, THEORY.md section 7):
+  mixtures_1d, grid_learners, injected_errors, grid_run_configs.
 Covariances are built as Q diag(lam) Q^T with Q orthogonal (QR of a drawn matrix) and
 eigenvalues lam in [min_eig, max_eig], so conditioning is controlled and every draw is SPD.
 """
@@ -56,3 +58,47 @@ def small_affine_errors(draw, dim: int, scale: float = 0.1):
                                  max_size=dim * dim))).reshape(dim, dim)
     xi = draw(vectors(dim, scale))
     return AffineError(W=w, xi=xi)
+
+
+@st.composite
+def mixtures_1d(draw, max_components: int = 3, mean_scale: float = 4.0, min_sd: float = 0.4, max_sd: float = 1.0):
+    """`make_target("mixture", ...)` keywords of a 1-D Gaussian mixture with 1..max_components
+    components: weights >= 0.1 before normalising, means in [-mean_scale, mean_scale], sd in [min_sd, max_sd]."""
+    k = draw(st.integers(1, max_components))
+    w = np.asarray(draw(st.lists(st.floats(0.1, 1.0, **_finite), min_size=k, max_size=k)))
+    means = draw(st.lists(st.floats(-mean_scale, mean_scale, **_finite), min_size=k, max_size=k))
+    sds = draw(st.lists(st.floats(min_sd, max_sd, **_finite), min_size=k, max_size=k))
+    return {"weights": (w / w.sum()).tolist(), "means": [[m] for m in means], "covs": [s * s for s in sds]}
+
+
+@st.composite
+def grid_learners(draw, min_train_steps: int = 200, max_train_steps: int = 400):
+    """(model, model_kw, bandwidth): a KDE with a bandwidth in [0.2, 0.8], or a small MLP (hidden 32 or
+    64, depth 1 or 2, min_train_steps..max_train_steps optimizer steps; far fewer leave a score whose
+    reverse chain throws mass to |x| ~ 30, beyond any affordable grid)."""
+    if draw(st.booleans()):
+        return "kde", {}, draw(st.floats(0.2, 0.8, **_finite))
+    kw = {"hidden": draw(st.sampled_from([32, 64])), "depth": draw(st.integers(1, 2)),
+          "steps": draw(st.integers(min_train_steps, max_train_steps)), "batch_size": 128}
+    return "mlp", kw, 0.6
+
+
+def injected_errors(max_size: float = 0.3):
+    """None, or an injected score error {"type": aligned | random | time_only, "size": w}, |w| <= max_size."""
+    return st.one_of(st.none(), st.fixed_dictionaries({
+        "type": st.sampled_from(["aligned", "random", "time_only"]),
+        "size": st.floats(-max_size, max_size, **_finite)}))
+
+
+@st.composite
+def grid_run_configs(draw, generations=(2, 3), steps: int = 20, n_range=(200, 2000)):
+    """A `neural.retraining.RetrainingConfig` of a short CPU run with exact grid laws: a 1-D mixture
+    target, alpha in [0.05, 0.95], n in n_range, a learner and optionally an injected error."""
+    from neural.retraining import RetrainingConfig
+
+    model, model_kw, bandwidth = draw(grid_learners())
+    return RetrainingConfig(target="mixture", target_kw=draw(mixtures_1d()), model=model, model_kw=model_kw,
+                            bandwidth=bandwidth, alpha=draw(alphas(0.05, 0.95)),
+                            n=draw(st.integers(*n_range)), generations=draw(st.integers(*generations)),
+                            steps=steps, seed=draw(st.integers(0, 2 ** 16)), device="cpu", exact="grid",
+                            injected_error=draw(injected_errors()))

@@ -27,8 +27,9 @@ from validate import figures
 from validate.bootstrap import bootstrap_mean_ci
 from validate.exact_suite import arrays_from_rows, controls, exact_checks, tight_brownian_controls
 from neural.run_files import METRICS_FILE, atomic_write_text, write_json
+from validate.grid_suite import grid_checks
 from validate.run_checks import neural_checks
-from validate.run_data import RunData
+from validate.run_data import RunData, neural_runs
 from validate.run_io import read_metrics
 from validate.sweep_runner import RUNS_DIR, SWEEP_FILE, load_plan
 from validate.sweep_task import FINISHED, finished_generations, load_failure, run_state
@@ -195,7 +196,8 @@ def sweep_checks(run_dir, z: float = 2.0) -> list:
         a = arrays_from_rows(rows)
         checks += exact_checks(a, r.name, z=z) + controls(a, r.name)
     for r, d, _ in _runs_with_metrics(run_dir, "train"):
-        for c in neural_checks(RunData.load(d), z):
+        data = RunData.load(d)
+        for c in neural_checks(data, z) + grid_checks(neural_runs(data), z):
             c.name = f"{c.name} <{r.name}>"
             checks.append(c)
     return checks

@@ -10,7 +10,7 @@ from validate.arg_types import count, fraction, positive
 
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     """The settings of a recursive run (`collapse train`, the `[run]` tables of a sweep spec)."""
-    parser.add_argument("--target", default="gmm", help="target law: gaussian, gmm, ring, two_moons, digits, "
+    parser.add_argument("--target", default="gmm", help="target law: gaussian, gmm, gmm1d, gmm2d, ring, two_moons, digits, "
                         "fashion_mnist, cifar10 (default: gmm, the paper's 10-D mixture)")
     parser.add_argument("--data-dir", default=None, help="directory holding Fashion-MNIST or CIFAR-10 files")
     parser.add_argument("--model", default="kde", help="score model: kde, mlp, unet (default: kde)")
@@ -37,6 +37,10 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda, cuda:N")
     parser.add_argument("--out", required=True, help="run directory (created; reused to resume)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    parser.add_argument("--exact", choices=("auto", "grid", "off"), default="auto",
+                        help="exact grid laws and metrics (THEORY.md section 7): grid = required (targets of "
+                        "dimension <= 2 with a density: gmm1d, gmm2d, gaussian, ring), auto = grid when "
+                        "possible (default), off = the sample-based estimators")
 
 
 def train_config(args) -> RetrainingConfig:
@@ -55,7 +59,7 @@ def train_config(args) -> RetrainingConfig:
                             steps=args.steps, seed=args.seed, device=args.device, mode=args.mode,
                             metrics=list(args.metrics), bandwidth=args.bandwidth, eval_paths=args.eval_paths,
                             eval_points=args.eval_points, dtype=args.dtype, chunk_size=args.chunk_size,
-                            target_kw=target_kw, model_kw=model_kw)
+                            target_kw=target_kw, model_kw=model_kw, exact=args.exact)
     config.validate()
     resolve_device(config.device)
     return config

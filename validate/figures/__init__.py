@@ -12,12 +12,14 @@
   curves_by_group        a sweep's quantity over generations, one line per combination of axes
   hermite_spectrum       Hermite spectrum of data, iterates and limit with the low-pass curve (§5)
   annealed_drift         distance to data for constant versus annealed t0 (§5)
+  densities_by_generation exact 1-D sample laws p^i by generation against data (grid runs)
 """
 from validate.figures.by_axis import curves_by_group, final_by_axis
 from validate.figures.contributions_heatmap import contributions_heatmap
 from validate.figures.divergence_band import divergence_band
 from validate.figures.drift_envelope import drift_envelope
 from validate.figures.eta_figures import eta_by_error_type, eta_over_generations
+from validate.figures.grid_densities import densities_by_generation
 from validate.figures.kl_and_chi2_vs_energy import kl_and_chi2_vs_energy
 from validate.figures.over_generations import over_generations
 from validate.figures.pca_scatter import pca_scatter
@@ -27,6 +29,5 @@ from validate.figures.hermite_spectrum import hermite_spectrum
 __all__ = [
     "pca_scatter", "kl_and_chi2_vs_energy", "divergence_band", "contributions_heatmap",
     "eta_by_error_type", "eta_over_generations", "drift_envelope", "over_generations",
-    "final_by_axis", "curves_by_group",
+    "final_by_axis", "curves_by_group", "hermite_spectrum", "annealed_drift", "densities_by_generation",
 ]
-__all__ += ["hermite_spectrum", "annealed_drift"]  # THEORY.md §5, the limit law
