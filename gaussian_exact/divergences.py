@@ -16,7 +16,7 @@ import numpy as np
 from scipy import linalg
 
 from .gaussian import Gaussian, common_eigenbasis
-from .gaussian_integrals import memo_log_product_integral
+from .gaussian_integrals import LOG_FLOAT_MAX, memo_log_product_integral
 
 
 def _same_dim(p: Gaussian, q: Gaussian) -> None:
@@ -53,11 +53,15 @@ def renyi2(p: Gaussian, q: Gaussian, memo: dict | None = None) -> float:
 
 
 def chi2(p: Gaussian, q: Gaussian, memo: dict | None = None) -> float:
-    """chi2(p || q) = int (p - q)^2 / q = expm1(renyi2); +inf when 2 S_p^-1 - S_q^-1 is not PD."""
+    """chi2(p || q) = int (p - q)^2 / q = expm1(renyi2); +inf when 2 S_p^-1 - S_q^-1 is not PD, and
+    when the value exceeds the float range (renyi2 then still holds it)."""
     r = renyi2(p, q, memo)
-    if math.isinf(r) or r > 700:
+    if r > LOG_FLOAT_MAX:   # finite up to e^709.78; renyi2 keeps the value beyond
         return math.inf
-    return math.expm1(r)
+    try:
+        return math.expm1(r)
+    except OverflowError:
+        return math.inf
 
 
 def w2(p: Gaussian, q: Gaussian) -> float:
