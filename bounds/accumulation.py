@@ -34,9 +34,13 @@ def accumulated(alpha, eps2, N, D0=0):
 
     eps2: a number (or array: broadcast with alpha, N, D0), a SymPy symbol, or an expression in
     `bounds.symbols.n` (errors from generation n = 0). Numbers in: a float64 (or array) out, from
-    the stable closed form. Anything symbolic: the SymPy closed form (rsolve / summation).
+    the stable closed form. Anything symbolic: the SymPy closed form (rsolve / summation), with
+    float coefficients converted to rationals; when SymPy cannot solve or sum the schedule, the
+    numeric recursion if alpha, N and D0 are numbers, else a ValueError saying so.
     """
     symbolic = any(map(_is_symbolic, (alpha, eps2, N, D0)))
+    if not symbolic and isinstance(eps2, sp.Basic) and not eps2.is_real:
+        raise ValueError(f"eps2 must be a real number >= 0, got {eps2}")
     check_unit_interval("alpha", alpha)
     if not _is_symbolic(eps2):
         check_nonnegative("eps2", eps2)
@@ -50,20 +54,38 @@ def accumulated(alpha, eps2, N, D0=0):
 
 
 def _exact(x):
-    return sp.nsimplify(x, rational=True) if isinstance(x, float) else sp.sympify(x)
+    """x as exact SymPy: floats, also inside expressions, become rationals (SymPy's polynomial
+    algebra fails on float coefficients, issue 10 case 6)."""
+    x = sp.sympify(float(x) if isinstance(x, (float, np.floating)) else x)
+    return sp.nsimplify(x, rational=True) if x.atoms(sp.Float) else x
+
+
+def _numeric_path(a, schedule, N, D0):
+    """D_N by the numeric recursion (drift_path) for numeric alpha, N, D0 and a schedule in n only."""
+    with np.errstate(all="ignore"):
+        terms = sp.lambdify(S.n, schedule, "numpy")(np.arange(int(N), dtype=float))
+    terms = np.broadcast_to(np.asarray(terms, dtype=float), (int(N),))
+    if not np.all(np.isfinite(terms)) or np.any(terms < 0):
+        raise ValueError(f"eps2 schedule {schedule} must be finite and >= 0 for n < N = {int(N)}")
+    return np.float64(drift_path(terms, float(a), float(D0))[-1]) if int(N) else np.float64(float(D0))
 
 
 def _symbolic(alpha, schedule, N, D0):
-    a = _exact(alpha)
+    a, schedule, N_, D0_ = _exact(alpha), _exact(schedule), _exact(N), _exact(D0)
+    numeric = all(x.is_number for x in (a, N_, D0_)) and schedule.free_symbols <= {S.n}
     fresh = a if a.is_number else S.alpha
-    form = solve_recursion(schedule, fresh)
-    out = form.subs({S.alpha: a, S.N: _exact(N), S.D0: _exact(D0)})
-    if out.has(sp.Sum) and all(x.is_number for x in (a, _exact(N), _exact(D0))) \
-            and schedule.free_symbols <= {S.n}:
-        terms = sp.lambdify(S.n, schedule, "numpy")(np.arange(int(N), dtype=float))
-        path = drift_path(np.broadcast_to(np.asarray(terms, float), (int(N),)), float(a), float(D0))
-        return np.float64(path[-1])
-    return out.doit() if out.has(sp.Sum) else out
+    try:
+        out = solve_recursion(schedule, fresh).subs({S.alpha: a, S.N: N_, S.D0: D0_})
+        if out.has(sp.Sum) and not numeric:
+            out = out.doit()
+    except Exception as exc:   # SymPy raises many types on schedules it cannot solve or sum
+        if numeric:
+            return _numeric_path(a, schedule, N_, D0_)
+        raise ValueError(f"eps2: SymPy cannot find D_N in closed form for eps2_n = {schedule} "
+                         f"({type(exc).__name__}); pass numbers for alpha, N and D0 to get the numeric value") from None
+    if out.has(sp.Sum) and numeric:
+        return _numeric_path(a, schedule, N_, D0_)
+    return out
 
 
 def drift_path(eps2, alpha, D0=0.0) -> np.ndarray:
