@@ -6,10 +6,10 @@ from .frechet import frechet_distance
 from .gaussian_proxy import fit_gaussian, gaussian_chi2_proxy, gaussian_kl_proxy
 from .knn_kl import knn_kl
 from .mmd import median_bandwidth, mmd2_unbiased
-from .wasserstein import sliced_w2, w2_empirical, w2_to_data
+from .wasserstein import sliced_w2, w2_debiased, w2_empirical, w2_to_data
 
 __all__ = [
     "classifier_divergences", "density_ratio_divergences", "ClassifierFeatures", "PCAFeatures", "frechet_distance",
     "fit_gaussian", "gaussian_chi2_proxy", "gaussian_kl_proxy", "knn_kl", "median_bandwidth",
-    "mmd2_unbiased", "sliced_w2", "w2_empirical", "w2_to_data",
+    "mmd2_unbiased", "sliced_w2", "w2_debiased", "w2_empirical", "w2_to_data",
 ]
