@@ -100,13 +100,17 @@ def eta_setting(steps=100):
 
 def run_eta(reps, n_paths=300, steps=100, **kw):
     exact, learned, truth = eta_setting(steps)
-    vals, ses = [], []
+    vals, raw, ses = [], [], []
     for s in range(reps):
         x_T = torch.randn(n_paths, D, generator=torch.Generator().manual_seed(s), dtype=torch.float64)
         out = observability(learned, exact, x_T, VPSDE(), steps, generator=torch.Generator().manual_seed(10_000 + s), **kw)
         vals.append(out["eta"])
+        raw.append(out.get("eta_unclipped", math.nan))
         ses.append(out["eta_se"])
-    return [("eta regression", "W = 0.3 skew + 0.04 I", n_paths, truth, vals, ses)]
+    rows = [("eta regression (eta, clipped)", "W = 0.3 skew + 0.04 I", n_paths, truth, vals, ses)]
+    if not np.all(np.isnan(raw)):
+        rows.append(("eta regression (eta_unclipped)", "W = 0.3 skew + 0.04 I", n_paths, truth, raw, ses))
+    return rows
 
 
 RUNNERS = {"classifier": run_classifier, "knn": run_knn, "w2": run_w2, "frechet": run_frechet, "eta": run_eta}

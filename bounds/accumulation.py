@@ -10,7 +10,7 @@ import sympy as sp
 from . import symbols as S
 from .lambdify import evaluate, lambdified
 from .recursion import solve_recursion, stable_constant_error_form
-from .validation import check_generations, check_nonnegative, check_unit_interval
+from .validation import as_float_array, check_generations, check_nonnegative, check_unit_interval
 
 _BLOCK = 256
 
@@ -22,7 +22,7 @@ def closed_form_function(backend: str = "numpy"):
     no overflow for any N). backend "numpy" or "torch". No input checks (use `accumulated`).
     """
     fn = lambdified(stable_constant_error_form(), (S.alpha, S.eps2, S.N, S.D0), backend)
-    return lambda alpha, eps2, N, D0=0.0: evaluate(fn, [alpha, eps2, N, D0], backend)
+    return lambda alpha, eps2, N, D0=0.0: evaluate(fn, [alpha, eps2, N, D0], backend, ("alpha", "eps2", "N", "D0"))
 
 
 def _is_symbolic(x) -> bool:
@@ -96,16 +96,22 @@ def drift_path(eps2, alpha, D0=0.0) -> np.ndarray:
     Constant alpha uses a blocked scan (matrix of powers (1-alpha)^{2(k-j)} <= 1: no overflow);
     schedules a loop over generations vectorised across runs.
     """
-    e = np.asarray(eps2, dtype=float)
-    if e.ndim == 0:
-        raise ValueError("eps2 must be an array over generations (last axis), got a scalar")
+    e = as_float_array("eps2", eps2)
+    if e.ndim == 0 or e.shape[-1] == 0:
+        raise ValueError(f"eps2 must be an array over generations (last axis, at least one), got shape {e.shape}")
     check_nonnegative("eps2", e)
-    a = np.asarray(alpha, dtype=float)
+    a = as_float_array("alpha", alpha)
     check_unit_interval("alpha", a)
-    d0 = np.asarray(D0, dtype=float)
+    d0 = as_float_array("D0", D0)
     check_nonnegative("D0", d0)
     beta = (1.0 - a) ** 2
-    batch = np.broadcast_shapes(e.shape[:-1], d0.shape, beta.shape[:-1] if beta.ndim else ())
+    try:
+        batch = np.broadcast_shapes(e.shape[:-1], d0.shape, beta.shape[:-1] if beta.ndim else ())
+        if beta.ndim:
+            np.broadcast_shapes(beta.shape, e.shape)
+    except ValueError:
+        raise ValueError(f"eps2 {e.shape}, alpha {a.shape} and D0 {d0.shape} must broadcast "
+                         "(alpha against eps2, D0 against eps2[..., 0])") from None
     G = e.shape[-1]
     e = np.broadcast_to(e, batch + (G,))
     out = np.empty(batch + (G + 1,))
@@ -138,11 +144,11 @@ def contributions(alpha, eps2) -> np.ndarray:
     Row k lists what each generation's error contributes to D_{k+1}; rows sum to
     D_{k+1} - (1-alpha)^{2(k+1)} D0. The paper's "contributions to D_N by generation" heat map.
     """
-    e = np.asarray(eps2, dtype=float)
+    e = as_float_array("eps2", eps2)
     if e.ndim != 1:
         raise ValueError(f"eps2 must be a 1-D array over generations, got shape {e.shape}")
     check_nonnegative("eps2", e)
-    a = np.asarray(alpha, dtype=float)
+    a = as_float_array("alpha", alpha)
     if a.ndim != 0:
         raise ValueError("alpha must be a scalar for the contribution matrix")
     check_unit_interval("alpha", a)
@@ -160,7 +166,7 @@ def memory_horizon(alpha):
     if _is_symbolic(alpha):
         return -1 / (2 * sp.log(1 - alpha))
     check_unit_interval("alpha", alpha)
-    a = np.asarray(alpha, dtype=float)
+    a = as_float_array("alpha", alpha)
     with np.errstate(divide="ignore"):
         out = -0.5 / np.log1p(-a)
     out = np.where(a == 0, np.inf, np.where(a == 1, 0.0, out))
@@ -171,7 +177,7 @@ def steady_state(alpha, eps2):
     """lim_N D_N = eps2 / (alpha (2 - alpha)) for constant eps2 (inf at alpha = 0 unless eps2 = 0)."""
     check_unit_interval("alpha", alpha)
     check_nonnegative("eps2", eps2)
-    a, e = np.asarray(alpha, float), np.asarray(eps2, float)
+    a, e = as_float_array("alpha", alpha), as_float_array("eps2", eps2)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = np.where(a == 0, np.where(e == 0, 0.0, np.inf), e / (a * (2 - a)))
     return out[()] if out.ndim == 0 else out

@@ -27,7 +27,7 @@ import numpy as np
 import sympy as sp
 
 from .symbols import n
-from .validation import check_nonnegative, check_unit_interval
+from .validation import as_float_array, check_nonnegative, check_unit_interval
 
 
 @dataclasses.dataclass(frozen=True)
@@ -120,12 +120,16 @@ def regime(alpha, eps2, *, D0=0, persistent_slope: float = 0.1, tail_fraction: f
         alpha_positive = True
     else:
         check_unit_interval("alpha", alpha)
+        if np.ndim(alpha) != 0:
+            raise ValueError(f"alpha must be a single number in [0, 1], got shape {np.shape(alpha)}")
         alpha_positive = float(alpha) > 0.0
     check_nonnegative("D0", D0)
+    if np.ndim(D0) != 0:
+        raise ValueError(f"D0 must be a single number >= 0, got shape {np.shape(D0)}")
     D0_positive = bool(float(D0) > 0)
     if isinstance(eps2, sp.Basic):
         return _symbolic(sp.sympify(eps2), alpha_positive, D0_positive)
-    e = np.asarray(eps2, dtype=float)
+    e = as_float_array("eps2", eps2)
     check_nonnegative("eps2", e)
     if e.ndim == 0:
         return _decide(alpha_positive, bool(e == 0), D0_positive, float(e), bool(e == 0))

@@ -41,6 +41,7 @@ from .linear_sde import check_error, check_schedule, propagate_learned_and_ideal
 from .mixture import GaussianMixture, chi2_to_mixture, kl_to_mixture
 from .observability import eta_of
 from .ou import noise_variance, signal_scale
+from .validation import count, real_scalar
 
 TRANSITION_FIELDS = (
     "I_chi2", "I_chi2_se", "I_kl", "I_kl_se", "I_chi2_gaussian", "I_kl_gaussian", "kl_ideal",
@@ -103,7 +104,7 @@ def _schedule(value, n: int, name: str, convert):
 
 
 def _alpha(a) -> float:
-    a = float(a)
+    a = real_scalar("alpha", a)
     if not (0.0 <= a <= 1.0):
         raise ValueError(f"alpha must be in [0, 1], got {a}")
     return a
@@ -143,16 +144,16 @@ def generations(data: Gaussian, alpha, n_generations: int, error=None, n_samples
     """
     if not isinstance(data, Gaussian):
         raise ValueError(f"data must be a Gaussian, got {type(data).__name__}")
-    if isinstance(n_generations, bool) or int(n_generations) != n_generations or n_generations < 1:
-        raise ValueError(f"n_generations must be an integer >= 1, got {n_generations}")
-    n = int(n_generations)
+    n = count("n_generations", n_generations, 1, 10 ** 6)
     if mode not in ("replace", "accumulate"):
         raise ValueError(f"mode must be 'replace' or 'accumulate', got {mode!r}")
     T, t0, steps = check_schedule(T, t0, steps)
     alphas = _schedule(alpha, n, "alpha", _alpha)
     errors = _schedule(error, n, "error", lambda e: check_error(e, data.dim))
-    if n_samples is not None and (int(n_samples) != n_samples or n_samples <= data.dim + 1):
-        raise ValueError(f"n_samples must be an integer > dim + 1 = {data.dim + 1} or None, got {n_samples}")
+    if n_samples is not None:
+        n_samples = count("n_samples", n_samples, data.dim + 2, 10 ** 8)
+    if mixture_samples:
+        mixture_samples = count("mixture_samples", mixture_samples, 2, 2 ** 31)
     p0 = data if p0 is None else p0
     if not isinstance(p0, Gaussian) or p0.dim != data.dim:
         raise ValueError(f"p0 must be a Gaussian of dimension {data.dim}")

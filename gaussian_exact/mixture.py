@@ -28,6 +28,7 @@ from scipy import optimize, special
 
 from .gaussian import Gaussian
 from .gaussian_integrals import log_product_integral
+from .validation import float_array
 
 
 def logsumexp(a: np.ndarray, axis: int = 0) -> np.ndarray:
@@ -40,7 +41,9 @@ class GaussianMixture:
     """sum_j w_j N(m_j, S_j) with weights w_j > 0 summing to 1 (zero weights are dropped)."""
 
     def __init__(self, weights, components):
-        weights = np.asarray(weights, dtype=float)
+        weights = float_array("weights", weights)
+        if not isinstance(components, (list, tuple)) or not all(isinstance(g, Gaussian) for g in components):
+            raise ValueError("components must be a list of Gaussian laws")
         if weights.ndim != 1 or len(weights) != len(components) or len(components) == 0:
             raise ValueError("weights must be a vector with one entry per component")
         if np.any(weights < 0) or not math.isclose(weights.sum(), 1.0, rel_tol=0, abs_tol=1e-12):
@@ -157,6 +160,20 @@ def _log_expm1_minus(u: np.ndarray) -> np.ndarray:
     return out
 
 
+MAX_SAMPLES = 2 ** 31
+
+
+def _check_inputs(p, q, n) -> int:
+    if not isinstance(p, Gaussian) or not isinstance(q, GaussianMixture):
+        raise ValueError("p must be a Gaussian and q a GaussianMixture")
+    if p.dim != q.dim:
+        raise ValueError(f"p and q must have the same dimension, got {p.dim} and {q.dim}")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer, float)) or n != n or int(n) != n \
+            or not 2 <= n <= MAX_SAMPLES:
+        raise ValueError(f"n must be an integer in [2, 2**31], got {n!r}")
+    return int(n)
+
+
 def _log_tail_probability(g: Gaussian, lo: float, hi: float) -> float:
     """log[P_g(X < lo) + P_g(X > hi)] for a 1-D Gaussian g (no underflow far out)."""
     m, s = float(g.mean[0]), math.sqrt(float(g.var[0]))
@@ -170,10 +187,7 @@ def chi2_to_mixture(p: Gaussian, q: GaussianMixture, n: int = 2 ** 16, rng=0) ->
     every law of the problem near the finiteness boundary (A_j = 2/v_p - 1/v_j -> 0); the error
     estimate adds the bound int_tail (p - q)^2/q <= min_j (1/w_j) int_tail p^2/g_j + int_tail q.
     """
-    if not isinstance(p, Gaussian) or not isinstance(q, GaussianMixture):
-        raise ValueError("p must be a Gaussian and q a GaussianMixture")
-    if p.dim != q.dim:
-        raise ValueError(f"p and q must have the same dimension, got {p.dim} and {q.dim}")
+    n = _check_inputs(p, q, n)
     if not _finite_chi2(p, q):
         return math.inf, 0.0
 
@@ -217,10 +231,7 @@ def kl_to_mixture(p: Gaussian, q: GaussianMixture, n: int = 2 ** 16, rng=0) -> t
     has an infinite-variance ratio when a component of q is more than twice as wide as p
     (int q^2/p = inf), and its standard error was too small (issue 10 case 4).
     """
-    if not isinstance(p, Gaussian) or not isinstance(q, GaussianMixture):
-        raise ValueError("p must be a Gaussian and q a GaussianMixture")
-    if p.dim != q.dim:
-        raise ValueError(f"p and q must have the same dimension, got {p.dim} and {q.dim}")
+    n = _check_inputs(p, q, n)
 
     if p.dim == 1:
         def log_summand(x):

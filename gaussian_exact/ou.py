@@ -9,27 +9,30 @@ from __future__ import annotations
 import numpy as np
 
 from .gaussian import Gaussian
+from .validation import real_scalar
 
 
 def _check_time(t: float, name: str = "t") -> float:
-    t = float(t)
+    t = real_scalar(name, t)
     if not np.isfinite(t) or t < 0:
         raise ValueError(f"{name} must be a finite time >= 0, got {t}")
     return t
 
 
 def signal_scale(t: float) -> float:
-    """a_t = exp(-t/2)."""
-    return float(np.exp(-0.5 * t))
+    """a_t = exp(-t/2), for a finite time t >= 0 (ValueError naming t otherwise)."""
+    return float(np.exp(-0.5 * _check_time(t)))
 
 
 def noise_variance(t: float) -> float:
-    """s_t^2 = 1 - exp(-t) (computed as -expm1(-t) for small t)."""
-    return float(-np.expm1(-t))
+    """s_t^2 = 1 - exp(-t) (computed as -expm1(-t) for small t), for a finite time t >= 0."""
+    return float(-np.expm1(-_check_time(t)))
 
 
 def forward(p: Gaussian, t: float) -> Gaussian:
     """The OU marginal at time t started from p: N(a_t m, a_t^2 S + s_t^2 I) (THEORY.md section 4)."""
+    if not isinstance(p, Gaussian):
+        raise ValueError(f"p must be a Gaussian, got {type(p).__name__}")
     t = _check_time(t)
     a, s2 = signal_scale(t), noise_variance(t)
     if p.is_diagonal:

@@ -34,7 +34,7 @@ import math
 
 import torch
 
-from ._arrays import as_tensor_2d, check_same_dim
+from ._arrays import as_tensor_2d, check_number, check_same_dim
 
 MODELS = ("logistic_quadratic", "mlp")
 
@@ -132,13 +132,18 @@ def classifier_divergences(x_p, x_q, model: str = "logistic_quadratic", holdout:
     """
     if model not in MODELS:
         raise ValueError(f"model must be one of {MODELS}, got {model!r}")
-    if not 0.0 < holdout < 1.0:
-        raise ValueError(f"holdout must be in (0, 1), got {holdout}")
-    if l2 < 0:
-        raise ValueError(f"l2 must be >= 0, got {l2}")
+    holdout = check_number("holdout", holdout, 0.0, 1.0, low_open=True, high_open=True)
+    l2 = check_number("l2", l2, 0.0, 1e6)
+    seed = check_number("seed", seed, 0, 2 ** 63 - 1, integer=True)
+    mlp_steps = check_number("mlp_steps", mlp_steps, 1, 10 ** 7, integer=True)
     x_p, x_q = as_tensor_2d(x_p, "x_p"), as_tensor_2d(x_q, "x_q", device=None)
     x_q = x_q.to(x_p.device)
-    check_same_dim(x_p, x_q)
+    check_same_dim(x_p, x_q, ("x_p", "x_q"))
+    for name, x in (("x_p", x_p), ("x_q", x_q)):
+        n_test = max(1, int(round(holdout * x.shape[0])))
+        if n_test < 2 or x.shape[0] - n_test < 2:
+            raise ValueError(f"{name} must hold enough samples for 2 training and 2 held-out points "
+                             f"at holdout = {holdout:g}, got {x.shape[0]}")
     generator = torch.Generator().manual_seed(seed)
     p_train, p_test = _split(x_p, holdout, generator)
     q_train, q_test = _split(x_q, holdout, generator)

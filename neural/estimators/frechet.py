@@ -22,14 +22,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._arrays import as_numpy_2d
+from ._arrays import as_numpy_2d, check_number
 from .gaussian_proxy import _fitted_pair
 
 
 def _plug_in(feat_p, feat_q, ridge: float) -> float:
     from gaussian_exact import w2
 
-    return float(w2(*_fitted_pair(feat_p, feat_q, ridge))) ** 2
+    return float(w2(*_fitted_pair(feat_p, feat_q, ridge, ("feat_p", "feat_q")))) ** 2
 
 
 def frechet_distance(feat_p, feat_q, ridge: float = 0.0, debias: bool = True, seed: int = 0) -> float:
@@ -53,6 +53,7 @@ def frechet_distance(feat_p, feat_q, ridge: float = 0.0, debias: bool = True, se
         for mis-shaped or non-finite features, ridge < 0, or too few rows.
     """
     x, y = as_numpy_2d(feat_p, "feat_p"), as_numpy_2d(feat_q, "feat_q")
+    seed = check_number("seed", seed, 0, 2 ** 63 - 1, integer=True)
     full = _plug_in(x, y, ridge)
     if not debias:
         return full

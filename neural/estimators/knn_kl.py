@@ -30,17 +30,17 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial import cKDTree
 
-from ._arrays import as_numpy_2d, check_same_dim
+from ._arrays import as_numpy_2d, check_number, check_same_dim
 
 
 def knn_kl(x_p, x_q, k: int = 1) -> float:
     """KL(p || q) from samples x_p ~ p (n, d) and x_q ~ q (m, d) by the WKV k-NN estimator."""
     x_p, x_q = as_numpy_2d(x_p, "x_p"), as_numpy_2d(x_q, "x_q")
-    check_same_dim(x_p, x_q)
+    check_same_dim(x_p, x_q, ("x_p", "x_q"))
     n, d = x_p.shape
     m = x_q.shape[0]
-    if not (isinstance(k, (int, np.integer)) and 1 <= k < min(n, m + 1)):
-        raise ValueError(f"k must be an integer in [1, {min(n - 1, m)}], got {k}")
+    if isinstance(k, (bool, np.bool_)) or not (isinstance(k, (int, np.integer)) and 1 <= k < min(n, m + 1)):
+        raise ValueError(f"k must be an integer in [1, {min(n - 1, m)}], got {k!r}")
     rho = cKDTree(x_p).query(x_p, k=k + 1)[0][:, k]
     nu = cKDTree(x_q).query(x_p, k=k)[0]
     nu = nu[:, k - 1] if k > 1 else nu

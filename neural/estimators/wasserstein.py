@@ -29,7 +29,7 @@ import numpy as np
 import torch
 from scipy.optimize import linear_sum_assignment
 
-from ._arrays import as_numpy_2d, as_tensor_2d, check_same_dim
+from ._arrays import as_numpy_2d, as_tensor_2d, check_number, check_same_dim
 
 
 def w2_empirical(x, y) -> float:
@@ -56,8 +56,8 @@ def _w2_squared_1d_sorted(xs: torch.Tensor, ys: torch.Tensor) -> torch.Tensor:
 
 def sliced_w2(x, y, n_projections: int = 256, seed: int = 0) -> float:
     """Monte-Carlo sliced W2 between sample sets x (n, d) and y (m, d); sizes may differ."""
-    if n_projections < 1:
-        raise ValueError(f"n_projections must be >= 1, got {n_projections}")
+    n_projections = check_number("n_projections", n_projections, 1, 10 ** 6, integer=True)
+    seed = check_number("seed", seed, 0, 2 ** 63 - 1, integer=True)
     x = as_tensor_2d(x, "x")
     y = as_tensor_2d(y, "y").to(x.device)
     check_same_dim(x, y)
@@ -96,9 +96,8 @@ def w2_to_data(samples, data, max_points: int = 1000, seed: int = 0, debiased: b
     the sampling noise (2.06 at p = q in 10-D at 1000 points). Raises ValueError for bad samples,
     max_points < 2 (< 4 when debiased)."""
     samples, data = as_numpy_2d(samples, "samples"), as_numpy_2d(data, "data")
-    check_same_dim(samples, data)
-    if isinstance(max_points, bool) or int(max_points) != max_points or max_points < (4 if debiased else 2):
-        raise ValueError(f"max_points must be an integer >= {4 if debiased else 2}, got {max_points}")
+    check_same_dim(samples, data, ("samples", "data"))
+    max_points = check_number("max_points", max_points, 4 if debiased else 2, 10 ** 5, integer=True)
     k = min(samples.shape[0], data.shape[0], int(max_points))
     if debiased and k < 4:
         raise ValueError(f"samples and data need at least 4 rows each for debiased=True, got {k}")
