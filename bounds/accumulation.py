@@ -178,6 +178,10 @@ def steady_state(alpha, eps2):
     check_unit_interval("alpha", alpha)
     check_nonnegative("eps2", eps2)
     a, e = as_float_array("alpha", alpha), as_float_array("eps2", eps2)
+    try:
+        np.broadcast_shapes(a.shape, e.shape)
+    except ValueError:
+        raise ValueError(f"alpha {a.shape} and eps2 {e.shape} must broadcast against each other") from None
     with np.errstate(divide="ignore", invalid="ignore"):
         out = np.where(a == 0, np.where(e == 0, 0.0, np.inf), e / (a * (2 - a)))
     return out[()] if out.ndim == 0 else out

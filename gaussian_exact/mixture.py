@@ -119,6 +119,15 @@ def _square_over(p: Gaussian, g: Gaussian) -> tuple[float, Gaussian | None]:
 QUAD_SDS = 40.0   # 1-D quadrature panels span mean +- QUAD_SDS sd of every law involved
 
 
+def _mean_and_se(vals: np.ndarray) -> tuple[float, float]:
+    """Monte-Carlo mean and standard error; (inf, 0) when a summand overflows the float range."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = float(vals.mean())
+        if not math.isfinite(mean):
+            return math.inf, 0.0
+        return mean, float(vals.std(ddof=1) / math.sqrt(len(vals)))
+
+
 def _quad_1d(log_f, laws: list, tail_bound) -> tuple[float, float]:
     """int exp(log_f(x)) dx in 1-D by composite Gauss-Legendre (16 nodes per panel) on panels cut at
     mean + k sd / 4, |k| <= QUAD_SDS, of every law in `laws` (the integrand's own Gaussian envelopes
@@ -136,6 +145,8 @@ def _quad_1d(log_f, laws: list, tail_bound) -> tuple[float, float]:
             x = 0.5 * (a[:, None] + b[:, None]) + 0.5 * (b - a)[:, None] * z
             vals = np.exp(log_f(x.reshape(-1, 1))).reshape(x.shape)
             results.append(float(np.sum(0.5 * (b - a)[:, None] * w * vals)))
+    if math.isinf(results[0]):   # beyond the float range (e.g. chi2 = e^729): the value is inf, exactly
+        return math.inf, 0.0
     return results[0], abs(results[0] - results[1]) + float(tail_bound(float(cuts[0]), float(cuts[-1])))
 
 
@@ -215,8 +226,9 @@ def chi2_to_mixture(p: Gaussian, q: GaussianMixture, n: int = 2 ** 16, rng=0) ->
     x = np.vstack([s.sample(c, rng) for s, c in zip(samplers, counts)])
     log_rho = logsumexp(np.stack([s.logpdf(x) for s in samplers]), axis=0) - math.log(k)
     lp, lq = p.logpdf(x), q.logpdf(x)
-    vals = np.exp(lq - log_rho + 2 * _log_abs_expm1(lp - lq))
-    return float(vals.mean()), float(vals.std(ddof=1) / math.sqrt(len(vals)))
+    with np.errstate(over="ignore"):
+        vals = np.exp(lq - log_rho + 2 * _log_abs_expm1(lp - lq))
+    return _mean_and_se(vals)
 
 
 def kl_to_mixture(p: Gaussian, q: GaussianMixture, n: int = 2 ** 16, rng=0) -> tuple[float, float]:
@@ -258,4 +270,4 @@ def kl_to_mixture(p: Gaussian, q: GaussianMixture, n: int = 2 ** 16, rng=0) -> t
     lp, lq = p.logpdf(x), q.logpdf(x)
     log_rho = np.logaddexp(lp, lq) - math.log(2.0)
     vals = np.exp(lp - log_rho + _log_expm1_minus(lq - lp))
-    return float(vals.mean()), float(vals.std(ddof=1) / math.sqrt(len(vals)))
+    return _mean_and_se(vals)

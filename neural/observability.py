@@ -15,7 +15,8 @@ A and B, M is regressed (with an intercept) on phi in each half separately, and
 averaged over `n_splits` random splits. Given all endpoints, beta_A and beta_B are independent
 and unbiased for the coefficients of E[M | Y] when it lies in the span of the features, so the
 numerator is unbiased whatever the noise (Var M = eps2 exactly for the chain; the ratio adds
-O(1/N)). Measured: 0.0086 +- 0.02 for the true 0.0083 above (bench/RESULTS.md). The unbiased
+O(1/N)). Measured over 20 seeds: -0.004 +- 0.012 (spread sd 0.055) for the true 0.0083 above,
+unbiased but noisier than the old fit; the jackknife error (0.099) is conservative (bench/RESULTS.md). The unbiased
 estimate can fall below 0: `observability` returns it as "eta_unclipped" and "eta" clipped to
 [0, 1] (what the bounds accept). When E[M | Y_t0] is not in the span the estimate is that of
 Var(proj_phi M) / Var M, a lower bound on eta. Features:

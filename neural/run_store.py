@@ -17,6 +17,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import tempfile
 from pathlib import Path
 
@@ -24,6 +25,16 @@ import numpy as np
 import torch
 
 _GEN = re.compile(r"^gen_(\d{4,})$")
+CRASH_AT_ENV = "COLLAPSE_CRASH_AT"   # fault injection for the interrupted-run tests
+
+
+def crash_point(point: str, g: int) -> None:
+    """SIGKILL this process when the environment variable COLLAPSE_CRASH_AT is "<point>:<g>" (the
+    interrupted-run tests kill a run at named moments of `commit_generation`; a no-op otherwise).
+    Points: "start", "array" (one array written: mid-write), "checkpoint", "renamed" (the
+    generation is in place, metrics.jsonl not yet rewritten)."""
+    if os.environ.get(CRASH_AT_ENV) == f"{point}:{g}":
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -98,16 +109,20 @@ class RunStore:
         rewrite metrics.jsonl."""
         if self.gen_dir(g).exists():
             raise ValueError(f"generation {g} is already stored in {self.root}")
+        crash_point("start", g)
         tmp = Path(tempfile.mkdtemp(dir=self.root, prefix=f"gen_{g:04d}.tmp-"))
         try:
             for name, value in arrays.items():
                 np.save(tmp / f"{name}.npy", np.asarray(value))
+                crash_point("array", g)
             torch.save(checkpoint, tmp / "checkpoint.pt")
+            crash_point("checkpoint", g)
             (tmp / "metrics.json").write_text(json.dumps(metrics, default=_json_default) + "\n")
             os.replace(tmp, self.gen_dir(g))
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
+        crash_point("renamed", g)
         self._write_metrics_file(g + 1)
 
     def _write_metrics_file(self, finished: int) -> None:

@@ -211,7 +211,7 @@ def _run_target(name, data):
 
 
 @pytest.mark.parametrize("name", sorted(TARGETS))
-@settings(max_examples=8, deadline=None, derandomize=True,
+@settings(max_examples=15, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
 @given(data=st.data())
 def test_fuzz_fast(name, data):
@@ -225,3 +225,95 @@ def test_fuzz_fast(name, data):
 @given(data=st.data())
 def test_fuzz_slow(name, data):
     _run_target(name, data)
+
+
+# --------------------------------------------------------------------------------------------------
+# the command line: every subcommand under random arguments exits 0 or 2, and 2 with one line
+TOKENS = ["0", "1", "2", "-1", "0.5", "1.5", "nan", "inf", "-inf", "1e400", "abc", "", "3", "-0", "1e-300"]
+tok = st.sampled_from(TOKENS)
+CLI_OPTIONS = {
+    "bounds": [("--alpha", st.lists(tok, min_size=1, max_size=3)), ("--eps2", st.lists(tok, min_size=1, max_size=2)),
+               ("--generations", tok), ("--format", st.sampled_from(["markdown", "csv", "latex", "x"])),
+               ("--latex", None)],
+    "exact": [("--alpha", st.lists(tok, min_size=1, max_size=2)), ("--generations", st.sampled_from(["1", "2", "0", "-1", "x", "nan"])),
+              ("--dim", st.sampled_from(["1", "2", "0", "-3", "x"])), ("--steps", st.sampled_from(["2", "0", "x", "-1"])),
+              ("--slope", tok), ("--bias", tok), ("--T", tok), ("--t0", tok),
+              ("--n-samples", st.sampled_from(["1", "5", "x"])), ("--format", st.sampled_from(["markdown", "csv", "x"])),
+              ("--mixture-samples", st.sampled_from(["0", "64", "-1", "x"])), ("--seed", tok)],
+    "train": [("--target", st.sampled_from(["gmm", "gaussian", "ring", "nope", "cifar10"])),
+              ("--model", st.sampled_from(["kde", "nope"])), ("--alpha", tok), ("--generations", st.sampled_from(["1", "0", "-1", "x"])),
+              ("--n", st.sampled_from(["8", "0", "1", "-5", "x", "nan"])), ("--steps", st.sampled_from(["2", "0", "x"])),
+              ("--bandwidth", tok), ("--eval-points", st.sampled_from(["8", "0", "-1", "x"])),
+              ("--metrics", st.lists(st.sampled_from(["D_kl", "eta", "bogus"]), max_size=2)),
+              ("--device", st.sampled_from(["cpu", "cuda:7", "tpu"])), ("--dtype", st.sampled_from(["float64", "int8"]))],
+    "report": [],
+    "validate": [],
+    "reproduce": [("--scale", st.sampled_from(["tiny", "nope"])), ("--alpha", st.lists(tok, min_size=1, max_size=2)),
+                  ("--device", st.sampled_from(["cpu", "quantum"])), ("--seed", tok)],
+}
+
+
+@st.composite
+def cli_argv(draw, tmp):
+    cmd = draw(st.sampled_from(sorted(CLI_OPTIONS)))
+    argv = [cmd]
+    for flag, values in CLI_OPTIONS[cmd]:
+        if draw(st.booleans()):
+            argv.append(flag)
+            if values is not None:
+                v = draw(values)
+                argv += v if isinstance(v, list) else [v]
+    if cmd == "train":
+        argv += ["--out", str(tmp / draw(st.sampled_from(["a", "b"]))), "--quiet", "--generations", "1", "--n", "8",
+                 "--steps", "2", "--eval-points", "8", "--eval-paths", "20"] if draw(st.booleans()) else \
+            ["--out", str(tmp / "c"), "--quiet"]
+    if cmd == "reproduce":
+        argv += ["--out", str(tmp / "r"), "--no-neural", "--quiet", "--scale", draw(st.sampled_from(["tiny", "x"]))]
+    if cmd in ("report", "validate"):
+        argv += ["--run", str(tmp / draw(st.sampled_from(["a", "missing", "c"])))]
+    if draw(st.booleans()):
+        argv.append(draw(st.sampled_from(["--bogus", "junk", "--alpha"])))
+    return argv
+
+
+def _check_cli(argv):
+    from validate.cli import main
+
+    err, out = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            code = main(argv)
+        except SystemExit as exc:
+            code = exc.code
+    allowed = (0, 1, 2) if argv[0] == "validate" else (0, 2)   # validate: 1 = a binding bound violated
+    assert code in allowed, (argv, code, err.getvalue()[-500:])
+    if code == 2:
+        lines = [x for x in err.getvalue().splitlines() if x.strip()]
+        assert len(lines) == 1, (argv, err.getvalue()[-800:])
+
+
+@settings(max_examples=10, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_fuzz_cli_fast(data, tmp_path_factory):
+    torch.set_num_threads(1)
+    _check_cli(data.draw(cli_argv(_cli_tmp(tmp_path_factory))))
+
+
+@pytest.mark.slow
+@settings(max_examples=300, deadline=None, derandomize=False,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_fuzz_cli_slow(data, tmp_path_factory):
+    torch.set_num_threads(1)
+    _check_cli(data.draw(cli_argv(_cli_tmp(tmp_path_factory))))
+
+
+_CLI_TMP = {}
+
+
+def _cli_tmp(factory):
+    if "dir" not in _CLI_TMP:
+        _CLI_TMP["dir"] = factory.mktemp("cli_fuzz")
+    return _CLI_TMP["dir"]

@@ -4,8 +4,9 @@ Each subcommand lives in its own module `validate/cli_<name>.py` exposing
 `add_arguments(parser)` and `run(args) -> int`. Modules are imported lazily so that
 `collapse bounds` never pays for importing torch.
 
-Errors in user input (ValueError, FileNotFoundError, KeyError raised as `UsageError`) print
-one line on stderr and exit with status 2, never a traceback.
+Errors in user input (ValueError, FileNotFoundError, KeyError raised as `UsageError`) and
+OSErrors of the output directory (read-only or full disk) print one line on stderr and exit with
+status 2, never a traceback.
 """
 from __future__ import annotations
 
@@ -68,6 +69,10 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, FileNotFoundError, NotADirectoryError, UsageError, KeyError) as exc:
         msg = exc.args[0] if exc.args else str(exc)
         sys.stderr.write(f"collapse {args.command}: error: {msg}\n")
+        return 2
+    except OSError as exc:   # read-only or full disk, permissions: one line, nothing half-written
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        sys.stderr.write(f"collapse {args.command}: error: cannot write or read{where}: {exc.strerror or exc}\n")
         return 2
     except KeyboardInterrupt:
         sys.stderr.write(f"collapse {args.command}: interrupted; finished generations are kept\n")

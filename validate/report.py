@@ -18,7 +18,7 @@ import numpy as np
 import bounds
 from validate import figures
 from validate.exact_suite import arrays_from_rows, controls, exact_checks, tight_brownian_controls
-from validate.run_io import read_config, read_metrics, write_json
+from validate.run_io import read_config, read_metrics, verify_generation_files, write_json
 from validate.tables import render
 
 FORMATS = {"md": "markdown", "csv": "csv", "tex": "latex"}
@@ -130,6 +130,9 @@ def build_report(run_dir) -> dict:
 
     run = Path(run_dir)
     manifest = load_manifest(run)
+    for sub in [run] + sorted((run / "neural").glob("*")):
+        if (sub / "config.json").is_file() and (sub / "metrics.jsonl").is_file():
+            verify_generation_files(sub)
     made = []
     acc = run / "bounds" / "accumulated.csv"
     if acc.is_file():

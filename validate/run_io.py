@@ -39,6 +39,24 @@ def read_metrics(run_dir, required: Iterable[str] = ("generation",)) -> list[dic
     return rows
 
 
+def verify_generation_files(run_dir) -> None:
+    """For a `collapse train` run (config.json, metrics.jsonl, gen_0000/ ...): every generation named
+    in metrics.jsonl must have its directory, and every directory the files the others hold
+    (metrics.json, samples, checkpoint); raises ValueError naming the first missing file."""
+    run = Path(run_dir)
+    rows = read_metrics(run)
+    gens = [run / f"gen_{int(r['generation']):04d}" for r in rows]
+    for g in gens:
+        if not g.is_dir():
+            raise ValueError(f"{g} is missing (listed in {run / METRICS_FILE}): the run is corrupted")
+    names = set().union(*({f.name for f in g.iterdir()} for g in gens)) | {"metrics.json"}
+    for g in gens:
+        for name in sorted(names):
+            if not (g / name).is_file():
+                raise ValueError(f"{g / name} is missing: the run is corrupted (rerun `collapse train` "
+                                 "with the same arguments to redo it after deleting that generation)")
+
+
 def read_config(run_dir) -> dict:
     """The run's `config.json`, or {} when the run has none."""
     path = Path(run_dir) / CONFIG_FILE

@@ -47,7 +47,7 @@ def mmd2_unbiased(x_p, x_q, bandwidth: float | None = None, chunk_size: int = 40
         bandwidth = median_bandwidth(x, y)
         if not bandwidth > 0:
             raise ValueError("bandwidth: the median pairwise distance is 0 (repeated points); pass bandwidth > 0")
-    bandwidth = check_number("bandwidth", bandwidth, 0.0, 1e300, low_open=True)
+    bandwidth = check_number("bandwidth", bandwidth, 1e-150, 1e150)   # 2 l^2 neither under- nor overflows
     n, m = x.shape[0], y.shape[0]
     kxx = (_kernel_sum(x, x, bandwidth, chunk_size) - n) / (n * (n - 1))  # k(x, x) = 1 on the diagonal
     kyy = (_kernel_sum(y, y, bandwidth, chunk_size) - m) / (m * (m - 1))

@@ -38,7 +38,10 @@ def w2_empirical(x, y) -> float:
     check_same_dim(x, y)
     if x.shape[0] != y.shape[0]:
         raise ValueError(f"x and y must have the same size, got {x.shape[0]} and {y.shape[0]}")
-    cost = ((x[:, None, :] - y[None, :, :]) ** 2).sum(-1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        cost = ((x[:, None, :] - y[None, :, :]) ** 2).sum(-1)
+    if not np.all(np.isfinite(cost)):
+        raise ValueError("x and y: squared distances overflow the float range (entries beyond about 1e154)")
     rows, cols = linear_sum_assignment(cost)
     return float(np.sqrt(cost[rows, cols].mean()))
 
