@@ -49,6 +49,10 @@ def accumulated(alpha, eps2, N, D0=0):
     if not symbolic:
         e = float(eps2) if isinstance(eps2, sp.Basic) else eps2
         out = closed_form_function()(alpha, e, N, D0)
+        # exact branches where the closed form meets 0 * inf (an infinite eps2 or D0): N = 0 gives
+        # D0, alpha = 1 gives eps2 for N >= 1 (nothing carries over)
+        a_, e_, n_, d_ = (np.asarray(v, dtype=float) for v in (alpha, e, N, D0))
+        out = np.where(n_ == 0, d_, np.where(a_ == 1, e_, out)) + np.zeros_like(out)
         return out[()] if out.ndim == 0 else out
     return _symbolic(alpha, sp.sympify(eps2), N, D0)
 
@@ -107,8 +111,8 @@ def drift_path(eps2, alpha, D0=0.0) -> np.ndarray:
     beta = (1.0 - a) ** 2
     try:
         batch = np.broadcast_shapes(e.shape[:-1], d0.shape, beta.shape[:-1] if beta.ndim else ())
-        if beta.ndim:
-            np.broadcast_shapes(beta.shape, e.shape)
+        if beta.size != 1:
+            np.broadcast_to(beta, batch + e.shape[-1:])
     except ValueError:
         raise ValueError(f"eps2 {e.shape}, alpha {a.shape} and D0 {d0.shape} must broadcast "
                          "(alpha against eps2, D0 against eps2[..., 0])") from None
@@ -121,12 +125,16 @@ def drift_path(eps2, alpha, D0=0.0) -> np.ndarray:
         return out
     beta = np.broadcast_to(beta, batch + (G,))
     for g in range(G):
-        out[..., g + 1] = beta[..., g] * out[..., g] + e[..., g]
+        carried = np.where(beta[..., g] == 0, 0.0, beta[..., g] * out[..., g])
+        out[..., g + 1] = carried + e[..., g]
     return out
 
 
 def _blocked_scan(beta: float, e: np.ndarray, out: np.ndarray) -> None:
     G = e.shape[-1]
+    if beta == 0:   # alpha = 1: D_{k+1} = eps2_k exactly (no 0 * inf when D0 is infinite)
+        out[..., 1:] = e
+        return
     B = min(_BLOCK, G)
     lag = np.subtract.outer(np.arange(B), np.arange(B))
     powers = np.where(lag >= 0, np.power(beta, np.maximum(lag, 0)), 0.0)  # [k, j] = beta^(k-j)
@@ -196,4 +204,8 @@ def drift_envelope(eps2, alpha, D0=0.0, c1=1.0, c2=1.0, C_bias=0.0):
     for name, v in (("c1", c1), ("c2", c2), ("C_bias", C_bias)):
         check_nonnegative(name, v)
     R = drift_path(eps2, alpha, D0)
-    return c1 * R - C_bias, c2 * R + C_bias
+    with np.errstate(invalid="ignore"):
+        scaled = [np.where(np.asarray(c, dtype=float) == 0, 0.0, c * R) for c in (c1, c2)]
+    # inf - inf only when both R and C_bias are infinite: the lower bound then says nothing (-inf)
+    lower = np.where(np.isinf(scaled[0]) & np.isinf(np.asarray(C_bias, dtype=float)), -np.inf, scaled[0] - C_bias)
+    return lower, scaled[1] + C_bias

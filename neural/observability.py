@@ -54,6 +54,21 @@ def rff_features(y: torch.Tensor, n_features: int = 256, seed: int = 0) -> torch
     return torch.cat([y, math.sqrt(2 / n_features) * torch.cos(y @ omega + b)], dim=1)
 
 
+def _adjusted_r2(phi: torch.Tensor, m: torch.Tensor) -> float:
+    """The old estimator (biased up at small eta): 1 - [SS_res / (N - p)] / [SS_tot / (N - 1)], used
+    when there are too few paths to cross-fit."""
+    X = torch.cat([torch.ones_like(m)[:, None], phi], dim=1)
+    X = X / X.norm(dim=0).clamp_min(1e-300)  # column scaling for the solver; fitted values unchanged
+    coef = torch.linalg.lstsq(X, m[:, None], driver="gelsd").solution
+    resid = m - (X @ coef).squeeze(1)
+    n, p = X.shape
+    ss_res = float(resid.square().sum())
+    ss_tot = float((m - m.mean()).square().sum())
+    if ss_tot == 0:
+        return math.nan  # no error along the paths: eta is undefined
+    return 1.0 - (ss_res / (n - p)) / (ss_tot / (n - 1))
+
+
 def _crossfit_eta(X: torch.Tensor, m: torch.Tensor, splits: list) -> float:
     """Cross-fitted Var(E[M | Y]) / Var(M) (module docstring) for standardized features X (N, p)
     (no intercept column; centred here) and the list of random permutations `splits`."""
@@ -74,6 +89,12 @@ def _crossfit_eta(X: torch.Tensor, m: torch.Tensor, splits: list) -> float:
     return total / len(splits) / var_m
 
 
+def crossfit_possible(n_features: int, n_paths: int, n_blocks: int = 50) -> bool:
+    """Enough paths to fit each half (with a jackknife block left out): otherwise `eta_from_paths`
+    falls back to the adjusted R^2."""
+    return 2 * (n_features + 2) < (1 - 1 / n_blocks) * n_paths
+
+
 def eta_from_paths(martingale: torch.Tensor, endpoint: torch.Tensor, features: str = "poly2",
                    n_blocks: int = 50, seed: int = 0, n_splits: int = 4, clip: bool = True) -> tuple[float, float]:
     """(eta_hat, jackknife standard error) from per-path martingales (N,) and endpoints (N, ...):
@@ -81,8 +102,10 @@ def eta_from_paths(martingale: torch.Tensor, endpoint: torch.Tensor, features: s
     clipped to [0, 1] unless clip=False. The standard error is the delete-one-block jackknife
     over `n_blocks` blocks of paths (each block's estimate reuses the splits restricted to it).
 
+    With fewer than about 2 (p + 2) paths for p features (`crossfit_possible`) it falls back to the
+    adjusted R^2 of one fit (biased up at small eta; `observability` names it in "estimator").
     Raises ValueError for unknown features, mismatched shapes, n_blocks < 2, n_splits < 1, or
-    fewer than about 2 (p + 1) paths for p features."""
+    fewer than about p + 1 paths."""
     if features not in FEATURES:
         raise ValueError(f"features must be one of {FEATURES}, got {features!r}")
     if isinstance(n_blocks, bool) or int(n_blocks) != n_blocks or n_blocks < 2:
@@ -97,23 +120,30 @@ def eta_from_paths(martingale: torch.Tensor, endpoint: torch.Tensor, features: s
         raise ValueError("martingale and endpoint must be finite")
     phi = poly2_features(y) if features == "poly2" else rff_features(y, seed=seed)
     n_blocks = int(n_blocks)
-    if 2 * (phi.shape[1] + 2) >= (1 - 1 / n_blocks) * y.shape[0]:
-        raise ValueError(f"need more than about {2 * (phi.shape[1] + 2)} paths for {phi.shape[1]} features, got {y.shape[0]}")
-    X = phi / phi.std(0).clamp_min(1e-300)   # column scaling for the solver; the estimate is unchanged
-    gen = torch.Generator().manual_seed(seed)
     n = y.shape[0]
-    perms = [torch.randperm(n, generator=gen) for _ in range(int(n_splits))]
-    full = _crossfit_eta(X, m, perms)
+    if phi.shape[1] + 1 >= (1 - 1 / n_blocks) * n:
+        raise ValueError(f"need more paths than about {phi.shape[1] + 1} features, got {n}")
+    X = phi / phi.std(0).clamp_min(1e-300)   # column scaling for the solver; the estimate is unchanged
+    if crossfit_possible(phi.shape[1], n, n_blocks):
+        gen = torch.Generator().manual_seed(seed)
+        perms = [torch.randperm(n, generator=gen) for _ in range(int(n_splits))]
+
+        def estimate(rows):
+            if rows is None:
+                return _crossfit_eta(X, m, perms)
+            index = torch.full((n,), -1, dtype=torch.long)
+            index[rows] = torch.arange(int(rows.sum()))
+            return _crossfit_eta(X[rows], m[rows], [index[p][rows[p]] for p in perms])
+    else:   # too few paths to fit each half: the adjusted R^2 (biased up at small eta)
+        def estimate(rows):
+            return _adjusted_r2(phi, m) if rows is None else _adjusted_r2(phi[rows], m[rows])
+    full = estimate(None)
     if math.isnan(full):
         return math.nan, math.nan
     blocks = torch.arange(n) % n_blocks
     leave_out = []
     for b in range(n_blocks):
-        keep = blocks != b
-        index = torch.full((n,), -1, dtype=torch.long)
-        index[keep] = torch.arange(int(keep.sum()))
-        sub = [index[p][keep[p]] for p in perms]
-        leave_out.append(_crossfit_eta(X[keep], m[keep], sub))
+        leave_out.append(estimate(blocks != b))
     leave_out = torch.tensor(leave_out)
     se = math.sqrt((n_blocks - 1) / n_blocks * float((leave_out - leave_out.mean()).square().sum()))
     return (min(max(full, 0.0), 1.0) if clip else full), se
@@ -128,7 +158,10 @@ def observability(learned, exact, x_T: torch.Tensor, sde: VPSDE | None = None, s
     energy, martingale, y = simulate_path_error(learned, exact, x_T, "ideal", sde, steps, generator,
                                                 noise, chunk_size, progress)
     raw, eta_se = eta_from_paths(martingale, y, features, clip=False)
+    d = y[0].numel()
+    n_feat = d + d * (d + 1) // 2 if features == "poly2" else d + 256
+    method = "crossfit" if crossfit_possible(n_feat, y.shape[0]) else "adjusted_r2"
     eta = raw if math.isnan(raw) else min(max(raw, 0.0), 1.0)
     eps2, eps2_se = mean_and_se(energy)
     return {"eta": eta, "eta_unclipped": raw, "eta_se": eta_se, "eps2": eps2, "eps2_se": eps2_se,
-            "n_paths": int(x_T.shape[0]), "estimator": f"regression_crossfit_{features}_K{steps}"}
+            "n_paths": int(x_T.shape[0]), "estimator": f"regression_{method}_{features}_K{steps}"}
