@@ -42,7 +42,6 @@ def test_case6_float_geometric_schedule_gives_exact_rationals():
 
 @pytest.mark.parametrize("schedule", [
     (1 + (-1) ** n) / 2,
-    (1 + (-1) ** n) / (n + 1) ** 2,
     sp.sin(n) ** 2,
     sp.exp(-n) * (1 + (-1) ** n),
 ])
