@@ -11,7 +11,7 @@ from . import symbols as S
 from .catalog import catalog
 from .lambdify import evaluate, lambdified
 from .recursion import solve_recursion, stable_constant_error_form
-from .validation import check_generations, check_nonnegative, check_unit_interval
+from .validation import as_float_array, check_generations, check_nonnegative, check_unit_interval
 
 _BLOCK = 256
 
@@ -23,7 +23,7 @@ def closed_form_function(backend: str = "numpy"):
     no overflow for any N). backend "numpy" or "torch". No input checks (use `accumulated`).
     """
     fn = lambdified(stable_constant_error_form(), (S.alpha, S.eps2, S.N, S.D0), backend)
-    return lambda alpha, eps2, N, D0=0.0: evaluate(fn, [alpha, eps2, N, D0], backend)
+    return lambda alpha, eps2, N, D0=0.0: evaluate(fn, [alpha, eps2, N, D0], backend, ("alpha", "eps2", "N", "D0"))
 
 
 def _is_symbolic(x) -> bool:
@@ -35,9 +35,13 @@ def accumulated(alpha, eps2, N, D0=0):
 
     eps2: a number (or array: broadcast with alpha, N, D0), a SymPy symbol, or an expression in
     `bounds.symbols.n` (errors from generation n = 0). Numbers in: a float64 (or array) out, from
-    the stable closed form. Anything symbolic: the SymPy closed form (rsolve / summation).
+    the stable closed form. Anything symbolic: the SymPy closed form (rsolve / summation), with
+    float coefficients converted to rationals; when SymPy cannot solve or sum the schedule, the
+    numeric recursion if alpha, N and D0 are numbers, else a ValueError saying so.
     """
     symbolic = any(map(_is_symbolic, (alpha, eps2, N, D0)))
+    if not symbolic and isinstance(eps2, sp.Basic) and not eps2.is_real:
+        raise ValueError(f"eps2 must be a real number >= 0, got {eps2}")
     check_unit_interval("alpha", alpha)
     if not _is_symbolic(eps2):
         check_nonnegative("eps2", eps2)
@@ -46,25 +50,47 @@ def accumulated(alpha, eps2, N, D0=0):
     if not symbolic:
         e = float(eps2) if isinstance(eps2, sp.Basic) else eps2
         out = closed_form_function()(alpha, e, N, D0)
+        # exact branches where the closed form meets 0 * inf (an infinite eps2 or D0): N = 0 gives
+        # D0, alpha = 1 gives eps2 for N >= 1 (nothing carries over)
+        a_, e_, n_, d_ = (np.asarray(v, dtype=float) for v in (alpha, e, N, D0))
+        out = np.where(n_ == 0, d_, np.where(a_ == 1, e_, out)) + np.zeros_like(out)
         return out[()] if out.ndim == 0 else out
     return _symbolic(alpha, sp.sympify(eps2), N, D0)
 
 
 def _exact(x):
-    return sp.nsimplify(x, rational=True) if isinstance(x, float) else sp.sympify(x)
+    """x as exact SymPy: floats, also inside expressions, become rationals (SymPy's polynomial
+    algebra fails on float coefficients, issue 10 case 6)."""
+    x = sp.sympify(float(x) if isinstance(x, (float, np.floating)) else x)
+    return sp.nsimplify(x, rational=True) if x.atoms(sp.Float) else x
+
+
+def _numeric_path(a, schedule, N, D0):
+    """D_N by the numeric recursion (drift_path) for numeric alpha, N, D0 and a schedule in n only."""
+    with np.errstate(all="ignore"):
+        terms = sp.lambdify(S.n, schedule, "numpy")(np.arange(int(N), dtype=float))
+    terms = np.broadcast_to(np.asarray(terms, dtype=float), (int(N),))
+    if not np.all(np.isfinite(terms)) or np.any(terms < 0):
+        raise ValueError(f"eps2 schedule {schedule} must be finite and >= 0 for n < N = {int(N)}")
+    return np.float64(drift_path(terms, float(a), float(D0))[-1]) if int(N) else np.float64(float(D0))
 
 
 def _symbolic(alpha, schedule, N, D0):
-    a = _exact(alpha)
+    a, schedule, N_, D0_ = _exact(alpha), _exact(schedule), _exact(N), _exact(D0)
+    numeric = all(x.is_number for x in (a, N_, D0_)) and schedule.free_symbols <= {S.n}
     fresh = a if a.is_number else S.alpha
-    form = solve_recursion(schedule, fresh)
-    out = form.subs({S.alpha: a, S.N: _exact(N), S.D0: _exact(D0)})
-    if out.has(sp.Sum) and all(x.is_number for x in (a, _exact(N), _exact(D0))) \
-            and schedule.free_symbols <= {S.n}:
-        terms = sp.lambdify(S.n, schedule, "numpy")(np.arange(int(N), dtype=float))
-        path = drift_path(np.broadcast_to(np.asarray(terms, float), (int(N),)), float(a), float(D0))
-        return np.float64(path[-1])
-    return out.doit() if out.has(sp.Sum) else out
+    try:
+        out = solve_recursion(schedule, fresh).subs({S.alpha: a, S.N: N_, S.D0: D0_})
+        if out.has(sp.Sum) and not numeric:
+            out = out.doit()
+    except Exception as exc:   # SymPy raises many types on schedules it cannot solve or sum
+        if numeric:
+            return _numeric_path(a, schedule, N_, D0_)
+        raise ValueError(f"eps2: SymPy cannot find D_N in closed form for eps2_n = {schedule} "
+                         f"({type(exc).__name__}); pass numbers for alpha, N and D0 to get the numeric value") from None
+    if out.has(sp.Sum) and numeric:
+        return _numeric_path(a, schedule, N_, D0_)
+    return out
 
 
 def drift_path(eps2, alpha, D0=0.0) -> np.ndarray:
@@ -75,16 +101,22 @@ def drift_path(eps2, alpha, D0=0.0) -> np.ndarray:
     Constant alpha uses a blocked scan (matrix of powers (1-alpha)^{2(k-j)} <= 1: no overflow);
     schedules a loop over generations vectorised across runs.
     """
-    e = np.asarray(eps2, dtype=float)
-    if e.ndim == 0:
-        raise ValueError("eps2 must be an array over generations (last axis), got a scalar")
+    e = as_float_array("eps2", eps2)
+    if e.ndim == 0 or e.shape[-1] == 0:
+        raise ValueError(f"eps2 must be an array over generations (last axis, at least one), got shape {e.shape}")
     check_nonnegative("eps2", e)
-    a = np.asarray(alpha, dtype=float)
+    a = as_float_array("alpha", alpha)
     check_unit_interval("alpha", a)
-    d0 = np.asarray(D0, dtype=float)
+    d0 = as_float_array("D0", D0)
     check_nonnegative("D0", d0)
     beta = (1.0 - a) ** 2
-    batch = np.broadcast_shapes(e.shape[:-1], d0.shape, beta.shape[:-1] if beta.ndim else ())
+    try:
+        batch = np.broadcast_shapes(e.shape[:-1], d0.shape, beta.shape[:-1] if beta.ndim else ())
+        if beta.size != 1:
+            np.broadcast_to(beta, batch + e.shape[-1:])
+    except ValueError:
+        raise ValueError(f"eps2 {e.shape}, alpha {a.shape} and D0 {d0.shape} must broadcast "
+                         "(alpha against eps2, D0 against eps2[..., 0])") from None
     G = e.shape[-1]
     e = np.broadcast_to(e, batch + (G,))
     out = np.empty(batch + (G + 1,))
@@ -94,12 +126,16 @@ def drift_path(eps2, alpha, D0=0.0) -> np.ndarray:
         return out
     beta = np.broadcast_to(beta, batch + (G,))
     for g in range(G):
-        out[..., g + 1] = beta[..., g] * out[..., g] + e[..., g]
+        carried = np.where(beta[..., g] == 0, 0.0, beta[..., g] * out[..., g])
+        out[..., g + 1] = carried + e[..., g]
     return out
 
 
 def _blocked_scan(beta: float, e: np.ndarray, out: np.ndarray) -> None:
     G = e.shape[-1]
+    if beta == 0:   # alpha = 1: D_{k+1} = eps2_k exactly (no 0 * inf when D0 is infinite)
+        out[..., 1:] = e
+        return
     B = min(_BLOCK, G)
     lag = np.subtract.outer(np.arange(B), np.arange(B))
     powers = np.where(lag >= 0, np.power(beta, np.maximum(lag, 0)), 0.0)  # [k, j] = beta^(k-j)
@@ -117,11 +153,11 @@ def contributions(alpha, eps2) -> np.ndarray:
     Row k lists what each generation's error contributes to D_{k+1}; rows sum to
     D_{k+1} - (1-alpha)^{2(k+1)} D0. The paper's "contributions to D_N by generation" heat map.
     """
-    e = np.asarray(eps2, dtype=float)
+    e = as_float_array("eps2", eps2)
     if e.ndim != 1:
         raise ValueError(f"eps2 must be a 1-D array over generations, got shape {e.shape}")
     check_nonnegative("eps2", e)
-    a = np.asarray(alpha, dtype=float)
+    a = as_float_array("alpha", alpha)
     if a.ndim != 0:
         raise ValueError("alpha must be a scalar for the contribution matrix")
     check_unit_interval("alpha", a)
@@ -139,7 +175,7 @@ def memory_horizon(alpha):
     if _is_symbolic(alpha):
         return -1 / (2 * sp.log(1 - alpha))
     check_unit_interval("alpha", alpha)
-    a = np.asarray(alpha, dtype=float)
+    a = as_float_array("alpha", alpha)
     with np.errstate(divide="ignore"):
         out = -0.5 / np.log1p(-a)
     out = np.where(a == 0, np.inf, np.where(a == 1, 0.0, out))
@@ -150,7 +186,11 @@ def steady_state(alpha, eps2):
     """lim_N D_N = eps2 / (alpha (2 - alpha)) for constant eps2 (inf at alpha = 0 unless eps2 = 0)."""
     check_unit_interval("alpha", alpha)
     check_nonnegative("eps2", eps2)
-    a, e = np.asarray(alpha, float), np.asarray(eps2, float)
+    a, e = as_float_array("alpha", alpha), as_float_array("eps2", eps2)
+    try:
+        np.broadcast_shapes(a.shape, e.shape)
+    except ValueError:
+        raise ValueError(f"alpha {a.shape} and eps2 {e.shape} must broadcast against each other") from None
     with np.errstate(divide="ignore", invalid="ignore"):
         out = np.where(a == 0, np.where(e == 0, 0.0, np.inf), e / (a * (2 - a)))
     return out[()] if out.ndim == 0 else out
@@ -165,4 +205,12 @@ def drift_envelope(eps2, alpha, D0=0.0, c1=1.0, c2=1.0, C_bias=0.0):
     """
     thm = catalog()["thm4.2.R"]
     R = drift_path(eps2, alpha, D0)
-    return thm.lower_fn(c1=c1, R=R, C_bias=C_bias), thm.upper_fn(c2=c2, R=R, C_bias=C_bias)
+    c1a, c2a, cb = (np.asarray(v, dtype=float) for v in (c1, c2, C_bias))
+    with np.errstate(invalid="ignore"):  # 0 * inf and inf - inf, resolved below
+        lower, upper = thm.lower_fn(c1=c1, R=R, C_bias=C_bias), thm.upper_fn(c2=c2, R=R, C_bias=C_bias)
+    # a zero constant times an infinite R bounds nothing beyond C_bias; inf - inf (R and C_bias both
+    # infinite) leaves the lower bound saying nothing (-inf)
+    lower = np.where(c1a == 0, -cb, lower)
+    lower = np.where(np.isinf(R) & np.isinf(cb) & (c1a > 0), -np.inf, lower)
+    upper = np.where(c2a == 0, cb, upper)
+    return lower, upper

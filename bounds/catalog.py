@@ -89,10 +89,14 @@ def catalog() -> dict[str, Result]:
             source="THEORY.md §3 innovation (derived)", status="derived",
             quantity=S.J, lower=a * S.I, conditions=tuple(_unit(a))),
         Result(
-            id="prop4.1", statement="eventually eps2_i >= eps_floor, eta_i >= eta_floor: limsup D_i >= alpha eta_floor eps_floor / (16 (1 + (1-alpha)^2))",
+            id="prop4.1", statement="eventually eps2_i >= eps_floor, eta_i >= eta_floor (in Prop 3.3b's small-error regime "
+                                    "eps2_i <= min(1, eta_i/(8C))): limsup D_i >= alpha eta_floor eps_floor / (16 (1 + (1-alpha)^2))",
             source="arXiv 2602.16601 v2 Prop 4.1 (ii); THEORY.md §3 (stated; floor derived from the innovation inequality and Prop 3.3b)",
             quantity=S.limsup_D, lower=derive_floor(innovation.quantity, innovation.lower, second),
-            conditions=tuple(_unit(a) + _unit(S.eta_floor) + [sp.Ge(S.eps_floor, 0)])),
+            # the derivation applies Prop 3.3b at every late generation i, so its conditions on
+            # (eps2_i, eta_i, C) come along; eps2, eta here are a late generation's values
+            conditions=tuple(_unit(a) + _unit(S.eta_floor) + [sp.Ge(S.eps_floor, 0)] + small
+                             + [sp.Le(S.eps2, S.eta / (8 * S.C)), sp.Ge(S.eps2, S.eps_floor), sp.Ge(S.eta, S.eta_floor)])),
         Result(
             id="prop4.1.i", statement="sum_i eps2_i = inf implies sum_i D_i = inf",
             source="arXiv 2602.16601 v2 Prop 4.1 (i); THEORY.md §3 (stated)",

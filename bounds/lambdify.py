@@ -35,10 +35,17 @@ def lambdified(expr: sp.Expr, args: tuple, backend: str = "numpy"):
     raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
 
 
-def evaluate(fn, values: list, backend: str):
-    """Call a lambdified function elementwise-broadcast; constants come back as full arrays."""
+def evaluate(fn, values: list, backend: str, names=None):
+    """Call a lambdified function elementwise-broadcast; constants come back as full arrays.
+    Inputs that do not broadcast are a ValueError naming them (`names`, one per value)."""
     if backend == "numpy":
         arrays = [np.asarray(v, dtype=float) for v in values]
+        try:
+            np.broadcast_shapes(*(a.shape for a in arrays))
+        except ValueError:
+            labels = names or [f"argument {i}" for i in range(len(arrays))]
+            shapes = ", ".join(f"{n} {a.shape}" for n, a in zip(labels, arrays))
+            raise ValueError(f"{', '.join(labels)} must broadcast against each other, got shapes {shapes}") from None
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             out = fn(*arrays)
         shape = np.broadcast_shapes(*(a.shape for a in arrays)) if arrays else ()

@@ -34,7 +34,7 @@ def solve_recursion(schedule: sp.Expr = eps2, fresh: sp.Expr = alpha) -> sp.Expr
         return sp.Piecewise((D0, sp.Eq(N, 0)), (schedule.subs(n, N - 1), True))
     try:
         sol = sp.rsolve(_D(n + 1) - beta * _D(n) - schedule, _D(n), {_D(0): D0})
-    except (ValueError, NotImplementedError):
+    except Exception:   # rsolve raises ValueError, NotImplementedError, PolynomialError, NoConvergence ...
         sol = None
     if sol is not None:
         return sp.simplify(sol.subs(n, N)) if fresh != alpha else sol.subs(n, N)

@@ -15,7 +15,7 @@ import sympy as sp
 from . import symbols as S
 from .lambdify import evaluate, lambdified
 from .tolerance import passes
-from .validation import check_params
+from .validation import as_float_array, check_params
 
 _ORDER = list(S.BY_NAME)
 
@@ -104,10 +104,11 @@ class Result:
             kwargs.update(zip(self.params, args))
             missing = [k for k in names if k not in kwargs]
             if missing:
-                raise ValueError(f"{self.id}.{part} needs parameter(s) {', '.join(missing)}")
+                hint = " (or pass value=)" if part == "quantity" else ""
+                raise ValueError(f"{self.id}.{part} needs parameter(s) {', '.join(missing)}{hint}")
             if validate:  # tensors are left to the caller (no device sync here)
                 check_params({k: kwargs[k] for k in names if not _is_tensor(kwargs[k])})
-            return evaluate(fn, [kwargs[k] for k in names], backend)
+            return evaluate(fn, [kwargs[k] for k in names], backend, names)
 
         call.__name__ = f"{self.id}_{part}"
         call.__doc__ = f"{part} of {self.id}: {sp.sstr(expr)} (parameters {', '.join(names)})"
@@ -154,8 +155,12 @@ class Result:
             if not self.quantity.free_symbols <= set(S.NAME_OF):
                 raise ValueError(f"{self.id}: pass value= (the measured {self.quantity})")
             value = self.function("quantity")(**params)
-        value = np.asarray(value, dtype=float)
-        ok = np.ones(np.broadcast_shapes(value.shape, *(np.shape(v) for v in params.values())), bool)
+        value = as_float_array("value", value)
+        try:
+            ok = np.ones(np.broadcast_shapes(value.shape, *(np.shape(v) for v in params.values())), bool)
+        except ValueError:
+            shapes = {"value": value.shape, **{k: np.shape(v) for k, v in params.items()}}
+            raise ValueError(f"value and the parameters must broadcast, got shapes {shapes}") from None
         if self.kind == "equality":
             return ok & passes(value, self.function("expression")(**params), "equal", rtol, atol)
         if self.lower is not None:

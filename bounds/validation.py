@@ -7,22 +7,32 @@ import numpy as np
 import sympy as sp
 
 
-def _numeric(value):
+def _numeric(value, name: str = "value"):
     """Return a float array for numeric input, None for symbolic input (not checked)."""
     if isinstance(value, sp.Basic):
         if not value.is_number:
             return None
-        return np.asarray(float(value))
+        try:
+            return np.asarray(float(value))
+        except TypeError:   # a complex or otherwise non-real SymPy number
+            raise ValueError(f"{name} must be a real number, got {value}") from None
+    return as_float_array(name, value)
+
+
+def as_float_array(name: str, value) -> np.ndarray:
+    """value as a float64 array; anything else (strings, dicts, None, complex, ragged lists) is a
+    ValueError naming `name`."""
+    if value is None or isinstance(value, (str, bytes, dict)) or np.iscomplexobj(value):
+        raise ValueError(f"{name} must be a number or an array of numbers, got {value!r}")
     try:
-        arr = np.asarray(value, dtype=float)
+        return np.asarray(value, dtype=float)
     except (TypeError, ValueError):
-        raise ValueError(f"expected a number or an array of numbers, got {value!r}") from None
-    return arr
+        raise ValueError(f"{name} must be a number or an array of numbers, got {value!r}") from None
 
 
 def check_unit_interval(name: str, value):
     """alpha, eta and similar fractions must lie in [0, 1]."""
-    arr = _numeric(value)
+    arr = _numeric(value, name)
     if arr is not None:
         _raise_where(np.isnan(arr) | (arr < 0) | (arr > 1), arr, f"{name} must be in [0, 1]")
     return value
@@ -30,7 +40,7 @@ def check_unit_interval(name: str, value):
 
 def check_nonnegative(name: str, value):
     """Energies, divergences and constants must be >= 0 (inf allowed)."""
-    arr = _numeric(value)
+    arr = _numeric(value, name)
     if arr is not None:
         _raise_where(np.isnan(arr) | (arr < 0), arr, f"{name} must be >= 0")
     return value
@@ -42,7 +52,7 @@ def check_generations(name: str, value):
         return value
     if isinstance(value, (bool, np.bool_)):
         raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
-    arr = _numeric(value)
+    arr = _numeric(value, name)
     with np.errstate(invalid="ignore"):
         bad = ~np.isfinite(arr) | (arr < 0) | (arr != np.floor(arr))
     _raise_where(bad, arr, f"{name} must be a non-negative integer")

@@ -16,7 +16,7 @@ import numpy as np
 from scipy import linalg
 
 from .gaussian import Gaussian, common_eigenbasis
-from .gaussian_integrals import memo_log_product_integral
+from .gaussian_integrals import LOG_FLOAT_MAX, memo_log_product_integral
 from .grid_divergences import grid_chi2, grid_kl, grid_renyi2
 from .grid_law import GridLaw
 
@@ -59,14 +59,18 @@ def renyi2(p: Gaussian, q: Gaussian, memo: dict | None = None) -> float:
 
 
 def chi2(p: Gaussian, q: Gaussian, memo: dict | None = None) -> float:
-    """chi2(p || q) = int (p - q)^2 / q = expm1(renyi2); +inf when 2 S_p^-1 - S_q^-1 is not PD.
-    GridLaws on one grid: trapezoid rule (grid_divergences.py)."""
+    """chi2(p || q) = int (p - q)^2 / q = expm1(renyi2); +inf when 2 S_p^-1 - S_q^-1 is not PD, and
+    when the value exceeds the float range (renyi2 then still holds it). GridLaws on one grid:
+    trapezoid rule (grid_divergences.py)."""
     if isinstance(p, GridLaw) or isinstance(q, GridLaw):
         return grid_chi2(p, q)
     r = renyi2(p, q, memo)
-    if math.isinf(r) or r > 700:
+    if r > LOG_FLOAT_MAX:   # finite up to e^709.78; renyi2 keeps the value beyond
         return math.inf
-    return math.expm1(r)
+    try:
+        return math.expm1(r)
+    except OverflowError:
+        return math.inf
 
 
 def w2(p: Gaussian, q: Gaussian) -> float:

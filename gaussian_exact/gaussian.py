@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import linalg
 
+from .validation import float_array
+
 
 def _min_eigenvalue(cov: np.ndarray) -> float:
     return float(np.linalg.eigvalsh(cov).min()) if cov.ndim == 2 else float(cov.min())
@@ -25,8 +27,8 @@ class Gaussian:
     __slots__ = ("mean", "_cov", "_chol", "_inv", "_chol_inv", "_eig")
 
     def __init__(self, mean, cov):
-        mean = np.atleast_1d(np.asarray(mean, dtype=float))
-        cov = np.asarray(cov, dtype=float)
+        mean = np.atleast_1d(float_array("mean", mean))
+        cov = float_array("cov", cov)
         if mean.ndim != 1:
             raise ValueError(f"mean must be a 1-D vector, got shape {mean.shape}")
         d = mean.shape[0]

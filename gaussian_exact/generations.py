@@ -11,7 +11,8 @@ Generation 0 is `p0` (default: data, so D_0 = 0). For i = 0..N-1:
   * p^{i+1} = reverse(learner, ...): exact. The ideal path P*_i uses the exact score of G_i (our
     stand-in for q_i's score); the total score error relative to it is e_i plus, with n_samples,
     the affine fitting fluctuation (Sig_t^-1 - SigHat_t^-1) x + a_t (SigHat_t^-1 mHat - Sig_t^-1 m).
-Divergences D use chi2, KL, W2 of p^g to data (closed form). The identity terms use the
+Divergences D use chi2, KL, W2 of p^g to data (closed form); D_renyi2 = log(1 + D_chi2) carries chi2
+in log space where it exceeds the float range (D_chi2 is then inf, as are the identity terms below). The identity terms use the
 weight 1/data and are closed form (gaussian_integrals.py):
   chi2_q_data = chi2(q_i || data) (Lemma F.1: = (1 - alpha)^2 D_i in "replace"),
   cross = <p^i - data, p^{i+1} - q_i>, cross_q = <q_i - data, p^{i+1} - q_i>,
@@ -33,19 +34,20 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .affine_error import AffineError, add_errors
-from .divergences import chi2, kl, w2
+from .divergences import chi2, kl, renyi2, w2
 from .gaussian import Gaussian
 from .gaussian_integrals import weighted_inner
 from .linear_sde import check_error, check_schedule, propagate_learned_and_ideal
 from .mixture import GaussianMixture, chi2_to_mixture, kl_to_mixture
 from .observability import eta_of
 from .ou import noise_variance, signal_scale
+from .validation import count, real_scalar
 
 TRANSITION_FIELDS = (
     "I_chi2", "I_chi2_se", "I_kl", "I_kl_se", "I_chi2_gaussian", "I_kl_gaussian", "kl_ideal",
     "chi2_ideal", "chi2_q_data", "cross", "cross_q", "J", "eps2", "epshat2", "eta",
 )
-LAW_FIELDS = ("D_chi2", "D_kl", "D_w2")
+LAW_FIELDS = ("D_chi2", "D_renyi2", "D_kl", "D_w2")
 
 
 @dataclass
@@ -62,6 +64,7 @@ class GenerationsResult:
     D_chi2: np.ndarray
     D_kl: np.ndarray
     D_w2: np.ndarray
+    D_renyi2: np.ndarray
     arrays: dict = field(default_factory=dict)
     settings: dict = field(default_factory=dict)
 
@@ -101,7 +104,7 @@ def _schedule(value, n: int, name: str, convert):
 
 
 def _alpha(a) -> float:
-    a = float(a)
+    a = real_scalar("alpha", a)
     if not (0.0 <= a <= 1.0):
         raise ValueError(f"alpha must be in [0, 1], got {a}")
     return a
@@ -141,16 +144,16 @@ def generations(data: Gaussian, alpha, n_generations: int, error=None, n_samples
     """
     if not isinstance(data, Gaussian):
         raise ValueError(f"data must be a Gaussian, got {type(data).__name__}")
-    if isinstance(n_generations, bool) or int(n_generations) != n_generations or n_generations < 1:
-        raise ValueError(f"n_generations must be an integer >= 1, got {n_generations}")
-    n = int(n_generations)
+    n = count("n_generations", n_generations, 1, 10 ** 6)
     if mode not in ("replace", "accumulate"):
         raise ValueError(f"mode must be 'replace' or 'accumulate', got {mode!r}")
     T, t0, steps = check_schedule(T, t0, steps)
     alphas = _schedule(alpha, n, "alpha", _alpha)
     errors = _schedule(error, n, "error", lambda e: check_error(e, data.dim))
-    if n_samples is not None and (int(n_samples) != n_samples or n_samples <= data.dim + 1):
-        raise ValueError(f"n_samples must be an integer > dim + 1 = {data.dim + 1} or None, got {n_samples}")
+    if n_samples is not None:
+        n_samples = count("n_samples", n_samples, data.dim + 2, 10 ** 8)
+    if mixture_samples:
+        mixture_samples = count("mixture_samples", mixture_samples, 2, 2 ** 31)
     p0 = data if p0 is None else p0
     if not isinstance(p0, Gaussian) or p0.dim != data.dim:
         raise ValueError(f"p0 must be a Gaussian of dimension {data.dim}")
@@ -207,4 +210,5 @@ def generations(data: Gaussian, alpha, n_generations: int, error=None, n_samples
         alpha=np.array(alphas), laws=laws, learners=learners, moment_matched=matched,
         training=training, ideal_outputs=ideals,
         D_chi2=np.array([chi2(p, data, memo) for p in laws]), D_kl=np.array([kl(p, data) for p in laws]),
-        D_w2=np.array([w2(p, data) for p in laws]), arrays=cols, settings=settings)
+        D_w2=np.array([w2(p, data) for p in laws]), D_renyi2=np.array([renyi2(p, data, memo) for p in laws]),
+        arrays=cols, settings=settings)

@@ -44,23 +44,26 @@ from scipy.integrate import solve_ivp
 from .affine_error import AffineError
 from .gaussian import Gaussian
 from .ou import REVERSE_DRIFT_SLOPE, noise_variance, signal_scale
+from .validation import count, real_scalar
 
 ODE_RTOL, ODE_ATOL = 1e-10, 1e-12
 
 
+MAX_TIME = 1e4       # beyond, the OU process has mixed to N(0, I) to machine precision many times over
+MAX_STEPS = 10 ** 6
+
+
 def check_schedule(T: float, t0: float, steps) -> tuple[float, float, int | None]:
     """Validate the time window and the step count; ValueError naming the argument."""
-    T, t0 = float(T), float(t0)
-    if not math.isfinite(T) or T <= 0:
-        raise ValueError(f"T must be a finite time > 0, got {T}")
+    T, t0 = real_scalar("T", T), real_scalar("t0", t0)
+    if not math.isfinite(T) or not 0 < T <= MAX_TIME:
+        raise ValueError(f"T must be a finite time in (0, {MAX_TIME:g}], got {T}")
     if not math.isfinite(t0) or t0 < 0:
         raise ValueError(f"t0 must be a finite time >= 0, got {t0}")
     if t0 >= T:
         raise ValueError(f"t0 must be < T (t0 in [0, T)), got t0={t0}, T={T}")
     if steps is not None:
-        if isinstance(steps, bool) or int(steps) != steps or steps < 1:
-            raise ValueError(f"steps must be an integer >= 1 or None, got {steps}")
-        steps = int(steps)
+        steps = count("steps", steps, 1, MAX_STEPS)
     return T, t0, steps
 
 
@@ -429,7 +432,7 @@ def _continuous_dop853(frame: _Frame, m0, C0, T, t0, learned, ode, noise, track)
     y0 = np.concatenate([m0, C0.ravel(), [0.0]] + ([np.zeros(n_c), np.zeros(d)] if track else []))
     sol = solve_ivp(rhs, (0.0, T - t0), y0, method="DOP853", rtol=ODE_RTOL, atol=ODE_ATOL)
     if not sol.success:
-        raise RuntimeError(f"moment ODE failed: {sol.message}")
+        raise ValueError(f"T, t0: the moment ODE on [t0, T] = [{t0:g}, {T:g}] failed ({sol.message})")
     parts = np.split(sol.y[:, -1], cuts)
     m = parts[0]
     C = parts[1] if diag else parts[1].reshape(d, d)

@@ -5,12 +5,17 @@
   + alpha (1-alpha)(m - mi)(m - mi)^T).
 * chi2(p || q) and KL(p || q) for a Gaussian p are not closed form; `chi2_to_mixture` and
   `kl_to_mixture` compute them numerically and return (value, standard error):
-  - d = 1: composite Gauss-Legendre quadrature (error estimate returned, typically < 1e-12);
+  - d = 1: composite Gauss-Legendre quadrature on panels that follow every law involved and the
+    integrand's own Gaussian envelopes; the error estimate is the 16- vs 8-node difference plus a
+    bound on the mass beyond the panels (typically < 1e-10; it grows when truncation matters);
   - d >= 2: importance sampling with a fixed seed and a defensive proposal
     rho = (rho_1 + p + q)/3, rho_1 proportional to p^2 sum_{j in F} w_j / g_j (a Gaussian mixture;
     F = components with int p^2/g_j finite). The summand (p - q)^2 / (q rho) is non-negative, so
     there is no cancellation, and it is bounded by 3 U / w_j^2 + 3 (U = sum_F w_j int p^2/g_j).
-    KL uses samples of p and the non-negative summand r - 1 - log r, r = q/p.
+    KL samples the defensive mixture (p + q)/2 with the non-negative summand p (r - 1 - log r) / rho,
+    r = q/p, bounded by 2 + 2 |log r| (sampling p alone has an infinite-variance ratio once a
+    component of q is twice as wide as p, and then understates its standard error).
+  Summands are evaluated in log space, so far tails never overflow.
   chi2 is +inf when no convex combination of the matrices A_j = 2 S_p^-1 - S_j^-1 is positive
   definite (exact for <= 2 components by Yuan's lemma; a sufficient test beyond).
 """
@@ -19,10 +24,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import optimize
+from scipy import optimize, special
 
 from .gaussian import Gaussian
 from .gaussian_integrals import log_product_integral
+from .validation import float_array
 
 
 def logsumexp(a: np.ndarray, axis: int = 0) -> np.ndarray:
@@ -35,7 +41,9 @@ class GaussianMixture:
     """sum_j w_j N(m_j, S_j) with weights w_j > 0 summing to 1 (zero weights are dropped)."""
 
     def __init__(self, weights, components):
-        weights = np.asarray(weights, dtype=float)
+        weights = float_array("weights", weights)
+        if not isinstance(components, (list, tuple)) or not all(isinstance(g, Gaussian) for g in components):
+            raise ValueError("components must be a list of Gaussian laws")
         if weights.ndim != 1 or len(weights) != len(components) or len(components) == 0:
             raise ValueError("weights must be a vector with one entry per component")
         if np.any(weights < 0) or not math.isclose(weights.sum(), 1.0, rel_tol=0, abs_tol=1e-12):
@@ -108,20 +116,38 @@ def _square_over(p: Gaussian, g: Gaussian) -> tuple[float, Gaussian | None]:
     return log_z, Gaussian(mean, 0.5 * (cov + cov.T))
 
 
-def _quad_1d(log_f, p: Gaussian, q: GaussianMixture) -> tuple[float, float]:
+QUAD_SDS = 40.0   # 1-D quadrature panels span mean +- QUAD_SDS sd of every law involved
+
+
+def _mean_and_se(vals: np.ndarray) -> tuple[float, float]:
+    """Monte-Carlo mean and standard error; (inf, 0) when a summand overflows the float range."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = float(vals.mean())
+        if not math.isfinite(mean):
+            return math.inf, 0.0
+        return mean, float(vals.std(ddof=1) / math.sqrt(len(vals)))
+
+
+def _quad_1d(log_f, laws: list, tail_bound) -> tuple[float, float]:
     """int exp(log_f(x)) dx in 1-D by composite Gauss-Legendre (16 nodes per panel) on panels cut at
-    mean + k sd / 4, |k| <= 160, of every law involved; the error estimate is the difference to the
-    8-node rule on the same panels (conservative: the 8-node rule is far less accurate)."""
-    cuts = np.unique(np.concatenate([g.mean[0] + math.sqrt(g.var[0]) * np.arange(-160, 161) / 4.0
-                                     for g in [p] + q.components]))
+    mean + k sd / 4, |k| <= QUAD_SDS, of every law in `laws` (the integrand's own Gaussian envelopes
+    included, so that a tail wider than every law of the problem is still covered). The error
+    estimate is the difference to the 8-node rule on the same panels (conservative: the 8-node rule
+    is far less accurate) plus `tail_bound(lo, hi)`, an upper bound on the integral outside the
+    panels [lo, hi] (truncation, THEORY.md section 4 / issue 10 case 3)."""
+    k = np.arange(-int(4 * QUAD_SDS), int(4 * QUAD_SDS) + 1) / 4.0
+    cuts = np.unique(np.concatenate([g.mean[0] + math.sqrt(g.var[0]) * k for g in laws]))
     a, b = cuts[:-1], cuts[1:]
     results = []
-    for n in (16, 8):
-        z, w = np.polynomial.legendre.leggauss(n)
-        x = 0.5 * (a[:, None] + b[:, None]) + 0.5 * (b - a)[:, None] * z
-        vals = np.exp(log_f(x.reshape(-1, 1))).reshape(x.shape)
-        results.append(float(np.sum(0.5 * (b - a)[:, None] * w * vals)))
-    return results[0], abs(results[0] - results[1])
+    with np.errstate(divide="ignore", over="ignore"):
+        for n in (16, 8):
+            z, w = np.polynomial.legendre.leggauss(n)
+            x = 0.5 * (a[:, None] + b[:, None]) + 0.5 * (b - a)[:, None] * z
+            vals = np.exp(log_f(x.reshape(-1, 1))).reshape(x.shape)
+            results.append(float(np.sum(0.5 * (b - a)[:, None] * w * vals)))
+    if math.isinf(results[0]):   # beyond the float range (e.g. chi2 = e^729): the value is inf, exactly
+        return math.inf, 0.0
+    return results[0], abs(results[0] - results[1]) + float(tail_bound(float(cuts[0]), float(cuts[-1])))
 
 
 def _log_abs_expm1(u: np.ndarray) -> np.ndarray:
@@ -130,10 +156,49 @@ def _log_abs_expm1(u: np.ndarray) -> np.ndarray:
         return np.where(u > 0, u + np.log1p(-np.exp(-np.abs(u))), np.log(-np.expm1(-np.abs(u))))
 
 
-def chi2_to_mixture(p: Gaussian, q: GaussianMixture, n: int = 2 ** 16, rng=0) -> tuple[float, float]:
-    """chi2(p || q) = int (p - q)^2 / q and its standard error (module docstring)."""
+def _log_expm1_minus(u: np.ndarray) -> np.ndarray:
+    """log(e^u - 1 - u) (>= 0 inside the log, -inf at u = 0), without overflow for large u and
+    without cancellation for small |u| (series u^2/2 (1 + u/3 + u^2/12 + u^3/60))."""
+    u = np.asarray(u, dtype=float)
+    out = np.empty_like(u)
+    small, big = np.abs(u) < 1e-3, u > 30.0
+    mid = ~small & ~big
+    us, ub, um = u[small], u[big], u[mid]
+    with np.errstate(divide="ignore"):
+        out[small] = 2 * np.log(np.abs(us)) - math.log(2.0) + np.log1p(us / 3 + us * us / 12 + us ** 3 / 60)
+        out[big] = ub + np.log1p(-(1 + ub) * np.exp(-ub))
+        out[mid] = np.log(np.expm1(um) - um)
+    return out
+
+
+MAX_SAMPLES = 2 ** 31
+
+
+def _check_inputs(p, q, n) -> int:
+    if not isinstance(p, Gaussian) or not isinstance(q, GaussianMixture):
+        raise ValueError("p must be a Gaussian and q a GaussianMixture")
     if p.dim != q.dim:
         raise ValueError(f"p and q must have the same dimension, got {p.dim} and {q.dim}")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer, float)) or n != n or int(n) != n \
+            or not 2 <= n <= MAX_SAMPLES:
+        raise ValueError(f"n must be an integer in [2, 2**31], got {n!r}")
+    return int(n)
+
+
+def _log_tail_probability(g: Gaussian, lo: float, hi: float) -> float:
+    """log[P_g(X < lo) + P_g(X > hi)] for a 1-D Gaussian g (no underflow far out)."""
+    m, s = float(g.mean[0]), math.sqrt(float(g.var[0]))
+    return float(np.logaddexp(special.log_ndtr((lo - m) / s), special.log_ndtr((m - hi) / s)))
+
+
+def chi2_to_mixture(p: Gaussian, q: GaussianMixture, n: int = 2 ** 16, rng=0) -> tuple[float, float]:
+    """chi2(p || q) = int (p - q)^2 / q and its standard error (module docstring).
+
+    d = 1: the quadrature panels also follow the envelopes r_j ~ p^2 / g_j, which are wider than
+    every law of the problem near the finiteness boundary (A_j = 2/v_p - 1/v_j -> 0); the error
+    estimate adds the bound int_tail (p - q)^2/q <= min_j (1/w_j) int_tail p^2/g_j + int_tail q.
+    """
+    n = _check_inputs(p, q, n)
     if not _finite_chi2(p, q):
         return math.inf, 0.0
 
@@ -141,11 +206,17 @@ def chi2_to_mixture(p: Gaussian, q: GaussianMixture, n: int = 2 ** 16, rng=0) ->
         lq = q.logpdf(x)
         return lq + 2 * _log_abs_expm1(p.logpdf(x) - lq)
 
-    if p.dim == 1:
-        return _quad_1d(log_summand, p, q)
-    rng = np.random.default_rng(rng)
     parts = [_square_over(p, g) for g in q.components]
     finite = [(np.log(w) + lz, r) for w, (lz, r) in zip(q.weights, parts) if r is not None]
+    if p.dim == 1:
+        def tail_bound(lo, hi):
+            squares = min((lz - math.log(w) + _log_tail_probability(r, lo, hi)
+                           for w, (lz, r) in zip(q.weights, parts) if r is not None), default=math.inf)
+            rest = sum(w * math.exp(_log_tail_probability(g, lo, hi)) for w, g in zip(q.weights, q.components))
+            return float(np.exp(squares)) + rest
+
+        return _quad_1d(log_summand, [p] + q.components + [r for _, r in finite], tail_bound)
+    rng = np.random.default_rng(rng)
     samplers = [p, q]
     if finite:
         lw = np.array([lw for lw, _ in finite])
@@ -155,21 +226,48 @@ def chi2_to_mixture(p: Gaussian, q: GaussianMixture, n: int = 2 ** 16, rng=0) ->
     x = np.vstack([s.sample(c, rng) for s, c in zip(samplers, counts)])
     log_rho = logsumexp(np.stack([s.logpdf(x) for s in samplers]), axis=0) - math.log(k)
     lp, lq = p.logpdf(x), q.logpdf(x)
-    vals = np.exp(lq - log_rho + 2 * _log_abs_expm1(lp - lq))
-    return float(vals.mean()), float(vals.std(ddof=1) / math.sqrt(len(vals)))
+    with np.errstate(over="ignore"):
+        vals = np.exp(lq - log_rho + 2 * _log_abs_expm1(lp - lq))
+    return _mean_and_se(vals)
 
 
 def kl_to_mixture(p: Gaussian, q: GaussianMixture, n: int = 2 ** 16, rng=0) -> tuple[float, float]:
-    """KL(p || q) = E_p[r - 1 - log r], r = q/p, and its standard error (module docstring)."""
-    if p.dim != q.dim:
-        raise ValueError(f"p and q must have the same dimension, got {p.dim} and {q.dim}")
+    """KL(p || q) = int p (r - 1 - log r), r = q/p, and its standard error (module docstring).
 
-    def summand(x):
-        u = q.logpdf(x) - p.logpdf(x)
-        return np.expm1(u) - u
+    The summand is evaluated in log space, log p + log(e^u - 1 - u) with u = log q - log p, so a
+    component of q wider than p (u -> +inf in the tails) no longer overflows (issue 10 case 1).
+    d = 1: quadrature; the error estimate adds the tail bound int_tail q + int_tail p
+    + (E_p[u^2] P_p(tail))^{1/2} (Cauchy-Schwarz). d >= 2: importance sampling from the defensive
+    mixture rho = (p + q)/2 with the summand p (r - 1 - log r) / rho = (q - p - p log r) / rho, which
+    is at most 2 + 2 |log r| (all moments finite for any p, q). Sampling from p itself, as before,
+    has an infinite-variance ratio when a component of q is more than twice as wide as p
+    (int q^2/p = inf), and its standard error was too small (issue 10 case 4).
+    """
+    n = _check_inputs(p, q, n)
 
     if p.dim == 1:
-        with np.errstate(divide="ignore"):
-            return _quad_1d(lambda x: p.logpdf(x) + np.log(summand(x)), p, q)
-    vals = summand(p.sample(int(n), np.random.default_rng(rng)))
-    return float(vals.mean()), float(vals.std(ddof=1) / math.sqrt(len(vals)))
+        def log_summand(x):
+            lp = p.logpdf(x)
+            return lp + _log_expm1_minus(q.logpdf(x) - lp)
+
+        def log_u2(x):
+            lp = p.logpdf(x)
+            with np.errstate(divide="ignore"):
+                return lp + 2 * np.log(np.abs(q.logpdf(x) - lp))
+
+        laws = [p] + q.components
+        second, _ = _quad_1d(log_u2, laws, lambda lo, hi: 0.0)
+
+        def tail_bound(lo, hi):
+            tp = math.exp(_log_tail_probability(p, lo, hi))
+            tq = sum(w * math.exp(_log_tail_probability(g, lo, hi)) for w, g in zip(q.weights, q.components))
+            return tq + tp + math.sqrt(max(second, 0.0) * tp)
+
+        return _quad_1d(log_summand, laws, tail_bound)
+    rng = np.random.default_rng(rng)
+    counts = rng.multinomial(int(n), [0.5, 0.5])
+    x = np.vstack([p.sample(counts[0], rng), q.sample(counts[1], rng)])
+    lp, lq = p.logpdf(x), q.logpdf(x)
+    log_rho = np.logaddexp(lp, lq) - math.log(2.0)
+    vals = np.exp(lp - log_rho + _log_expm1_minus(lq - lp))
+    return _mean_and_se(vals)

@@ -11,10 +11,11 @@ import math
 import numpy as np
 
 from .gaussian import Gaussian
+from .validation import real_scalar
 
 
 def _check_time(t: float, name: str = "t") -> float:
-    t = float(t)
+    t = real_scalar(name, t)
     if not np.isfinite(t) or t < 0:
         raise ValueError(f"{name} must be a finite time >= 0, got {t}")
     return t
@@ -24,18 +25,25 @@ def _check_time(t: float, name: str = "t") -> float:
 REVERSE_DRIFT_SLOPE = 0.5
 
 
+def _check_times(t, name: str = "t") -> np.ndarray:
+    t = np.asarray(t, dtype=float)
+    if not np.all(np.isfinite(t) & (t >= 0)):
+        raise ValueError(f"{name} must hold finite times >= 0")
+    return t
+
+
 def signal_scale(t):
-    """a_t = exp(-t/2); a float for a number t, an array for an array of times."""
+    """a_t = exp(-t/2) for a finite time t >= 0 (a float), or an array of them (ValueError naming t otherwise)."""
     if np.ndim(t) == 0:
-        return math.exp(-0.5 * float(t))
-    return np.exp(-0.5 * np.asarray(t, dtype=float))
+        return math.exp(-0.5 * _check_time(t))
+    return np.exp(-0.5 * _check_times(t))
 
 
 def noise_variance(t):
-    """s_t^2 = 1 - exp(-t) (computed as -expm1(-t) for small t); a float or an array like t."""
+    """s_t^2 = 1 - exp(-t) (computed as -expm1(-t) for small t), for finite times t >= 0; float or array like t."""
     if np.ndim(t) == 0:
-        return -math.expm1(-float(t))
-    return -np.expm1(-np.asarray(t, dtype=float))
+        return -math.expm1(-_check_time(t))
+    return -np.expm1(-_check_times(t))
 
 
 def reverse_drift(y, score):
@@ -45,6 +53,8 @@ def reverse_drift(y, score):
 
 def forward(p: Gaussian, t: float) -> Gaussian:
     """The OU marginal at time t started from p: N(a_t m, a_t^2 S + s_t^2 I) (THEORY.md section 4)."""
+    if not isinstance(p, Gaussian):
+        raise ValueError(f"p must be a Gaussian, got {type(p).__name__}")
     t = _check_time(t)
     a, s2 = signal_scale(t), noise_variance(t)
     if p.is_diagonal:

@@ -32,7 +32,7 @@ import torch
 
 from .kde_score import BatchedKDEScore
 from .mixture_kernel import isotropic_mixture_stream
-from .observability import eta_from_paths
+from .observability import eta_fields
 from .path_energy import mean_and_se, simulate_path_error
 from .protocol_cost import job_entries
 from .retraining import DTYPES, RetrainingConfig, _metric_of, _Run, share_generation_zero
@@ -236,10 +236,10 @@ class _Job:
                                                             noise=noise, batch_dims=2)
                 energy, martingale, y = energy.cpu(), martingale.cpu(), y.cpu()
                 for b in range(len(group)):
-                    eta, eta_se = eta_from_paths(martingale[b], y[b], features)
+                    fields = eta_fields(martingale[b], y[b], features, cfg.steps)
                     eps2, eps2_se = mean_and_se(energy[b])
-                    res[b].update(eta=eta, eta_se=eta_se,
-                                  eta_estimator=f"regression_adjusted_r2_{features}_K{cfg.steps}_{SUFFIX}",
+                    res[b].update(eta=fields["eta"], eta_se=fields["eta_se"],
+                                  eta_estimator=f"{fields['estimator']}_{SUFFIX}",
                                   eps2=eps2, eps2_se=eps2_se, eps2_estimator=f"mc_ideal_paths_riemann_K{cfg.steps}_{SUFFIX}")
             if "epshat2" in wanted:
                 noise = _stacked_noise([s.run.generator(g, "learned_paths") for s in group], dev, dt, torch.float64)

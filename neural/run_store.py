@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import tempfile
 from pathlib import Path
 
@@ -24,6 +25,16 @@ import torch
 
 from .run_files import (CONFIG_FILE, GENERATION_DIR, GENERATION_METRICS_FILE, METRICS_FILE, RunFileError,
                         atomic_write_text, generation_dir_name, to_jsonable)
+CRASH_AT_ENV = "COLLAPSE_CRASH_AT"   # fault injection for the interrupted-run tests
+
+
+def crash_point(point: str, g: int) -> None:
+    """SIGKILL this process when the environment variable COLLAPSE_CRASH_AT is "<point>:<g>" (the
+    interrupted-run tests kill a run at named moments of `commit_generation`; a no-op otherwise).
+    Points: "start", "array" (one array written: mid-write), "checkpoint", "renamed" (the
+    generation is in place, metrics.jsonl not yet rewritten)."""
+    if os.environ.get(CRASH_AT_ENV) == f"{point}:{g}":
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 class RunStore:
@@ -79,18 +90,22 @@ class RunStore:
         {name: {array name: array}} as name.npz) atomically, then rewrite metrics.jsonl."""
         if self.gen_dir(g).exists():
             raise ValueError(f"generation {g} is already stored in {self.root}")
+        crash_point("start", g)
         tmp = Path(tempfile.mkdtemp(dir=self.root, prefix=generation_dir_name(g) + ".tmp-"))
         try:
             for name, value in arrays.items():
                 np.save(tmp / f"{name}.npy", np.asarray(value))
+                crash_point("array", g)
             for name, members in (npz or {}).items():
                 np.savez(tmp / f"{name}.npz", **{k: np.asarray(v) for k, v in members.items()})
             torch.save(checkpoint, tmp / "checkpoint.pt")
+            crash_point("checkpoint", g)
             atomic_write_text(tmp / GENERATION_METRICS_FILE, json.dumps(metrics, default=to_jsonable) + "\n")
             os.replace(tmp, self.gen_dir(g))
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
+        crash_point("renamed", g)
         self._write_metrics_file(g + 1)
 
     def _write_metrics_file(self, finished: int) -> None:

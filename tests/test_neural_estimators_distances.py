@@ -34,7 +34,9 @@ def test_w2_empirical_of_1d_gaussians_matches_exact_w2():
     vals = [w2_empirical(0.5 + 1.5 * rng.standard_normal(600), rng.standard_normal(600)) ** 2 for _ in range(6)]
     assert abs(np.mean(vals) - exact) < 4 * np.std(vals, ddof=1) / np.sqrt(6) + 0.02  # 0.02: O(log n / n) bias
     value, name = w2_to_data(rng.standard_normal((50, 2)), rng.standard_normal((80, 2)), max_points=40)
-    assert name == "w2_empirical_exact_subsample_40" and value > 0
+    assert name == "w2_debiased_split_half_subsample_40" and value >= 0
+    assert w2_to_data(rng.standard_normal((50, 2)), rng.standard_normal((80, 2)), max_points=40,
+                      debiased=False)[1] == "w2_empirical_exact_subsample_40"
 
 
 def test_sliced_w2_matches_exact_sliced_w2_of_gaussians():

@@ -89,6 +89,10 @@ def main(argv: list[str] | None = None) -> int:
             raise
         sys.stderr.write(f"collapse {args.command}: error: {_one_line(exc)}\n")
         return 2
+    except OSError as exc:   # read-only or full disk, permissions: one line, nothing half-written
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        sys.stderr.write(f"collapse {args.command}: error: cannot write or read{where}: {exc.strerror or exc}\n")
+        return 2
     except KeyboardInterrupt:
         sys.stderr.write(f"collapse {args.command}: interrupted; finished generations are kept\n")
         return 130

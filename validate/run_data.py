@@ -20,7 +20,7 @@ import numpy as np
 from neural.run_files import MANIFEST_FILE, METRICS_FILE, MissingRunFile, RunFileError
 from validate.exact_suite import arrays_from_rows
 from validate.limit_suite import LIMIT_CHECKS_FILE
-from validate.run_io import read_config, read_metrics
+from validate.run_io import read_config, read_metrics, verify_generation_files
 
 EXACT_FIELDS = ("generation", "alpha", "D_chi2", "eps2", "epshat2", "eta")
 NEURAL_FIELDS = ("generation", "alpha", "second_moment", "w2_to_data")
@@ -139,6 +139,7 @@ def neural_run_dirs(run_dir) -> list[Path]:
 def _neural_groups(run: Path) -> dict:
     out = defaultdict(list)
     for d in neural_run_dirs(run):
+        verify_generation_files(d)
         cfg = read_config(d)
         rows = read_metrics(d, required=NEURAL_FIELDS)
         injected = cfg.get("injected_error")

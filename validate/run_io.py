@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Iterable
 
-from neural.run_files import CONFIG_FILE, METRICS_FILE, MissingRunFile, RunFileError
+from neural.run_files import CONFIG_FILE, METRICS_FILE, MissingRunFile, RunFileError, generation_dir_name
 
 
 def read_metrics(run_dir, required: Iterable[str] = ("generation",)) -> list[dict]:
@@ -37,6 +37,24 @@ def read_metrics(run_dir, required: Iterable[str] = ("generation",)) -> list[dic
     if not rows:
         raise RunFileError(f"{path} holds no generation")
     return rows
+
+
+def verify_generation_files(run_dir) -> None:
+    """For a `collapse train` run (config.json, metrics.jsonl, gen_0000/ ...): every generation named
+    in metrics.jsonl must have its directory, and every directory the files the others hold
+    (metrics.json, samples, checkpoint); raises MissingRunFile naming the first missing file."""
+    run = Path(run_dir)
+    rows = read_metrics(run)
+    gens = [run / generation_dir_name(r["generation"]) for r in rows]
+    for g in gens:
+        if not g.is_dir():
+            raise MissingRunFile(f"{g} is missing (listed in {run / METRICS_FILE}): the run is corrupted")
+    names = set().union(*({f.name for f in g.iterdir()} for g in gens)) | {"metrics.json"}
+    for g in gens:
+        for name in sorted(names):
+            if not (g / name).is_file():
+                raise MissingRunFile(f"{g / name} is missing: the run is corrupted (rerun `collapse train` "
+                                 "with the same arguments to redo it after deleting that generation)")
 
 
 def read_config(run_dir) -> dict:

@@ -13,6 +13,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from gaussian_exact import AffineError, Gaussian
+from neural.retraining import RetrainingConfig
 
 _finite = dict(allow_nan=False, allow_infinity=False)
 
@@ -94,8 +95,6 @@ def injected_errors(max_size: float = 0.3):
 def grid_run_configs(draw, generations=(2, 3), steps: int = 20, n_range=(200, 2000)):
     """A `neural.retraining.RetrainingConfig` of a short CPU run with exact grid laws: a 1-D mixture
     target, alpha in [0.05, 0.95], n in n_range, a learner and optionally an injected error."""
-    from neural.retraining import RetrainingConfig
-
     model, model_kw, bandwidth = draw(grid_learners())
     return RetrainingConfig(target="mixture", target_kw=draw(mixtures_1d()), model=model, model_kw=model_kw,
                             bandwidth=bandwidth, alpha=draw(alphas(0.05, 0.95)),

@@ -123,7 +123,7 @@ def run_sweep(spec, out_dir, executor: str = "dask", scheduler: str | None = Non
                 progress.done(results[r.name])
                 progress.report()
         else:
-            from validate.sweep_dask import run_on_dask
+            from validate.sweep_dask import run_on_dask  # Dask is an optional extra: imported when used
 
             results = run_on_dask(pending, dirs, progress, scheduler=scheduler, workers=workers, client=client,
                                   interval=progress_interval)

@@ -7,10 +7,10 @@ from .gaussian_proxy import fit_gaussian, gaussian_chi2_proxy, gaussian_kl_proxy
 from .knn_kl import knn_kl
 from .mmd import median_bandwidth, mmd2_unbiased
 from .mode_weights import mode_weights
-from .wasserstein import sliced_w2, w2_empirical, w2_to_data
+from .wasserstein import sliced_w2, w2_debiased, w2_empirical, w2_to_data
 
 __all__ = [
     "classifier_divergences", "density_ratio_divergences", "ClassifierFeatures", "PCAFeatures", "frechet_distance",
     "fit_gaussian", "gaussian_chi2_proxy", "gaussian_kl_proxy", "knn_kl", "median_bandwidth",
-    "mmd2_unbiased", "mode_weights", "sliced_w2", "w2_empirical", "w2_to_data",
+    "mmd2_unbiased", "mode_weights", "sliced_w2", "w2_debiased", "w2_empirical", "w2_to_data",
 ]

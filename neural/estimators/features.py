@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import torch
 
-from ._arrays import as_tensor_2d
+from ._arrays import as_tensor_2d, check_number
 
 
 class PCAFeatures:
@@ -19,8 +19,7 @@ class PCAFeatures:
 
     def __init__(self, reference, k: int):
         ref = as_tensor_2d(reference, "reference")
-        if not 1 <= k <= ref.shape[1]:
-            raise ValueError(f"k must be in [1, {ref.shape[1]}], got {k}")
+        k = check_number("k", k, 1, ref.shape[1], integer=True)
         self.mean = ref.mean(0)
         self.axes = torch.linalg.svd(ref - self.mean, full_matrices=False).Vh[:k].T
 

@@ -13,26 +13,32 @@ from __future__ import annotations
 import numpy as np
 from gaussian_exact import Gaussian, chi2, kl
 
-from ._arrays import as_numpy_2d, check_same_dim
+from ._arrays import as_numpy_2d, check_number, check_same_dim
 
 
-def fit_gaussian(x, ridge: float = 0.0):
+def fit_gaussian(x, ridge: float = 0.0, name: str = "x"):
     """The Gaussian with the sample mean and unbiased sample covariance (+ ridge * I) of x."""
 
-    if ridge < 0:
-        raise ValueError(f"ridge must be >= 0, got {ridge}")
-    x = as_numpy_2d(x)
+    ridge = check_number("ridge", ridge, 0.0, 1e300)
+    x = as_numpy_2d(x, name)
     cov = np.atleast_2d(np.cov(x, rowvar=False)) + ridge * np.eye(x.shape[1])
-    return Gaussian(x.mean(axis=0), cov)
+    if not np.all(np.isfinite(cov)):
+        raise ValueError(f"{name}: the sample covariance overflows (values too large)")
+    try:
+        return Gaussian(x.mean(axis=0), cov)
+    except ValueError as exc:
+        raise ValueError(f"{name}: the sample covariance is not positive definite ({exc}); "
+                         "pass ridge > 0 or more distinct samples") from None
 
 
-def _fitted_pair(x_p, x_q, ridge):
-    x_p, x_q = as_numpy_2d(x_p, "x_p"), as_numpy_2d(x_q, "x_q")
-    check_same_dim(x_p, x_q)
-    for name, x in (("x_p", x_p), ("x_q", x_q)):
+def _fitted_pair(x_p, x_q, ridge, names=("x_p", "x_q")):
+    x_p, x_q = as_numpy_2d(x_p, names[0]), as_numpy_2d(x_q, names[1])
+    check_same_dim(x_p, x_q, names)
+    ridge = check_number("ridge", ridge, 0.0, 1e300)
+    for name, x in zip(names, (x_p, x_q)):
         if x.shape[0] <= x.shape[1] and ridge == 0:
             raise ValueError(f"{name} needs more than d = {x.shape[1]} samples (or ridge > 0)")
-    return fit_gaussian(x_p, ridge), fit_gaussian(x_q, ridge)
+    return fit_gaussian(x_p, ridge, names[0]), fit_gaussian(x_q, ridge, names[1])
 
 
 def gaussian_chi2_proxy(x_p, x_q, ridge: float = 0.0) -> float:

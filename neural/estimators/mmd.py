@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import torch
 
-from ._arrays import as_tensor_2d, check_same_dim
+from ._arrays import as_tensor_2d, check_number, check_same_dim
 
 
 def median_bandwidth(x: torch.Tensor, y: torch.Tensor, max_points: int = 1000, seed: int = 0) -> float:
@@ -41,13 +41,13 @@ def mmd2_unbiased(x_p, x_q, bandwidth: float | None = None, chunk_size: int = 40
     """Unbiased MMD^2 between samples x_p ~ p and x_q ~ q; returns (mmd2, bandwidth used)."""
     x = as_tensor_2d(x_p, "x_p")
     y = as_tensor_2d(x_q, "x_q").to(x.device)
-    check_same_dim(x, y)
+    check_same_dim(x, y, ("x_p", "x_q"))
+    chunk_size = check_number("chunk_size", chunk_size, 1, 2 ** 31, integer=True)
     if bandwidth is None:
         bandwidth = median_bandwidth(x, y)
-    if not bandwidth > 0:
-        raise ValueError(f"bandwidth must be > 0, got {bandwidth}")
-    if chunk_size < 1:
-        raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+        if not bandwidth > 0:
+            raise ValueError("bandwidth: the median pairwise distance is 0 (repeated points); pass bandwidth > 0")
+    bandwidth = check_number("bandwidth", bandwidth, 1e-150, 1e150)   # 2 l^2 neither under- nor overflows
     n, m = x.shape[0], y.shape[0]
     kxx = (_kernel_sum(x, x, bandwidth, chunk_size) - n) / (n * (n - 1))  # k(x, x) = 1 on the diagonal
     kyy = (_kernel_sum(y, y, bandwidth, chunk_size) - m) / (m * (m - 1))
