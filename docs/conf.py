@@ -35,6 +35,8 @@ extensions = [
     "myst_nb",
 ]
 templates_path = ["_templates"]
+# The docstrings write code and formulas in single backticks: show them as code, not as citations.
+default_role = "code"
 exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "**.ipynb_checkpoints", "api/generated/*.rst.tmp"]
 source_suffix = {".rst": "restructuredtext", ".md": "myst-nb", ".ipynb": "myst-nb"}
 

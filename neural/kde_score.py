@@ -19,10 +19,27 @@ from .mixture_kernel import block_sizes, isotropic_mixture_stream
 class KDEScore:
     """``score(x, t)``: exact OU-time-t score of the Gaussian KDE ``(1/n) sum_j N(x_j, h^2 I)``.
 
-    points: (n, *shape); x: (m, *shape); t: float or (m,).  ``chunk_size``: int or (query, point)
-    block sizes (default: blocks of about 2^24 entries).  ``dtype``: the compute dtype (default: the
-    points' dtype; float64 for reference values).  Equal to ``GaussianMixture.score`` of the same
-    components (tested).  Component of THEORY.md section 6: the paper's KDE learner, bandwidth 0.6.
+    Calling it with x of shape ``(m, *shape)`` and t a float or of shape (m,) returns the score at
+    (x, t), of x's shape. Equal to ``GaussianMixture.score`` of the same components (tested).
+    Component of THEORY.md section 6: the paper's KDE learner, bandwidth 0.6.
+
+    Parameters
+    ----------
+    points : torch.Tensor
+        The KDE's centres x_j, shape ``(n, *shape)``, n >= 1.
+    bandwidth : float
+        h, finite and > 0.
+    chunk_size : int or tuple of int, optional
+        Block sizes (query, point), or one int for both (default: blocks of about 2^24 entries).
+    dtype : torch.dtype, optional
+        The compute dtype (default: the points' dtype; float64 for reference values).
+
+    Raises
+    ------
+    ValueError
+        If `points` is not a tensor of shape (n, ...) with n >= 1, `bandwidth` is not a finite
+        number > 0, or `chunk_size` is not a valid block size; when called, if x's shape does not
+        match the points'.
     """
 
     def __init__(self, points, bandwidth, chunk_size=None, dtype=None):

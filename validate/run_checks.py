@@ -4,6 +4,7 @@ example, the eta estimator against the exact eta, the neural checks, and the sym
 Neural measurements are estimates with standard errors, and for the KDE learner on the Gaussian
 mixture they rest on one approximation (the law of a generation's samples is taken to be its KDE
 smoothed to t0; see `neural.retraining`). So every neural check is informative:
+
 * prop3.1: `I_ideal_kl` = KL(p^{i+1} || q_i smoothed to t0), what 1/2 epshat2 bounds, against
   `bounds.catalog()["prop3.1"]`, with the two standard errors combined;
 * thm3.4: `I_ideal_chi2` against the band, in the small-error regime only (eps2 <= 1); outside it the

@@ -2,6 +2,7 @@
 
 Exported for users' own property tests:
   dims, vectors, spd_matrices, gaussians, alphas, small_affine_errors.
+
 Covariances are built as Q diag(lam) Q^T with Q orthogonal (QR of a drawn matrix) and
 eigenvalues lam in [min_eig, max_eig], so conditioning is controlled and every draw is SPD.
 """
