@@ -20,7 +20,6 @@ ROOT = DOCS.parent
 sys.path.insert(0, str(ROOT))
 # The notebook kernels are subprocesses: they import this checkout, not whatever is installed.
 os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])
-os.environ.setdefault("MPLBACKEND", "Agg")
 
 project = "collapse-theory"
 author = "collapse-theory contributors"
