@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 TORCH_SPEC ?= torch==2.13.0
 OUT ?= runs/demo
 
-.PHONY: demo test test-all bench clean
+.PHONY: demo test test-all bench docs clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -27,5 +27,9 @@ test-all: $(VENV)/.installed
 bench: $(VENV)/.installed
 	for f in bench/bench_*.py; do $(BIN)/python $$f || exit 1; done
 
+# The Sphinx site (API reference, theory page, the example notebooks executed); warnings fail the build.
+docs: $(VENV)/.installed
+	$(BIN)/python -m sphinx -b html -W --keep-going docs docs/_build/html
+
 clean:
-	rm -rf $(VENV) runs .pytest_cache .hypothesis
+	rm -rf $(VENV) runs .pytest_cache .hypothesis docs/_build docs/api docs/jupyter_execute

@@ -303,7 +303,21 @@ def _call(expr: sp.Expr, names: tuple, values: dict):
 
 
 def hermite_multiplier(t0, mode):
-    """e^{-|n| t0/2}: one round's multiplier of the order-`mode` Hermite coefficient (reconstructed, §5)."""
+    """``e^{-|n| t0/2}``: one round's multiplier of the order-`mode` Hermite coefficient (reconstructed, §5).
+
+    Parameters
+    ----------
+    t0 : float or array >= 0
+    mode : int or array of ints >= 0 (Hermite order ``|n|``)
+
+    Returns
+    -------
+    float or ndarray: the broadcast multipliers.
+
+    Raises
+    ------
+    ValueError naming t0 or mode when out of range.
+    """
     return _call(hermite_step(), ("mode", "t0"), {"mode": mode, "t0": t0})
 
 
@@ -314,11 +328,11 @@ def limit_multipliers(alpha, t0, mode):
     ----------
     alpha : float or array in [0, 1]
     t0 : float or array >= 0
-    mode : int or array of ints >= 0 (Hermite order |n|)
+    mode : int or array of ints >= 0 (Hermite order ``|n|``)
 
     Returns
     -------
-    float or ndarray: the broadcast multipliers (1 at mode 0 or t0 = 0; 0 at alpha = 0, |n| t0 > 0).
+    float or ndarray: the broadcast multipliers (1 at mode 0 or t0 = 0; 0 at alpha = 0, ``|n| t0 > 0``).
 
     Raises
     ------
@@ -341,10 +355,27 @@ def variance_fixed_point(alpha, t0, s2):
 
 
 def annealed_deviation_bound(alpha, t0, rho, mode, N, dev0=0.0):
-    """Upper bound on |c_n^N / c_n^data - 1| for t0(i) = t0 rho^i (reconstructed, THEORY.md §5).
+    """Upper bound on ``|c_n^N / c_n^data - 1|`` for t0(i) = t0 rho^i (reconstructed, THEORY.md §5).
 
-    (1-alpha)^N dev0 + |n| t0 ((1-alpha)^N - rho^N) / (2 ((1-alpha) - rho)); rho = 1 is the constant
-    schedule. Raises ValueError naming the argument out of range.
+    ``(1-alpha)^N dev0 + |n| t0 ((1-alpha)^N - rho^N) / (2 ((1-alpha) - rho))``; rho = 1 is the
+    constant schedule.
+
+    Parameters
+    ----------
+    alpha : float or array in [0, 1]
+    t0 : float or array >= 0, the first stopping time
+    rho : float or array, the schedule's ratio
+    mode : int or array of ints >= 0 (Hermite order ``|n|``)
+    N : int >= 0, the generation
+    dev0 : float or array >= 0, the deviation at generation 0 (default 0)
+
+    Returns
+    -------
+    float or ndarray: the broadcast bound.
+
+    Raises
+    ------
+    ValueError naming the argument out of range.
     """
     check_generations("N", N)
     return _call(annealed()["bound"], ("N", "alpha", "dev0", "mode", "rho", "t0"),

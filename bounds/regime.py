@@ -100,7 +100,7 @@ def regime(alpha, eps2, *, D0=0, persistent_slope: float = 0.1, tail_fraction: f
     D0 : the initial drift D_0 >= 0 (default 0, the pipeline's convention p^0 = data).
     persistent_slope, tail_fraction : the array rule. The log-log slope s of eps2_n against n + 1
         is fitted over the last `tail_fraction` of the generations; s > persistent_slope: growing
-        errors (limsup inf); |s| <= persistent_slope: a persistent floor; -1 <= s < -persistent_slope:
+        errors (limsup inf); ``|s| <= persistent_slope``: a persistent floor; -1 <= s < -persistent_slope:
         eps2 -> 0, not summable; s < -1 (or an all-zero tail): summable. A finite array cannot prove
         summability: treat the array rule as a diagnostic.
 

@@ -29,7 +29,26 @@ def _same_dim(p: Gaussian, q: Gaussian) -> None:
 
 
 def kl(p: Gaussian, q: Gaussian) -> float:
-    """KL(p || q) in nats, closed form (module docstring); GridLaws on one grid: trapezoid rule."""
+    """KL(p || q) in nats, closed form (module docstring; THEORY.md section 4, derived).
+
+    ``1/2 [tr(S2^-1 S1) + (m2-m1)^T S2^-1 (m2-m1) - d + ln det S2 - ln det S1]``; GridLaws on one
+    grid: trapezoid rule (grid_divergences.py).
+
+    Parameters
+    ----------
+    p, q : Gaussian or GridLaw
+        Laws of one dimension (two GridLaws: on one grid).
+
+    Returns
+    -------
+    float
+        KL(p || q) >= 0 (inf for GridLaws where q = 0 < p).
+
+    Raises
+    ------
+    ValueError
+        If p and q are not Gaussians of one dimension (or GridLaws on one grid).
+    """
     if isinstance(p, GridLaw) or isinstance(q, GridLaw):
         return grid_kl(p, q)
     _same_dim(p, q)
@@ -50,8 +69,28 @@ def kl(p: Gaussian, q: Gaussian) -> float:
 
 
 def renyi2(p: Gaussian, q: Gaussian, memo: dict | None = None) -> float:
-    """Renyi divergence of order 2: log int p^2 / q = log(1 + chi2(p || q)); +inf if it diverges.
-    `memo`: see gaussian_integrals.memo_log_product_integral. GridLaws on one grid: trapezoid rule."""
+    """Renyi divergence of order 2: ``log int p^2 / q = log(1 + chi2(p || q))``; +inf if it diverges.
+
+    Closed form of the module docstring (THEORY.md section 4, derived); finite even where chi2
+    overflows. GridLaws on one grid: trapezoid rule.
+
+    Parameters
+    ----------
+    p, q : Gaussian or GridLaw
+        Laws of one dimension (two GridLaws: on one grid).
+    memo : dict, optional
+        A cache shared across calls (see gaussian_integrals.memo_log_product_integral).
+
+    Returns
+    -------
+    float
+        The divergence, >= 0, or inf.
+
+    Raises
+    ------
+    ValueError
+        If p and q are not Gaussians of one dimension (or GridLaws on one grid).
+    """
     if isinstance(p, GridLaw) or isinstance(q, GridLaw):
         return grid_renyi2(p, q)
     _same_dim(p, q)
@@ -59,9 +98,28 @@ def renyi2(p: Gaussian, q: Gaussian, memo: dict | None = None) -> float:
 
 
 def chi2(p: Gaussian, q: Gaussian, memo: dict | None = None) -> float:
-    """chi2(p || q) = int (p - q)^2 / q = expm1(renyi2); +inf when 2 S_p^-1 - S_q^-1 is not PD, and
-    when the value exceeds the float range (renyi2 then still holds it). GridLaws on one grid:
-    trapezoid rule (grid_divergences.py)."""
+    """``chi2(p || q) = int (p - q)^2 / q = expm1(renyi2)``; +inf when ``2 S_p^-1 - S_q^-1`` is not PD.
+
+    Closed form of the module docstring (THEORY.md sections 2 and 4, derived); +inf, never NaN,
+    where it diverges or exceeds the float range (renyi2 then still holds the value). GridLaws on one grid: trapezoid rule (grid_divergences.py).
+
+    Parameters
+    ----------
+    p, q : Gaussian or GridLaw
+        Laws of one dimension (two GridLaws: on one grid).
+    memo : dict, optional
+        A cache shared across calls (see gaussian_integrals.memo_log_product_integral).
+
+    Returns
+    -------
+    float
+        chi2(p || q) >= 0, or inf.
+
+    Raises
+    ------
+    ValueError
+        If p and q are not Gaussians of one dimension (or GridLaws on one grid).
+    """
     if isinstance(p, GridLaw) or isinstance(q, GridLaw):
         return grid_chi2(p, q)
     r = renyi2(p, q, memo)
@@ -74,7 +132,26 @@ def chi2(p: Gaussian, q: Gaussian, memo: dict | None = None) -> float:
 
 
 def w2(p: Gaussian, q: Gaussian) -> float:
-    """The 2-Wasserstein distance between Gaussians (module docstring)."""
+    """The 2-Wasserstein distance between Gaussians (module docstring; THEORY.md section 4).
+
+    ``W2 = sqrt(|m1 - m2|^2 + tr(S1 + S2 - 2 (S1^{1/2} S2 S1^{1/2})^{1/2}))``, the distance, not its
+    square.
+
+    Parameters
+    ----------
+    p, q : Gaussian
+        Laws of one dimension.
+
+    Returns
+    -------
+    float
+        W2(p, q) >= 0.
+
+    Raises
+    ------
+    ValueError
+        If p and q are not Gaussians of one dimension.
+    """
     _same_dim(p, q)
     dm = p.mean - q.mean
     if p.is_diagonal and q.is_diagonal:

@@ -55,8 +55,8 @@ def ideal_recursion(data, alpha, t0, generations: int, p0=None, tail: float = DE
 
     Returns
     -------
-    list of generations + 1 laws: `SmoothedMixture`s (with `.mean()`, `.cov()`, `.tail_mass`), or
-    `GridLaw`s for GridLaw data.
+    list of generations + 1 laws: `SmoothedMixture` objects (with `.mean()`, `.cov()`, `.tail_mass`),
+    or `GridLaw` objects for GridLaw data.
 
     Raises
     ------

@@ -13,7 +13,7 @@
     F = components with int p^2/g_j finite). The summand (p - q)^2 / (q rho) is non-negative, so
     there is no cancellation, and it is bounded by 3 U / w_j^2 + 3 (U = sum_F w_j int p^2/g_j).
     KL samples the defensive mixture (p + q)/2 with the non-negative summand p (r - 1 - log r) / rho,
-    r = q/p, bounded by 2 + 2 |log r| (sampling p alone has an infinite-variance ratio once a
+    r = q/p, bounded by ``2 + 2 |log r|`` (sampling p alone has an infinite-variance ratio once a
     component of q is twice as wide as p, and then understates its standard error).
   Summands are evaluated in log space, so far tails never overflow.
   chi2 is +inf when no convex combination of the matrices A_j = 2 S_p^-1 - S_j^-1 is positive
@@ -239,7 +239,7 @@ def kl_to_mixture(p: Gaussian, q: GaussianMixture, n: int = 2 ** 16, rng=0) -> t
     d = 1: quadrature; the error estimate adds the tail bound int_tail q + int_tail p
     + (E_p[u^2] P_p(tail))^{1/2} (Cauchy-Schwarz). d >= 2: importance sampling from the defensive
     mixture rho = (p + q)/2 with the summand p (r - 1 - log r) / rho = (q - p - p log r) / rho, which
-    is at most 2 + 2 |log r| (all moments finite for any p, q). Sampling from p itself, as before,
+    is at most ``2 + 2 |log r|`` (all moments finite for any p, q). Sampling from p itself, as before,
     has an infinite-variance ratio when a component of q is more than twice as wide as p
     (int q^2/p = inf), and its standard error was too small (issue 10 case 4).
     """

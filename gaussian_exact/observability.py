@@ -76,13 +76,44 @@ def observability_mc(target: Gaussian, error, T: float = 4.0, t0: float = 0.02, 
                      n_paths: int = 20000, rng=0, init="prior", features: str = "auto") -> EtaEstimate:
     """Estimate eta by simulating n_paths ideal chains and regressing M on features of Y_K.
 
-    Simulates the chain of `reverse` (ideal drift, same grid), accumulates
-    M = -sum_k sqrt(h) e(Y_k, t_k) . Z_k and the energy sum_k h |e(Y_k, t_k)|^2, then fits M by
+    ``eta = Var(E[M_T | Y_t0]) / eps2`` (THEORY.md section 2). Simulates the chain of `reverse`
+    (ideal drift, same grid), accumulates ``M = -sum_k sqrt(h) e(Y_k, t_k) . Z_k`` and the energy
+    ``sum_k h |e(Y_k, t_k)|^2``, then fits M by
     least squares on [1, y, y_i y_j] ("quadratic") or [1, y] ("linear"; "auto": linear for
     time-only errors, where E[M | Y_K] is linear). E[M | Y_K] is exactly quadratic, so the fit is
     consistent; the fitted variance is corrected for overfitting by subtracting
     (p - 1)/(n - p) times the residual variance (adjusted R^2). eta = that / mean energy.
     Standard error is about sqrt(2/n_paths) relative, plus the O(p/n) correction.
+
+    Parameters
+    ----------
+    target : Gaussian
+        The target law of the ideal chain.
+    error : AffineError
+        The score error e(y, t).
+    T, t0 : float
+        The time window, 0 <= t0 < T.
+    steps : int
+        K >= 1 Euler-Maruyama steps.
+    n_paths : int
+        Number of simulated chains, >= 10.
+    rng : int or numpy.random.Generator
+        Seed or generator.
+    init : {"prior", "exact"}
+        Y_0 ~ N(0, I) or Y_0 ~ forward(target, T).
+    features : {"auto", "linear", "quadratic"}
+        The regression features (see above).
+
+    Returns
+    -------
+    EtaEstimate
+        eta, the Monte-Carlo eps2, the adjusted fitted variance, n_paths and the number of features.
+        eta is NaN when the mean energy is 0 (no error).
+
+    Raises
+    ------
+    ValueError
+        Naming T, t0, steps, n_paths, error, features or init when out of range.
     """
     T, t0, steps = check_schedule(T, t0, steps)
     if steps is None:

@@ -17,6 +17,9 @@ def reverse(target, error=None, T: float = 4.0, t0: float = 0.02, steps=None,
             init="prior", ode: bool = False, score=None):
     """Exact law of the reverse process's output (a Gaussian; a GridLaw for a GridLaw target).
 
+    The reverse SDE of THEORY.md section 1, ``dY = [+1/2 Y + score_hat(Y, T - tau)] dtau + dW``,
+    ``score_hat`` = the target's score + `error`:
+
     * steps=None: continuous time (moment ODEs, DOP853, rtol 1e-10 / atol 1e-12).
     * steps=K: the Euler-Maruyama chain, exactly: h = (T - t0)/K, grid t_k = T - k h for
       k = 0..K-1, Y_{k+1} = Y_k + h (Y_k/2 + score_hat(Y_k, t_k)) + sqrt(h) Z_k, output Y_K
@@ -24,11 +27,41 @@ def reverse(target, error=None, T: float = 4.0, t0: float = 0.02, steps=None,
       step starts from); the first evaluation is at t = T, the last at t0 + h.
     * init="prior": Y_0 ~ N(0, I); init="exact": Y_0 ~ forward(target, T); a Gaussian: that law.
     * ode=True: the probability-flow ODE (drift 1/2 y + 1/2 score_hat, no noise).
-    Error-free, init="exact", steps=None: the output is forward(target, t0) (exact sampling).
     * target a GridLaw (d = 1, 2; THEORY.md section 7): `error` (or `score=`, the learned score
       itself) is any callable f(x, t), x (m, d) -> (m, d); the result is the exact law, on the
       target's grid, of the K-step chain (steps required; init may also be a GridLaw on that grid;
       ode=True is refused: the probability-flow chain has no Gaussian transition). See grid_chain.py.
+
+    Error-free, init="exact", steps=None: the output is forward(target, t0) (exact sampling).
+
+    Parameters
+    ----------
+    target : Gaussian or GridLaw
+        The law the reverse process should produce.
+    error : AffineError or callable, optional
+        The score error (an `AffineError` for a Gaussian target; any f(x, t) for a GridLaw target);
+        None: the exact score.
+    T, t0 : float
+        The time window, 0 <= t0 < T.
+    steps : int, optional
+        K >= 1 Euler-Maruyama steps; None: continuous time (Gaussian targets only).
+    init : {"prior", "exact"}, Gaussian or GridLaw
+        The law of Y_0 (see above).
+    ode : bool
+        Run the probability-flow ODE instead of the SDE (Gaussian targets only).
+    score : callable, optional
+        For a GridLaw target, the learned score itself, instead of `error`.
+
+    Returns
+    -------
+    Gaussian or GridLaw
+        The exact law of the output Y_K (or Y at t0 in continuous time).
+
+    Raises
+    ------
+    ValueError
+        Naming T, t0, steps, init, error, ode (a GridLaw target) or score (a Gaussian target) when
+        out of range.
     """
     if isinstance(target, GridLaw):
         if ode:

@@ -17,20 +17,29 @@ from .mixture_kernel import block_sizes, check_kernel, isotropic_mixture_stream
 class KDEScore:
     """``score(x, t)``: exact OU-time-t score of the Gaussian KDE ``(1/n) sum_j N(x_j, h^2 I)``.
 
+    Calling it with x of shape ``(m, *shape)`` and t a float or of shape (m,) returns the score at
+    (x, t), of x's shape. Equal to ``GaussianMixture.score`` of the same components (tested).
+    Component of THEORY.md section 6: the paper's KDE learner, bandwidth 0.6.
+
     Parameters
     ----------
-    points : (n, *shape) tensor; x : (m, *shape); t : float or (m,).
-    bandwidth : h > 0 (the paper's KDE learner: 0.6; THEORY.md section 6).
-    chunk_size : int or (query, point) block sizes (default: the kernel's bounded blocks).
-    dtype : the compute dtype (default: the points' dtype; float64 for reference values).
-    kernel : "auto" (default), "attention" or "blocked" (module docstring).
-
-    Equal to ``GaussianMixture.score`` of the same components (tested).
+    points : torch.Tensor
+        The KDE's centres x_j, shape ``(n, *shape)``, n >= 1.
+    bandwidth : float
+        h, finite and > 0.
+    chunk_size : int or tuple of int, optional
+        Block sizes (query, point), or one int for both (default: blocks of about 2^24 entries).
+    dtype : torch.dtype, optional
+        The compute dtype (default: the points' dtype; float64 for reference values).
+    kernel : {"auto", "attention", "blocked"}
+        The mixture kernel (`neural.mixture_kernel`; default "auto").
 
     Raises
     ------
-    ValueError for points without a batch dimension, a bandwidth that is not finite and > 0, a bad
-    chunk_size or kernel, and (on call) x of another shape.
+    ValueError
+        If `points` is not a tensor of shape (n, ...) with n >= 1, `bandwidth` is not a finite
+        number > 0, or `chunk_size` or `kernel` is not valid; when called, if x's shape does not
+        match the points'.
     """
 
     def __init__(self, points, bandwidth, chunk_size=None, dtype=None, kernel="auto"):

@@ -30,12 +30,43 @@ PATHS = ("ideal", "learned")
 def simulate_path_error(learned, exact, x_T: torch.Tensor, path: str = "ideal", sde: VPSDE | None = None,
                         steps: int = 500, generator=None, noise=None, chunk_size=None, progress=False,
                         batch_dims: int = 1):
-    """Run the chain driven by `exact` (path="ideal") or `learned` (path="learned") from x_T (m, ...);
-    return `(energy (m,), martingale (m,), endpoint Y_K)` with energy `sum_k h |e_k|^2` and
-    martingale `-sum_k sqrt(h) e_k . Z_k` per path, `e_k = learned(Y_k, t_k) - exact(Y_k, t_k)`.
-    `batch_dims=2`: x_T is (B, m, ...), B independent runs in one chain (scores such as
-    `neural.kde_score.BatchedKDEScore` take (B, m, ...)); energy and martingale are then (B, m) and
-    `chunk_size` must be None (the batched kernels bound their own memory)."""
+    """Run the chain driven by `exact` (path="ideal") or `learned` (path="learned") from x_T.
+
+    Per path, the energy ``sum_k h |e_k|^2`` and the martingale ``-sum_k sqrt(h) e_k . Z_k``, with
+    ``e_k = learned(Y_k, t_k) - exact(Y_k, t_k)`` along the Euler-Maruyama chain
+    (`neural.euler_maruyama`): the Riemann sums of ``eps2_i`` (or ``epshat2_i``) and of
+    ``M_T = -int e . dW`` of THEORY.md section 2.
+
+    Parameters
+    ----------
+    learned, exact : callable
+        Score models ``f(x, t) -> score``.
+    x_T : torch.Tensor
+        The starting points, shape (m, ...) (draw them from N(0, I)).
+    path : {"ideal", "learned"}
+        Which score drives the chain.
+    sde : VPSDE, optional
+        The forward process; its time grid of `steps` steps (`neural.time_grid`).
+    steps : int
+        K, the number of steps.
+    generator, noise, chunk_size, progress
+        As for `neural.euler_maruyama`.
+    batch_dims : {1, 2}
+        2: x_T is (B, m, ...), B independent runs in one chain (scores such as
+        `neural.kde_score.BatchedKDEScore` take (B, m, ...)); energy and martingale are then (B, m)
+        and `chunk_size` must be None (the batched kernels bound their own memory).
+
+    Returns
+    -------
+    tuple
+        ``(energy, martingale, endpoint)``: energy and martingale of shape (m,) or (B, m) (float64), and the
+        chain's output Y_K.
+
+    Raises
+    ------
+    ValueError
+        If `path` is not "ideal" or "learned" (and as `neural.euler_maruyama` for the rest).
+    """
     if path not in PATHS:
         raise ValueError(f"path must be one of {PATHS}, got {path!r}")
     if batch_dims not in (1, 2) or (batch_dims == 2 and chunk_size is not None):
@@ -77,16 +108,42 @@ def path_energy(learned, exact, x_T: torch.Tensor, path: str = "ideal", sde: VPS
 
 def denoising_loss_gap(score, reference, data: torch.Tensor, sde: VPSDE | None = None,
                        n_draws: int | None = None, generator=None) -> dict:
-    """`eps2(score) - eps2(reference)` from data x0 ~ q by the gap of denoising losses:
+    """`eps2(score) - eps2(reference)` from data x0 ~ q by the gap of denoising losses.
+
+    ::
 
         (T - t0) E_{t ~ U[t0, T], x0, eps} [ |score(x_t, t) - g|^2 - |reference(x_t, t) - g|^2 ],
 
     `x_t = a_t x0 + s_t eps`, `g = -eps / s_t`. Since `E[g | x_t] = grad log q_t(x_t)`, each loss is
-    `int E_{q_t} |s - grad log q_t|^2 dt` plus the same constant, so the gap is the difference of the
+    ``int E_{q_t} |s - grad log q_t|^2 dt`` plus the same constant, so the gap is the difference of the
     two continuous-time path energies under the forward marginals q_t (which are the ideal path's
-    marginals up to the O(e^{-T}) start-up error). With `reference` the exact score of q it
-    estimates eps2 itself. One draw of (t, eps) per row of `data` (t stratified over [t0, T]),
-    repeated to `n_draws` rows; returns `{"value", "se", "n_draws", "estimator"}`.
+    marginals up to the O(e^{-T}) start-up error; THEORY.md section 2, `eps2_i`). With `reference`
+    the exact score of q it estimates eps2 itself. One draw of (t, eps) per row of `data`
+    (t stratified over [t0, T]), repeated to `n_draws` rows.
+
+    Parameters
+    ----------
+    score, reference : callable
+        Score models ``f(x, t) -> score``, x of the data's shape, t of shape (m,).
+    data : torch.Tensor
+        Draws x0 ~ q, shape (n, ...).
+    sde : VPSDE, optional
+        The forward process and its window [t0, T] (default `VPSDE()`).
+    n_draws : int, optional
+        Number of (t, eps) draws, >= 2 (default: one per row of `data`).
+    generator : torch.Generator, optional
+        Source of the draws.
+
+    Returns
+    -------
+    dict
+        ``{"value", "se", "n_draws", "estimator"}``: the estimated gap, its standard error, the
+        number of draws and ``"denoising_loss_gap"``.
+
+    Raises
+    ------
+    ValueError
+        If `n_draws` is below 2.
     """
     sde = sde or VPSDE()
     n_draws = n_draws or data.shape[0]

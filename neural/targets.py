@@ -27,7 +27,20 @@ def _check_count(n):
 
 
 class EmpiricalTarget:
-    """Uniform draws, with replacement, from a fixed data set (n, *shape)."""
+    """Uniform draws, with replacement, from a fixed data set.
+
+    Parameters
+    ----------
+    data : torch.Tensor
+        The data set, shape ``(n, *shape)`` with n >= 1.
+    name : str, optional
+        The target's name (default ``"empirical"``).
+
+    Raises
+    ------
+    ValueError
+        If `data` is not a non-empty tensor of shape (n, ...).
+    """
 
     def __init__(self, data, name="empirical"):
         if not torch.is_tensor(data) or data.ndim < 2 or data.shape[0] < 1:

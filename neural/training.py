@@ -73,7 +73,52 @@ class TrainResult:
 def train_denoiser(model, data, sde=None, steps=1000, batch_size=256, lr=1e-3, weight_decay=1e-4, grad_clip=1.0,
                    ema_decay=0.999, warmup=0.05, t_min=None, t_max=None, generator=None, amp="auto", compile=False,
                    progress=False):
-    """Train ``model(x_t, t) -> eps`` by denoising score matching on ``data`` (n, *shape), in place."""
+    """Train ``model(x_t, t) -> eps`` by denoising score matching on `data`, in place.
+
+    Each step draws a minibatch x0 of `data`, t ~ U[t_min, t_max] and eps ~ N(0, I), forms
+    ``x_t = a_t x0 + s_t eps`` (`sde.perturb`) and minimises ``|model(x_t, t) - eps|^2``, so that
+    ``-model(x_t, t) / s_t`` approximates the score (THEORY.md section 1). AdamW with a cosine
+    learning rate after a linear warm-up, gradient clipping, and an EMA copy of the weights.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The noise predictor, called as ``model(x_t, t)``; trained in place.
+    data : torch.Tensor
+        Training data, shape ``(n, *shape)``.
+    sde : VPSDE, optional
+        The forward process (default `VPSDE()`); its [t0, T] is the default time window.
+    steps, batch_size : int
+        Optimiser steps and minibatch size, each >= 1.
+    lr, weight_decay, grad_clip : float
+        AdamW learning rate (> 0) and weight decay (>= 0); gradient-norm clip (> 0).
+    ema_decay : float
+        Decay of the EMA copy.
+    warmup : float
+        Fraction of `steps` spent warming up, in [0, 1).
+    t_min, t_max : float, optional
+        The training times, 0 < t_min < t_max (default `sde.t0`, `sde.T`).
+    generator : torch.Generator, optional
+        Source of minibatches, times and noise.
+    amp : {"auto", True, False}
+        bfloat16 autocast: ``"auto"`` on CUDA only; True / False force it on / off.
+    compile : bool
+        Train through ``torch.compile(model)``.
+    progress : bool
+        Show a progress bar.
+
+    Returns
+    -------
+    TrainResult
+        ``model`` (the trained network, possibly compiled), ``ema_model`` (the EMA copy, eval mode)
+        and ``losses`` (per-step minibatch losses, shape (steps,)).
+
+    Raises
+    ------
+    ValueError
+        Naming `steps` or `batch_size` (int >= 1), `lr`, `weight_decay`, `grad_clip`, `warmup`, or
+        `t_min` / `t_max` (0 < t_min < t_max) when out of range, or `amp` when not "auto", True or False.
+    """
     sde = sde or VPSDE()
     for name, value in (("steps", steps), ("batch_size", batch_size)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:

@@ -1,6 +1,7 @@
 """The catalog checked on the exact Gaussian pipeline (`gaussian_exact.generations`).
 
 What is measured where (THEORY.md §3, §4), transition i = generation i -> i+1:
+
 * lemmaF.1   chi2(q_i || data) (exact) against (1-alpha)^2 D_i;
 * identity   D_{i+1} (exact) against (1-alpha)^2 D_i + 2(1-alpha) cross_i + J_i (all exact);
 * innovation J_i >= alpha I_i and D_{i+1} + (1-alpha)^2 D_i >= alpha/2 I_i, with I_i = chi2(p^{i+1} || q_i)
@@ -14,6 +15,7 @@ What is measured where (THEORY.md §3, §4), transition i = generation i -> i+1:
   over the second half;
 * thm4.2     D_{N+1} against c1 R_N and c2 R_N (`catalog()["thm4.2.R"]`), R from `bounds.drift_path` of the measured eps2_i,
   c1 and c2 fitted on the first half and loosened by validate.checks.CONSTANT_SLACK (C_bias = 0).
+
 Binding (must hold): Lemma F.1, the identity, the innovation inequalities, Prop 3.1. Informative
 (assumptions such as the tail condition and the unknown constants cannot be certified from the
 numbers): Thm 3.4, Prop 3.3b, Prop 4.1, Thm 4.2.

@@ -4,12 +4,14 @@ A `collapse train` run of a Gaussian-mixture target of dimension <= 2 (any learn
 generation, the exact law of its sampler's output and every quantity of THEORY.md section 2 computed
 from it (estimators named "grid_exact..."). So the catalog is checked on it exactly as on the Gaussian
 pipeline (`validate.exact_suite.exact_checks` and `controls`, reused as they are):
+
 * binding: Lemma F.1 (chi2(q_i || data) = (1 - alpha)^2 D_i), the one-step identity, both innovation
   inequalities, and Prop 3.1 (KL(p^{i+1} || ideal chain output) <= 1/2 epshat2, exact by discrete
   Girsanov on the chain);
 * informative, constants fitted on the first half: Thm 3.4, Prop 3.3b, Prop 4.1, Thm 4.2;
 * controls that must be violated: Lemma F.1 with (1 - alpha), the identity without its cross term
   (only for runs with a generation i >= 1, where D_i > 0: at D_0 = 0 the mutations change nothing).
+
 alpha_i is the realised fresh fraction round(alpha n)/n (1 at generation 0, which trains on data).
 The chi2 quantities are the integrals over the grid's box (`*_box` metrics), on which the identities
 hold exactly even where chi2 over R^d is infinite (tails heavier than data's; then D_chi2 = inf is
@@ -65,7 +67,7 @@ def grid_run_checks(run, label: str | None = None, z: float = 2.0) -> list:
 
 
 def grid_checks(runs, z: float = 2.0) -> list:
-    """`grid_run_checks` over several runs (`NeuralRun`s)."""
+    """`grid_run_checks` over several runs (each a `validate.run_data.NeuralRun`)."""
     out = []
     for run in runs:
         out += grid_run_checks(run, z=z)

@@ -3,6 +3,7 @@ recursion starts, so that its "drift" is drift and not undertraining?
 
 For every neural run, from its generation-0 samples (`gen_0000/samples.npy`, n draws) and fresh
 draws from the target:
+
 * mixture targets: the share of samples in each mode (`neural.estimators.mode_weights`), required
   within `MODE_TOLERANCE_SE` binomial standard errors of the mode's weight (3 x sqrt(w(1-w)/n): 6
   points for 5 equal modes at n = 400), so every mode is present;
@@ -13,6 +14,7 @@ draws from the target:
   generation-0 law: the data itself for a network (the estimator's floor at this n: fitting noise),
   the exact KDE law (the training set's KDE pushed to t0, THEORY.md §4) for the KDE, whose
   bandwidth costs a KL of its own by design. Required: at most `KL_TOLERANCE` nats above the ideal.
+
 The draws use fixed seeds, so the table is the same each time it is rebuilt.
 """
 from __future__ import annotations

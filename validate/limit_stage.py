@@ -22,8 +22,29 @@ MULTIPLIER_COLUMNS = ("data", "route", "alpha", "t0", "mode", "multiplier", "mea
 
 
 def spectrum_data(data, alpha: float = 0.1, t0: float = T0, modes: int = 16, iterates=(1, 5, 20)) -> dict:
-    """|c_n| of data, of the given iterates and of the limit, and the predicted m_n c_n^data (even modes
-    only when the odd ones vanish, as for the symmetric gmm1d)."""
+    """``|c_n|`` of data, of the given iterates and of the limit, and the predicted ``m_n c_n^data``.
+
+    Hermite coefficients of the density ratio to N(0, 1) (`gaussian_exact.hermite_coefficients`);
+    the prediction is the low-pass multiplier of THEORY.md §5 (reconstructed), `bounds.limit_multipliers`.
+
+    Parameters
+    ----------
+    data : a law `gaussian_exact.hermite_coefficients` accepts (1-D)
+    alpha : float in [0, 1]
+    t0 : float >= 0
+    modes : int >= 1, the highest Hermite order
+    iterates : generations of the ideal recursion to include
+
+    Returns
+    -------
+    dict with keys "modes" (the orders n >= 1 kept: even modes only when the odd ones vanish, as for
+    the symmetric gmm1d), "data", "limit", "predicted" (arrays over those modes) and "iterates"
+    ({generation: array}).
+
+    Raises
+    ------
+    ValueError from `gaussian_exact` naming alpha, t0 or modes when out of range.
+    """
     c = ge.hermite_coefficients(data, modes)
     n = np.arange(1, modes + 1)
     n = n[np.abs(c[1:]) > 1e-8 * np.abs(c[1:]).max()]

@@ -5,6 +5,7 @@ and quadrature); every bound from `bounds.catalog()` (derived in SymPy). The two
 but the conventions, so agreement tests the reconstruction.
 
 Checks (binding: they must hold where the reconstructed statements are right):
+
 * "limit.hermite_step": c_n(P_t0 data) / c_n(data) = e^{-n t0/2}, modes 1..8.
 * "limit.multiplier": c_n(p_inf) / c_n(data) = m_n(alpha, t0) for 1-D non-Gaussian data: a skewed
   three-component mixture (modes 1..8) and the paper's 1-D projected mixture `gmm1d`
@@ -12,13 +13,14 @@ Checks (binding: they must hold where the reconstructed statements are right):
   2, 4, 6, 8), by the mixture route for every alpha and by the grid route (`GridLaw`) for alpha >= 0.5.
 * "limit.rate" / "limit.rate.hermite": TV(p^{i+1}, p_inf) / TV(p^i, p_inf) <= 1 - alpha and the
   Hermite-norm ratio <= (1 - alpha) e^{-t0/2}, generation by generation.
-* "limit.annealed.geometric": per mode, |c_n^N / c_n^data - 1| under t0(i) = t0 rho^i below the
+* "limit.annealed.geometric": per mode, ``|c_n^N / c_n^data - 1|`` under t0(i) = t0 rho^i below the
   closed-form bound at every generation (annealing returns to data); "limit.mode_rate" with
   "limit.multiplier": under constant t0 each mode follows (m_n - 1)(1 - ((1-alpha) e^{-n t0/2})^N)
   exactly, so it does not return.
 * invisible error (arXiv 2606.06179; THEORY.md §7): a skew-symmetric W on N(0, 0.36 I) in 2-D, continuous
   time: endpoint KL = chi2 = eta = 0 while epshat2 > 0; Prop 3.1 holds but is loose by its whole size,
   Prop 3.3's lower bound (1/4 eta eps2 - C eps2^2 with C = 0) is zero, as it must be.
+
 Controls (must be violated): the multiplier and the one-round step with e^{-n t0} for e^{-n t0/2}
 (`bounds.limit_catalog.MULTIPLIER_CONTROL`); the TV rate with (1-alpha)^2 for (1-alpha); the annealed
 bound with 1/4 for its 1/2 and the annealed bound applied to the constant-t0 run; "KL = 0" for a

@@ -2,6 +2,7 @@
 
 Each row is a statement proved (or refuted) by SymPy for arbitrary densities or symbolic
 parameters, from `bounds.proofs`, `bounds.perturbative` and `bounds.floor` (THEORY.md §3):
+
 * Lemma F.1 and the one-step identity: pointwise for arbitrary positive densities, and integrated
   on three non-Gaussian densities on [0, 1];
 * the innovation inequalities (alpha I <= J, D_{i+1} + (1-alpha)^2 D_i >= alpha/2 I): pointwise,
@@ -9,6 +10,7 @@ parameters, from `bounds.proofs`, `bounds.perturbative` and `bounds.floor` (THEO
 * the constants the paper states, derived: 1/4 and 4 from the proof skeleton, 1/8 from the first
   form of Prop 3.3, the Prop 4.1 floor alpha eta eps / (16 (1 + (1-alpha)^2)) from the innovation
   inequality.
+
 Controls (must be refuted): Lemma F.1 with (1-alpha), the identity without its factor 2, the
 innovation with alpha I for alpha/2 I, Thm 3.4 with 26/100 for 1/4, a floor with 15 for 16.
 """
@@ -45,7 +47,14 @@ def _floor_matches(stated) -> bool:
 
 
 def proof_checks() -> list[Check]:
-    """Every symbolic proof and its control (see the module docstring), as fresh `Check`s."""
+    """Every symbolic proof and its control (see the module docstring), as fresh checks.
+
+    Returns
+    -------
+    list of Check
+        One row of kind "proof" per statement and per control, in a fixed order; SymPy runs once
+        per process, each call returns new `Check` objects.
+    """
     return [proof_check(*args) for args in _proofs()]
 
 

@@ -2,6 +2,7 @@
 tables, figures and a summary (validate.report).
 
 Scales:
+
 * "small" (default; CPU, a few minutes on 2 idle cores): exact d = 10, 20 generations; KDE
   (h = 0.6) on the paper's 10-D Gaussian mixture with n = 400, 500 sampler steps, 5 generations,
   3 seeds, path metrics in float32 (1e-4 relative to float64, far below their Monte Carlo error); an
@@ -17,6 +18,7 @@ Scales:
   with exact grid laws.
 * "paper" (THEORY.md §6, for a GPU): KDE n = 100,000, 500 steps, 20 generations, 10 seeds, eta from
   50,000 paths; exact d = 10, 20 generations.
+
 The limit law of THEORY.md §5 (checks, the table of limit multipliers, the Hermite spectrum and the
 constant-versus-annealed figure) runs at every scale (`limit_law_part`).
 Every part is resumable: a finished exact alpha or neural generation is kept, so a killed run

@@ -5,6 +5,7 @@ Runs with exact grid laws (targets of dimension <= 2) are checked by `validate.g
 binding, exactly as the Gaussian pipeline. Other neural measurements are estimates with standard errors, and for the KDE learner on the Gaussian
 mixture they rest on one approximation (the law of a generation's samples is taken to be its KDE
 smoothed to t0; see `neural.retraining`). So every neural check is informative:
+
 * prop3.1: `I_ideal_kl` = KL(p^{i+1} || q_i smoothed to t0), what 1/2 epshat2 bounds, against
   `bounds.catalog()["prop3.1"]`, with the two standard errors combined;
 * thm3.4: `I_ideal_chi2` against the band, in the small-error regime only (eps2 <= 1); outside it the

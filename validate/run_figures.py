@@ -1,4 +1,4 @@
-"""The figures of a report (DIR/figures/*.{png,pdf}), from a `RunData`; nothing is recomputed
+"""The figures of a report (``DIR/figures/*.{png,pdf}``), from a `RunData`; nothing is recomputed
 but the (cheap) bound curves."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The tables of a report (DIR/tables/*.{md,csv,tex}), from a `RunData`."""
+"""The tables of a report (``DIR/tables/*.{md,csv,tex}``), from a `RunData`."""
 from __future__ import annotations
 
 import math

@@ -1,9 +1,9 @@
 """Hypothesis strategies for the Gaussian world (in the spirit of torch-adf's tests/strategies.py).
 
-Exported for users' own property tests:
-  dims, vectors, spd_matrices, gaussians, alphas, small_affine_errors;
-  for runs with exact grid laws (neural retraining on a 1-D target, THEORY.md section 7):
-  mixtures_1d, grid_learners, injected_errors, grid_run_configs.
+Exported for users' own property tests: dims, vectors, spd_matrices, gaussians, alphas,
+small_affine_errors; for runs with exact grid laws (neural retraining on a 1-D target, THEORY.md
+section 7): mixtures_1d, grid_learners, injected_errors, grid_run_configs.
+
 Covariances are built as Q diag(lam) Q^T with Q orthogonal (QR of a drawn matrix) and
 eigenvalues lam in [min_eig, max_eig], so conditioning is controlled and every draw is SPD.
 """
@@ -76,7 +76,7 @@ def mixtures_1d(draw, max_components: int = 3, mean_scale: float = 4.0, min_sd: 
 def grid_learners(draw, min_train_steps: int = 200, max_train_steps: int = 400):
     """(model, model_kw, bandwidth): a KDE with a bandwidth in [0.2, 0.8], or a small MLP (hidden 32 or
     64, depth 1 or 2, min_train_steps..max_train_steps optimizer steps; far fewer leave a score whose
-    reverse chain throws mass to |x| ~ 30, beyond any affordable grid)."""
+    reverse chain throws mass to ``|x| ~ 30``, beyond any affordable grid)."""
     if draw(st.booleans()):
         return "kde", {}, draw(st.floats(0.2, 0.8, **_finite))
     kw = {"hidden": draw(st.sampled_from([32, 64])), "depth": draw(st.integers(1, 2)),
@@ -85,7 +85,7 @@ def grid_learners(draw, min_train_steps: int = 200, max_train_steps: int = 400):
 
 
 def injected_errors(max_size: float = 0.3):
-    """None, or an injected score error {"type": aligned | random | time_only, "size": w}, |w| <= max_size."""
+    """None, or an injected score error {"type": aligned | random | time_only, "size": w}, ``|w| <= max_size``."""
     return st.one_of(st.none(), st.fixed_dictionaries({
         "type": st.sampled_from(["aligned", "random", "time_only"]),
         "size": st.floats(-max_size, max_size, **_finite)}))

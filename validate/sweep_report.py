@@ -13,6 +13,7 @@ sweep.json): coverage, tables and figures over the axes, and every check of ever
 * Checks: for every train run with metrics, `validate.run_checks.neural_checks` (informative);
   for every finished exact run, `validate.exact_suite.exact_checks` and its `controls`; once, the
   tight Brownian example and its control. Check names end in `<run name>`.
+
 Nothing is recomputed but the checks, so the report of a large sweep takes seconds.
 """
 from __future__ import annotations

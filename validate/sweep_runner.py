@@ -1,11 +1,13 @@
 """Running a sweep: expand the spec, skip what is finished, execute the rest, record the outcome.
 
-Layout of a sweep directory `DIR`:
+Layout of a sweep directory `DIR`::
+
   sweep.toml       the spec as given (rewritten on every invocation)
   sweep.json       the expanded runs (`SweepRun.to_json()`), in spec order
   status.json      per run: state and, for this invocation's executions, status, seconds, host;
                    counts of finished, failed and missing runs
   runs/<name>/     one run directory per combination (`validate.sweep_task`)
+
 Executors: "serial" runs in this process, one run after another (debugging); "dask" submits one
 task per run to a Dask distributed cluster (`validate.sweep_dask`): an embedded `LocalCluster`, or
 an existing cluster at `scheduler`. Runs already finished on disk are not submitted, so running the

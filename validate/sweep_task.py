@@ -1,6 +1,7 @@
 """One run of a sweep, in its directory `DIR/runs/<name>/`: its state on disk and its execution.
 
-What a run directory holds:
+What a run directory holds::
+
   sweep_run.json   the `SweepRun` (kind, axes values, full config, digest), written before any work
   config.json      the config, written by the run itself (train: `neural.run_store.RunStore`;
                    exact: last, so that its presence marks the run finished)

@@ -1,9 +1,11 @@
 """Measured value against a bound, with the measurement's uncertainty.
 
-For an upper bound B on a quantity measured as x with standard error s (z standard errors wide):
+For an upper bound B on a quantity measured as x with standard error s (z standard errors wide)::
+
   holds         if x + z s <= B,
   violated      if x - z s >  B,
   inconclusive  otherwise.
+
 Lower bounds mirror this. Exact measurements have s = 0, so they are never inconclusive. The
 margin and the slack (rtol, atol) are `bounds.tolerance.margin_and_slack`, the rule
 `bounds.Result.holds` uses too, so a bound that holds for one holds for the other.

@@ -9,8 +9,25 @@ from validate.figures.style import alpha_color, new_figure, save
 
 
 def hermite_spectrum(spectra: dict, transfer: dict, path_stem, title: str = ""):
-    """spectra: dict(modes, data, iterates={generation: c}, limit, predicted) for one alpha (|c_n| panel);
-    transfer: {alpha: dict(modes, measured, predicted)} (c_n(p_inf) / c_n(data) panel)."""
+    """The Hermite spectrum figure: ``|c_n|`` by order, and the transfer ``c_n(p_inf) / c_n(data)``.
+
+    Parameters
+    ----------
+    spectra : dict
+        ``dict(modes, data, iterates={generation: c}, limit, predicted)`` for one alpha (the
+        ``|c_n|`` panel; `validate.limit_stage.spectrum_data` builds it).
+    transfer : dict
+        ``{alpha: dict(modes, measured, predicted)}`` (the ``c_n(p_inf) / c_n(data)`` panel against
+        the multipliers m_n of THEORY.md §5, reconstructed).
+    path_stem : str or path
+        Where to write, without the suffix.
+    title : str
+        The figure's title.
+
+    Returns
+    -------
+    list of Path: ``<stem>.png`` (150 dpi) and ``<stem>.pdf``.
+    """
     fig, axes = new_figure(2, width=4.6, height=3.6)
     ax = axes[0, 0]
     n = np.asarray(spectra["modes"])
