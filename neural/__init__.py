@@ -7,6 +7,8 @@ keeps `import neural.run_files` (the run-directory writer, numpy only) and there
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 
 _EXPORTS = {
     "devices": ("resolve_device", "make_generator", "cpu_threads"),
@@ -47,3 +49,18 @@ def __getattr__(name: str):
 
 def __dir__():
     return sorted(set(globals()) | set(__all__))
+
+
+#: exported functions that share their name with their submodule: once the submodule is imported,
+#: Python binds the module object to the package attribute, so these resolve on every access
+_SAME_NAME = {name for name, module in _MODULE_OF.items() if name == module}
+
+
+class _Package(types.ModuleType):
+    def __getattribute__(self, name):
+        if name in _SAME_NAME:
+            return getattr(importlib.import_module(f"{__name__}.{name}"), name)
+        return super().__getattribute__(name)
+
+
+sys.modules[__name__].__class__ = _Package
