@@ -7,15 +7,7 @@ import numbers
 
 import numpy as np
 
-
-def float_array(name: str, value) -> np.ndarray:
-    """value as a float64 array, or a ValueError naming `name`."""
-    if value is None or isinstance(value, (str, bytes, dict)) or np.iscomplexobj(value):
-        raise ValueError(f"{name} must be a number or an array of numbers, got {value!r}")
-    try:
-        return np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number or an array of numbers, got {value!r}") from None
+from bounds.validation import as_float_array as float_array  # one input rule for both packages
 
 
 def real_scalar(name: str, value) -> float:
