@@ -59,12 +59,6 @@ def trapezoid_weights(axis: np.ndarray) -> np.ndarray:
     return w
 
 
-def _gaussian_block(axis_out: np.ndarray, centers: np.ndarray, var: float) -> np.ndarray:
-    """N(x_i; c_j, var) as an (len(axis_out), len(centers)) matrix."""
-    z = axis_out[:, None] - centers[None, :]
-    return np.exp(-0.5 * z * z / var) / math.sqrt(2 * math.pi * var)
-
-
 def forward_kernels(axis_out: np.ndarray, axis_in: np.ndarray, t: float, sparse: bool = False):
     """(K, Kd) with K[i, j] = N(x_i; a_t y_j, s_t^2) w_j (trapezoid weights w over y) and
     Kd[i, j] = -(x_i - a_t y_j)/s_t^2 K[i, j] (the derivative kernel d/dx_i). THEORY.md section 7.

@@ -51,17 +51,6 @@ def is_sweep(run_dir) -> bool:
     return (Path(run_dir) / SWEEP_FILE).is_file()
 
 
-def sweep_manifest(run_dir) -> dict:
-    """What `validate.report.load_manifest` returns for a sweep."""
-    runs = load_plan(run_dir)
-    axes = {}
-    for r in runs:
-        for k, v in r.axes.items():
-            axes.setdefault(f"{r.kind}.{k}", []).append(v)
-    return {"scale": "sweep", "runs": len(runs), "axes": {k: list(dict.fromkeys(map(str, v))) for k, v in axes.items()},
-            "seed": None, "alphas": sorted({r.config["alpha"] for r in runs}), "device": None}
-
-
 def coverage(run_dir) -> list[dict]:
     """One row per run of the sweep: name, kind, axes, state, generations on disk, error."""
     rows = []
