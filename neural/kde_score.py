@@ -75,9 +75,7 @@ class KDEScore:
 
     def as_mixture(self):
         """The same KDE as a ``neural.gaussian_mixture.GaussianMixture`` (isotropic components h^2 I)."""
-        n = self.points.shape[0]
-        return GaussianMixture(torch.full((n,), 1.0 / n, dtype=torch.float64), self.points.double().cpu(),
-                               torch.full((n,), self.bandwidth ** 2, dtype=torch.float64))
+        return GaussianMixture.from_points(self.points.reshape(self.points.shape[0], -1), self.bandwidth)
 
 
 class BatchedKDEScore:
