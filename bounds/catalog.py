@@ -119,5 +119,25 @@ def catalog() -> dict[str, Result]:
 
 
 def mutated(result_id: str, old, new) -> Result:
-    """A catalog result with `old` replaced by `new` (mutation controls; see Result.substitute)."""
+    """A catalog result with `old` replaced by `new` (mutation controls; see Result.substitute).
+
+    Parameters
+    ----------
+    result_id : str
+        Key of `catalog()`.
+    old, new : SymPy expression, number or str
+        What to replace and its replacement.
+
+    Returns
+    -------
+    Result
+        The mutated copy.
+
+    Raises
+    ------
+    KeyError
+        If `result_id` is not a catalog key.
+    ValueError
+        If `old` does not occur in the result.
+    """
     return catalog()[result_id].substitute(sp.sympify(old), sp.sympify(new))
