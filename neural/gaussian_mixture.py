@@ -221,7 +221,9 @@ class GaussianMixture:
         Raises
         ------
         ValueError
-            If points is not numeric of shape (n, d) with n >= 1, or bandwidth is 0.
+            If points is not numeric or not of shape (n, d), or bandwidth is 0.
+        ZeroDivisionError
+            If points has no rows (n = 0).
         """
         points = _as_float64(points, "points")
         n = points.shape[0]
