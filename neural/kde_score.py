@@ -74,7 +74,7 @@ class KDEScore:
 
         Parameters
         ----------
-        x : torch.Tensor, shape (m, *shape)
+        x : torch.Tensor, shape ``(m, *shape)``
             Points.
         t : float or torch.Tensor of shape (m,)
             OU time(s) (default 0).
@@ -87,7 +87,7 @@ class KDEScore:
         Raises
         ------
         ValueError
-            If x does not have shape (m, *shape).
+            If x does not have shape ``(m, *shape)``.
         """
         return self._stream(x, t, True)[1].to(x.dtype)
 

@@ -70,7 +70,7 @@ class EmpiricalTarget:
 
         Returns
         -------
-        torch.Tensor, shape (n, *shape)
+        torch.Tensor, shape ``(n, *shape)``
             The draws.
 
         Raises
