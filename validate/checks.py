@@ -92,7 +92,9 @@ class Check:
         return "check" if self.binding else "informative"
 
     def summary_row(self) -> dict:
-        """Returns
+        """The check as one row of the summary table.
+
+        Returns
         -------
         dict
             check, result, side, kind, generations, verdict, min_margin, constants and the rest of the
