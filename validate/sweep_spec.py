@@ -90,7 +90,9 @@ class SweepRun:
     digest: str
 
     def to_json(self) -> dict:
-        """Returns
+        """The run as a JSON-ready dict.
+
+        Returns
         -------
         dict
             The five fields.
@@ -99,7 +101,9 @@ class SweepRun:
 
     @classmethod
     def from_json(cls, obj: dict) -> "SweepRun":
-        """Parameters
+        """The run from its `to_json` dict.
+
+        Parameters
         ----------
         obj : dict
             A dict written by `to_json` (extra keys ignored).
