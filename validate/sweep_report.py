@@ -339,7 +339,7 @@ def build_sweep_report(run_dir, z: float = 2.0) -> dict:
 
 
 def summary_markdown(cov: list[dict], checks: list) -> str:
-    """The Markdown of the sweep's summary.md: coverage, then the checks.
+    """The Markdown of the sweep's summary.md: coverage, failed runs and checks, the runs table, the checks.
 
     Parameters
     ----------
