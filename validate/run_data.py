@@ -79,13 +79,6 @@ class RunData:
     def load(cls, run_dir) -> "RunData":
         """Read a run directory (see the module docstring).
 
-        Raises
-        ------
-        MissingRunFile
-            The directory does not exist or is neither layout.
-        RunFileError
-            A file is malformed (the message names it).
-
         Parameters
         ----------
         run_dir : str or path-like
@@ -95,6 +88,13 @@ class RunData:
         -------
         RunData
             Everything read from it.
+
+        Raises
+        ------
+        MissingRunFile
+            The directory does not exist or is neither layout.
+        RunFileError
+            A file is malformed (the message names it).
         """
         run = Path(run_dir)
         return cls(path=run, manifest=load_manifest(run), accumulated=_accumulated(run), exact=_exact(run),

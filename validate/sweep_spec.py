@@ -325,12 +325,6 @@ def expand(spec: SweepSpec) -> list[SweepRun]:
     """One `SweepRun` per combination of the axes of each kind (first axis slowest), each checked as
     `collapse train` / `collapse exact` would check it.
 
-    Raises
-    ------
-    SpecError
-        A combination the command refuses (e.g. alpha outside [0, 1]), naming the key; or two runs of
-        the same identity.
-
     Parameters
     ----------
     spec : SweepSpec
@@ -340,6 +334,12 @@ def expand(spec: SweepSpec) -> list[SweepRun]:
     -------
     list of SweepRun
         The runs, kind by kind.
+
+    Raises
+    ------
+    SpecError
+        A combination the command refuses (e.g. alpha outside [0, 1]), naming the key; or two runs of
+        the same identity.
     """
     runs, names = [], {}
     for kind in KINDS:
