@@ -39,6 +39,11 @@ def catalog() -> dict[str, Result]:
     the parameter D is D_{i0} with i0 = 0 and eps2 constant (closed form); "thm4.2.R" is the same
     statement with R_N a parameter, for per-generation errors (R_N from `bounds.drift_path`;
     `bounds.drift_envelope`).
+
+    Returns
+    -------
+    dict of str to Result
+        The results of THEORY.md §3 and §5 by id, each carrying its source line.
     """
     pert = derive()
     quarter, four = pert.lower_linear, pert.upper_linear
