@@ -21,6 +21,16 @@ def closed_form_function(backend: str = "numpy"):
 
     Lambdified from `recursion.stable_constant_error_form` (expm1/log1p; alpha = 0 and 1 exact;
     no overflow for any N). backend "numpy" or "torch". No input checks (use `accumulated`).
+
+    Parameters
+    ----------
+    backend : {"numpy", "torch"}
+        Array library the returned function computes with (default "numpy").
+
+    Returns
+    -------
+    callable
+        ``f(alpha, eps2, N, D0=0.0)``: D_N, broadcast over its arguments, in the backend's arrays.
     """
     fn = lambdified(stable_constant_error_form(), (S.alpha, S.eps2, S.N, S.D0), backend)
     return lambda alpha, eps2, N, D0=0.0: evaluate(fn, [alpha, eps2, N, D0], backend, ("alpha", "eps2", "N", "D0"))
@@ -38,6 +48,30 @@ def accumulated(alpha, eps2, N, D0=0):
     the stable closed form. Anything symbolic: the SymPy closed form (rsolve / summation), with
     float coefficients converted to rationals; when SymPy cannot solve or sum the schedule, the
     numeric recursion if alpha, N and D0 are numbers, else a ValueError saying so.
+
+    Parameters
+    ----------
+    alpha : float, array or SymPy expression in [0, 1]
+        Fraction of fresh data per generation.
+    eps2 : float, array or SymPy expression >= 0
+        Per-generation error: a constant, or a schedule in `bounds.symbols.n`.
+    N : int, array or SymPy expression >= 0
+        Number of generations.
+    D0 : float, array or SymPy expression >= 0
+        Initial divergence (default 0).
+
+    Returns
+    -------
+    numpy.float64, numpy.ndarray or sympy.Expr
+        D_N: a float64 (array) for numeric input, the SymPy closed form for symbolic input.
+
+    Raises
+    ------
+    ValueError
+        If eps2 is a non-real SymPy number, alpha is outside [0, 1], eps2 or D0 is negative or NaN,
+        N is not a non-negative integer, an argument is not a number (string, None, complex, ...),
+        a numeric schedule is negative or non-finite for some n < N, or SymPy cannot solve or
+        sum a symbolic schedule while alpha, N or D0 is symbolic.
     """
     symbolic = any(map(_is_symbolic, (alpha, eps2, N, D0)))
     if not symbolic and isinstance(eps2, sp.Basic) and not eps2.is_real:
@@ -100,6 +134,26 @@ def drift_path(eps2, alpha, D0=0.0) -> np.ndarray:
     shape (B, 1), or a schedule alpha_n of shape (..., G). D0 broadcasts against eps2[..., 0].
     Constant alpha uses a blocked scan (matrix of powers (1-alpha)^{2(k-j)} <= 1: no overflow);
     schedules a loop over generations vectorised across runs.
+
+    Parameters
+    ----------
+    eps2 : array_like >= 0, shape (..., G), G >= 1
+        Per-generation errors, generations on the last axis.
+    alpha : float or array_like in [0, 1]
+        Scalar, per-run constant of shape (B, 1), or schedule of shape (..., G).
+    D0 : float or array_like >= 0
+        Initial divergence, broadcast against ``eps2[..., 0]`` (default 0).
+
+    Returns
+    -------
+    numpy.ndarray, shape (..., G + 1)
+        D_0, ..., D_G along the last axis.
+
+    Raises
+    ------
+    ValueError
+        If eps2 is a scalar or has an empty last axis, eps2 or D0 is negative or NaN, alpha is
+        outside [0, 1], an argument is not numeric, or the shapes do not broadcast.
     """
     e = as_float_array("eps2", eps2)
     if e.ndim == 0 or e.shape[-1] == 0:
@@ -152,6 +206,24 @@ def contributions(alpha, eps2) -> np.ndarray:
 
     Row k lists what each generation's error contributes to D_{k+1}; rows sum to
     D_{k+1} - (1-alpha)^{2(k+1)} D0. The paper's "contributions to D_N by generation" heat map.
+
+    Parameters
+    ----------
+    alpha : float in [0, 1]
+        Fraction of fresh data (a scalar).
+    eps2 : array_like >= 0, shape (G,)
+        Per-generation errors.
+
+    Returns
+    -------
+    numpy.ndarray, shape (G, G)
+        The lower-triangular contribution matrix M.
+
+    Raises
+    ------
+    ValueError
+        If eps2 is not 1-D or has a negative or NaN entry, alpha is not a scalar or is outside
+        [0, 1], or an argument is not numeric.
     """
     e = as_float_array("eps2", eps2)
     if e.ndim != 1:
@@ -171,6 +243,21 @@ def memory_horizon(alpha):
 
     About 1/(2 alpha) for small alpha (THEORY.md §3); inf at alpha = 0, 0 at alpha = 1.
     Symbolic alpha gives the SymPy expression.
+
+    Parameters
+    ----------
+    alpha : float, array_like or SymPy expression in [0, 1]
+        Fraction of fresh data per generation.
+
+    Returns
+    -------
+    numpy.float64, numpy.ndarray or sympy.Expr
+        The horizon m (inf where alpha = 0).
+
+    Raises
+    ------
+    ValueError
+        If a numeric alpha is outside [0, 1], NaN or not a number.
     """
     if _is_symbolic(alpha):
         return -1 / (2 * sp.log(1 - alpha))
@@ -183,7 +270,28 @@ def memory_horizon(alpha):
 
 
 def steady_state(alpha, eps2):
-    """lim_N D_N = eps2 / (alpha (2 - alpha)) for constant eps2 (inf at alpha = 0 unless eps2 = 0)."""
+    """lim_N D_N = eps2 / (alpha (2 - alpha)) for constant eps2 (inf at alpha = 0 unless eps2 = 0).
+
+    THEORY.md §3 "Consequences" (derived from the recursion).
+
+    Parameters
+    ----------
+    alpha : float or array_like in [0, 1]
+        Fraction of fresh data per generation.
+    eps2 : float or array_like >= 0
+        Constant per-generation error.
+
+    Returns
+    -------
+    numpy.float64 or numpy.ndarray
+        The steady state, broadcast over alpha and eps2.
+
+    Raises
+    ------
+    ValueError
+        If alpha is outside [0, 1], eps2 is negative, either is NaN or not numeric, or their
+        shapes do not broadcast.
+    """
     check_unit_interval("alpha", alpha)
     check_nonnegative("eps2", eps2)
     a, e = as_float_array("alpha", alpha), as_float_array("eps2", eps2)
@@ -202,6 +310,29 @@ def drift_envelope(eps2, alpha, D0=0.0, c1=1.0, c2=1.0, C_bias=0.0):
 
     R[N+1] = sum_{i<=N} (1-alpha)^{2(N-i)} eps2_i + (1-alpha)^{2(N+1)} D0 (i0 = 0). THEORY.md §3
     Thm 4.2 (stated as a two-sided ≍ with constants; as two additive bounds: reconstructed).
+
+    Parameters
+    ----------
+    eps2 : array_like >= 0, shape (..., G)
+        Per-generation errors (as in `drift_path`).
+    alpha : float or array_like in [0, 1]
+        Fraction of fresh data (as in `drift_path`).
+    D0 : float or array_like >= 0
+        Initial divergence (default 0).
+    c1, c2 : float or array_like >= 0
+        Lower and upper constants (default 1).
+    C_bias : float or array_like >= 0
+        Additive bias constant (default 0).
+
+    Returns
+    -------
+    lower, upper : numpy.ndarray, shape (..., G + 1)
+        The two bounds on D_0, ..., D_G.
+
+    Raises
+    ------
+    ValueError
+        As `drift_path` for eps2, alpha and D0; if c1, c2 or C_bias is negative or NaN.
     """
     thm = catalog()["thm4.2.R"]
     R = drift_path(eps2, alpha, D0)

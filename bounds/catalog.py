@@ -39,6 +39,11 @@ def catalog() -> dict[str, Result]:
     the parameter D is D_{i0} with i0 = 0 and eps2 constant (closed form); "thm4.2.R" is the same
     statement with R_N a parameter, for per-generation errors (R_N from `bounds.drift_path`;
     `bounds.drift_envelope`).
+
+    Returns
+    -------
+    dict of str to Result
+        The results of THEORY.md §3 and §5 by id, each carrying its source line.
     """
     pert = derive()
     quarter, four = pert.lower_linear, pert.upper_linear
@@ -119,5 +124,25 @@ def catalog() -> dict[str, Result]:
 
 
 def mutated(result_id: str, old, new) -> Result:
-    """A catalog result with `old` replaced by `new` (mutation controls; see Result.substitute)."""
+    """A catalog result with `old` replaced by `new` (mutation controls; see Result.substitute).
+
+    Parameters
+    ----------
+    result_id : str
+        Key of `catalog()`.
+    old, new : SymPy expression, number or str
+        What to replace and its replacement.
+
+    Returns
+    -------
+    Result
+        The mutated copy.
+
+    Raises
+    ------
+    KeyError
+        If `result_id` is not a catalog key.
+    ValueError
+        If `old` does not occur in the result.
+    """
     return catalog()[result_id].substitute(sp.sympify(old), sp.sympify(new))

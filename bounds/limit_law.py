@@ -346,6 +346,25 @@ def variance_fixed_point(alpha, t0, s2):
 
     Raises ValueError naming the argument out of range; alpha = t0 = 0 (no fixed point: every v is
     one) raises ValueError.
+
+    Parameters
+    ----------
+    alpha : float or array_like in [0, 1]
+        Fraction of fresh data per generation.
+    t0 : float or array_like >= 0
+        Stopping time of the reverse process.
+    s2 : float or array_like >= 0
+        Variance of the data.
+
+    Returns
+    -------
+    numpy.float64 or numpy.ndarray
+        The fixed-point variance, broadcast.
+
+    Raises
+    ------
+    ValueError
+        If alpha is outside [0, 1], t0 or s2 is negative, any is NaN, or alpha = t0 = 0 somewhere.
     """
     check_unit_interval("alpha", alpha)
     check_nonnegative("t0", t0)
@@ -384,5 +403,25 @@ def annealed_deviation_bound(alpha, t0, rho, mode, N, dev0=0.0):
 
 def w2_ball_radius(alpha, t0, delta_w2):
     """delta_W2 / (1 - sqrt(1-alpha) e^{-t0/2}) (reconstructed robustness statement, THEORY.md §5);
-    inf where alpha = t0 = 0 and delta_W2 > 0."""
+    inf where alpha = t0 = 0 and delta_W2 > 0.
+
+    Parameters
+    ----------
+    alpha : float or array_like in [0, 1]
+        Fraction of fresh data per generation.
+    t0 : float or array_like >= 0
+        Stopping time of the reverse process.
+    delta_w2 : float or array_like >= 0
+        W2 size of the per-round perturbation.
+
+    Returns
+    -------
+    numpy.float64 or numpy.ndarray
+        The radius of the W2 ball, broadcast.
+
+    Raises
+    ------
+    ValueError
+        If alpha is outside [0, 1], t0 or delta_w2 is negative, or any is NaN.
+    """
     return _call(w2_ball()["radius"], ("alpha", "delta_w2", "t0"), {"alpha": alpha, "t0": t0, "delta_w2": delta_w2})

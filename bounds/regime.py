@@ -33,7 +33,20 @@ from .validation import as_float_array, check_nonnegative, check_unit_interval
 @dataclasses.dataclass(frozen=True)
 class Regime:
     """A regime name, the reason (which result decides it), and what D_N (`drift`) and
-    sum_N D_N (`total`) do. Unpacks as (name, reason)."""
+    sum_N D_N (`total`) do. Unpacks as (name, reason).
+
+    Parameters
+    ----------
+    name : str
+        Regime name ("no_drift", "geometric_forgetting", "slow_forgetting", "persistent_drift",
+        "frozen_drift" or "unbounded").
+    reason : str
+        Which result decides it (THEORY.md §3).
+    drift : str
+        What D_N does (default "").
+    total : str
+        What sum_N D_N does (default "").
+    """
 
     name: str
     reason: str

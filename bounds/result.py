@@ -34,7 +34,33 @@ def _is_tensor(value) -> bool:
 
 @dataclasses.dataclass(frozen=True)
 class Result:
-    """One result of THEORY.md §3. Build mutated copies with `substitute` / `with_coefficient`."""
+    """One result of THEORY.md §3. Build mutated copies with `substitute` / `with_coefficient`.
+
+    Parameters
+    ----------
+    id : str
+        Catalog key, e.g. "thm4.2" (mutated copies append ``[old -> new]``).
+    statement : str
+        The statement in words.
+    source : str
+        Where it comes from (THEORY.md section, "stated", "derived" or "reconstructed").
+    quantity : sympy.Expr
+        The bounded (or equated) left-hand side.
+    lower, upper : sympy.Expr or None
+        The bounds of an inequality (either may be None).
+    expression : sympy.Expr or None
+        The right-hand side of an equality.
+    conditions : tuple of SymPy relations
+        The regime in which the result holds; conditions that are identically true are dropped.
+    status : str
+        "stated", "derived" or "reconstructed" (default "stated").
+    premise, conclusion : sympy.Basic or None
+        The two sides of an implication (Prop 4.1 (i)); no numeric form.
+    mutation : str or None
+        Label of the mutation this copy carries (None for catalog results).
+    display : str or None
+        LaTeX of the statement when the expressions are not the clearest form.
+    """
 
     id: str
     statement: str
@@ -93,6 +119,26 @@ class Result:
 
         backend "numpy" (float64 arrays) or "torch" (tensors, any device). Extra keywords are ignored,
         so one dict of parameters serves every part. Positional arguments follow `params`.
+
+        Parameters
+        ----------
+        part : {"lower", "upper", "expression", "quantity"}
+            Which expression to compile (default "lower").
+        backend : {"numpy", "torch"}
+            Array library (default "numpy").
+        validate : bool
+            Check the numeric (non-tensor) parameters' ranges on each call (default True).
+
+        Returns
+        -------
+        callable
+            ``call(*args, **params)`` evaluating the part; it raises ValueError when a parameter
+            the part needs is missing or (with `validate`) out of range.
+
+        Raises
+        ------
+        ValueError
+            If the result has no such part (it is None).
         """
         expr = getattr(self, part)
         if expr is None:
@@ -127,7 +173,23 @@ class Result:
         return self.function("expression")
 
     def in_regime(self, **params) -> np.ndarray:
-        """Boolean array: do the parameters satisfy every condition of the result?"""
+        """Boolean array: do the parameters satisfy every condition of the result?
+
+        Parameters
+        ----------
+        **params : float or array_like
+            Values of the parameters the conditions name, by `bounds.symbols` keyword names.
+
+        Returns
+        -------
+        numpy.ndarray of bool
+            True where every condition holds (broadcast over the parameters).
+
+        Raises
+        ------
+        ValueError
+            If a parameter a condition needs is missing.
+        """
         out = np.asarray(True)
         for cond in self.conditions:
             names = _names(cond)
@@ -147,6 +209,29 @@ class Result:
         `bounds.tolerance` (the rule `validate.verdict` uses too). With value=None the
         quantity is computed from the parameters (when it is an expression in them). The regime
         conditions are not applied here: combine with `in_regime(**params)`.
+
+        Parameters
+        ----------
+        value : float, array_like or None
+            The measured quantity; None computes it from the parameters.
+        rtol, atol : float
+            Relative and absolute slack (defaults 1e-9 and 0).
+        **params : float or array_like
+            The result's parameters, by `bounds.symbols` keyword names.
+
+        Returns
+        -------
+        numpy.ndarray of bool
+            True where every side of the result holds within the slack.
+
+        Raises
+        ------
+        TypeError
+            If the result is an implication (no numeric check).
+        ValueError
+            If a parameter is out of range or missing, value is None while the quantity is not an
+            expression in the parameters, value is not numeric, or value and the parameters do not
+            broadcast.
         """
         if self.kind == "implication":
             raise TypeError(f"{self.id} is an implication about infinite sums; it has no numeric check")
@@ -174,6 +259,23 @@ class Result:
         """A copy with `old` replaced by `new` in lower/upper/expression (a mutation control).
 
         Raises ValueError when `old` does not occur, so a control cannot silently test nothing.
+
+        Parameters
+        ----------
+        old, new : SymPy expression, number or str
+            What to replace and its replacement (sympified).
+        label : str or None
+            Mutation label; default ``"old -> new"``.
+
+        Returns
+        -------
+        Result
+            The mutated copy, id ``"<id>[<label>]"``.
+
+        Raises
+        ------
+        ValueError
+            If `old` occurs in none of lower, upper and expression.
         """
         old, new = sp.sympify(old), sp.sympify(new)
         changed = {}
@@ -189,6 +291,22 @@ class Result:
         return dataclasses.replace(self, **changed, mutation=tag, id=f"{self.id}[{tag}]")
 
     def with_coefficient(self, old, new) -> "Result":
-        """Alias of `substitute` for numeric coefficients: `with_coefficient("1/2", "49/100")`."""
+        """Alias of `substitute` for numeric coefficients: `with_coefficient("1/2", "49/100")`.
+
+        Parameters
+        ----------
+        old, new : str or number
+            Coefficients; strings are read as exact rationals.
+
+        Returns
+        -------
+        Result
+            The mutated copy.
+
+        Raises
+        ------
+        ValueError
+            If `old` does not occur (as `substitute`).
+        """
         return self.substitute(sp.Rational(old) if isinstance(old, str) else old,
                                sp.Rational(new) if isinstance(new, str) else new)

@@ -16,7 +16,23 @@ def _kind_of(w) -> str:
 
 
 class AffineError:
-    """e(x, t) = W(t) x + xi(t). `kind` is "none", "isotropic", "diagonal" or "full" (the W part)."""
+    """e(x, t) = W(t) x + xi(t). `kind` is "none", "isotropic", "diagonal" or "full" (the W part).
+
+    THEORY.md section 4.
+
+    Parameters
+    ----------
+    W : None, float, array_like of shape (d,) or (d, d), or callable
+        The linear part: None (time-only error), w (W = w I), a diagonal, a matrix, or a function
+        of the physical time t returning one of those (one kind for every t; probed at t = 1).
+    xi : None, array_like of shape (d,), or callable
+        The offset, or a function of t returning it.
+
+    Raises
+    ------
+    ValueError
+        If W (or W(1.0)) has more than two dimensions, or a constant xi is not 1-D.
+    """
 
     def __init__(self, W=None, xi=None):
         self._W = W if (W is None or callable(W)) else np.asarray(W, dtype=float)
@@ -41,7 +57,23 @@ class AffineError:
         return self._xi is not None
 
     def W(self, t: float):
-        """W(t) as given (None, scalar, vector or matrix)."""
+        """W(t) as given (None, scalar, vector or matrix).
+
+        Parameters
+        ----------
+        t : float
+            Physical time.
+
+        Returns
+        -------
+        numpy.ndarray or None
+            W(t), or None for a time-only error.
+
+        Raises
+        ------
+        ValueError
+            If a callable W returns a different kind (number of dimensions) at t than at t = 1.
+        """
         if self._W is None:
             return None
         w = np.asarray(self._W(t) if callable(self._W) else self._W, dtype=float)
@@ -50,14 +82,41 @@ class AffineError:
         return w
 
     def xi(self, t: float):
-        """xi(t) as a vector, or None."""
+        """xi(t) as a vector, or None.
+
+        Parameters
+        ----------
+        t : float
+            Physical time.
+
+        Returns
+        -------
+        numpy.ndarray of shape (d,), or None
+            xi(t).
+        """
         if self._xi is None:
             return None
         return np.atleast_1d(np.asarray(self._xi(t) if callable(self._xi) else self._xi, dtype=float))
 
     def W_on(self, ts: np.ndarray) -> np.ndarray | None:
         """W(t_k) stacked along a new first axis for the times ts; a constant W is evaluated once
-        and returned with a first axis of length 1 (it broadcasts against the grid)."""
+        and returned with a first axis of length 1 (it broadcasts against the grid).
+
+        Parameters
+        ----------
+        ts : numpy.ndarray, shape (K,)
+            Physical times.
+
+        Returns
+        -------
+        numpy.ndarray of shape (K, ...) or (1, ...), or None
+            The stacked W, or None for a time-only error.
+
+        Raises
+        ------
+        ValueError
+            As `W`, if a callable W changes kind on the grid.
+        """
         if self._W is None:
             return None
         if not callable(self._W):
@@ -65,7 +124,18 @@ class AffineError:
         return np.stack([self.W(t) for t in ts])
 
     def xi_on(self, ts: np.ndarray) -> np.ndarray | None:
-        """xi(t_k) as rows of a (len(ts), d) array (one row, broadcasting, when xi is constant)."""
+        """xi(t_k) as rows of a (len(ts), d) array (one row, broadcasting, when xi is constant).
+
+        Parameters
+        ----------
+        ts : numpy.ndarray, shape (K,)
+            Physical times.
+
+        Returns
+        -------
+        numpy.ndarray of shape (K, d) or (1, d), or None
+            The stacked xi, or None when there is no offset.
+        """
         if self._xi is None:
             return None
         if not callable(self._xi):
@@ -73,7 +143,21 @@ class AffineError:
         return np.stack([self.xi(t) for t in ts])
 
     def check_dim(self, d: int, t: float = 1.0) -> None:
-        """ValueError naming W or xi when their shapes do not fit dimension d."""
+        """ValueError naming W or xi when their shapes do not fit dimension d.
+
+        Parameters
+        ----------
+        d : int
+            The state dimension.
+        t : float
+            Time at which callables are evaluated (default 1).
+
+        Raises
+        ------
+        ValueError
+            If W(t) is a vector or matrix not of shape (d,) or (d, d), xi(t) is not of shape (d,),
+            or a callable W changes kind.
+        """
         w = self.W(t)
         if w is not None and w.ndim >= 1 and w.shape != (d,) * w.ndim:
             raise ValueError(f"W must have shape ({d},) or ({d}, {d}) for dimension {d}, got {w.shape}")

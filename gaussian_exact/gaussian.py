@@ -22,6 +22,21 @@ class Gaussian:
 
     Raises ValueError naming `mean` or `cov` for bad shapes, non-finite entries, asymmetry, or a
     covariance that is not positive definite (the message gives its smallest eigenvalue).
+
+    Parameters
+    ----------
+    mean : array_like, shape (d,)
+        Finite mean vector (a scalar is a 1-D law).
+    cov : array_like, shape (d, d), (d,) or scalar
+        Symmetric positive definite covariance, or the positive diagonal (a scalar: the same
+        variance on every axis).
+
+    Raises
+    ------
+    ValueError
+        If mean is not a non-empty finite 1-D vector, cov has the wrong shape or non-finite
+        entries, a full cov is asymmetric or not positive definite, a diagonal has an entry <= 0,
+        or either is not numeric.
     """
 
     __slots__ = ("mean", "_cov", "_chol", "_inv", "_chol_inv", "_eig")
@@ -66,7 +81,27 @@ class Gaussian:
     @classmethod
     def from_eigh(cls, mean, lam: np.ndarray, U: np.ndarray) -> "Gaussian":
         """N(mean, U diag(lam) U^T) for orthonormal U, keeping (lam, U) as the law's eigendecomposition
-        (so that `eigh` costs nothing)."""
+        (so that `eigh` costs nothing).
+
+        Parameters
+        ----------
+        mean : array_like, shape (d,)
+            Mean vector.
+        lam : numpy.ndarray, shape (d,)
+            Eigenvalues (> 0).
+        U : numpy.ndarray, shape (d, d)
+            Orthonormal eigenvectors (columns).
+
+        Returns
+        -------
+        Gaussian
+            The law, carrying (lam, U) as its eigendecomposition.
+
+        Raises
+        ------
+        ValueError
+            As the constructor, if U diag(lam) U^T is not a valid covariance.
+        """
         V = U * np.sqrt(lam)
         g = cls(mean, V @ V.T)   # a symmetric product (BLAS syrk)
         g._eig = (np.array(lam, dtype=float), U)
@@ -101,7 +136,13 @@ class Gaussian:
 
     @property
     def precision(self) -> np.ndarray:
-        """cov^-1 (a vector if diagonal)."""
+        """cov^-1 (a vector if diagonal).
+
+        Raises
+        ------
+        scipy.linalg.LinAlgError
+            If LAPACK's dpotri fails to invert the Cholesky factor.
+        """
         if self._inv is None:
             if self.is_diagonal:
                 self._inv = 1.0 / self._cov
@@ -129,7 +170,18 @@ class Gaussian:
         return float(2.0 * np.log(np.diag(self._chol)).sum())
 
     def solve(self, x: np.ndarray) -> np.ndarray:
-        """cov^-1 x for x of shape (d,) or (d, k)."""
+        """cov^-1 x for x of shape (d,) or (d, k).
+
+        Parameters
+        ----------
+        x : numpy.ndarray, shape (d,) or (d, k)
+            Right-hand side(s).
+
+        Returns
+        -------
+        numpy.ndarray
+            cov^-1 x, shape of x.
+        """
         if self.is_diagonal:
             return x / (self._cov if x.ndim == 1 else self._cov[:, None])
         return linalg.cho_solve((self._chol, True), x)
@@ -140,7 +192,25 @@ class Gaussian:
 
     # --- law ------------------------------------------------------------------------------
     def sample(self, n: int, rng: np.random.Generator | int | None = None) -> np.ndarray:
-        """n independent draws, shape (n, d): mean + L z with z standard normal."""
+        """n independent draws, shape (n, d): mean + L z with z standard normal.
+
+        Parameters
+        ----------
+        n : int >= 0
+            Number of draws.
+        rng : numpy.random.Generator, int or None
+            Generator or seed (``numpy.random.default_rng``).
+
+        Returns
+        -------
+        numpy.ndarray, shape (n, d)
+            The draws.
+
+        Raises
+        ------
+        ValueError
+            If n is negative or not an integer.
+        """
         if int(n) != n or n < 0:
             raise ValueError(f"n must be a non-negative integer, got {n}")
         rng = np.random.default_rng(rng)
@@ -164,13 +234,45 @@ class Gaussian:
         return r @ self._chol_inv.T
 
     def logpdf(self, x) -> np.ndarray:
-        """log N(x; mean, cov) for x of shape (..., d)."""
+        """log N(x; mean, cov) for x of shape (..., d).
+
+        Parameters
+        ----------
+        x : array_like, shape (..., d)
+            Points.
+
+        Returns
+        -------
+        numpy.ndarray, shape (...)
+            Log densities.
+
+        Raises
+        ------
+        ValueError
+            If the last dimension of x is not d.
+        """
         x = self._as_points(x)
         z = self._whiten(x)
         return -0.5 * (self.dim * np.log(2 * np.pi) + self.logdet + np.sum(z * z, axis=-1))
 
     def score(self, x) -> np.ndarray:
-        """grad_x log N(x; mean, cov) = -cov^-1 (x - mean), for x of shape (..., d)."""
+        """grad_x log N(x; mean, cov) = -cov^-1 (x - mean), for x of shape (..., d).
+
+        Parameters
+        ----------
+        x : array_like, shape (..., d)
+            Points.
+
+        Returns
+        -------
+        numpy.ndarray, shape (..., d)
+            Scores.
+
+        Raises
+        ------
+        ValueError
+            If the last dimension of x is not d.
+        """
         x = self._as_points(x)
         r = x - self.mean
         if self.is_diagonal:
@@ -179,7 +281,24 @@ class Gaussian:
         return -linalg.cho_solve((self._chol, True), flat.T).T.reshape(r.shape)
 
     def in_basis(self, U: np.ndarray) -> "Gaussian":
-        """The law of U^T X as a diagonal Gaussian, for U this law's own eigenvector matrix."""
+        """The law of U^T X as a diagonal Gaussian, for U this law's own eigenvector matrix.
+
+        Parameters
+        ----------
+        U : numpy.ndarray, shape (d, d)
+            The eigenvector matrix returned by `eigh` (the same object).
+
+        Returns
+        -------
+        Gaussian
+            Diagonal law N(U^T mean, diag(lam)).
+
+        Raises
+        ------
+        ValueError
+            If U is not the eigenvector matrix this law carries (identity, not equality), including
+            for a diagonal law.
+        """
         lam, own = self.eigh()
         if own is not U:
             raise ValueError("U must be the eigenvector matrix this law carries")

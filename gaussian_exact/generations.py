@@ -53,7 +53,31 @@ LAW_FIELDS = ("D_chi2", "D_renyi2", "D_kl", "D_w2")
 @dataclass
 class GenerationsResult:
     """Per-generation arrays. Law fields (D_*) have N+1 entries (generations 0..N); transition
-    fields (alpha and TRANSITION_FIELDS) have N entries, entry i describing generation i -> i+1."""
+    fields (alpha and TRANSITION_FIELDS) have N entries, entry i describing generation i -> i+1.
+
+    Built by `generations`; THEORY.md section 2 (the recursive pipeline).
+
+    Parameters
+    ----------
+    alpha : numpy.ndarray, shape (N,)
+        alpha_i of each transition.
+    laws : list of Gaussian
+        p^0, ..., p^N.
+    learners : list of Gaussian
+        The learner's target of each round (the fitted law when sampling).
+    moment_matched : list of Gaussian
+        The moment-matched training law G_i of each round.
+    training : list of GaussianMixture
+        The training law q_i of each round.
+    ideal_outputs : list of Gaussian
+        The output of the ideal (error-free) reverse path of each round.
+    D_chi2, D_kl, D_w2, D_renyi2 : numpy.ndarray, shape (N + 1,)
+        Divergences of p^g to the data.
+    arrays : dict
+        The TRANSITION_FIELDS arrays (also readable as attributes).
+    settings : dict
+        The run's settings.
+    """
 
     alpha: np.ndarray
     laws: list
@@ -141,6 +165,51 @@ def generations(data: Gaussian, alpha, n_generations: int, error=None, n_samples
     error: None, an AffineError, a sequence of them, or a function i -> AffineError (relative to
     the learner's target G_i). steps=None: continuous-time reverse; steps=K: the exact chain.
     mixture_samples: importance-sampling budget for I_chi2 / I_kl in d >= 2 (0 skips them: NaN).
+
+    Parameters
+    ----------
+    data : Gaussian
+        The data law.
+    alpha : float in [0, 1], sequence of n_generations floats, or callable
+        Fraction of fresh data per round (a function i -> alpha_i).
+    n_generations : int in [1, 10**6]
+        Number of rounds N.
+    error : None, AffineError, sequence of AffineError, or callable
+        Score error of each round relative to the learner's target.
+    n_samples : int in [d + 2, 10**8] or None
+        Training samples per round (None: the exact moment-matched learner).
+    mode : {"replace", "accumulate"}
+        Train on the newest mixture, or on all rounds so far (default "replace").
+    T : float in (0, MAX_TIME]
+        Horizon of the forward process (default 4).
+    t0 : float in [0, T)
+        Early-stopping time (default 0.02).
+    steps : int or None
+        None: continuous-time reverse; K: the exact K-step chain.
+    init : "prior", "exact" or Gaussian
+        Initial law of the reverse path (default "prior").
+    p0 : Gaussian or None
+        Generation 0 (default: data).
+    seed : int
+        Seed of the training samples and the importance samplers (default 0).
+    mixture_samples : int
+        Importance-sampling budget in [2, 2**31], or 0 to skip I_chi2 / I_kl (default 2**16).
+    compute_eta : bool
+        Track the ideal path's accumulators to compute eta (default True).
+
+    Returns
+    -------
+    GenerationsResult
+        Per-generation laws, divergences and transition fields.
+
+    Raises
+    ------
+    ValueError
+        If data or p0 is not a Gaussian (of data's dimension), n_generations, n_samples,
+        mixture_samples or steps is out of range, mode is not one of the two, T or t0 is out of
+        range, an alpha is outside [0, 1], an alpha or error schedule does not have n_generations
+        entries, an error is not an AffineError or None (or does not fit the dimension), or init is
+        not "prior", "exact" or a Gaussian of data's dimension.
     """
     if not isinstance(data, Gaussian):
         raise ValueError(f"data must be a Gaussian, got {type(data).__name__}")

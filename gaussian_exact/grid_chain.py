@@ -38,7 +38,29 @@ from .linear_sde import check_schedule
 
 @dataclass
 class GridChainResult:
-    """Laws and path quantities of one run of the chain on a grid (NaN / None where not computed)."""
+    """Laws and path quantities of one run of the chain on a grid (NaN / None where not computed).
+
+    THEORY.md section 7.
+
+    Parameters
+    ----------
+    learned : GridLaw or None
+        Law of the learned chain's output Y_K.
+    ideal : GridLaw or None
+        Law of the ideal chain's output.
+    eps2 : float
+        Ideal-path energy sum_k h E_{P*} abs(e_k)^2.
+    epshat2 : float
+        Learned-path energy.
+    eta : float
+        Var E[M | Y_K] / eps2 (ideal path).
+    var_cond_mean : float
+        Var E[M | Y_K].
+    steps : int
+        Number of chain steps K.
+    h : float
+        Step size (T - t0) / K.
+    """
 
     learned: GridLaw | None       # law of the learned chain's output Y_K
     ideal: GridLaw | None         # law of the ideal chain's output

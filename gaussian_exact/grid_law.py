@@ -167,6 +167,13 @@ class GridLaw:
         -------
         GridLaw, with `mass_outside` the mixture's exact mass outside the box (Gaussian CDFs for
         diagonal components; for correlated ones the union bound over the two axes' marginals).
+
+        Raises
+        ------
+        ValueError
+            If weights is not a non-empty vector >= 0 summing to 1, means or covs has the wrong
+            shape, covs are not finite symmetric positive definite, or (from the constructor) the
+            mass outside the box exceeds mass_tol.
         """
         w = np.atleast_1d(np.asarray(weights, dtype=float))
         if w.ndim != 1 or w.size == 0 or np.any(w < 0) or not math.isclose(w.sum(), 1.0, abs_tol=1e-12):
@@ -263,7 +270,23 @@ class GridLaw:
 
     @classmethod
     def standard_normal(cls, like: "GridLaw") -> "GridLaw":
-        """N(0, I) on the grid of `like` (the reverse chain's "prior" start)."""
+        """N(0, I) on the grid of `like` (the reverse chain's "prior" start).
+
+        Parameters
+        ----------
+        like : GridLaw
+            The law whose grid (and mass_tol) to use.
+
+        Returns
+        -------
+        GridLaw
+            N(0, I) with its exact mass outside the box.
+
+        Raises
+        ------
+        ValueError
+            If that mass outside exceeds like.mass_tol (from the constructor).
+        """
         X = like.points
         logp = -0.5 * np.sum(X * X, axis=1) - 0.5 * like.dim * math.log(2 * math.pi)
         out = np.array([special.ndtr(a[0]) + special.ndtr(-a[-1]) for a in like.axes])
@@ -273,7 +296,29 @@ class GridLaw:
 
     @classmethod
     def load(cls, path, mass_tol: float = DEFAULT_MASS_TOL) -> "GridLaw":
-        """Read a law written by `save` (arrays `grid`, `density`, optional `mass_outside`, `log_density`)."""
+        """Read a law written by `save` (arrays `grid`, `density`, optional `mass_outside`, `log_density`).
+
+        Parameters
+        ----------
+        path : str or path-like
+            The .npz file.
+        mass_tol : float
+            Allowed mass outside the grid (see the class).
+
+        Returns
+        -------
+        GridLaw
+            The law.
+
+        Raises
+        ------
+        OSError
+            If the file cannot be read (from numpy.load).
+        KeyError
+            If `grid` or `density` is missing.
+        ValueError
+            If the arrays do not form a valid law (see the class).
+        """
         with np.load(path) as z:
             grid, dens = z["grid"], z["density"]
             outside = float(z["mass_outside"]) if "mass_outside" in z else None
@@ -283,7 +328,13 @@ class GridLaw:
 
     def save(self, path) -> None:
         """Write an .npz with `grid` (the axis, shape (n,), or one axis per coordinate, (2, n)),
-        `density` (values on the grid), `mass_outside`, and `log_density` when the law carries one."""
+        `density` (values on the grid), `mass_outside`, and `log_density` when the law carries one.
+
+        Parameters
+        ----------
+        path : str or path-like
+            Destination (numpy.savez adds ``.npz`` when missing).
+        """
         np.savez(path, **self.arrays())
 
     def arrays(self) -> dict:
@@ -331,11 +382,36 @@ class GridLaw:
         return float(np.sum(self.density * self.weights))
 
     def same_grid(self, other) -> bool:
+        """Is `other` a GridLaw on exactly this grid (same dimension and axes)?
+
+        Parameters
+        ----------
+        other : object
+            Anything.
+
+        Returns
+        -------
+        bool
+            True when other is a GridLaw with identical axes.
+        """
         return (isinstance(other, GridLaw) and other.dim == self.dim
                 and all(a.shape == b.shape and np.array_equal(a, b) for a, b in zip(self.axes, other.axes)))
 
     def check_same_grid(self, other, name: str = "other") -> None:
-        """ValueError naming `name` unless `other` is a GridLaw on this grid."""
+        """ValueError naming `name` unless `other` is a GridLaw on this grid.
+
+        Parameters
+        ----------
+        other : object
+            The law to check.
+        name : str
+            Argument name for the message (default "other").
+
+        Raises
+        ------
+        ValueError
+            If other is not a GridLaw on this grid.
+        """
         if not self.same_grid(other):
             raise ValueError(f"{name} must be a GridLaw on the same grid (d = {self.dim}, shape {self.shape})")
 
@@ -348,12 +424,41 @@ class GridLaw:
             return np.log(self.density)
 
     def with_density(self, density, mass_outside=None) -> "GridLaw":
-        """A law on this grid with other values (same mass_tol)."""
+        """A law on this grid with other values (same mass_tol).
+
+        Parameters
+        ----------
+        density : array_like
+            Values >= 0 of the grid's shape.
+        mass_outside : float in [0, 1] or None
+            Mass beyond the grid (None: as the class computes it).
+
+        Returns
+        -------
+        GridLaw
+            The new law.
+
+        Raises
+        ------
+        ValueError
+            If density or mass_outside is invalid (see the class).
+        """
         return GridLaw(self.axes, density, mass_outside=mass_outside, mass_tol=self.mass_tol)
 
     # --- the law --------------------------------------------------------------------------------
     def integrate(self, values) -> float:
-        """Trapezoid integral of `values` (an array of the grid's shape) over the grid."""
+        """Trapezoid integral of `values` (an array of the grid's shape) over the grid.
+
+        Parameters
+        ----------
+        values : array_like
+            Values on the grid (broadcast against the trapezoid weights).
+
+        Returns
+        -------
+        float
+            The integral.
+        """
         return float(np.sum(np.asarray(values) * self.weights))
 
     def mean(self) -> np.ndarray:
@@ -370,6 +475,18 @@ class GridLaw:
 
     def mix(self, other: "GridLaw", weight: float) -> "GridLaw":
         """weight * self + (1 - weight) * other, on this grid: e.g. q = data.mix(p, alpha).
+
+        Parameters
+        ----------
+        other : GridLaw
+            A law on the same grid.
+        weight : float in [0, 1]
+            Weight of self.
+
+        Returns
+        -------
+        GridLaw
+            The mixture (mass_tol the larger of the two).
 
         Raises
         ------
@@ -408,6 +525,16 @@ class GridLaw:
         """The OU marginal at time t, p_t(x) = int N(x; a_t y, s_t^2 I) p(y) dy, on this grid (trapezoid
         rule over y). Mass pushed beyond the grid counts into `mass_outside`.
 
+        Parameters
+        ----------
+        t : float
+            0, or a finite time >= min_time().
+
+        Returns
+        -------
+        GridLaw
+            p_t on this grid (self at t = 0).
+
         Raises
         ------
         ValueError
@@ -425,6 +552,18 @@ class GridLaw:
         """Exact score grad log p_t(x) of the forward marginal at points x of shape (m, d) (module
         docstring). Where p_t(x) underflows (< 1e-300: no mass of p_t there) the score of the Gaussian
         with the forward marginal's mean and covariance is returned instead.
+
+        Parameters
+        ----------
+        x : array_like, shape (m, d)
+            Finite points.
+        t : float
+            A finite time >= min_time() (t = 0 is refused).
+
+        Returns
+        -------
+        numpy.ndarray, shape (m, d)
+            The scores.
 
         Raises
         ------
@@ -457,7 +596,23 @@ class GridLaw:
 
     def score_on_grid(self, t: float) -> np.ndarray:
         """The exact score of p_t at every grid node, shape `shape + (d,)` (separable kernels, O(n^3)
-        in d = 2)."""
+        in d = 2).
+
+        Parameters
+        ----------
+        t : float
+            A finite time >= min_time().
+
+        Returns
+        -------
+        numpy.ndarray, shape ``shape + (d,)``
+            The scores.
+
+        Raises
+        ------
+        ValueError
+            If t is 0, negative, non-finite or in (0, min_time()).
+        """
         t = self._check_time(t)
         if t == 0:
             raise ValueError("t must be > 0 for the score of a grid law (use t >= min_time())")
@@ -470,7 +625,23 @@ class GridLaw:
         return -np.linalg.solve(S, (x - a * self.mean()).T).T
 
     def pdf(self, x) -> np.ndarray:
-        """The piecewise (bi)linear interpolant of the density at points x (m, d); 0 outside the grid."""
+        """The piecewise (bi)linear interpolant of the density at points x (m, d); 0 outside the grid.
+
+        Parameters
+        ----------
+        x : array_like, shape (m, d)
+            Points.
+
+        Returns
+        -------
+        numpy.ndarray, shape (m,)
+            Interpolated density values.
+
+        Raises
+        ------
+        ValueError
+            If x is not of shape (m, d).
+        """
         x = np.asarray(x, dtype=float)
         if x.ndim != 2 or x.shape[1] != self.dim:
             raise ValueError(f"x must have shape (m, {self.dim}), got {x.shape}")
@@ -493,7 +664,25 @@ class GridLaw:
 
     def sample(self, n: int, rng=None) -> np.ndarray:
         """n draws, shape (n, d), from the piecewise (bi)linear interpolant (exact for that law; its
-        moments differ from the trapezoid `mean`/`cov` by O(dx^2))."""
+        moments differ from the trapezoid `mean`/`cov` by O(dx^2)).
+
+        Parameters
+        ----------
+        n : int >= 0
+            Number of draws.
+        rng : numpy.random.Generator, int or None
+            Generator or seed.
+
+        Returns
+        -------
+        numpy.ndarray, shape (n, d)
+            The draws.
+
+        Raises
+        ------
+        ValueError
+            If n is a bool, negative or not an integer.
+        """
         if isinstance(n, bool) or int(n) != n or n < 0:
             raise ValueError(f"n must be a non-negative integer, got {n}")
         n = int(n)

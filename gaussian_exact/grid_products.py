@@ -28,7 +28,23 @@ from .observability import eta_of
 @dataclass
 class BlockResult:
     """One block's (or a combined product's) divergences of the learned output to a reference law and
-    its path quantities; `multiplicity` counts identical copies of the block."""
+    its path quantities; `multiplicity` counts identical copies of the block.
+
+    Parameters
+    ----------
+    kl : float
+        KL of the learned output to the reference law.
+    chi2 : float
+        chi2 of the learned output to the reference law.
+    eps2 : float
+        Ideal-path energy.
+    epshat2 : float
+        Learned-path energy.
+    eta : float
+        Observability (NaN when eps2 = 0).
+    multiplicity : int
+        Identical copies of this block (default 1).
+    """
 
     kl: float
     chi2: float
@@ -85,6 +101,17 @@ def block_result(target, error=None, T: float = 4.0, t0: float = 0.02, steps=Non
 
 def combine_blocks(blocks) -> BlockResult:
     """The product's quantities from its blocks' (module docstring); multiplicities expanded.
+
+    Parameters
+    ----------
+    blocks : iterable of BlockResult
+        The blocks of a product law.
+
+    Returns
+    -------
+    BlockResult
+        Summed KL and energies, chi2 = prod (1 + chi2_b) - 1 (inf beyond the float range), eta
+        weighted by eps2 (NaN when the total eps2 is 0), multiplicity 1.
 
     Raises
     ------

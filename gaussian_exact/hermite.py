@@ -27,6 +27,28 @@ def hermite_functions(x, modes: int, weight=None) -> np.ndarray:
     """Array (modes + 1, len(x)) of weight(x) h_n(x), n = 0..modes (weight: an array, default 1).
 
     Raises ValueError naming `modes` unless it is an integer >= 0.
+
+    h_n are the orthonormal (probabilists') Hermite polynomials of the module docstring, by the
+    recursion h_{n+1} = (x h_n - sqrt(n) h_{n-1}) / sqrt(n+1).
+
+    Parameters
+    ----------
+    x : array_like
+        Points (flattened).
+    modes : int >= 0
+        Highest order.
+    weight : array_like or None
+        Factor applied to every row, of x's size (default 1).
+
+    Returns
+    -------
+    numpy.ndarray, shape (modes + 1, x.size)
+        Row n holds weight(x) h_n(x).
+
+    Raises
+    ------
+    ValueError
+        If modes is a bool, not an integer, or negative.
     """
     if isinstance(modes, bool) or int(modes) != modes or modes < 0:
         raise ValueError(f"modes must be an integer >= 0, got {modes!r}")

@@ -38,7 +38,24 @@ def logsumexp(a: np.ndarray, axis: int = 0) -> np.ndarray:
 
 
 class GaussianMixture:
-    """sum_j w_j N(m_j, S_j) with weights w_j > 0 summing to 1 (zero weights are dropped)."""
+    """sum_j w_j N(m_j, S_j) with weights w_j > 0 summing to 1 (zero weights are dropped).
+
+    THEORY.md section 4 (the training law q_i = alpha data + (1-alpha) p^i).
+
+    Parameters
+    ----------
+    weights : array_like, shape (k,)
+        Weights >= 0 summing to 1 (within 1e-12); zero weights and their components are dropped.
+    components : list or tuple of Gaussian
+        The k component laws, all of one dimension.
+
+    Raises
+    ------
+    ValueError
+        If components is not a non-empty list/tuple of Gaussian, weights is not a vector with one
+        entry per component, a weight is negative, the weights do not sum to 1, the kept components
+        differ in dimension, or weights is not numeric.
+    """
 
     def __init__(self, weights, components):
         weights = float_array("weights", weights)
@@ -59,14 +76,56 @@ class GaussianMixture:
         return self.components[0].dim
 
     def terms(self, sign: float = 1.0) -> list:
-        """The mixture as a signed combination [(sign * w_j, g_j)] (for gaussian_integrals)."""
+        """The mixture as a signed combination [(sign * w_j, g_j)] (for gaussian_integrals).
+
+        Parameters
+        ----------
+        sign : float
+            Factor on every weight (default 1).
+
+        Returns
+        -------
+        list of (float, Gaussian)
+            The signed terms.
+        """
         return [(sign * w, g) for w, g in zip(self.weights, self.components)]
 
     def logpdf(self, x) -> np.ndarray:
+        """log q(x) = log sum_j w_j N(x; m_j, S_j) (log-sum-exp).
+
+        Parameters
+        ----------
+        x : array_like, shape (..., d)
+            Points.
+
+        Returns
+        -------
+        numpy.ndarray, shape (...)
+            Log densities.
+
+        Raises
+        ------
+        ValueError
+            If the last dimension of x is not d.
+        """
         logs = np.stack([np.log(w) + g.logpdf(x) for w, g in zip(self.weights, self.components)])
         return logsumexp(logs, axis=0)
 
     def sample(self, n: int, rng=None) -> np.ndarray:
+        """n draws: multinomial component counts, then each component's draws, shuffled.
+
+        Parameters
+        ----------
+        n : int >= 0
+            Number of draws.
+        rng : numpy.random.Generator, int or None
+            Generator or seed.
+
+        Returns
+        -------
+        numpy.ndarray, shape (n, d)
+            The draws, in random order.
+        """
         rng = np.random.default_rng(rng)
         counts = rng.multinomial(int(n), self.weights)
         x = np.vstack([g.sample(c, rng) for g, c in zip(self.components, counts)])
@@ -197,6 +256,28 @@ def chi2_to_mixture(p: Gaussian, q: GaussianMixture, n: int = 2 ** 16, rng=0) ->
     d = 1: the quadrature panels also follow the envelopes r_j ~ p^2 / g_j, which are wider than
     every law of the problem near the finiteness boundary (A_j = 2/v_p - 1/v_j -> 0); the error
     estimate adds the bound int_tail (p - q)^2/q <= min_j (1/w_j) int_tail p^2/g_j + int_tail q.
+
+    Parameters
+    ----------
+    p : Gaussian
+        The first law.
+    q : GaussianMixture
+        The mixture, of p's dimension.
+    n : int in [2, 2**31]
+        Importance samples for d >= 2 (default 2**16; unused for d = 1).
+    rng : numpy.random.Generator, int or None
+        Seed of the importance sampler (default 0, reproducible).
+
+    Returns
+    -------
+    value, standard_error : float
+        chi2(p || q) (inf when it diverges, with standard error 0) and its error estimate.
+
+    Raises
+    ------
+    ValueError
+        If p is not a Gaussian, q not a GaussianMixture, their dimensions differ, or n is not an
+        integer in [2, 2**31].
     """
     n = _check_inputs(p, q, n)
     if not _finite_chi2(p, q):
@@ -242,6 +323,28 @@ def kl_to_mixture(p: Gaussian, q: GaussianMixture, n: int = 2 ** 16, rng=0) -> t
     is at most ``2 + 2 |log r|`` (all moments finite for any p, q). Sampling from p itself, as before,
     has an infinite-variance ratio when a component of q is more than twice as wide as p
     (int q^2/p = inf), and its standard error was too small (issue 10 case 4).
+
+    Parameters
+    ----------
+    p : Gaussian
+        The first law.
+    q : GaussianMixture
+        The mixture, of p's dimension.
+    n : int in [2, 2**31]
+        Importance samples for d >= 2 (default 2**16; unused for d = 1).
+    rng : numpy.random.Generator, int or None
+        Seed of the importance sampler (default 0, reproducible).
+
+    Returns
+    -------
+    value, standard_error : float
+        KL(p || q) and its error estimate.
+
+    Raises
+    ------
+    ValueError
+        If p is not a Gaussian, q not a GaussianMixture, their dimensions differ, or n is not an
+        integer in [2, 2**31].
     """
     n = _check_inputs(p, q, n)
 

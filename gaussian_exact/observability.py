@@ -45,7 +45,38 @@ def observability(target, error=None, T: float = 4.0, t0: float = 0.02, steps=No
                   init="prior", score=None) -> float:
     """Exact eta in [0, 1] on the ideal path (module docstring); NaN when eps2 = 0 (0/0).
     A GridLaw target takes any callable error (or score=) and needs steps: the forward g recursion
-    of THEORY.md section 7 (grid_chain.py)."""
+    of THEORY.md section 7 (grid_chain.py).
+
+    ``eta = Var(E[M_T | Y_t0]) / eps2`` (THEORY.md section 2).
+
+    Parameters
+    ----------
+    target : Gaussian or GridLaw
+        The law whose ideal reverse path is followed.
+    error : AffineError, callable or None
+        The score error (any callable e(y, t) for a GridLaw target).
+    T : float in (0, MAX_TIME]
+        Horizon (default 4).
+    t0 : float in [0, T)
+        Early-stopping time (default 0.02).
+    steps : int or None
+        None: continuous time (Gaussian targets only); K >= 1: the exact K-step chain.
+    init : "prior", "exact" or a law
+        Initial law of the reverse path (default "prior").
+    score : callable or None
+        For a GridLaw target only: the learner's score, instead of `error`.
+
+    Returns
+    -------
+    float
+        eta in [0, 1], or NaN when eps2 = 0.
+
+    Raises
+    ------
+    ValueError
+        If score is given with a Gaussian target, or T, t0, steps, error or init is out of range
+        or of the wrong kind for the target.
+    """
     if isinstance(target, GridLaw):
         return grid_observability(target, error, T, t0, steps, init, score)
     if score is not None:
@@ -55,7 +86,21 @@ def observability(target, error=None, T: float = 4.0, t0: float = 0.02, steps=No
 
 @dataclass
 class EtaEstimate:
-    """Monte-Carlo regression estimate of eta (see `observability_mc`)."""
+    """Monte-Carlo regression estimate of eta (see `observability_mc`).
+
+    Parameters
+    ----------
+    eta : float
+        The estimate (NaN when the mean energy is 0).
+    eps2 : float
+        Monte-Carlo mean of sum_k h abs(e_k)^2 (unbiased for the chain's eps2).
+    var_cond_mean : float
+        Adjusted variance of the regression fit of M on features of Y_K.
+    n_paths : int
+        Number of simulated chains.
+    n_features : int
+        Number of regression features.
+    """
 
     eta: float
     eps2: float            # MC mean of sum_k h |e_k|^2 (unbiased for the chain's eps2)

@@ -18,7 +18,40 @@ from .linear_sde import propagate
 def path_energy(target, error=None, T: float = 4.0, t0: float = 0.02, path: str = "ideal",
                 steps=None, init="prior", score=None) -> float:
     """eps2 (path="ideal") or epshat2 (path="learned") of `error` on the reverse path of `target`.
-    A GridLaw target takes any callable error (or score=) and needs steps (grid_chain.py)."""
+    A GridLaw target takes any callable error (or score=) and needs steps (grid_chain.py).
+
+    THEORY.md sections 2 and 4 (Prop 3.1).
+
+    Parameters
+    ----------
+    target : Gaussian or GridLaw
+        The law whose reverse path is followed.
+    error : AffineError, callable or None
+        The score error (any callable e(y, t) for a GridLaw target).
+    T : float in (0, MAX_TIME]
+        Horizon (default 4).
+    t0 : float in [0, T)
+        Early-stopping time (default 0.02).
+    path : {"ideal", "learned"}
+        Energy along the ideal path (eps2) or the learned path (epshat2).
+    steps : int or None
+        None: continuous time (Gaussian targets only); K >= 1: the exact K-step chain.
+    init : "prior", "exact" or a law
+        Initial law of the reverse path (default "prior").
+    score : callable or None
+        For a GridLaw target only: the learner's score, instead of `error`.
+
+    Returns
+    -------
+    float
+        The path energy (>= 0).
+
+    Raises
+    ------
+    ValueError
+        If score is given with a Gaussian target, path is not "ideal" or "learned", or T, t0,
+        steps, error or init is out of range or of the wrong kind for the target.
+    """
     if isinstance(target, GridLaw):
         return grid_path_energy(target, error, T, t0, path, steps, init, score)
     if score is not None:

@@ -55,13 +55,44 @@ def as_schedule(value, generations: int, name: str = "t0") -> np.ndarray:
 
 
 def constant(value: float):
-    """i -> value."""
+    """i -> value.
+
+    Parameters
+    ----------
+    value : float
+        The constant.
+
+    Returns
+    -------
+    callable
+        ``i -> value``.
+    """
     value = float(value)
     return lambda i: value
 
 
 def geometric(t0: float, ratio: float):
-    """i -> t0 ratio^i, ratio in (0, 1] (1: constant). Raises ValueError naming t0 or ratio."""
+    """i -> t0 ratio^i, ratio in (0, 1] (1: constant). Raises ValueError naming t0 or ratio.
+
+    The closed form of `bounds.catalog()["limit.annealed.geometric"]` (THEORY.md §5, reconstructed).
+
+    Parameters
+    ----------
+    t0 : float
+        Finite first value >= 0.
+    ratio : float in (0, 1]
+        Ratio of consecutive values.
+
+    Returns
+    -------
+    callable
+        ``i -> t0 ratio^i``.
+
+    Raises
+    ------
+    ValueError
+        If t0 is negative or not finite, or ratio is outside (0, 1].
+    """
     t0 = _check_value("t0", t0, 0.0, math.inf)
     if not (0.0 < float(ratio) <= 1.0):
         raise ValueError(f"ratio must be in (0, 1], got {ratio}")
@@ -70,7 +101,25 @@ def geometric(t0: float, ratio: float):
 
 
 def harmonic(t0: float, power: float = 1.0):
-    """i -> t0 / (i + 1)^power, power >= 0 (0: constant). Raises ValueError naming t0 or power."""
+    """i -> t0 / (i + 1)^power, power >= 0 (0: constant). Raises ValueError naming t0 or power.
+
+    Parameters
+    ----------
+    t0 : float
+        Finite first value >= 0.
+    power : float
+        Finite decay exponent >= 0 (default 1).
+
+    Returns
+    -------
+    callable
+        ``i -> t0 / (i + 1)^power``.
+
+    Raises
+    ------
+    ValueError
+        If t0 or power is negative or not finite.
+    """
     t0 = _check_value("t0", t0, 0.0, math.inf)
     power = _check_value("power", power, 0.0, math.inf)
     return lambda i: t0 / (i + 1) ** power

@@ -7,7 +7,24 @@ ALLOWED_DEVICES = ("auto", "cpu", "cuda", "cuda:N")
 
 
 def resolve_device(device="auto"):
-    """``"auto"``: CUDA when present, else CPU; ``"cuda"`` without CUDA is a ValueError."""
+    """``"auto"``: CUDA when present, else CPU; ``"cuda"`` without CUDA is a ValueError.
+
+    Parameters
+    ----------
+    device : str or torch.device
+        "auto", "cpu", "cuda" or "cuda:N" (case and surrounding blanks ignored; default "auto").
+
+    Returns
+    -------
+    torch.device
+        The device.
+
+    Raises
+    ------
+    ValueError
+        If device is not a str or torch.device or not one of the allowed names, CUDA is requested
+        but not available, or the index N is not below the number of CUDA devices.
+    """
     if isinstance(device, torch.device):
         device = str(device)
     if not isinstance(device, str):
@@ -29,7 +46,25 @@ def resolve_device(device="auto"):
 
 
 def make_generator(seed_or_generator, device):
-    """A ``torch.Generator`` on ``device``: pass one through, seed a new one from an int, or None."""
+    """A ``torch.Generator`` on ``device``: pass one through, seed a new one from an int, or None.
+
+    Parameters
+    ----------
+    seed_or_generator : int, torch.Generator or None
+        Seed, generator (returned as is) or None (returned as is).
+    device : str or torch.device
+        Device of a newly seeded generator.
+
+    Returns
+    -------
+    torch.Generator or None
+        The generator.
+
+    Raises
+    ------
+    ValueError
+        If seed_or_generator is a bool or of another type.
+    """
     if seed_or_generator is None or isinstance(seed_or_generator, torch.Generator):
         return seed_or_generator
     if isinstance(seed_or_generator, bool) or not isinstance(seed_or_generator, int):
@@ -41,7 +76,17 @@ def make_generator(seed_or_generator, device):
 
 @contextlib.contextmanager
 def cpu_threads(n):
-    """Temporarily run torch CPU ops on n threads (small models on a shared machine run faster on one)."""
+    """Temporarily run torch CPU ops on n threads (small models on a shared machine run faster on one).
+
+    Parameters
+    ----------
+    n : int
+        Number of threads inside the ``with`` block; the previous number is restored on exit.
+
+    Yields
+    ------
+    None
+    """
     before = torch.get_num_threads()
     torch.set_num_threads(int(n))
     try:

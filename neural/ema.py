@@ -11,7 +11,20 @@ def unwrap(model):
 
 
 class EMA:
-    """Holds ``shadow``, a frozen copy of the model updated by ``update(model)`` (buffers are copied)."""
+    """Holds ``shadow``, a frozen copy of the model updated by ``update(model)`` (buffers are copied).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The model to track (a ``torch.compile`` wrapper is unwrapped).
+    decay : float in [0, 1)
+        Largest per-update decay (default 0.999).
+
+    Raises
+    ------
+    ValueError
+        If decay is not in [0, 1).
+    """
 
     def __init__(self, model, decay=0.999):
         if not 0 <= decay < 1:
@@ -22,6 +35,13 @@ class EMA:
 
     @torch.no_grad()
     def update(self, model):
+        """One step ``shadow <- d_k shadow + (1 - d_k) params``; buffers copied.
+
+        Parameters
+        ----------
+        model : torch.nn.Module
+            The trained model (same architecture as the shadow).
+        """
         model = unwrap(model)
         shadow_params = list(self.shadow.parameters())
         params = [p.detach() for p in model.parameters()]

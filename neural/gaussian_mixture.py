@@ -24,7 +24,27 @@ def _as_float64(value, name):
 
 
 class GaussianMixture:
-    """``sum_k w_k N(mu_k, S_k)`` with exact ``score(x, t)``, ``log_prob(x, t)`` and ``sample``."""
+    """``sum_k w_k N(mu_k, S_k)`` with exact ``score(x, t)``, ``log_prob(x, t)`` and ``sample``.
+
+    THEORY.md sections 1 and 4.
+
+    Parameters
+    ----------
+    weights : array_like, shape (k,)
+        Non-negative weights with a positive sum (normalised here).
+    means : array_like, shape (k, d)
+        Component means, k >= 1.
+    covs : float or array_like of shape (k,), (k, d) or (k, d, d)
+        Isotropic variances, diagonals or full (symmetrised) covariances; finite and positive
+        definite.
+
+    Raises
+    ------
+    ValueError
+        If an argument is not numeric, means is not (k, d) with k >= 1, weights is not k
+        non-negative numbers with a positive sum, covs has another shape, or covs is not finite
+        and positive definite.
+    """
 
     def __init__(self, weights, means, covs):
         means = _as_float64(means, "means")
@@ -102,7 +122,25 @@ class GaussianMixture:
         return self.full_covs()
 
     def mix(self, other, alpha):
-        """``alpha * self + (1 - alpha) * other`` (THEORY.md section 2, ``q_i = alpha data + (1-alpha) p^i``)."""
+        """``alpha * self + (1 - alpha) * other`` (THEORY.md section 2, ``q_i = alpha data + (1-alpha) p^i``).
+
+        Parameters
+        ----------
+        other : GaussianMixture
+            A mixture of the same dimension.
+        alpha : float in [0, 1]
+            Weight of self.
+
+        Returns
+        -------
+        GaussianMixture
+            The mixture (covariances of the more general kind of the two).
+
+        Raises
+        ------
+        ValueError
+            If alpha is outside [0, 1] or other is not a GaussianMixture of this dimension.
+        """
         alpha = float(alpha)
         if not 0 <= alpha <= 1:
             raise ValueError(f"alpha must be in [0, 1], got {alpha}")
@@ -114,7 +152,23 @@ class GaussianMixture:
                                torch.cat([self._covs_as(kind), other._covs_as(kind)]))
 
     def convolve(self, variance):
-        """The law of ``X + N(0, variance I)``: each covariance plus ``variance I`` (a KDE step, section 4)."""
+        """The law of ``X + N(0, variance I)``: each covariance plus ``variance I`` (a KDE step, section 4).
+
+        Parameters
+        ----------
+        variance : float >= 0
+            Added isotropic variance.
+
+        Returns
+        -------
+        GaussianMixture
+            The convolved mixture.
+
+        Raises
+        ------
+        ValueError
+            If variance is negative or NaN.
+        """
         variance = float(variance)
         if not variance >= 0:
             raise ValueError(f"variance must be >= 0, got {variance}")
@@ -122,7 +176,25 @@ class GaussianMixture:
         return GaussianMixture(self.weights, self.means, covs)
 
     def forward(self, t):
-        """The OU marginal at time t (float): components ``N(a_t mu_k, a_t^2 S_k + s_t^2 I)``."""
+        """The OU marginal at time t (float): components ``N(a_t mu_k, a_t^2 S_k + s_t^2 I)``.
+
+        THEORY.md section 4.
+
+        Parameters
+        ----------
+        t : float >= 0
+            OU time.
+
+        Returns
+        -------
+        GaussianMixture
+            The marginal.
+
+        Raises
+        ------
+        ValueError
+            If t is negative or NaN.
+        """
         t = float(t)
         if not t >= 0:
             raise ValueError(f"t must be >= 0, got {t}")
@@ -132,7 +204,27 @@ class GaussianMixture:
 
     @classmethod
     def from_points(cls, points, bandwidth):
-        """The Gaussian KDE ``(1/n) sum_j N(x_j, h^2 I)`` of points (n, d)."""
+        """The Gaussian KDE ``(1/n) sum_j N(x_j, h^2 I)`` of points (n, d).
+
+        Parameters
+        ----------
+        points : array_like, shape (n, d)
+            Kernel centres.
+        bandwidth : float > 0
+            Kernel standard deviation h.
+
+        Returns
+        -------
+        GaussianMixture
+            The isotropic KDE mixture.
+
+        Raises
+        ------
+        ValueError
+            If points is not numeric or not of shape (n, d), or bandwidth is 0.
+        ZeroDivisionError
+            If points has no rows (n = 0).
+        """
         points = _as_float64(points, "points")
         n = points.shape[0]
         return cls(torch.full((n,), 1.0 / n, dtype=torch.float64), points,
@@ -183,15 +275,73 @@ class GaussianMixture:
         return (resp[:, :, None] * component_scores).sum(1), torch.logsumexp(logits, 1)
 
     def score(self, x, t=0.0):
-        """Exact score of the mixture pushed to OU time t (t a float or shape (m,); t = 0: the law)."""
+        """Exact score of the mixture pushed to OU time t (t a float or shape (m,); t = 0: the law).
+
+        Parameters
+        ----------
+        x : torch.Tensor, shape (m, d)
+            Points.
+        t : float or torch.Tensor of shape (m,)
+            OU time(s) (default 0).
+
+        Returns
+        -------
+        torch.Tensor, shape (m, d)
+            The score, on x's device and dtype.
+
+        Raises
+        ------
+        ValueError
+            If x is not a tensor of shape (m, d).
+        """
         return self._evaluate(x, t, with_log_density=False)[0]
 
     def log_prob(self, x, t=0.0):
-        """Exact log-density at OU time t."""
+        """Exact log-density at OU time t.
+
+        Parameters
+        ----------
+        x : torch.Tensor, shape (m, d)
+            Points.
+        t : float or torch.Tensor of shape (m,)
+            OU time(s) (default 0).
+
+        Returns
+        -------
+        torch.Tensor, shape (m,)
+            Log densities.
+
+        Raises
+        ------
+        ValueError
+            If x is not a tensor of shape (m, d).
+        """
         return self._evaluate(x, t)[1]
 
     def sample(self, n, generator=None, device=None, dtype=torch.float32):
-        """n draws (float32 by default) on ``device`` (default: the generator's device, else CPU)."""
+        """n draws (float32 by default) on ``device`` (default: the generator's device, else CPU).
+
+        Parameters
+        ----------
+        n : int >= 0
+            Number of draws.
+        generator : torch.Generator or None
+            Random source.
+        device : torch.device, str or None
+            Device of the draws.
+        dtype : torch.dtype
+            Dtype of the draws (default float32).
+
+        Returns
+        -------
+        torch.Tensor, shape (n, d)
+            The draws.
+
+        Raises
+        ------
+        ValueError
+            If n is not an int >= 0 (bools refused).
+        """
         if isinstance(n, bool) or not isinstance(n, int) or n < 0:
             raise ValueError(f"n must be an int >= 0, got {n!r}")
         device = torch.device(device) if device is not None else (generator.device if generator is not None

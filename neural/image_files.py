@@ -73,7 +73,29 @@ def _to_unit_interval(images_uint8):
 
 
 def load_fashion_mnist(data_dir, split="train", return_labels=False):
-    """Fashion-MNIST from its idx files (``train-images-idx3-ubyte[.gz]`` ...): (n, 1, 28, 28) in [-1, 1]."""
+    """Fashion-MNIST from its idx files (``train-images-idx3-ubyte[.gz]`` ...): (n, 1, 28, 28) in [-1, 1].
+
+    Parameters
+    ----------
+    data_dir : str or path-like
+        Directory holding the idx files (directly or in FashionMNIST/raw, fashion-mnist or raw).
+    split : {"train", "test"}
+        Which split (default "train").
+    return_labels : bool
+        Also return the labels.
+
+    Returns
+    -------
+    torch.Tensor or (torch.Tensor, torch.Tensor)
+        float32 images ``x / 127.5 - 1`` of shape (n, 1, 28, 28), and with return_labels the
+        int64 labels (n,).
+
+    Raises
+    ------
+    ValueError
+        If split is unknown, data_dir is not an existing directory, an image or label file is
+        missing or unreadable, not an idx file, or of the wrong dtype or shape.
+    """
     _check_split(split, FASHION_MNIST_FILES)
     _check_dir(data_dir, "fashion_mnist")
     image_name, label_name = FASHION_MNIST_FILES[split]
@@ -130,7 +152,30 @@ def read_cifar_batch(path):
 
 def load_cifar10(data_dir, split="train", return_labels=False):
     """CIFAR-10 from its python batches (``data_batch_1..5``, ``test_batch``; directly in data_dir or in
-    ``cifar-10-batches-py``): (n, 3, 32, 32) in [-1, 1]."""
+    ``cifar-10-batches-py``): (n, 3, 32, 32) in [-1, 1].
+
+    Parameters
+    ----------
+    data_dir : str or path-like
+        Directory holding the batches.
+    split : {"train", "test"}
+        Which split (default "train").
+    return_labels : bool
+        Also return the labels.
+
+    Returns
+    -------
+    torch.Tensor or (torch.Tensor, torch.Tensor)
+        float32 images ``x / 127.5 - 1`` of shape (n, 3, 32, 32), and with return_labels the
+        int64 labels (n,).
+
+    Raises
+    ------
+    ValueError
+        If split is unknown, data_dir is not an existing directory, a batch is missing, or a
+        batch is not a CIFAR-10 python batch (unreadable, forbidden pickle globals, wrong
+        'data' or 'labels').
+    """
     _check_split(split, CIFAR10_FILES)
     _check_dir(data_dir, "cifar10")
     parts = []
@@ -147,7 +192,19 @@ def load_cifar10(data_dir, split="train", return_labels=False):
 
 
 def load_digits_images(return_labels=False):
-    """scikit-learn's bundled 8x8 digits (1797 images, values 0..16) as (n, 1, 8, 8): ``x / 8 - 1``."""
+    """scikit-learn's bundled 8x8 digits (1797 images, values 0..16) as (n, 1, 8, 8): ``x / 8 - 1``.
+
+    Parameters
+    ----------
+    return_labels : bool
+        Also return the labels.
+
+    Returns
+    -------
+    torch.Tensor or (torch.Tensor, torch.Tensor)
+        float32 images in [-1, 1] of shape (1797, 1, 8, 8), and with return_labels the int64
+        labels.
+    """
     bunch = load_digits()
     x = torch.from_numpy(bunch.images.astype(np.float32) / 8.0 - 1.0)[:, None]
     if not return_labels:

@@ -70,7 +70,25 @@ class KDEScore:
         return score.reshape(x.shape).to(x.dtype)
 
     def log_prob(self, x, t=0.0):
-        """Log-density at OU time t of the KDE."""
+        """Log-density at OU time t of the KDE.
+
+        Parameters
+        ----------
+        x : torch.Tensor, shape ``(m, *shape)``
+            Points.
+        t : float or torch.Tensor of shape (m,)
+            OU time(s) (default 0).
+
+        Returns
+        -------
+        torch.Tensor, shape (m,)
+            Log densities, in x's dtype.
+
+        Raises
+        ------
+        ValueError
+            If x does not have shape ``(m, *shape)``.
+        """
         return self._stream(x, t, True)[1].to(x.dtype)
 
     def as_mixture(self):

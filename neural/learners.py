@@ -76,7 +76,30 @@ class NetworkLearner:
 
 def make_learner(name, shape, device="cpu", **kw):
     """A learner by name ("kde", "mlp", "unet"); network options (hidden, depth, time_features, dropout;
-    base_channels, channel_mults, num_res_blocks) and training options (steps, batch_size, lr, ...) in kw."""
+    base_channels, channel_mults, num_res_blocks) and training options (steps, batch_size, lr, ...) in kw.
+
+    Parameters
+    ----------
+    name : {"kde", "mlp", "unet"}
+        The learner.
+    shape : sequence of int
+        Shape of one sample: (d,) for "mlp", (C, H, W) for "unet".
+    device : str or torch.device
+        Where it trains and samples (default "cpu").
+    **kw
+        Network and training options (and ``sde``) of the learner.
+
+    Returns
+    -------
+    KDELearner or NetworkLearner
+        The learner.
+
+    Raises
+    ------
+    ValueError
+        If name is unknown, "mlp" gets a shape other than (d,), "unet" a shape other than
+        (C, H, W), or the learner rejects an option.
+    """
     shape = tuple(int(s) for s in shape)
     if name == "kde":
         return KDELearner(shape, device, **kw)

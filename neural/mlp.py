@@ -21,7 +21,31 @@ class TimeResidualBlock(nn.Module):
 
 
 class ResidualMLP(nn.Module):
-    """Residual MLP with sinusoidal or random Fourier time features; output layer starts at zero."""
+    """Residual MLP with sinusoidal or random Fourier time features; output layer starts at zero.
+
+    Parameters
+    ----------
+    dim : int >= 1
+        Data dimension (input and output).
+    hidden : int >= 1
+        Width (default 256).
+    depth : int >= 1
+        Number of residual blocks (default 4).
+    time_features : {"sinusoidal", "fourier"}
+        Time embedding (default "sinusoidal").
+    time_dim : int
+        Even embedding size >= 2 (default 64).
+    t_scale : float
+        Time scale of the embedding (default 4, the horizon T).
+    dropout : float
+        Dropout in the blocks (default 0).
+
+    Raises
+    ------
+    ValueError
+        If dim, hidden or depth is < 1, time_features is not one of the two, or time_dim is not
+        an even int >= 2.
+    """
 
     def __init__(self, dim, hidden=256, depth=4, time_features="sinusoidal", time_dim=64, t_scale=4.0,
                  dropout=0.0):
@@ -38,6 +62,20 @@ class ResidualMLP(nn.Module):
         nn.init.zeros_(self.out.bias)
 
     def forward(self, x, t):
+        """The network's output at (x, t).
+
+        Parameters
+        ----------
+        x : torch.Tensor, shape (m, dim)
+            Inputs.
+        t : torch.Tensor, shape (m,)
+            Times.
+
+        Returns
+        -------
+        torch.Tensor, shape (m, dim)
+            Output.
+        """
         temb = self.time_mlp(self.time_embedding(t))
         h = self.inp(x)
         for block in self.blocks:

@@ -165,7 +165,36 @@ def observability(learned, exact, x_T: torch.Tensor, sde: VPSDE | None = None, s
                   progress=False) -> dict:
     """eta (and eps2 from the same ideal paths) started at the rows of x_T (draw them from N(0, I)).
     Returns `{"eta", "eta_unclipped", "eta_se", "eps2", "eps2_se", "n_paths", "estimator"}`
-    ("eta" is "eta_unclipped", the cross-fitted estimate, clipped to [0, 1])."""
+    ("eta" is "eta_unclipped", the cross-fitted estimate, clipped to [0, 1]).
+
+    ``eta = Var(E[M | Y_t0]) / eps2`` (THEORY.md §2; the estimator of the module docstring).
+
+    Parameters
+    ----------
+    learned, exact : callable
+        Score models ``f(x, t) -> score``; the chain is driven by `exact` (the ideal path).
+    x_T : torch.Tensor, shape (m, ...)
+        Starting points (draw them from N(0, I)).
+    sde : VPSDE or None
+        The forward process (default ``VPSDE()``).
+    steps : int >= 1
+        Number of chain steps K (default 500).
+    features : {"poly2", "rff"}
+        Regression features (default "poly2").
+    generator, noise, chunk_size, progress
+        As for `neural.euler_maruyama`.
+
+    Returns
+    -------
+    dict
+        "eta", "eta_unclipped", "eta_se", "eps2", "eps2_se", "n_paths" and "estimator".
+
+    Raises
+    ------
+    ValueError
+        If features is unknown, the martingale or endpoints are not finite, there are too few
+        paths for the features, or the chain's arguments are invalid (as `neural.euler_maruyama`).
+    """
     energy, martingale, y = simulate_path_error(learned, exact, x_T, "ideal", sde, steps, generator,
                                                 noise, chunk_size, progress)
     fields = eta_fields(martingale, y, features, steps)

@@ -98,7 +98,35 @@ def mean_and_se(values: torch.Tensor) -> tuple[float, float]:
 def path_energy(learned, exact, x_T: torch.Tensor, path: str = "ideal", sde: VPSDE | None = None,
                 steps: int = 500, generator=None, noise=None, chunk_size=None, progress=False) -> dict:
     """eps2 (path="ideal") or epshat2 (path="learned") by Monte Carlo over the paths started at the
-    rows of x_T (draw them from N(0, I)); returns `{"value", "se", "n_paths", "estimator"}`."""
+    rows of x_T (draw them from N(0, I)); returns `{"value", "se", "n_paths", "estimator"}`.
+
+    The Riemann sum ``sum_k h abs(e_k)^2`` of THEORY.md section 2 (`simulate_path_error`).
+
+    Parameters
+    ----------
+    learned, exact : callable
+        Score models ``f(x, t) -> score``.
+    x_T : torch.Tensor, shape (m, ...)
+        Starting points.
+    path : {"ideal", "learned"}
+        Which score drives the chain (default "ideal").
+    sde : VPSDE or None
+        The forward process (default ``VPSDE()``).
+    steps : int >= 1
+        Number of chain steps K (default 500).
+    generator, noise, chunk_size, progress
+        As for `neural.euler_maruyama`.
+
+    Returns
+    -------
+    dict
+        "value" (the mean energy), "se" (its standard error), "n_paths" and "estimator".
+
+    Raises
+    ------
+    ValueError
+        If path is not "ideal" or "learned", or as `neural.euler_maruyama` for the rest.
+    """
     energy, _, _ = simulate_path_error(learned, exact, x_T, path, sde, steps, generator, noise,
                                        chunk_size, progress)
     value, se = mean_and_se(energy)

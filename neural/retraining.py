@@ -96,7 +96,60 @@ class RetrainingConfig:
     path metrics; `eval_paths` simulated paths for eps2/epshat2/eta (the paper: 50,000);
     `eval_points` draws for D and I and the W2 subset; `chunk_size` rows per score call in the
     samplers (the KDE kernels bound their own memory); `dtype` of data, samples and sampling
-    (metrics run in float64)."""
+    (metrics run in float64).
+
+    The constructor checks nothing; `validate` (called by `run_generations`) does.
+
+    Parameters
+    ----------
+    target : str
+        A name of ``TARGET_NAMES`` (default "gmm").
+    model : str
+        A name of ``LEARNER_NAMES`` (default "kde").
+    alpha : float in [0, 1]
+        Fraction of fresh data (default 0.5).
+    generations : int >= 1
+        Number of generations (default 3).
+    n : int >= 2
+        Training set size per generation (default 512).
+    steps : int >= 1
+        Euler-Maruyama steps of sampling and the path metrics (default 50).
+    seed : int
+        Run seed (default 0).
+    device : str
+        "auto", "cpu", "cuda" or "cuda:N" (default "auto").
+    mode : str
+        One of ``MODES`` (default "replace").
+    alpha_schedule : list of float in [0, 1], or None
+        alpha of generations 1, 2, ... (last repeated).
+    t0_schedule : list of float in (0, T), or None
+        t0 of generations 0, 1, ... (last repeated): annealed truncation.
+    metrics : list of str
+        Names of ``METRIC_NAMES`` to compute (default none).
+    bandwidth : float > 0
+        KDE bandwidth (default 0.6).
+    T : float > 0
+        Horizon (default 4).
+    t0 : float in (0, T)
+        Early-stopping time (default 0.02).
+    eval_paths : int >= 1
+        Simulated paths for eps2, epshat2 and eta (default 1000).
+    eval_points : int >= 1
+        Draws for D and I and the W2 subset (default 1000).
+    chunk_size : int >= 1 or None
+        Rows per score call in the samplers.
+    dtype : str
+        A key of ``DTYPES`` (default "float32").
+    target_kw : dict
+        Keyword arguments of `make_target`.
+    model_kw : dict
+        Keyword arguments of `make_learner`.
+    exact : str
+        One of ``EXACT_MODES`` (default "auto"); "grid" needs a Gaussian-mixture target of
+        dimension <= 2.
+    injected_error : dict or None
+        ``{"type": one of INJECTED_TYPES, "size": w}``, added to the learned score.
+    """
 
     target: str = "gmm"
     model: str = "kde"
@@ -123,7 +176,15 @@ class RetrainingConfig:
     injected_error: dict | None = None   # {"type": one of INJECTED_TYPES, "size": w}: added to the learned score
 
     def validate(self) -> None:
-        """ValueError naming the first bad field and its allowed values."""
+        """ValueError naming the first bad field and its allowed values.
+
+        Raises
+        ------
+        ValueError
+            If a field is outside the range the class lists (target, model, alpha and its
+            schedule, t0_schedule, the counts, mode, metrics, dtype, chunk_size, bandwidth, exact,
+            injected_error), or T and t0 do not make a `VPSDE`.
+        """
         if self.target not in TARGET_NAMES:
             raise ValueError(f"target must be one of {TARGET_NAMES}, got {self.target!r}")
         if self.model not in LEARNER_NAMES:
@@ -168,13 +229,35 @@ class RetrainingConfig:
         VPSDE(self.T, self.t0)
 
     def alpha_at(self, g: int) -> float:
-        """alpha_g: the schedule's (g-1)-th value (last repeated), else `alpha`."""
+        """alpha_g: the schedule's (g-1)-th value (last repeated), else `alpha`.
+
+        Parameters
+        ----------
+        g : int >= 0
+            Generation (g = 0 gets the schedule's first value).
+
+        Returns
+        -------
+        float
+            alpha_g.
+        """
         if not self.alpha_schedule or g == 0:
             return float(self.alpha if not self.alpha_schedule else self.alpha_schedule[0])
         return float(self.alpha_schedule[min(g, len(self.alpha_schedule)) - 1])
 
     def t0_at(self, g: int) -> float:
-        """t0 of generation g: `t0_schedule[g]` (last value repeated), else `t0`."""
+        """t0 of generation g: `t0_schedule[g]` (last value repeated), else `t0`.
+
+        Parameters
+        ----------
+        g : int >= 0
+            Generation.
+
+        Returns
+        -------
+        float
+            t0 of generation g.
+        """
         if not self.t0_schedule:
             return float(self.t0)
         return float(self.t0_schedule[min(g, len(self.t0_schedule) - 1)])
@@ -442,7 +525,29 @@ class _Float64Score:
 
 def run_generations(config: RetrainingConfig, out_dir, progress: bool = False) -> list:
     """Run (or resume) `config` in `out_dir`; returns the metrics lines of all finished generations.
-    Bad configurations raise ValueError before anything is written."""
+    Bad configurations raise ValueError before anything is written.
+
+    Parameters
+    ----------
+    config : RetrainingConfig
+        The run.
+    out_dir : str or path-like
+        The run directory (`RunStore`); a finished prefix of generations is resumed.
+    progress : bool
+        Show progress bars.
+
+    Returns
+    -------
+    list of dict
+        The metrics line of each finished generation.
+
+    Raises
+    ------
+    ValueError
+        If the config is invalid (`RetrainingConfig.validate`), or the device is unavailable.
+    RunFileError
+        If out_dir is a file, or holds a run with another config or a malformed config.json.
+    """
     return _Run(config, out_dir, progress).run()
 
 

@@ -38,18 +38,58 @@ def crash_point(point: str, g: int) -> None:
 
 
 class RunStore:
-    """Atomic per-generation storage in `out_dir` (see the module docstring)."""
+    """Atomic per-generation storage in `out_dir` (see the module docstring).
+
+    Parameters
+    ----------
+    out_dir : str or path-like
+        The run directory (created by `open`).
+    """
 
     def __init__(self, out_dir):
         self.root = Path(out_dir)
 
     def gen_dir(self, g: int) -> Path:
+        """The directory of generation g.
+
+        Parameters
+        ----------
+        g : int
+            Generation.
+
+        Returns
+        -------
+        pathlib.Path
+            ``out_dir/gen_<g>`` (it may not exist).
+        """
         return self.root / generation_dir_name(g)
 
     # ----- opening -------------------------------------------------------------------------
     def open(self, config: dict, compare_keys_except=("generations",)) -> int:
         """Create or reopen the run; returns the number of finished generations. A reopened run
-        must have the same config.json (keys in `compare_keys_except` may differ)."""
+        must have the same config.json (keys in `compare_keys_except` may differ).
+
+        Leftover temporary directories and generations after a gap are removed, and
+        metrics.jsonl is rewritten.
+
+        Parameters
+        ----------
+        config : dict
+            The run's configuration (JSON-serialisable through ``to_jsonable``).
+        compare_keys_except : tuple of str
+            Keys allowed to differ from a stored config (default ("generations",)).
+
+        Returns
+        -------
+        int
+            Number of finished generations.
+
+        Raises
+        ------
+        RunFileError
+            If out_dir is a file, the stored config.json is not valid JSON, or it differs from
+            config in a compared key.
+        """
         if self.root.exists() and not self.root.is_dir():
             raise RunFileError(f"out must be a directory, got the file {self.root}")
         self.root.mkdir(parents=True, exist_ok=True)
@@ -87,7 +127,29 @@ class RunStore:
     # ----- writing -------------------------------------------------------------------------
     def commit_generation(self, g: int, arrays: dict, checkpoint: dict, metrics: dict, npz: dict | None = None) -> None:
         """Write generation g (arrays as .npy, checkpoint.pt, metrics.json, and each `npz` entry
-        {name: {array name: array}} as name.npz) atomically, then rewrite metrics.jsonl."""
+        {name: {array name: array}} as name.npz) atomically, then rewrite metrics.jsonl.
+
+        Parameters
+        ----------
+        g : int
+            Generation.
+        arrays : dict of str to array_like
+            Saved as ``<name>.npy``.
+        checkpoint : dict
+            Saved with torch.save as checkpoint.pt.
+        metrics : dict
+            Saved as metrics.json (JSON-serialisable through ``to_jsonable``).
+        npz : dict of str to dict, or None
+            Saved as ``<name>.npz``.
+
+        Raises
+        ------
+        ValueError
+            If generation g is already stored.
+        BaseException
+            Whatever a write raises (the temporary directory is removed first and the error
+            re-raised).
+        """
         if self.gen_dir(g).exists():
             raise ValueError(f"generation {g} is already stored in {self.root}")
         crash_point("start", g)
@@ -114,6 +176,18 @@ class RunStore:
 
     # ----- reading -------------------------------------------------------------------------
     def metrics(self, finished: int | None = None) -> list:
+        """The metrics of generations 0 .. finished - 1.
+
+        Parameters
+        ----------
+        finished : int or None
+            Number of generations to read (default: all finished ones).
+
+        Returns
+        -------
+        list of dict
+            One metrics dict per generation.
+        """
         finished = self.finished() if finished is None else finished
         return [json.loads((self.gen_dir(g) / GENERATION_METRICS_FILE).read_text()) for g in range(finished)]
 
@@ -124,7 +198,45 @@ class RunStore:
         return g
 
     def load_array(self, g: int, name: str) -> np.ndarray:
+        """Array `name` of generation g.
+
+        Parameters
+        ----------
+        g : int
+            Generation.
+        name : str
+            Array name (file ``<name>.npy``).
+
+        Returns
+        -------
+        numpy.ndarray
+            The array.
+
+        Raises
+        ------
+        FileNotFoundError
+            If the file does not exist.
+        """
         return np.load(self.gen_dir(g) / f"{name}.npy")
 
     def load_checkpoint(self, g: int, map_location="cpu") -> dict:
+        """The checkpoint dict of generation g.
+
+        Parameters
+        ----------
+        g : int
+            Generation.
+        map_location : str or torch.device
+            Where tensors are loaded (default "cpu").
+
+        Returns
+        -------
+        dict
+            The checkpoint.
+
+        Raises
+        ------
+        FileNotFoundError
+            If checkpoint.pt does not exist.
+        """
         return torch.load(self.gen_dir(g) / "checkpoint.pt", map_location=map_location, weights_only=False)

@@ -31,6 +31,28 @@ def time_grid(steps=500, sde=None, betas=None):
     ``betas=None``: the Euler-Maruyama grid of ``sde`` (default ``VPSDE()``), ``t_k = T - k h``,
     k = 0..steps (``VPSDE.time_grid``). With ``betas`` (a DDPM schedule): the VP-SDE times of the
     DDPM steps from the last to the first, ``t_i = -sum_{j<=i} log(1 - beta_j)`` (``abar_i = exp(-t_i)``).
+
+    THEORY.md section 1.
+
+    Parameters
+    ----------
+    steps : int >= 1
+        Number of Euler-Maruyama steps K (default 500; ignored with betas).
+    sde : VPSDE or None
+        The process whose [t0, T] the grid spans (default ``VPSDE()``).
+    betas : sequence of floats in (0, 1), or None
+        A DDPM schedule.
+
+    Returns
+    -------
+    torch.Tensor, float64
+        The strictly decreasing grid.
+
+    Raises
+    ------
+    ValueError
+        If steps is not an int >= 1 (without betas), or betas is not a non-empty 1-D sequence
+        with values in (0, 1).
     """
     if betas is None:
         return (sde or VPSDE()).time_grid(steps)
@@ -86,6 +108,38 @@ def euler_maruyama(score, x, times=None, *, generator=None, noise=None, callback
     per score call (the result does not depend on it). ``return_path=True`` returns
     ``(Y_K, {"t": (K+1,), "y": (K+1, m, ...), "z": (K, m, ...)})``. See the module docstring for
     the arguments.
+
+    Parameters
+    ----------
+    score : callable
+        ``score(y, t) -> tensor like y``.
+    x : torch.Tensor, shape (m, ...)
+        Initial state Y_0 at ``times[0]``.
+    times : sequence or tensor, or None
+        Strictly decreasing grid of finite times >= 0 (default ``time_grid()``).
+    generator : torch.Generator or None
+        Source of the default Gaussian noise.
+    noise : callable or None
+        ``noise(k, shape) -> tensor`` replacing the default noise.
+    callback : callable or None
+        Called with one dict per step (module docstring).
+    progress : bool
+        Show a progress bar.
+    chunk_size : int >= 1 or None
+        Most rows per score call.
+    return_path : bool
+        Also return the whole path.
+
+    Returns
+    -------
+    torch.Tensor or (torch.Tensor, dict)
+        Y_K, and with ``return_path`` the dict of times, states and noises.
+
+    Raises
+    ------
+    ValueError
+        If x is not a tensor with a batch dimension, times is not a strictly decreasing 1-D grid
+        of at least 2 finite times >= 0, noise returns the wrong shape, or chunk_size < 1.
     """
     _check_start(x)
     grid = _grid(times)
@@ -113,6 +167,38 @@ def probability_flow(score, x, times=None, *, generator=None, noise=None, callba
     ``method="euler"``: ``Y_{k+1} = Y_k + h_k f(Y_k, t_k)``; ``"heun"``: the trapezoid corrector
     ``Y_{k+1} = Y_k + h_k/2 [f(Y_k, t_k) + f(Y_k + h_k f(Y_k, t_k), t_{k+1})]``. Deterministic:
     ``generator`` and ``noise`` are accepted for the common signature and unused.
+
+    THEORY.md section 1.
+
+    Parameters
+    ----------
+    score : callable
+        ``score(y, t) -> tensor like y``.
+    x : torch.Tensor, shape (m, ...)
+        Initial state at ``times[0]``.
+    times : sequence or tensor, or None
+        Strictly decreasing grid of finite times >= 0 (default ``time_grid()``).
+    generator, noise : ignored
+        Accepted for the common signature.
+    callback : callable or None
+        Called with one dict per step (``"z"`` is None).
+    progress : bool
+        Show a progress bar.
+    chunk_size : int >= 1 or None
+        Most rows per score call.
+    method : {"euler", "heun"}
+        Integrator (default "heun").
+
+    Returns
+    -------
+    torch.Tensor
+        The state at ``times[-1]``.
+
+    Raises
+    ------
+    ValueError
+        If method is not "euler" or "heun", x is not a tensor with a batch dimension, times is not
+        a valid grid, or chunk_size < 1.
     """
     if method not in ("euler", "heun"):
         raise ValueError(f"method must be 'euler' or 'heun', got {method!r}")
@@ -134,7 +220,27 @@ def probability_flow(score, x, times=None, *, generator=None, noise=None, callba
 
 
 def linear_betas(steps=1000, beta_start=1e-4, beta_end=0.02, dtype=torch.float64):
-    """The DDPM linear schedule (Ho et al. 2020): ``beta_i`` evenly spaced from beta_start to beta_end."""
+    """The DDPM linear schedule (Ho et al. 2020): ``beta_i`` evenly spaced from beta_start to beta_end.
+
+    Parameters
+    ----------
+    steps : int
+        Number of steps (default 1000).
+    beta_start, beta_end : float
+        First and last beta, ``0 < beta_start <= beta_end < 1`` (defaults 1e-4, 0.02).
+    dtype : torch.dtype
+        Dtype of the result (default float64).
+
+    Returns
+    -------
+    torch.Tensor, shape (steps,)
+        The betas.
+
+    Raises
+    ------
+    ValueError
+        Unless 0 < beta_start <= beta_end < 1.
+    """
     if not (0 < beta_start <= beta_end < 1):
         raise ValueError(f"need 0 < beta_start <= beta_end < 1, got {beta_start}, {beta_end}")
     return torch.linspace(beta_start, beta_end, int(steps), dtype=dtype)
@@ -164,6 +270,39 @@ def ddpm_sample(eps_model, x, times, *, generator=None, noise=None, callback=Non
     continuous VP-SDE time, so a network trained on the OU process of THEORY.md section 1 plugs in
     directly. ``callback`` sees ``{"k", "t", "h", "y", "z", "model"}`` with ``y`` the state before
     the step and ``h = t_i - t_{i-1}``.
+
+    Parameters
+    ----------
+    eps_model : callable
+        ``eps_model(x, t) -> tensor like x``, the noise prediction at VP-SDE time t.
+    x : torch.Tensor, shape (m, ...)
+        Initial state x_N.
+    times : sequence or tensor
+        Strictly decreasing positive VP-SDE times (``time_grid(betas=...)``).
+    generator : torch.Generator or None
+        Source of the default Gaussian noise.
+    noise : callable or None
+        ``noise(k, shape) -> tensor`` replacing the default noise.
+    callback : callable or None
+        Called with one dict per step.
+    progress : bool
+        Show a progress bar.
+    chunk_size : int >= 1 or None
+        Most rows per model call.
+    variance : {"beta", "posterior"}
+        Choice of sigma_i^2 (default "beta").
+
+    Returns
+    -------
+    torch.Tensor
+        x_0, x's shape.
+
+    Raises
+    ------
+    ValueError
+        If variance is not "beta" or "posterior", x is not a tensor with a batch dimension, times
+        is not a 1-D strictly decreasing grid of positive times, noise returns the wrong shape, or
+        chunk_size < 1.
     """
     if variance not in ("beta", "posterior"):
         raise ValueError(f"variance must be 'beta' or 'posterior', got {variance!r}")

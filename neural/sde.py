@@ -23,7 +23,22 @@ def expand_time(t, x):
 
 def per_row_times(t, m, like):
     """t (float, 0-d or (m,) tensor) as an (m,) tensor on like's device and dtype (floats by a fill
-    kernel: no host-to-device copy inside sampling loops)."""
+    kernel: no host-to-device copy inside sampling loops).
+
+    Parameters
+    ----------
+    t : float or torch.Tensor of shape () or (m,)
+        Time(s).
+    m : int
+        Number of rows.
+    like : torch.Tensor
+        Tensor whose device and dtype the result takes.
+
+    Returns
+    -------
+    torch.Tensor, shape (m,)
+        The per-row times (a 0-d tensor is expanded, a (m,) tensor is converted, not copied).
+    """
     if not torch.is_tensor(t):
         return torch.full((m,), float(t), device=like.device, dtype=like.dtype)
     t = t.to(device=like.device, dtype=like.dtype)
@@ -31,7 +46,20 @@ def per_row_times(t, m, like):
 
 
 class VPSDE:
-    """VP-SDE on [0, T] with early stopping at t0 (the paper: T = 4, t0 = 0.02; THEORY.md sections 1 and 6)."""
+    """VP-SDE on [0, T] with early stopping at t0 (the paper: T = 4, t0 = 0.02; THEORY.md sections 1 and 6).
+
+    Parameters
+    ----------
+    T : float
+        Finite horizon > 0 (default 4).
+    t0 : float
+        Early-stopping time in (0, T) (default 0.02).
+
+    Raises
+    ------
+    ValueError
+        If T is not finite and > 0, or t0 is not in (0, T).
+    """
 
     def __init__(self, T=4.0, t0=0.02):
         T, t0 = float(T), float(t0)
@@ -46,42 +74,155 @@ class VPSDE:
 
     @staticmethod
     def mean_coef(t):
-        """``a_t = exp(-t/2)``."""
+        """``a_t = exp(-t/2)``.
+
+        Parameters
+        ----------
+        t : float or torch.Tensor
+            Time(s).
+
+        Returns
+        -------
+        float or torch.Tensor
+            a_t, like t.
+        """
         return torch.exp(-t / 2) if torch.is_tensor(t) else math.exp(-float(t) / 2)
 
     @staticmethod
     def var(t):
-        """``s_t^2 = 1 - exp(-t)`` (computed as ``-expm1(-t)`` for small t)."""
+        """``s_t^2 = 1 - exp(-t)`` (computed as ``-expm1(-t)`` for small t).
+
+        Parameters
+        ----------
+        t : float or torch.Tensor
+            Time(s).
+
+        Returns
+        -------
+        float or torch.Tensor
+            s_t^2, like t.
+        """
         return -torch.expm1(-t) if torch.is_tensor(t) else -math.expm1(-float(t))
 
     @classmethod
     def std(cls, t):
-        """``s_t = sqrt(1 - exp(-t))``."""
+        """``s_t = sqrt(1 - exp(-t))``.
+
+        Parameters
+        ----------
+        t : float or torch.Tensor
+            Time(s).
+
+        Returns
+        -------
+        float or torch.Tensor
+            s_t, like t.
+        """
         v = cls.var(t)
         return torch.sqrt(v) if torch.is_tensor(v) else math.sqrt(v)
 
     def perturb(self, x0, t, noise):
-        """``x_t = a_t x0 + s_t noise`` (t a float or shape (m,))."""
+        """``x_t = a_t x0 + s_t noise`` (t a float or shape (m,)).
+
+        Parameters
+        ----------
+        x0 : torch.Tensor, shape (m, ...)
+            Clean samples.
+        t : float or torch.Tensor of shape () or (m,)
+            Time(s).
+        noise : torch.Tensor
+            Standard normal noise of x0's shape.
+
+        Returns
+        -------
+        torch.Tensor
+            x_t, x0's shape.
+
+        Raises
+        ------
+        ValueError
+            If t is a tensor of neither shape () nor (m,).
+        """
         tt = expand_time(t, x0)
         return self.mean_coef(tt) * x0 + self.std(tt) * noise
 
     @staticmethod
     def reverse_drift(x, score):
         """Reverse-time SDE drift ``+1/2 x + score`` given the score's value at (x, t) (THEORY.md
-        section 1; the sign trap: NOT ``-1/2 x - score``)."""
+        section 1; the sign trap: NOT ``-1/2 x - score``).
+
+        Parameters
+        ----------
+        x : torch.Tensor
+            State.
+        score : torch.Tensor
+            Score at (x, t), x's shape.
+
+        Returns
+        -------
+        torch.Tensor
+            The drift.
+        """
         return 0.5 * x + score
 
     @staticmethod
     def probability_flow_drift(x, score):
-        """Reverse-time probability-flow ODE drift ``1/2 x + 1/2 score`` (score's value at (x, t))."""
+        """Reverse-time probability-flow ODE drift ``1/2 x + 1/2 score`` (score's value at (x, t)).
+
+        THEORY.md section 1.
+
+        Parameters
+        ----------
+        x : torch.Tensor
+            State.
+        score : torch.Tensor
+            Score at (x, t), x's shape.
+
+        Returns
+        -------
+        torch.Tensor
+            The drift.
+        """
         return 0.5 * (x + score)
 
     def step_size(self, steps):
-        """``h = (T - t0) / K``."""
+        """``h = (T - t0) / K``.
+
+        Parameters
+        ----------
+        steps : int >= 1
+            Number of steps K.
+
+        Returns
+        -------
+        float
+            The step size h.
+
+        Raises
+        ------
+        ValueError
+            If steps is not an int >= 1 (bools refused).
+        """
         return (self.T - self.t0) / _check_steps(steps)
 
     def time_grid(self, steps):
-        """``t_k = T - k h`` for k = 0..K (float64 tensor of length K + 1; t_K = t0)."""
+        """``t_k = T - k h`` for k = 0..K (float64 tensor of length K + 1; t_K = t0).
+
+        Parameters
+        ----------
+        steps : int >= 1
+            Number of steps K.
+
+        Returns
+        -------
+        torch.Tensor, float64, shape (K + 1,)
+            The decreasing grid from T to t0.
+
+        Raises
+        ------
+        ValueError
+            If steps is not an int >= 1 (bools refused).
+        """
         K = _check_steps(steps)
         k = torch.arange(K + 1, dtype=torch.float64)
         grid = self.T - k * self.step_size(K)

@@ -55,6 +55,29 @@ class EmpiricalTarget:
         return f"EmpiricalTarget({self.name!r}, n={len(self)}, shape={self.shape})"
 
     def sample(self, n, generator=None, device=None, dtype=torch.float32):
+        """n uniform draws with replacement from the data set.
+
+        Parameters
+        ----------
+        n : int >= 0
+            Number of draws.
+        generator : torch.Generator or None
+            Random source (its device is where the indices are drawn).
+        device : torch.device, str or None
+            Device of the draws (default: the generator's, else CPU).
+        dtype : torch.dtype
+            Dtype of the draws (default float32).
+
+        Returns
+        -------
+        torch.Tensor, shape ``(n, *shape)``
+            The draws.
+
+        Raises
+        ------
+        ValueError
+            If n is not an int >= 0.
+        """
         _check_count(n)
         gen_device = generator.device if generator is not None else torch.device("cpu")
         index = torch.randint(len(self), (n,), generator=generator, device=gen_device)
@@ -67,6 +90,16 @@ class TwoMoons:
 
     ``u ~ U(0, pi)``; upper moon ``(cos u, sin u)``, lower ``(1 - cos u, 1/2 - sin u)``, each with
     probability 1/2, plus ``N(0, noise^2 I)``; then ``x -> 2 (x - (1/2, 1/4))``.  No closed-form score.
+
+    Parameters
+    ----------
+    noise : float >= 0
+        Standard deviation of the added Gaussian noise (default 0.1).
+
+    Raises
+    ------
+    ValueError
+        If noise is negative or NaN.
     """
 
     shape = (2,)
@@ -77,6 +110,29 @@ class TwoMoons:
         self.noise = float(noise)
 
     def sample(self, n, generator=None, device=None, dtype=torch.float32):
+        """n draws (computed in float64).
+
+        Parameters
+        ----------
+        n : int >= 0
+            Number of draws.
+        generator : torch.Generator or None
+            Random source.
+        device : torch.device, str or None
+            Device of the draws (default: the generator's, else CPU).
+        dtype : torch.dtype
+            Dtype of the draws (default float32).
+
+        Returns
+        -------
+        torch.Tensor, shape (n, 2)
+            The draws.
+
+        Raises
+        ------
+        ValueError
+            If n is not an int >= 0.
+        """
         _check_count(n)
         dev = generator.device if generator is not None else torch.device("cpu")
         u = math.pi * torch.rand(n, generator=generator, device=dev, dtype=torch.float64)
@@ -154,7 +210,28 @@ def _positive_int(value, name):
 
 
 def make_target(name, **kw):
-    """A target by name (see module docstring); keyword arguments go to its constructor/loader."""
+    """A target by name (see module docstring); keyword arguments go to its constructor/loader.
+
+    Parameters
+    ----------
+    name : str
+        One of ``TARGET_NAMES``.
+    **kw
+        Keyword arguments of the target's constructor or loader ("mixture" needs weights, means
+        and covs; the image sets take data_dir).
+
+    Returns
+    -------
+    GaussianMixture, TwoMoons or EmpiricalTarget
+        The target.
+
+    Raises
+    ------
+    ValueError
+        If name is not a known target, or its constructor or loader rejects the arguments.
+    KeyError
+        If "mixture" is missing weights, means or covs.
+    """
     if name == "gaussian":
         return gaussian_target(**kw)
     if name == "gmm":

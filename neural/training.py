@@ -18,7 +18,15 @@ from .sde import VPSDE, expand_time, per_row_times
 
 class EpsilonPredictor(nn.Module):
     """Thin EDM-like preconditioning: ``eps(x, t) = net(c_in(t) x, t)``, ``c_in = 1/sqrt(a_t^2 sigma_data^2 + s_t^2)``
-    (Karras et al. 2022), so the network sees unit-variance inputs at every t."""
+    (Karras et al. 2022), so the network sees unit-variance inputs at every t.
+
+    Parameters
+    ----------
+    net : torch.nn.Module
+        ``net(x, t_rows) -> eps``, t_rows of shape (m,).
+    sigma_data : float
+        Standard deviation of the data (default 1).
+    """
 
     def __init__(self, net, sigma_data=1.0):
         super().__init__()
@@ -26,6 +34,20 @@ class EpsilonPredictor(nn.Module):
         self.register_buffer("sigma_data", torch.tensor(float(sigma_data)))
 
     def forward(self, x, t):
+        """The noise prediction ``net(c_in(t) x, t)``.
+
+        Parameters
+        ----------
+        x : torch.Tensor, shape (m, ...)
+            Noisy states x_t.
+        t : float or torch.Tensor of shape () or (m,)
+            Time(s).
+
+        Returns
+        -------
+        torch.Tensor
+            eps, x's shape.
+        """
         t_rows = per_row_times(t, x.shape[0], x)
         tt = expand_time(t_rows, x)
         c_in = torch.rsqrt(torch.exp(-tt) * self.sigma_data ** 2 - torch.expm1(-tt))
@@ -33,7 +55,17 @@ class EpsilonPredictor(nn.Module):
 
 
 class EpsilonScore:
-    """``score(x, t) = -eps_model(x, t) / s_t`` evaluated without gradients (t a float or (m,))."""
+    """``score(x, t) = -eps_model(x, t) / s_t`` evaluated without gradients (t a float or (m,)).
+
+    THEORY.md section 1.
+
+    Parameters
+    ----------
+    eps_model : callable
+        ``eps_model(x, t_rows) -> eps`` (called in float32).
+    sde : VPSDE or None
+        The process giving s_t (default ``VPSDE()``).
+    """
 
     def __init__(self, eps_model, sde=None):
         self.eps_model, self.sde = eps_model, sde or VPSDE()

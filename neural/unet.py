@@ -34,7 +34,30 @@ class ResBlock(nn.Module):
 
 
 class UNet(nn.Module):
-    """U-Net ``(x, t) -> tensor like x``; ``len(channel_mults) - 1`` halvings of the resolution."""
+    """U-Net ``(x, t) -> tensor like x``; ``len(channel_mults) - 1`` halvings of the resolution.
+
+    Parameters
+    ----------
+    in_channels : int >= 1
+        Image channels (default 1).
+    base_channels : int >= 1
+        Channels at full resolution (default 32).
+    channel_mults : sequence of int, non-empty
+        Channel multiplier of each resolution level (default (1, 2)).
+    num_res_blocks : int >= 1
+        Residual blocks per level (default 1).
+    dropout : float
+        Dropout in the residual blocks (default 0.1).
+    groups : int
+        GroupNorm groups (reduced to a divisor of the channels; default 8).
+    t_scale : float
+        Time scale of the sinusoidal embedding (default 4).
+
+    Raises
+    ------
+    ValueError
+        If in_channels, base_channels or num_res_blocks is < 1, or channel_mults is empty.
+    """
 
     def __init__(self, in_channels=1, base_channels=32, channel_mults=(1, 2), num_res_blocks=1, dropout=0.1,
                  groups=8, t_scale=4.0):
@@ -70,6 +93,25 @@ class UNet(nn.Module):
         nn.init.zeros_(self.conv_out.bias)
 
     def forward(self, x, t):
+        """The network's output at (x, t).
+
+        Parameters
+        ----------
+        x : torch.Tensor, shape (m, C, H, W)
+            Images; H and W divisible by ``2 ** (len(channel_mults) - 1)``.
+        t : torch.Tensor, shape (m,)
+            Times.
+
+        Returns
+        -------
+        torch.Tensor
+            Output of x's shape.
+
+        Raises
+        ------
+        ValueError
+            If H or W is not divisible by the downsampling factor.
+        """
         factor = 2 ** (self.levels - 1)
         if x.shape[-1] % factor or x.shape[-2] % factor:
             raise ValueError(f"image height and width must be divisible by {factor}, got {tuple(x.shape[-2:])}")

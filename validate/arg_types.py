@@ -50,27 +50,89 @@ def _finite(name, value):
 
 
 def fraction(name: str):
-    """A float in [0, 1] (alpha)."""
+    """A float in [0, 1] (alpha).
+
+    Parameters
+    ----------
+    name : str
+        Option name used in messages.
+
+    Returns
+    -------
+    callable
+        ``convert(text)``: the parsed value, or argparse.ArgumentTypeError naming the option when
+        the text is not a number or the value is out of range.
+    """
     return _typed(name, float, check_unit_interval)
 
 
 def nonnegative(name: str):
-    """A float >= 0 (inf allowed): energies, divergences, D_0."""
+    """A float >= 0 (inf allowed): energies, divergences, D_0.
+
+    Parameters
+    ----------
+    name : str
+        Option name used in messages.
+
+    Returns
+    -------
+    callable
+        ``convert(text)``: the parsed value, or argparse.ArgumentTypeError naming the option when
+        the text is not a number or the value is out of range.
+    """
     return _typed(name, float, check_nonnegative)
 
 
 def positive(name: str):
-    """A finite float > 0: times, bandwidths."""
+    """A finite float > 0: times, bandwidths.
+
+    Parameters
+    ----------
+    name : str
+        Option name used in messages.
+
+    Returns
+    -------
+    callable
+        ``convert(text)``: the parsed value, or argparse.ArgumentTypeError naming the option when
+        the text is not a number or the value is out of range.
+    """
     return _typed(name, float, _positive)
 
 
 def finite(name: str):
-    """Any finite float: slopes, biases."""
+    """Any finite float: slopes, biases.
+
+    Parameters
+    ----------
+    name : str
+        Option name used in messages.
+
+    Returns
+    -------
+    callable
+        ``convert(text)``: the parsed value, or argparse.ArgumentTypeError naming the option when
+        the text is not a number or the value is out of range.
+    """
     return _typed(name, float, _finite)
 
 
 def count(name: str, at_least: int = 0):
-    """An integer >= at_least: generations, sizes, steps."""
+    """An integer >= at_least: generations, sizes, steps.
+
+    Parameters
+    ----------
+    name : str
+        Option name used in messages.
+    at_least : int
+        Smallest allowed value (default 0).
+
+    Returns
+    -------
+    callable
+        ``convert(text)``: the parsed int, or argparse.ArgumentTypeError naming the option when
+        the text is not an integer or the value is out of range.
+    """
     if at_least == 0:
         return _typed(name, int, check_generations)
     return _typed(name, int, _at_least(at_least))

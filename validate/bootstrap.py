@@ -12,7 +12,29 @@ import numpy as np
 
 
 def bootstrap_mean_ci(values, level: float = 0.9, n_boot: int = 2000, seed: int = 0):
-    """(mean, lower, upper) arrays over the last axis for x of shape (runs, generations)."""
+    """(mean, lower, upper) arrays over the last axis for x of shape (runs, generations).
+
+    Parameters
+    ----------
+    values : array_like, shape (runs, generations)
+        Values per run (NaN ignored; 1-D: one run).
+    level : float in (0, 1)
+        Confidence level (default 0.9).
+    n_boot : int >= 1
+        Bootstrap resamples of the runs (default 2000).
+    seed : int
+        Seed of the resampling (default 0).
+
+    Returns
+    -------
+    mean, lower, upper : numpy.ndarray, shape (generations,)
+        The mean over runs and the percentile interval (all equal for one run).
+
+    Raises
+    ------
+    ValueError
+        If level is not in (0, 1) or n_boot < 1.
+    """
     if not 0 < level < 1:
         raise ValueError(f"level must be in (0, 1), got {level}")
     if n_boot < 1:

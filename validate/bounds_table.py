@@ -10,7 +10,24 @@ COLUMNS = ("alpha", "eps2", "generation", "accumulated", "steady_state", "memory
 
 
 def accumulated_rows(alphas, eps2s, generations: int, D0: float = 0.0) -> list[dict]:
-    """Rows of D_N = (1-alpha)^{2N} D0 + eps2 (1 - (1-alpha)^{2N}) / (alpha (2 - alpha)), N = 0..generations."""
+    """Rows of D_N = (1-alpha)^{2N} D0 + eps2 (1 - (1-alpha)^{2N}) / (alpha (2 - alpha)), N = 0..generations.
+
+    THEORY.md §3 (derived), through `bounds.accumulated`.
+
+    Parameters
+    ----------
+    alphas, eps2s : iterable of float
+        Fresh-data fractions and constant errors (every pair).
+    generations : int
+        Largest N.
+    D0 : float
+        Initial divergence (default 0).
+
+    Returns
+    -------
+    list of dict
+        One row per (alpha, eps2, N).
+    """
     check_generations("generations", generations)
     rows = []
     for a in alphas:

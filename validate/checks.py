@@ -31,7 +31,31 @@ CONSTANT_SLACK = 1.5
 
 @dataclass
 class Check:
-    """One result (or control) checked over generations."""
+    """One result (or control) checked over generations.
+
+    Built by `check`.
+
+    Parameters
+    ----------
+    name : str
+        Label of the check.
+    result_id : str
+        Catalog id of the result.
+    side : str
+        "lower", "upper" or "equal".
+    rows : list of dict
+        One row per generation (`verdict_rows`).
+    constants : dict
+        Fitted constants (`fit_linear` dicts) by name.
+    expect : str
+        "holds" for a check, "violated" for a control (default "holds").
+    note : str
+        Free text.
+    binding : bool
+        False for informative checks (default True).
+    proof : bool
+        True for a symbolic proof (default False).
+    """
 
     name: str
     result_id: str
@@ -68,6 +92,14 @@ class Check:
         return "check" if self.binding else "informative"
 
     def summary_row(self) -> dict:
+        """The check as one row of the summary table.
+
+        Returns
+        -------
+        dict
+            check, result, side, kind, generations, verdict, min_margin, constants and the rest of the
+            summary columns.
+        """
         margins = [r["margin"] for r in self.rows if np.isfinite(r["margin"])]
         consts = "; ".join(f"{k} = {v['value']:.4g}{'' if v['bounded'] else ' (growing)'}"
                            for k, v in self.constants.items())
@@ -96,7 +128,34 @@ def _measure(result: Result, measured, params: dict):
 
 def fit_constant(result: Result, side: str, name: str, measured, params: dict, upto: int | None = None) -> dict:
     """Tightest value of constant `name` making `side` of `result` hold (see `fit_linear`); the
-    bound must be linear in the constant: bound = f + K g."""
+    bound must be linear in the constant: bound = f + K g.
+
+    Parameters
+    ----------
+    result : bounds.Result
+        The result.
+    side : str
+        "lower", "upper" or "equal".
+    name : str
+        The constant's parameter name (e.g. "c2").
+    measured : array_like
+        Measured values over generations.
+    params : dict
+        The result's other parameters.
+    upto : int or None
+        Fit on generations [0, upto) (default: all).
+
+    Returns
+    -------
+    dict
+        As `fit_linear`.
+
+    Raises
+    ------
+    ValueError
+        If the bound is not linear in the constant (or does not depend on it), or a parameter the
+        bound needs is missing.
+    """
     expr = getattr(result, _part(side))
     sym = S.BY_NAME[name]
     g_expr = sp.diff(expr, sym)
@@ -113,6 +172,20 @@ def fit_linear(measured, f, g, side: str, upto: int | None = None) -> dict:
     else K <= (m - f)/g is allowed. "fitted" is the tightest K over [0, upto); "value" is it loosened
     by CONSTANT_SLACK; "running" holds the prefix fits over every generation; "bounded" says whether
     the running fit stayed within "value" after the fitting window.
+
+    Parameters
+    ----------
+    measured, f, g : array_like
+        Measured values and the two parts of the bound f + K g, over generations.
+    side : str
+        "lower" or "upper" (the side the measured value must lie on).
+    upto : int or None
+        Fit on generations [0, upto) (default: all).
+
+    Returns
+    -------
+    dict
+        "value", "fitted", "running", "fitted_on", "direction" and "bounded".
     """
     f, g = np.asarray(f, dtype=float), np.asarray(g, dtype=float)
     m = np.broadcast_to(np.asarray(measured, dtype=float), np.broadcast(f, g).shape)
@@ -137,7 +210,18 @@ def fit_linear(measured, f, g, side: str, upto: int | None = None) -> dict:
 
 
 def verdict_rows(generations, measured, stderr, bound, margin, verdict) -> list[dict]:
-    """One dict per generation: generation, measured, stderr, bound, margin, verdict."""
+    """One dict per generation: generation, measured, stderr, bound, margin, verdict.
+
+    Parameters
+    ----------
+    generations, measured, stderr, bound, margin, verdict : array_like
+        Per-generation values (stderr broadcast against measured).
+
+    Returns
+    -------
+    list of dict
+        One row per generation.
+    """
     m = np.ravel(measured)
     se = np.broadcast_to(np.asarray(stderr, dtype=float), m.shape)
     return [{"generation": int(gg), "measured": float(mm), "stderr": float(ss), "bound": float(bb),
@@ -164,6 +248,48 @@ def check(result: Result, measured=None, params: dict | None = None, stderr=0.0,
     params: the result's parameters (arrays over generations or scalars). fit: constants to fit
     from the data (see module docstring); fixed: constants given (default 0 for any not fitted).
     in_regime_only: generations outside the result's conditions get verdict "inconclusive".
+
+    Parameters
+    ----------
+    result : bounds.Result
+        The result to check.
+    measured : array_like or None
+        Measured quantity per generation (None: computed from params).
+    params : dict or None
+        The result's parameters.
+    stderr : float or array_like
+        Standard errors of measured (default 0).
+    side : str or None
+        Check only this side (default: every side the result has).
+    generations : array_like or None
+        Generation numbers of the rows (default 0, 1, ...).
+    fit : tuple of str
+        Constants fitted from the first half of the generations.
+    fixed : dict or None
+        Constants given.
+    expect : str
+        "holds" (a check) or "violated" (a control).
+    name : str or None
+        Label (default: the result id, with the side when there are several).
+    z, rtol, atol : float
+        As `validate.verdict.verdicts`.
+    note : str
+        Free text.
+    in_regime_only : bool
+        Mark generations outside the result's conditions inconclusive.
+    binding : bool
+        False for an informative check.
+
+    Returns
+    -------
+    list of Check
+        One per side.
+
+    Raises
+    ------
+    ValueError
+        If a parameter the result needs is missing, a fitted constant is not linear in the bound,
+        z < 0, or side is not one of "lower", "upper", "equal".
     """
     params = dict(params or {})
     for k, v in (fixed or {}).items():

@@ -51,7 +51,18 @@ def _chosen(argv: list[str]) -> str | None:
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The parser; with `only`, the arguments of that subcommand alone are declared (and only its
-    module imported); the others are listed with their help text."""
+    module imported); the others are listed with their help text.
+
+    Parameters
+    ----------
+    only : str or None
+        A subcommand name ("" declares none; None declares all).
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        The parser.
+    """
     parser = _Parser(prog="collapse", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name, (module_name, help_text) in SUBCOMMANDS.items():
@@ -71,6 +82,21 @@ def _one_line(exc: BaseException) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The `collapse` command: parse argv, run the subcommand, map expected errors to exit status 2.
+
+    Usage errors, malformed or missing run files and environment OSErrors print one line and return
+    2; an interrupt returns 130; any other exception propagates with its traceback.
+
+    Parameters
+    ----------
+    argv : list of str or None
+        Arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        Exit status.
+    """
     argv = sys.argv[1:] if argv is None else list(argv)
     chosen = _chosen(argv)
     parser = build_parser(only=chosen if chosen in SUBCOMMANDS else "")
@@ -88,10 +114,6 @@ def main(argv: list[str] | None = None) -> int:
         if exc.errno not in ENVIRONMENT_ERRNOS:
             raise
         sys.stderr.write(f"collapse {args.command}: error: {_one_line(exc)}\n")
-        return 2
-    except OSError as exc:   # read-only or full disk, permissions: one line, nothing half-written
-        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
-        sys.stderr.write(f"collapse {args.command}: error: cannot write or read{where}: {exc.strerror or exc}\n")
         return 2
     except KeyboardInterrupt:
         sys.stderr.write(f"collapse {args.command}: interrupted; finished generations are kept\n")

@@ -14,6 +14,13 @@ from validate.tables import render as render_rows
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the subcommand's options.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The subcommand's parser.
+    """
     parser.add_argument("--alpha", type=fraction("alpha"), nargs="+", default=[0.1, 0.5, 0.9],
                         help="fresh-data fractions in [0, 1] (default: 0.1 0.5 0.9)")
     parser.add_argument("--eps2", type=nonnegative("eps2"), nargs="+", default=[1e-3],
@@ -25,10 +32,36 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def render(rows: list[dict], fmt: str) -> str:
+    """The accumulation rows as a table.
+
+    Parameters
+    ----------
+    rows : list of dict
+        Rows of `validate.bounds_table.accumulated_rows`.
+    fmt : {"markdown", "csv", "latex"}
+        Format.
+
+    Returns
+    -------
+    str
+        The table.
+
+    Raises
+    ------
+    ValueError
+        If fmt is not a known format.
+    """
     return render_rows(rows, fmt, columns=COLUMNS, digits=6, caption="Accumulated drift D_N of the recursion")
 
 
 def catalog_latex() -> str:
+    """Every catalog result in LaTeX, each with its statement and source as comments.
+
+    Returns
+    -------
+    str
+        The LaTeX text.
+    """
     out = []
     for rid, result in catalog().items():
         out.append(f"% {rid}: {result.statement}\n% source: {result.source}\n\\[ {result.latex()} \\]")
@@ -36,6 +69,18 @@ def catalog_latex() -> str:
 
 
 def run(args) -> int:
+    """Print the accumulation table, or the catalog with --latex.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed options.
+
+    Returns
+    -------
+    int
+        Exit status (0).
+    """
     if args.latex:
         print(catalog_latex(), end="")
         return 0

@@ -19,6 +19,15 @@ from validate.tables import render
 
 
 def plot(rows: list[dict], path: str) -> None:
+    """D_chi2 over generations, one curve per alpha, saved to path.
+
+    Parameters
+    ----------
+    rows : list of dict
+        Rows of `validate.exact_options.exact_rows`.
+    path : str
+        The figure file.
+    """
     fig, axes = new_figure()
     ax = axes[0][0]
     for a in dict.fromkeys(r["alpha"] for r in rows):
@@ -36,10 +45,34 @@ def plot(rows: list[dict], path: str) -> None:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the subcommand's options.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The subcommand's parser.
+    """
     add_exact_arguments(parser)
 
 
 def run(args) -> int:
+    """Run the exact generations and print their rows (and the figure with --plot).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed options.
+
+    Returns
+    -------
+    int
+        Exit status (0).
+
+    Raises
+    ------
+    UsageError
+        For settings that only fail together (t0 >= T, too few samples, ...).
+    """
     try:
         rows = exact_rows(args)
     except ValueError as exc:  # settings that only fail together (t0 >= T, ...)

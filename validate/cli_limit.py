@@ -20,6 +20,13 @@ COLUMNS = ("alpha", "t0", "mode", "multiplier", "one_round", "rate")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the subcommand's options.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The subcommand's parser.
+    """
     parser.add_argument("--alpha", type=fraction("alpha"), nargs="+", default=[0.1, 0.5, 0.9],
                         help="fresh-data fractions in [0, 1] (default: 0.1 0.5 0.9)")
     parser.add_argument("--t0", type=nonnegative("t0"), nargs="+", default=[0.02], help="truncation times >= 0 (default: 0.02)")
@@ -28,7 +35,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def table(alphas, t0s, modes: int) -> list[dict]:
-    """Rows of the multiplier table (module docstring). ValueError naming alpha, t0 or modes."""
+    """Rows of the multiplier table (module docstring). ValueError naming alpha, t0 or modes.
+
+    Parameters
+    ----------
+    alphas : iterable of float in [0, 1]
+        Fresh-data fractions.
+    t0s : iterable of float >= 0
+        Stopping times.
+    modes : int >= 1
+        Highest Hermite order.
+
+    Returns
+    -------
+    list of dict
+        One row per (alpha, t0, mode).
+
+    Raises
+    ------
+    ValueError
+        If modes is not an integer >= 1, or an alpha or t0 is out of range.
+    """
     if isinstance(modes, bool) or int(modes) != modes or modes < 1:
         raise ValueError(f"modes must be an integer >= 1, got {modes!r}")
     n = np.arange(1, int(modes) + 1)
@@ -45,6 +72,18 @@ def table(alphas, t0s, modes: int) -> list[dict]:
 
 
 def run(args) -> int:
+    """Print the multiplier table.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed options.
+
+    Returns
+    -------
+    int
+        Exit status (0).
+    """
     rows = table(args.alpha, args.t0, args.modes)
     print(render(rows, args.format, columns=COLUMNS, digits=4,
                  caption="Limit multipliers m_n(alpha, t0) of the ideal recursion (THEORY.md §5, reconstructed)"), end="")

@@ -11,6 +11,13 @@ from validate.reproduce import SCALES, estimate_neural, reproduce
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the subcommand's options.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The subcommand's parser.
+    """
     parser.add_argument("--out", required=True, help="output directory (resumed if it holds a partial run)")
     parser.add_argument("--scale", choices=tuple(SCALES), default="small",
                         help="small: CPU, a few minutes (default); tiny: a smoke run; "
@@ -26,6 +33,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
+    """Run every part into --out and build the report.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed options.
+
+    Returns
+    -------
+    int
+        Exit status (0).
+
+    Raises
+    ------
+    UsageError
+        If the reproduce settings are refused (ValueError).
+    """
     try:
         device = str(resolve_device(args.device))
     except ValueError as exc:

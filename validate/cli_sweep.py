@@ -24,6 +24,13 @@ from validate.sweep_task import run_state
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the subcommand's options.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The subcommand's parser.
+    """
     parser.add_argument("spec", help="the sweep spec (TOML: [run], [axes], optionally [exact] and [exact.axes])")
     parser.add_argument("--out", required=True, help="sweep directory (created; reused to resume)")
     parser.add_argument("--executor", choices=EXECUTORS, default="dask",
@@ -40,6 +47,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
+    """Run (or resume) a sweep and build its report.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed options.
+
+    Returns
+    -------
+    int
+        Exit status: 1 when a run failed or is missing, else 0.
+
+    Raises
+    ------
+    UsageError
+        If the spec, the options or the cluster is refused (SweepError).
+    """
     try:
         return _run(args)
     except SweepError as exc:  # the spec, the options or the cluster: a usage error

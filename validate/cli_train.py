@@ -19,10 +19,34 @@ from validate.train_options import add_train_arguments, train_config
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the subcommand's options.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The subcommand's parser.
+    """
     add_train_arguments(parser)
 
 
 def run(args) -> int:
+    """Run (or resume) one recursive retraining run.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed options.
+
+    Returns
+    -------
+    int
+        Exit status (0).
+
+    Raises
+    ------
+    UsageError
+        If the settings are refused (ValueError).
+    """
     try:
         config = train_config(args)
     except ValueError as exc:

@@ -14,6 +14,13 @@ from validate.tables import render
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the subcommand's options.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The subcommand's parser.
+    """
     parser.add_argument("--run", required=True, help="a directory written by `collapse reproduce`, `collapse train` or `collapse sweep`")
     parser.add_argument("--check", nargs="+", default=None,
                         help="only checks of these catalog ids (e.g. prop3.1 lemmaF.1)")
@@ -22,6 +29,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
+    """Print the checks of a run directory and their verdicts.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed options.
+
+    Returns
+    -------
+    int
+        Exit status: 1 when a binding check fails, else 0.
+
+    Raises
+    ------
+    UsageError
+        If a --check name is unknown.
+    """
     known = set(bounds.catalog()) | {"eta"}
     if args.check:
         unknown = [c for c in args.check if c not in known]

@@ -22,7 +22,26 @@ def eta_by_error_type(dim: int, seed: int = 0, scale: float = 0.05, steps: int =
     matrix of the same Frobenius norm), time-only constant `xi` and time-only oscillating
     `xi(t) = scale u cos(2 pi 8 t / T)` (which nearly averages out); beside each, the Monte-Carlo
     regression estimate of `neural.observability` on `mc_paths` simulated chains (0 skips it).
-    Returns {name: {"exact", "mc", "mc_se"}}."""
+    Returns {name: {"exact", "mc", "mc_se"}}.
+
+    Parameters
+    ----------
+    dim : int
+        Dimension of the exact setup.
+    seed : int
+        Seed of the setup and the random direction (default 0).
+    scale : float
+        Error size (default 0.05).
+    steps : int
+        Reverse-chain steps (default 100).
+    mc_paths : int
+        Simulated chains of the regression estimate (0 skips it; default 4000).
+
+    Returns
+    -------
+    dict
+        Error type -> {"exact", "mc", "mc_se", ...}.
+    """
     data, _ = exact_setup(dim, seed)
     rng = np.random.default_rng(seed + 1)
     rand = rng.standard_normal((dim, dim))

@@ -17,7 +17,13 @@ COLUMNS = ("alpha", "generation", "D_chi2", "D_kl", "D_w2", "I_chi2", "I_chi2_se
 
 
 def add_exact_arguments(parser: argparse.ArgumentParser) -> None:
-    """The settings of an exact run (`collapse exact`, the `[exact]` tables of a sweep spec)."""
+    """The settings of an exact run (`collapse exact`, the `[exact]` tables of a sweep spec).
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The parser to add the options to.
+    """
     parser.add_argument("--alpha", type=fraction("alpha"), nargs="+", default=[0.1, 0.5, 0.9],
                         help="fresh-data fractions in [0, 1] (default: 0.1 0.5 0.9)")
     parser.add_argument("--generations", type=count("generations", 1), default=20, help="number of generations N >= 1 (default: 20)")
@@ -41,6 +47,11 @@ def add_exact_arguments(parser: argparse.ArgumentParser) -> None:
 def check_exact_args(args) -> None:
     """The checks that involve two settings (single ranges are the argument types).
 
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed settings.
+
     Raises
     ------
     ValueError
@@ -53,7 +64,18 @@ def check_exact_args(args) -> None:
 
 
 def exact_rows(args) -> list[dict]:
-    """Rows of `collapse exact` for every alpha of `args` (see `validate.cli_exact`)."""
+    """Rows of `collapse exact` for every alpha of `args` (see `validate.cli_exact`).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed settings (checked by `check_exact_args`).
+
+    Returns
+    -------
+    list of dict
+        One metrics row per generation and alpha.
+    """
     check_exact_args(args)
     data, error = exact_setup(args.dim, args.seed, args.slope, args.bias)
     rows = []

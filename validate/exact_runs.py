@@ -21,7 +21,24 @@ from neural.run_files import CONFIG_FILE, METRICS_FILE, write_json, write_jsonl
 
 
 def exact_setup(dim: int, seed: int = 0, w: float = -0.03, b: float = 0.05):
-    """(data Gaussian, AffineError) of the module docstring."""
+    """(data Gaussian, AffineError) of the module docstring.
+
+    Parameters
+    ----------
+    dim : int
+        Dimension.
+    seed : int
+        Seed of the data covariance (default 0).
+    w : float
+        Linear error size (default -0.03).
+    b : float
+        Offset error size (default 0.05).
+
+    Returns
+    -------
+    data, error : gaussian_exact.Gaussian, gaussian_exact.AffineError
+        The data law and the score error.
+    """
     rng = np.random.default_rng(seed)
     a = rng.standard_normal((dim, dim))
     cov = 0.36 * np.eye(dim) + 0.05 * (a @ a.T) / dim
@@ -31,7 +48,34 @@ def exact_setup(dim: int, seed: int = 0, w: float = -0.03, b: float = 0.05):
 
 def run_exact(out_dir, alphas, generations: int, dim: int, seed: int = 0, steps=None,
               mixture_samples: int = 2 ** 13, w: float = -0.03, b: float = 0.05, progress=None) -> list[Path]:
-    """One exact run per alpha; a finished alpha (config and metrics present) is not recomputed."""
+    """One exact run per alpha; a finished alpha (config and metrics present) is not recomputed.
+
+    Parameters
+    ----------
+    out_dir : str or path-like
+        Parent of the ``alpha_<alpha>`` run directories.
+    alphas : iterable of float
+        Fresh-data fractions.
+    generations : int
+        Generations per run.
+    dim : int
+        Dimension.
+    seed : int
+        Seed (default 0).
+    steps : int or None
+        Reverse-chain steps (None: continuous time).
+    mixture_samples : int
+        Importance samples of I_chi2 / I_kl (default 2**13).
+    w, b : float
+        Error sizes (`exact_setup`).
+    progress : callable or None
+        ``progress(line)`` after each run.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The run directories, one per alpha.
+    """
     data, error = exact_setup(dim, seed, w, b)
     written = []
     for alpha in alphas:

@@ -39,7 +39,18 @@ ALL_FIELDS = ("alpha", "D_chi2", "chi2_q_data", "cross", "J", "I_chi2", "I_chi2_
 
 def arrays_from_rows(rows: list[dict]) -> dict:
     """Per-generation arrays from `GenerationsResult.rows()` (or metrics.jsonl rows): D has N+1
-    entries, transition fields N (the last row's NaNs dropped)."""
+    entries, transition fields N (the last row's NaNs dropped).
+
+    Parameters
+    ----------
+    rows : list of dict
+        One row per generation.
+
+    Returns
+    -------
+    dict
+        Field name -> numpy.ndarray.
+    """
     out = {"D_chi2": np.array([r["D_chi2"] for r in rows], dtype=float)}
     for k in ALL_FIELDS:
         if k != "D_chi2" and k in rows[0]:
@@ -48,7 +59,22 @@ def arrays_from_rows(rows: list[dict]) -> dict:
 
 
 def exact_checks(a: dict, label: str = "", z: float = 2.0) -> list[Check]:
-    """Every catalog check on one exact run's arrays `a` (see `arrays_from_rows`)."""
+    """Every catalog check on one exact run's arrays `a` (see `arrays_from_rows`).
+
+    Parameters
+    ----------
+    a : dict
+        The run's arrays.
+    label : str
+        Suffix of the check names (e.g. the alpha).
+    z : float
+        Standard errors of tolerance (default 2).
+
+    Returns
+    -------
+    list of validate.checks.Check
+        The checks.
+    """
     cat = bounds.catalog()
     D, Dn = a["D_chi2"][:-1], a["D_chi2"][1:]
     alpha = a["alpha"]
@@ -112,7 +138,20 @@ def _thm42(a: dict, tag: str, z: float) -> list[Check]:
 
 
 def controls(a: dict, label: str = "") -> list[Check]:
-    """Mutated results that must be violated by the same exact numbers."""
+    """Mutated results that must be violated by the same exact numbers.
+
+    Parameters
+    ----------
+    a : dict
+        The run's arrays.
+    label : str
+        Suffix of the check names.
+
+    Returns
+    -------
+    list of validate.checks.Check
+        The controls (expect "violated").
+    """
     cat = bounds.catalog()
     tag = f" [{label}]" if label else ""
     D, Dn, alpha = a["D_chi2"][:-1], a["D_chi2"][1:], a["alpha"]
@@ -131,7 +170,20 @@ def controls(a: dict, label: str = "") -> list[Check]:
 
 def tight_brownian_controls(xi: float = 0.3, T: float = 1.0) -> list[Check]:
     """Prop 3.1 on its tight example (Brownian motion from a fixed point, constant drift error xi on
-    [0, T]: endpoint KL = KL(N(xi T, T) || N(0, T)) = 1/2 xi^2 T = 1/2 epshat2), and the 49/100 control."""
+    [0, T]: endpoint KL = KL(N(xi T, T) || N(0, T)) = 1/2 xi^2 T = 1/2 epshat2), and the 49/100 control.
+
+    Parameters
+    ----------
+    xi : float
+        Drift error (default 0.3).
+    T : float
+        Horizon (default 1).
+
+    Returns
+    -------
+    list of validate.checks.Check
+        The check on the tight example and its 49/100 control.
+    """
     measured = kl(Gaussian([xi * T], [[T]]), Gaussian([0.0], [[T]]))
     params = {"epshat2": xi ** 2 * T}
     cat = bounds.catalog()

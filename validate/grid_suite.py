@@ -35,13 +35,35 @@ GRID_FIELDS = ("fresh_fraction", "D_prev_chi2_box", "D_chi2_box", "chi2_q_data",
 
 
 def is_grid_exact(rows: list[dict]) -> bool:
-    """True when the metrics rows come from a run with exact grid laws."""
+    """True when the metrics rows come from a run with exact grid laws.
+
+    Parameters
+    ----------
+    rows : list of dict
+        Metrics rows.
+
+    Returns
+    -------
+    bool
+        Whether the rows carry the exact grid-law fields.
+    """
     return bool(rows) and str(rows[0].get("eps2_estimator", "")).startswith("grid_exact") and all(
         k in rows[0] for k in GRID_FIELDS)
 
 
 def grid_arrays(rows: list[dict]) -> dict:
-    """The arrays `exact_checks` takes, from a grid-exact run's metrics rows (module docstring)."""
+    """The arrays `exact_checks` takes, from a grid-exact run's metrics rows (module docstring).
+
+    Parameters
+    ----------
+    rows : list of dict
+        Metrics rows of a grid-exact run.
+
+    Returns
+    -------
+    dict
+        Per-generation arrays (as `validate.exact_suite.arrays_from_rows`).
+    """
     col = lambda k: np.array([float(r[k]) for r in rows])  # noqa: E731
     return {"alpha": col("fresh_fraction"),
             "D_chi2": np.concatenate([[float(rows[0]["D_prev_chi2_box"])], col("D_chi2_box")]),
@@ -52,7 +74,22 @@ def grid_arrays(rows: list[dict]) -> dict:
 
 def grid_run_checks(run, label: str | None = None, z: float = 2.0) -> list:
     """Checks and controls of one grid-exact `collapse train` run (a `validate.run_data.NeuralRun`;
-    empty when it is not one)."""
+    empty when it is not one).
+
+    Parameters
+    ----------
+    run : validate.run_data.NeuralRun
+        The run.
+    label : str or None
+        Label of its checks (default: from the run's config).
+    z : float
+        Standard errors of tolerance (default 2).
+
+    Returns
+    -------
+    list of validate.checks.Check
+        The checks and controls.
+    """
     cfg, rows = run.config, run.rows
     if not is_grid_exact(rows) or cfg.get("mode", "replace") != "replace":
         return []
@@ -67,7 +104,20 @@ def grid_run_checks(run, label: str | None = None, z: float = 2.0) -> list:
 
 
 def grid_checks(runs, z: float = 2.0) -> list:
-    """`grid_run_checks` over several runs (each a `validate.run_data.NeuralRun`)."""
+    """`grid_run_checks` over several runs (each a `validate.run_data.NeuralRun`).
+
+    Parameters
+    ----------
+    runs : iterable of validate.run_data.NeuralRun
+        The runs.
+    z : float
+        Standard errors of tolerance (default 2).
+
+    Returns
+    -------
+    list of validate.checks.Check
+        The checks of every grid-exact run.
+    """
     out = []
     for run in runs:
         out += grid_run_checks(run, z=z)
@@ -82,7 +132,20 @@ def _load_law(path):
 def grid_figures(runs, out_dir) -> list[str]:
     """For grid-exact runs: the exact 1-D densities by generation against data (one figure per 1-D
     run without an injected error), and eta by error type (exact, with the regression estimate) over
-    1-D MLP runs with injected errors plus the run without one at the same alpha."""
+    1-D MLP runs with injected errors plus the run without one at the same alpha.
+
+    Parameters
+    ----------
+    runs : iterable of validate.run_data.NeuralRun
+        The runs.
+    out_dir : str or path-like
+        Where figures/ is.
+
+    Returns
+    -------
+    list of str
+        Paths of the figures written.
+    """
     made, etas, estimates = [], {}, {}
     figs = Path(out_dir) / "figures"
     for run in runs:

@@ -37,7 +37,18 @@ RIDGE = 1e-6
 
 
 def run_quality(run_dir) -> dict | None:
-    """One neural run's generation-0 quality row (None when generation 0 is not stored)."""
+    """One neural run's generation-0 quality row (None when generation 0 is not stored).
+
+    Parameters
+    ----------
+    run_dir : str or path-like
+        A `collapse train` run.
+
+    Returns
+    -------
+    dict or None
+        The quality row.
+    """
     run = Path(run_dir)
     samples_path = run / "gen_0000" / "samples.npy"
     if not samples_path.is_file() or not (run / "config.json").is_file():
@@ -77,14 +88,36 @@ def run_quality(run_dir) -> dict | None:
 
 
 def quality_rows(run_dir) -> list:
-    """Rows of every neural run under DIR/neural (or DIR itself when it is a single run)."""
+    """Rows of every neural run under DIR/neural (or DIR itself when it is a single run).
+
+    Parameters
+    ----------
+    run_dir : str or path-like
+        A reproduce directory or a single run.
+
+    Returns
+    -------
+    list of dict
+        One row per run with generation 0 stored.
+    """
     root = Path(run_dir)
     runs = sorted(p for p in (root / "neural").glob("*") if p.is_dir()) if (root / "neural").is_dir() else [root]
     return [r for r in (run_quality(p) for p in runs) if r is not None]
 
 
 def summary_lines(rows: list) -> list:
-    """Markdown lines stating each learner's generation-0 quality (worst run of each learner)."""
+    """Markdown lines stating each learner's generation-0 quality (worst run of each learner).
+
+    Parameters
+    ----------
+    rows : list of dict
+        The rows of `quality_rows`.
+
+    Returns
+    -------
+    list of str
+        Markdown lines.
+    """
     if not rows:
         return []
     lines = ["## Generation-0 quality of each learner", "",

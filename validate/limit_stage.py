@@ -56,7 +56,22 @@ def spectrum_data(data, alpha: float = 0.1, t0: float = T0, modes: int = 16, ite
 
 def limit_law_stage(out_dir, grid: bool = True, log=lambda m: None) -> dict:
     """Run every limit-law check and write its checks, tables and figures into `out_dir`; returns
-    {"checks": [...], "figures": [paths]}."""
+    {"checks": [...], "figures": [paths]}.
+
+    Parameters
+    ----------
+    out_dir : str or path-like
+        The output directory.
+    grid : bool
+        Also run the grid route (default True).
+    log : callable
+        ``log(message)`` for progress lines (default: silent).
+
+    Returns
+    -------
+    dict
+        "checks" (the checks) and "figures" (their paths).
+    """
     out = Path(out_dir)
 
     log("limit law: multipliers, contraction, annealed truncation, invisible error")

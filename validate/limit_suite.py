@@ -52,13 +52,25 @@ GRID_ALPHAS = (0.5, 0.9)   # the grid route sums 1 / alpha log(1/tail) convoluti
 
 
 def gmm1d() -> ge.GaussianMixture:
-    """The paper's 10-D mixture (documented means) projected on its first coordinate."""
+    """The paper's 10-D mixture (documented means) projected on its first coordinate.
+
+    Returns
+    -------
+    gaussian_exact.GaussianMixture
+        The 1-D mixture.
+    """
     return ge.GaussianMixture([0.2, 0.4, 0.4], [ge.Gaussian([0.0], [0.36]), ge.Gaussian([-4.0], [0.36]),
                                                 ge.Gaussian([4.0], [0.36])])
 
 
 def skewed1d() -> ge.GaussianMixture:
-    """A skewed 1-D mixture whose Hermite coefficients of orders 1..8 are all visibly nonzero."""
+    """A skewed 1-D mixture whose Hermite coefficients of orders 1..8 are all visibly nonzero.
+
+    Returns
+    -------
+    gaussian_exact.GaussianMixture
+        The 1-D mixture.
+    """
     return ge.GaussianMixture([0.5, 0.3, 0.2], [ge.Gaussian([-1.0], [0.25]), ge.Gaussian([1.5], [0.36]),
                                                 ge.Gaussian([0.3], [0.5])])
 
@@ -73,7 +85,28 @@ def _visible_modes(c: np.ndarray, modes: int) -> np.ndarray:
 
 
 def multiplier_rows(data, alpha: float, t0: float = T0, modes: int = MODES, data_name: str = "", route: str = "mixture"):
-    """Rows (alpha, mode, predicted, measured, ...) of the limit multipliers of `data` (one route)."""
+    """Rows (alpha, mode, predicted, measured, ...) of the limit multipliers of `data` (one route).
+
+    Parameters
+    ----------
+    data : gaussian_exact.GaussianMixture
+        The 1-D data law.
+    alpha : float
+        Fresh-data fraction.
+    t0 : float
+        Early-stopping time (default T0).
+    modes : int
+        Highest Hermite order (default MODES).
+    data_name : str
+        Label of the data in the rows.
+    route : {"mixture", "grid"}
+        Compute the limit with mixtures or on a GridLaw (default "mixture").
+
+    Returns
+    -------
+    list of dict
+        One row per mode.
+    """
     law = _as_grid(data) if route == "grid" else data
     c_data = ge.hermite_coefficients(law, modes)
     c_lim = ge.hermite_coefficients(ge.limit_law(law, alpha, t0), modes)
@@ -85,7 +118,24 @@ def multiplier_rows(data, alpha: float, t0: float = T0, modes: int = MODES, data
 
 
 def multiplier_checks(alphas=ALPHAS, t0: float = T0, modes: int = MODES, grid: bool = True) -> tuple[list, list]:
-    """(checks, table rows) for "limit.multiplier" and "limit.hermite_step" with their controls."""
+    """(checks, table rows) for "limit.multiplier" and "limit.hermite_step" with their controls.
+
+    Parameters
+    ----------
+    alphas : sequence of float
+        Fresh-data fractions (default ALPHAS).
+    t0 : float
+        Early-stopping time (default T0).
+    modes : int
+        Highest Hermite order (default MODES).
+    grid : bool
+        Also run the grid route (alpha in GRID_ALPHAS; default True).
+
+    Returns
+    -------
+    checks, rows : list
+        The checks and controls, and the multiplier table's rows.
+    """
     cat = bounds.catalog()
     mult, step = cat["limit.multiplier"], cat["limit.hermite_step"]
     checks, table = [], []
@@ -116,7 +166,24 @@ def multiplier_checks(alphas=ALPHAS, t0: float = T0, modes: int = MODES, grid: b
 
 
 def contraction_series(data, alpha: float, t0: float = T0, generations: int = 10) -> dict:
-    """TV and Hermite-norm distances of the iterates to the limit, and their ratios."""
+    """TV and Hermite-norm distances of the iterates to the limit, and their ratios.
+
+    Parameters
+    ----------
+    data : gaussian_exact.GaussianMixture
+        The 1-D data law.
+    alpha : float
+        Fresh-data fraction.
+    t0 : float
+        Early-stopping time (default T0).
+    generations : int
+        Number of iterates (default 10).
+
+    Returns
+    -------
+    dict
+        Distances per generation and their ratios.
+    """
     lim = ge.limit_law(data, alpha, t0)
     laws = ge.ideal_recursion(data, alpha, t0, generations)
     tv = np.array([quadrature_1d.tv_distance(p, lim) for p in laws])
@@ -126,6 +193,20 @@ def contraction_series(data, alpha: float, t0: float = T0, generations: int = 10
 
 
 def contraction_checks(alphas=ALPHAS, t0: float = T0) -> list:
+    """The contraction of the limit law (TV and Hermite norm shrink by the predicted factor), with controls.
+
+    Parameters
+    ----------
+    alphas : sequence of float
+        Fresh-data fractions (default ALPHAS).
+    t0 : float
+        Early-stopping time (default T0).
+
+    Returns
+    -------
+    list of validate.checks.Check
+        The checks and their controls.
+    """
     cat = bounds.catalog()
     out = []
     for alpha in alphas:
@@ -145,7 +226,28 @@ def contraction_checks(alphas=ALPHAS, t0: float = T0) -> list:
 
 def annealed_series(data, alpha: float = 0.1, t0: float = T0, rho: float = 0.8, generations: int = 40,
                     modes: int = MODES) -> dict:
-    """Constant t0 against t0(i) = t0 rho^i: per-mode deviations delta_n^i and TV to data over generations."""
+    """Constant t0 against t0(i) = t0 rho^i: per-mode deviations delta_n^i and TV to data over generations.
+
+    Parameters
+    ----------
+    data : gaussian_exact.GaussianMixture
+        The 1-D data law.
+    alpha : float
+        Fresh-data fraction (default 0.1).
+    t0 : float
+        First stopping time (default T0).
+    rho : float
+        Ratio of the geometric schedule (default 0.8).
+    generations : int
+        Number of generations (default 40).
+    modes : int
+        Highest Hermite order (default MODES).
+
+    Returns
+    -------
+    dict
+        Deviations and TV per generation, constant and annealed.
+    """
     out = {"generation": np.arange(generations + 1), "alpha": alpha, "t0": t0, "rho": rho}
     c_data = ge.hermite_coefficients(data, modes)
     n = _visible_modes(c_data, modes)
@@ -159,6 +261,24 @@ def annealed_series(data, alpha: float = 0.1, t0: float = T0, rho: float = 0.8, 
 
 
 def annealed_checks(alpha: float = 0.1, t0: float = T0, rho: float = 0.8, generations: int = 40) -> tuple[list, dict]:
+    """The annealed-truncation bound ("limit.annealed.geometric") on the annealed series, with controls.
+
+    Parameters
+    ----------
+    alpha : float
+        Fresh-data fraction (default 0.1).
+    t0 : float
+        First stopping time (default T0).
+    rho : float
+        Ratio of the geometric schedule (default 0.8).
+    generations : int
+        Number of generations (default 40).
+
+    Returns
+    -------
+    checks, series : list, dict
+        The checks and controls, and the ``annealed_series`` data.
+    """
     cat = bounds.catalog()
     s = annealed_series(gmm1d(), alpha, t0, rho, generations)
     geo = cat["limit.annealed.geometric"]
@@ -186,7 +306,20 @@ def annealed_checks(alpha: float = 0.1, t0: float = T0, rho: float = 0.8, genera
 
 def invisible_error(beta: float = 0.5, s2: float = 0.36) -> dict:
     """Exact continuous-time numbers for e(x) = beta [[0, 1], [-1, 0]] x on N(0, s2 I_2), and for the
-    symmetric W = beta [[0, 1], [1, 0]] of the same size (the control)."""
+    symmetric W = beta [[0, 1], [1, 0]] of the same size (the control).
+
+    Parameters
+    ----------
+    beta : float
+        Size of the error (default 0.5).
+    s2 : float
+        Variance of the data (default 0.36).
+
+    Returns
+    -------
+    dict
+        "skew" and "symmetric": the kl, chi2, eta and energies of each.
+    """
     target = ge.Gaussian(np.zeros(2), s2 * np.ones(2))
     ideal = ge.reverse(target)
     out = {}
@@ -200,6 +333,18 @@ def invisible_error(beta: float = 0.5, s2: float = 0.36) -> dict:
 
 
 def invisible_error_checks(beta: float = 0.5) -> list:
+    """The invisible (skew) error has KL = chi2 = eta = 0; the symmetric control of the same size does not.
+
+    Parameters
+    ----------
+    beta : float
+        Size of the error (default 0.5).
+
+    Returns
+    -------
+    list of validate.checks.Check
+        The checks and their controls.
+    """
     cat = bounds.catalog()
     v = invisible_error(beta)
     sk, sym = v["skew"], v["symmetric"]
@@ -224,7 +369,18 @@ def invisible_error_checks(beta: float = 0.5) -> list:
 
 
 def limit_checks(grid: bool = True) -> tuple[list, dict]:
-    """Every limit-law check and control, and the data behind the figures and tables."""
+    """Every limit-law check and control, and the data behind the figures and tables.
+
+    Parameters
+    ----------
+    grid : bool
+        Also run the grid route (default True).
+
+    Returns
+    -------
+    checks, data : list, dict
+        Every check and control, and the figure and table data.
+    """
     mult, table = multiplier_checks(grid=grid)
     ann, series = annealed_checks()
     checks = mult + contraction_checks() + ann + invisible_error_checks()
@@ -236,10 +392,29 @@ LIMIT_CHECKS_FILE = Path("limit") / "checks.json"  # in a `collapse reproduce` d
 
 
 def save_checks(path, checks: list) -> None:
-    """The checks as JSON (their fields), atomically."""
+    """The checks as JSON (their fields), atomically.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The JSON file.
+    checks : list of validate.checks.Check
+        The checks.
+    """
     atomic_write_text(path, json.dumps([c.__dict__ for c in checks], default=float, indent=1))
 
 
 def checks_from_saved(saved: list | None) -> list:
-    """`Check`s from the field dicts `save_checks` wrote ([] for None)."""
+    """`Check`s from the field dicts `save_checks` wrote ([] for None).
+
+    Parameters
+    ----------
+    saved : list of dict or None
+        What ``save_checks`` wrote.
+
+    Returns
+    -------
+    list of validate.checks.Check
+        The checks.
+    """
     return [Check(**d) for d in saved or []]

@@ -33,7 +33,26 @@ STATED_FLOOR = S.alpha * S.eta_floor * S.eps_floor / (16 * (1 + (1 - S.alpha) **
 
 
 def proof_check(name: str, result_id: str, proved: bool, note: str, expect: str = HOLDS) -> Check:
-    """One proof as a Check: measured 1 when SymPy proves the statement, 0 when it does not."""
+    """One proof as a Check: measured 1 when SymPy proves the statement, 0 when it does not.
+
+    Parameters
+    ----------
+    name : str
+        Label of the proof.
+    result_id : str
+        The catalog id it proves.
+    proved : bool
+        Whether SymPy proved the statement.
+    note : str
+        Free text.
+    expect : str
+        "holds" for a proof, "violated" for its control (default "holds").
+
+    Returns
+    -------
+    validate.checks.Check
+        A check of kind "proof" with one row.
+    """
     rows = verdict_rows([0], [1.0 if proved else 0.0], 0.0, [1.0], [0.0 if proved else -1.0],
              [HOLDS if proved else VIOLATED])
     return Check(name, result_id, "equal", rows, expect=expect, note=note, proof=True)

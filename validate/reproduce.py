@@ -107,7 +107,17 @@ def _log(message: str) -> None:
 
 class ProgressETA:
     """progress(done, total) -> a log line with the share done, elapsed time and ETA, at most every
-    `every` seconds (and at the end)."""
+    `every` seconds (and at the end).
+
+    Parameters
+    ----------
+    label : str
+        Prefix of the log lines.
+    log : callable
+        ``log(line)``.
+    every : float
+        Least seconds between lines (default PROGRESS_SECONDS).
+    """
 
     def __init__(self, label: str, log, every: float = PROGRESS_SECONDS):
         self.label, self.log, self.every = label, log, every
@@ -170,7 +180,24 @@ def _batches(named: list, device: str) -> list:
 
 def estimate_neural(spec: dict, alphas, seed: int, device: str) -> dict:
     """Duration estimate (seconds) of the batched KDE runs of `spec` from a short calibration on
-    `device` (`neural.protocol_cost.calibrate`), with the calibrated throughputs."""
+    `device` (`neural.protocol_cost.calibrate`), with the calibrated throughputs.
+
+    Parameters
+    ----------
+    spec : dict
+        A scale of SCALES (its "neural" run specs).
+    alphas : sequence of float
+        The alphas of the runs.
+    seed : int
+        Run seed.
+    device : str
+        Device to calibrate on.
+
+    Returns
+    -------
+    dict
+        "seconds" (total) and "specs" (per batched run spec: runs, seconds and throughputs).
+    """
     total, details = 0.0, []
     for run_spec in spec["neural"]:
         named, metrics_dtype = _spec_configs(run_spec, alphas, seed, device)
@@ -191,7 +218,37 @@ def reproduce(out_dir, scale: str = "small", device: str = "cpu", seed: int = 0,
               alphas=(0.1, 0.5, 0.9), neural: bool = True, progress: bool = True, estimate: bool | None = None) -> dict:
     """Run every part into `out_dir` and build the report; returns `build_report`'s dict.
     `estimate` (default: True at the paper scale) logs a calibrated duration estimate of the neural
-    part before it starts."""
+    part before it starts.
+
+    Parameters
+    ----------
+    out_dir : str or path-like
+        The output directory.
+    scale : str
+        A key of SCALES (default "small").
+    device : str
+        Device of the neural runs (default "cpu").
+    seed : int
+        Base seed (default 0).
+    alphas : sequence of float in [0, 1]
+        The fresh-data fractions (default (0.1, 0.5, 0.9)).
+    neural : bool
+        Run the neural part (default True).
+    progress : bool
+        Log progress lines (default True).
+    estimate : bool or None
+        Log a calibrated duration estimate (default: True at the paper scale).
+
+    Returns
+    -------
+    dict
+        `build_report`'s dict.
+
+    Raises
+    ------
+    ValueError
+        If scale is not a key of SCALES or an alpha is outside [0, 1].
+    """
     if scale not in SCALES:
         raise ValueError(f"scale must be one of {tuple(SCALES)}, got {scale!r}")
     for a in alphas:
@@ -248,7 +305,17 @@ def reproduce(out_dir, scale: str = "small", device: str = "cpu", seed: int = 0,
 
 def limit_law_part(out: Path, scale: str, log) -> None:
     """The limit law of THEORY.md §5 (reconstructed): checks, the multiplier table and two figures
-    (`validate.limit_stage`); the grid route is skipped at the "tiny" scale. Kept when already done."""
+    (`validate.limit_stage`); the grid route is skipped at the "tiny" scale. Kept when already done.
+
+    Parameters
+    ----------
+    out : pathlib.Path
+        The output directory.
+    scale : str
+        A key of SCALES.
+    log : callable
+        ``log(line)``.
+    """
     if (out / LIMIT_CHECKS_FILE).is_file():
         return
     limit_law_stage(out, grid=scale != "tiny", log=log)

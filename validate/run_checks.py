@@ -27,7 +27,20 @@ from validate.verdict import verdicts
 
 def eta_estimator_checks(data: RunData, z: float = 2.0) -> list[Check]:
     """The regression estimator of eta (neural.observability) against the exact eta, per error type:
-    equal within z standard errors (binding: the estimator is consistent for this quantity)."""
+    equal within z standard errors (binding: the estimator is consistent for this quantity).
+
+    Parameters
+    ----------
+    data : RunData
+        The loaded run directory.
+    z : float
+        Standard errors of tolerance (default 2).
+
+    Returns
+    -------
+    list of validate.checks.Check
+        One check per error type (none without eta data).
+    """
     out = []
     for name, v in (data.eta_by_error_type or {}).items():
         if "mc" not in v:
@@ -40,7 +53,20 @@ def eta_estimator_checks(data: RunData, z: float = 2.0) -> list[Check]:
 
 
 def neural_checks(data: RunData, z: float = 2.0) -> list[Check]:
-    """prop3.1 and thm3.4 on every group of neural runs (informative; see the module docstring)."""
+    """prop3.1 and thm3.4 on every group of neural runs (informative; see the module docstring).
+
+    Parameters
+    ----------
+    data : RunData
+        The loaded run directory.
+    z : float
+        Standard errors of tolerance (default 2).
+
+    Returns
+    -------
+    list of validate.checks.Check
+        The informative checks.
+    """
     cat = bounds.catalog()
     out = []
     for (target, model, alpha), runs in data.neural.items():
@@ -69,7 +95,22 @@ def neural_checks(data: RunData, z: float = 2.0) -> list[Check]:
 
 def all_checks(data: RunData, z: float = 2.0, proofs: bool = True) -> list[Check]:
     """Every check and control on the run's data (exact runs, the tight example, neural runs), then
-    the symbolic proofs (kind "proof"); `z` standard errors of tolerance for estimates."""
+    the symbolic proofs (kind "proof"); `z` standard errors of tolerance for estimates.
+
+    Parameters
+    ----------
+    data : RunData
+        The loaded run directory.
+    z : float
+        Standard errors of tolerance (default 2).
+    proofs : bool
+        Append the symbolic proofs (default True).
+
+    Returns
+    -------
+    list of validate.checks.Check
+        Every check.
+    """
     checks = tight_brownian_controls() + eta_estimator_checks(data, z)
     for alpha, a in data.exact.items():
         checks += exact_checks(a, f"exact, alpha={alpha:g}", z=z) + controls(a, f"exact, alpha={alpha:g}")

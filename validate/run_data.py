@@ -28,7 +28,17 @@ NEURAL_FIELDS = ("generation", "alpha", "second_moment", "w2_to_data")
 
 @dataclass
 class NeuralRun:
-    """One `collapse train` run: its directory, config and metrics rows."""
+    """One `collapse train` run: its directory, config and metrics rows.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The run directory.
+    config : dict
+        Its config.json.
+    rows : list of dict
+        Its metrics rows.
+    """
 
     path: Path
     config: dict
@@ -69,6 +79,16 @@ class RunData:
     def load(cls, run_dir) -> "RunData":
         """Read a run directory (see the module docstring).
 
+        Parameters
+        ----------
+        run_dir : str or path-like
+            A `collapse reproduce` directory or a single `collapse train` run.
+
+        Returns
+        -------
+        RunData
+            Everything read from it.
+
         Raises
         ------
         MissingRunFile
@@ -83,7 +103,25 @@ class RunData:
 
 
 def load_manifest(run_dir) -> dict:
-    """`manifest.json` of a reproduce directory, or one made from a single `collapse train` run."""
+    """`manifest.json` of a reproduce directory, or one made from a single `collapse train` run.
+
+    Parameters
+    ----------
+    run_dir : str or path-like
+        The run directory.
+
+    Returns
+    -------
+    dict
+        The manifest.
+
+    Raises
+    ------
+    MissingRunFile
+        If the directory does not exist, or holds neither manifest.json nor metrics.jsonl.
+    RunFileError
+        If manifest.json or config.json is not valid JSON.
+    """
     run = Path(run_dir)
     if not run.is_dir():
         raise MissingRunFile(f"run directory {str(run_dir)!r} does not exist")
@@ -130,7 +168,18 @@ def _read_json(path: Path):
 
 
 def neural_run_dirs(run_dir) -> list[Path]:
-    """The `collapse train` runs under DIR/neural, or DIR itself when it is one."""
+    """The `collapse train` runs under DIR/neural, or DIR itself when it is one.
+
+    Parameters
+    ----------
+    run_dir : str or path-like
+        The run directory.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The run directories holding a metrics.jsonl, sorted.
+    """
     if (Path(run_dir) / METRICS_FILE).is_file():
         return [Path(run_dir)]
     return sorted(p for p in (Path(run_dir) / "neural").glob("*") if (p / METRICS_FILE).is_file())
@@ -150,16 +199,53 @@ def _neural_groups(run: Path) -> dict:
 
 
 def neural_runs(data: RunData) -> list:
-    """Every `NeuralRun` of the run, in group order."""
+    """Every `NeuralRun` of the run, in group order.
+
+    Parameters
+    ----------
+    data : RunData
+        The loaded run.
+
+    Returns
+    -------
+    list of NeuralRun
+        All runs of all groups.
+    """
     return [run for runs in data.neural.values() for run in runs]
 
 
 def column(rows, key) -> np.ndarray:
-    """`key` of every row as floats (missing or null: nan)."""
+    """`key` of every row as floats (missing or null: nan).
+
+    Parameters
+    ----------
+    rows : iterable of dict
+        Metrics rows.
+    key : str
+        The field.
+
+    Returns
+    -------
+    numpy.ndarray
+        One float per row.
+    """
     return np.array([math.nan if r.get(key) is None else r[key] for r in rows], dtype=float)
 
 
 def stack(runs, key) -> np.ndarray:
-    """(seeds, generations) array of `key` over the runs of a group (the shortest run decides)."""
+    """(seeds, generations) array of `key` over the runs of a group (the shortest run decides).
+
+    Parameters
+    ----------
+    runs : sequence of NeuralRun
+        The runs of one group (at least one).
+    key : str
+        The field.
+
+    Returns
+    -------
+    numpy.ndarray, shape (seeds, generations)
+        The values, cut to the shortest run.
+    """
     n = min(len(r.rows) for r in runs)
     return np.vstack([column(r.rows[:n], key) for r in runs])

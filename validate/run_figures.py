@@ -15,6 +15,18 @@ IDEAL = r"p^{i+1}_{\star}"  # the ideal sampler's output: exact score of the tra
 
 
 def exact_figures(data: RunData) -> list[str]:
+    """The figures of the exact Gaussian runs (divergences over generations beside the recursion).
+
+    Parameters
+    ----------
+    data : RunData
+        The loaded run directory.
+
+    Returns
+    -------
+    list of str
+        Paths of the figures written (none when the run lacks the data).
+    """
     if not data.exact:
         return []
     cat = bounds.catalog()
@@ -42,6 +54,18 @@ def exact_figures(data: RunData) -> list[str]:
 
 
 def eta_figure(data: RunData) -> list[str]:
+    """eta by error type, exact beside estimated.
+
+    Parameters
+    ----------
+    data : RunData
+        The loaded run directory.
+
+    Returns
+    -------
+    list of str
+        Paths of the figures written (none when the run lacks the data).
+    """
     etas = data.eta_by_error_type
     if etas is None:
         return []
@@ -89,6 +113,18 @@ def _neural_series(data: RunData) -> dict:
 
 
 def neural_figures(data: RunData) -> list[str]:
+    """The figures of the neural runs (means over seeds with bootstrap intervals) and their exact grid laws.
+
+    Parameters
+    ----------
+    data : RunData
+        The loaded run directory.
+
+    Returns
+    -------
+    list of str
+        Paths of the figures written (none when the run lacks the data).
+    """
     figs = data.path / "figures"
     made = []
     for (target, model), s in _neural_series(data).items():
@@ -109,4 +145,16 @@ def neural_figures(data: RunData) -> list[str]:
 
 
 def all_figures(data: RunData) -> list[str]:
+    """Every figure of the run: exact, eta, neural.
+
+    Parameters
+    ----------
+    data : RunData
+        The loaded run directory.
+
+    Returns
+    -------
+    list of str
+        Paths of the figures written (none when the run lacks the data).
+    """
     return exact_figures(data) + eta_figure(data) + neural_figures(data)

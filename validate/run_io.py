@@ -14,7 +14,27 @@ from neural.run_files import CONFIG_FILE, METRICS_FILE, MissingRunFile, RunFileE
 
 
 def read_metrics(run_dir, required: Iterable[str] = ("generation",)) -> list[dict]:
-    """The per-generation rows of a run, in file order; every row must hold the `required` keys."""
+    """The per-generation rows of a run, in file order; every row must hold the `required` keys.
+
+    Parameters
+    ----------
+    run_dir : str or path-like
+        The run directory.
+    required : iterable of str
+        Keys every row must hold (default ("generation",)).
+
+    Returns
+    -------
+    list of dict
+        The rows of metrics.jsonl (blank lines skipped).
+
+    Raises
+    ------
+    MissingRunFile
+        If the directory or its metrics.jsonl does not exist.
+    RunFileError
+        If a line is not valid JSON, misses a required key, or the file holds no row.
+    """
     run = Path(run_dir)
     if not run.is_dir():
         raise MissingRunFile(f"run directory {str(run)!r} does not exist")
@@ -42,7 +62,21 @@ def read_metrics(run_dir, required: Iterable[str] = ("generation",)) -> list[dic
 def verify_generation_files(run_dir) -> None:
     """For a `collapse train` run (config.json, metrics.jsonl, gen_0000/ ...): every generation named
     in metrics.jsonl must have its directory, and every directory the files the others hold
-    (metrics.json, samples, checkpoint); raises MissingRunFile naming the first missing file."""
+    (metrics.json, samples, checkpoint); raises MissingRunFile naming the first missing file.
+
+    Parameters
+    ----------
+    run_dir : str or path-like
+        The run directory.
+
+    Raises
+    ------
+    MissingRunFile
+        If the directory, metrics.jsonl, a listed generation directory or one of its files is
+        missing.
+    RunFileError
+        If metrics.jsonl is malformed (as `read_metrics`).
+    """
     run = Path(run_dir)
     rows = read_metrics(run)
     gens = [run / generation_dir_name(r["generation"]) for r in rows]
@@ -58,7 +92,23 @@ def verify_generation_files(run_dir) -> None:
 
 
 def read_config(run_dir) -> dict:
-    """The run's `config.json`, or {} when the run has none."""
+    """The run's `config.json`, or {} when the run has none.
+
+    Parameters
+    ----------
+    run_dir : str or path-like
+        The run directory.
+
+    Returns
+    -------
+    dict
+        The configuration ({} when there is no config.json).
+
+    Raises
+    ------
+    RunFileError
+        If config.json is not valid JSON.
+    """
     path = Path(run_dir) / CONFIG_FILE
     if not path.is_file():
         return {}

@@ -15,6 +15,18 @@ NEURAL_TABLE_KEYS = ("second_moment", "w2_to_data", "D_kl", "I_ideal_kl", "epsha
 
 
 def bounds_table(data: RunData) -> list:
+    """The accumulation table (DIR/bounds/accumulated.csv) as tables/bounds_accumulated.*.
+
+    Parameters
+    ----------
+    data : RunData
+        The loaded run directory.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The table files written (none when the run lacks the data).
+    """
     if data.accumulated is None:
         return []
     return write_table(data.path, "bounds_accumulated", data.accumulated,
@@ -22,7 +34,18 @@ def bounds_table(data: RunData) -> list:
 
 
 def exact_tables(data: RunData) -> list:
-    """exact_generations (D beside the recursion) and exact_bounds_vs_measured (per-step bounds)."""
+    """exact_generations (D beside the recursion) and exact_bounds_vs_measured (per-step bounds).
+
+    Parameters
+    ----------
+    data : RunData
+        The loaded run directory.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The table files written (none when the run lacks the data).
+    """
     if not data.exact:
         return []
     cat = bounds.catalog()
@@ -46,6 +69,18 @@ def exact_tables(data: RunData) -> list:
 
 
 def eta_table(data: RunData) -> list:
+    """eta by error type (exact and estimated) as tables/eta_by_error_type.*.
+
+    Parameters
+    ----------
+    data : RunData
+        The loaded run directory.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The table files written (none when the run lacks the data).
+    """
     if data.eta_by_error_type is None:
         return []
     return write_table(data.path, "eta_by_error_type", [{"error": k, **v} for k, v in data.eta_by_error_type.items()],
@@ -53,7 +88,18 @@ def eta_table(data: RunData) -> list:
 
 
 def neural_table(data: RunData) -> list:
-    """neural_generations: per group and generation, the mean over seeds (90% bootstrap intervals)."""
+    """neural_generations: per group and generation, the mean over seeds (90% bootstrap intervals).
+
+    Parameters
+    ----------
+    data : RunData
+        The loaded run directory.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The table files written (none when the run lacks the data).
+    """
     cat = bounds.catalog()
     table = []
     for (target, model, alpha), runs in data.neural.items():
@@ -80,7 +126,18 @@ def neural_table(data: RunData) -> list:
 
 
 def learner_quality_table(data: RunData) -> list:
-    """learner_quality: generation 0 of each neural run against its target; returns the rows."""
+    """learner_quality: generation 0 of each neural run against its target; returns the rows.
+
+    Parameters
+    ----------
+    data : RunData
+        The loaded run directory.
+
+    Returns
+    -------
+    list of dict
+        The rows (also written as tables/learner_quality.*).
+    """
     quality = quality_rows(data.path)
     if quality:
         write_table(data.path, "learner_quality", [{k: v for k, v in r.items() if k != "mode_weights"} for r in quality],
@@ -89,9 +146,34 @@ def learner_quality_table(data: RunData) -> list:
 
 
 def checks_table(data: RunData, rows: list[dict]) -> list:
+    """Every check and control with its verdict as tables/checks.*.
+
+    Parameters
+    ----------
+    data : RunData
+        The loaded run directory.
+    rows : list of dict
+        Summary rows of the checks.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The table files written.
+    """
     return write_table(data.path, "checks", rows, "Every check and control with its verdict")
 
 
 def all_tables(data: RunData) -> list:
-    """Every table but the checks table (written once the checks are known)."""
+    """Every table but the checks table (written once the checks are known).
+
+    Parameters
+    ----------
+    data : RunData
+        The loaded run directory.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The table files written (none when the run lacks the data).
+    """
     return bounds_table(data) + exact_tables(data) + eta_table(data) + neural_table(data)

@@ -6,7 +6,22 @@ from validate.tables import render
 
 
 def summary_markdown(manifest: dict, checks: list, quality: list | None = None) -> str:
-    """The Markdown of DIR/summary.md: binding checks, proofs and informative checks, then notes."""
+    """The Markdown of DIR/summary.md: binding checks, proofs and informative checks, then notes.
+
+    Parameters
+    ----------
+    manifest : dict
+        The run's manifest.
+    checks : list of validate.checks.Check
+        Every check.
+    quality : list of dict or None
+        Learner-quality rows, when measured.
+
+    Returns
+    -------
+    str
+        The Markdown text.
+    """
     binding = [c for c in checks if c.binding]
     failed = [c for c in binding if c.failed]
     lines = ["# collapse reproduce: summary", "",

@@ -31,7 +31,29 @@ CONNECT_TIMEOUT = "30s"
 @contextlib.contextmanager
 def sweep_client(scheduler: str | None = None, workers: int | None = None, gpu: bool = False, client=None):
     """A `distributed.Client`: `client` itself (left open), one connected to `scheduler`, or one on
-    an embedded LocalCluster of `workers` single-threaded worker processes (closed on exit)."""
+    an embedded LocalCluster of `workers` single-threaded worker processes (closed on exit).
+
+    Parameters
+    ----------
+    scheduler : str or None
+        Address of a running Dask scheduler.
+    workers : int or None
+        Workers of the embedded cluster (default `default_workers`).
+    gpu : bool
+        Give each embedded worker one GPU resource.
+    client : distributed.Client or None
+        A client to use as is.
+
+    Yields
+    ------
+    distributed.Client
+        The client.
+
+    Raises
+    ------
+    SweepError
+        If the scheduler cannot be reached, or gpu without a CUDA device for an embedded cluster.
+    """
     if client is not None:
         yield client
         return
@@ -56,7 +78,20 @@ def _executing_keys(dask_worker) -> list:
 
 def running_count(client, keys) -> int:
     """Tasks among `keys` that a worker is executing now (the scheduler assigns tasks to workers
-    ahead of time, so its `processing` counts queued tasks too)."""
+    ahead of time, so its `processing` counts queued tasks too).
+
+    Parameters
+    ----------
+    client : distributed.Client
+        The client.
+    keys : iterable of str
+        Task keys.
+
+    Returns
+    -------
+    int
+        Number of those tasks executing now (0 when the workers cannot be asked).
+    """
     keys = set(keys)
     try:
         per_worker = client.run(_executing_keys, on_error="ignore")
@@ -84,6 +119,13 @@ def run_on_dask(pending, dirs, progress, scheduler=None, workers=None, client=No
     -------
     dict
         name -> `execute_run`'s result (a failure entry with the error when Dask gave up on a task).
+
+    Raises
+    ------
+    ValueError
+        If interval is not > 0.
+    SweepError
+        As `sweep_client`.
     """
     if not interval > 0:
         raise ValueError(f"interval must be > 0, got {interval}")

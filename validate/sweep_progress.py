@@ -43,10 +43,23 @@ class SweepProgress:
         return self.total - self.finished - self.failed - self.running
 
     def start(self, n: int = 1) -> None:
+        """Record that n runs started executing.
+
+        Parameters
+        ----------
+        n : int
+            Number of runs (default 1).
+        """
         self.running += n
 
     def done(self, result: dict) -> None:
-        """Record a finished execution (`sweep_task.execute_run`'s result)."""
+        """Record a finished execution (`sweep_task.execute_run`'s result).
+
+        Parameters
+        ----------
+        result : dict
+            The run's result; "status" decides the counter.
+        """
         self.running = max(0, self.running - 1)
         status = result.get("status")
         if status == "failed":

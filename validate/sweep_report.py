@@ -47,12 +47,34 @@ LABELS = {"w2_to_data": "W2(samples, data)", "D_kl": "KL(p^{i+1} || data)", "D_c
 
 
 def is_sweep(run_dir) -> bool:
-    """Whether `run_dir` is a sweep directory (it holds sweep.json)."""
+    """Whether `run_dir` is a sweep directory (it holds sweep.json).
+
+    Parameters
+    ----------
+    run_dir : str or path-like
+        The sweep directory.
+
+    Returns
+    -------
+    bool
+        True when DIR/sweep.json exists.
+    """
     return (Path(run_dir) / SWEEP_FILE).is_file()
 
 
 def coverage(run_dir) -> list[dict]:
-    """One row per run of the sweep: name, kind, axes, state, generations on disk, error."""
+    """One row per run of the sweep: name, kind, axes, state, generations on disk, error.
+
+    Parameters
+    ----------
+    run_dir : str or path-like
+        The sweep directory.
+
+    Returns
+    -------
+    list of dict
+        One row per run.
+    """
     rows = []
     for r in load_plan(run_dir):
         d = Path(run_dir) / RUNS_DIR / r.name
@@ -80,7 +102,20 @@ def _runs_with_metrics(run_dir, kind: str):
 
 
 def groups(run_dir, kind: str) -> dict:
-    """(axis values but seed, as a sorted tuple of (axis, value)) -> [(run, dir, rows)], one per seed."""
+    """(axis values but seed, as a sorted tuple of (axis, value)) -> [(run, dir, rows)], one per seed.
+
+    Parameters
+    ----------
+    run_dir : str or path-like
+        The sweep directory.
+    kind : {"train", "exact"}
+        The kind of runs.
+
+    Returns
+    -------
+    dict
+        Group key -> list of (SweepRun, directory, metrics rows).
+    """
     out = defaultdict(list)
     for r, d, rows in _runs_with_metrics(run_dir, kind):
         key = tuple((k, _show(v)) for k, v in r.axes.items() if k != SEED_AXIS)
@@ -100,7 +135,20 @@ def _stack(members, name: str) -> np.ndarray:
 
 
 def group_statistics(members, kind: str) -> dict:
-    """quantity -> (generation, mean, lower, upper) over the group's seeds, for the quantities present."""
+    """quantity -> (generation, mean, lower, upper) over the group's seeds, for the quantities present.
+
+    Parameters
+    ----------
+    members : list of (SweepRun, path, rows)
+        One group (the values of `groups`).
+    kind : {"train", "exact"}
+        The kind of runs.
+
+    Returns
+    -------
+    dict
+        quantity -> (generation, mean, lower, upper) arrays.
+    """
     n = min(len(rows) for _, _, rows in members)
     gens = np.array([row["generation"] for row in members[0][2][:n]])
     out = {}
@@ -113,7 +161,20 @@ def group_statistics(members, kind: str) -> dict:
 
 
 def axis_tables(run_dir, kind: str):
-    """(rows by group and generation, rows of each group's last common generation)."""
+    """(rows by group and generation, rows of each group's last common generation).
+
+    Parameters
+    ----------
+    run_dir : str or path-like
+        The sweep directory.
+    kind : {"train", "exact"}
+        The kind of runs.
+
+    Returns
+    -------
+    by_generation, final : list of dict
+        Table rows.
+    """
     by_generation, final = [], []
     for key, members in sorted(groups(run_dir, kind).items(), key=lambda kv: str(kv[0])):
         stats = group_statistics(members, kind)
@@ -133,7 +194,20 @@ def axis_tables(run_dir, kind: str):
 
 
 def axis_figures(run_dir, kind: str) -> list[str]:
-    """Last-generation means against each non-seed axis, and curves over generations per group."""
+    """Last-generation means against each non-seed axis, and curves over generations per group.
+
+    Parameters
+    ----------
+    run_dir : str or path-like
+        The sweep directory.
+    kind : {"train", "exact"}
+        The kind of runs.
+
+    Returns
+    -------
+    list of str
+        Paths of the figures written.
+    """
     grouped = groups(run_dir, kind)
     if not grouped:
         return []
@@ -178,7 +252,20 @@ def _last_finite(values) -> int:
 
 
 def sweep_checks(run_dir, z: float = 2.0) -> list:
-    """Every check of every run (module docstring); `z` standard errors of tolerance."""
+    """Every check of every run (module docstring); `z` standard errors of tolerance.
+
+    Parameters
+    ----------
+    run_dir : str or path-like
+        The sweep directory.
+    z : float
+        Standard errors of tolerance (default 2).
+
+    Returns
+    -------
+    list of validate.checks.Check
+        The checks.
+    """
     checks = tight_brownian_controls()
     for r, d, rows in _runs_with_metrics(run_dir, "exact"):
         if run_state(r, d) != FINISHED:
@@ -195,7 +282,20 @@ def sweep_checks(run_dir, z: float = 2.0) -> list:
 
 def build_sweep_report(run_dir, z: float = 2.0) -> dict:
     """Write tables/, figures/, checks.json and summary.md into the sweep directory; returns
-    {"figures": paths, "checks": summary rows, "coverage": coverage rows}."""
+    {"figures": paths, "checks": summary rows, "coverage": coverage rows}.
+
+    Parameters
+    ----------
+    run_dir : str or path-like
+        The sweep directory.
+    z : float
+        Standard errors of tolerance (default 2).
+
+    Returns
+    -------
+    dict
+        "figures", "checks" and "coverage".
+    """
     run = Path(run_dir)
     cov = coverage(run)
     write_table(run, "sweep_coverage", cov, "Coverage of the sweep: every run and its state")
@@ -217,6 +317,20 @@ def build_sweep_report(run_dir, z: float = 2.0) -> dict:
 
 
 def summary_markdown(cov: list[dict], checks: list) -> str:
+    """The Markdown of the sweep's summary.md: coverage, failed runs and checks, the runs table, the checks.
+
+    Parameters
+    ----------
+    cov : list of dict
+        The coverage rows.
+    checks : list
+        The checks.
+
+    Returns
+    -------
+    str
+        The Markdown text.
+    """
     states = defaultdict(int)
     for row in cov:
         states[row["state"]] += 1

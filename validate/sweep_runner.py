@@ -32,7 +32,25 @@ SPEC_FILE, SWEEP_FILE, STATUS_FILE, RUNS_DIR = "sweep.toml", "sweep.json", "stat
 
 def plan(spec: SweepSpec, device: str | None = None) -> list[SweepRun]:
     """The runs of `spec`, with `device` (when given) replacing every train run's device; the
-    device is not part of a run's identity, so the directories do not change."""
+    device is not part of a run's identity, so the directories do not change.
+
+    Parameters
+    ----------
+    spec : SweepSpec
+        The parsed spec.
+    device : str or None
+        Device of every train run (None: as in the spec).
+
+    Returns
+    -------
+    list of SweepRun
+        The runs.
+
+    Raises
+    ------
+    SpecError
+        As `validate.sweep_spec.expand`.
+    """
     runs = spec.runs()
     if device is None:
         return runs
@@ -40,6 +58,27 @@ def plan(spec: SweepSpec, device: str | None = None) -> list[SweepRun]:
 
 
 def write_plan(out_dir, spec: SweepSpec, runs: list[SweepRun]) -> Path:
+    """Write the spec's text and DIR/sweep.json (the list of runs), creating DIR/runs.
+
+    Parameters
+    ----------
+    out_dir : str or path-like
+        The sweep directory.
+    spec : SweepSpec
+        The spec.
+    runs : list of SweepRun
+        Its runs.
+
+    Returns
+    -------
+    pathlib.Path
+        The sweep directory.
+
+    Raises
+    ------
+    SweepError
+        If out_dir is an existing file.
+    """
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise SweepError(f"out must be a directory, got the file {out}")
@@ -50,7 +89,23 @@ def write_plan(out_dir, spec: SweepSpec, runs: list[SweepRun]) -> Path:
 
 
 def load_plan(out_dir) -> list[SweepRun]:
-    """The runs recorded in DIR/sweep.json."""
+    """The runs recorded in DIR/sweep.json.
+
+    Parameters
+    ----------
+    out_dir : str or path-like
+        The sweep directory.
+
+    Returns
+    -------
+    list of SweepRun
+        The recorded runs.
+
+    Raises
+    ------
+    MissingRunFile
+        If sweep.json does not exist.
+    """
     path = Path(out_dir) / SWEEP_FILE
     if not path.is_file():
         raise MissingRunFile(f"{str(path)!r} not found: is {str(out_dir)!r} a sweep directory?")
@@ -156,6 +211,15 @@ def _summary(runs, dirs, results) -> dict:
 
 
 def report_failures(results: dict, stream) -> None:
+    """Write each failed run (error, config, traceback) to `stream`.
+
+    Parameters
+    ----------
+    results : dict
+        name -> result dict of `execute_run`.
+    stream : file-like or None
+        Where to write (None: nothing).
+    """
     if stream is None:
         return
     for name, res in results.items():

@@ -67,7 +67,21 @@ class SpecError(SweepError):
 class SweepRun:
     """One run of a sweep: `kind` ("train" or "exact"), the `axes` values that pick it out, its full
     `config` (train: `RetrainingConfig.to_json()`; exact: every `collapse exact` setting), its
-    identity `digest` and directory `name`."""
+    identity `digest` and directory `name`.
+
+    Parameters
+    ----------
+    name : str
+        Directory name (prefix and digest).
+    kind : str
+        "train" or "exact".
+    axes : dict
+        The axis values of this run.
+    config : dict
+        Its full configuration.
+    digest : str
+        Its identity hash (`run_digest`).
+    """
 
     name: str
     kind: str
@@ -76,16 +90,52 @@ class SweepRun:
     digest: str
 
     def to_json(self) -> dict:
+        """The run as a JSON-ready dict.
+
+        Returns
+        -------
+        dict
+            The five fields.
+        """
         return asdict(self)
 
     @classmethod
     def from_json(cls, obj: dict) -> "SweepRun":
+        """The run from its `to_json` dict.
+
+        Parameters
+        ----------
+        obj : dict
+            A dict written by `to_json` (extra keys ignored).
+
+        Returns
+        -------
+        SweepRun
+            The run.
+
+        Raises
+        ------
+        KeyError
+            If a field is missing.
+        """
         return cls(**{k: obj[k] for k in ("name", "kind", "axes", "config", "digest")})
 
 
 @dataclass
 class SweepSpec:
-    """A parsed spec: per kind, the fixed settings and the axes (insertion order kept)."""
+    """A parsed spec: per kind, the fixed settings and the axes (insertion order kept).
+
+    Parameters
+    ----------
+    source : str
+        Name used in error messages (the file name).
+    fixed : dict
+        kind -> {key: value}, the fixed settings.
+    axes : dict
+        kind -> {key: [values]}, the axes.
+    text : str
+        The TOML text.
+    """
 
     source: str
     fixed: dict = field(default_factory=dict)  # kind -> {key: value}
@@ -93,7 +143,18 @@ class SweepSpec:
     text: str = ""
 
     def runs(self) -> list[SweepRun]:
-        """Every combination of every kind, validated (see `expand`)."""
+        """Every combination of every kind, validated (see `expand`).
+
+        Returns
+        -------
+        list of SweepRun
+            The runs.
+
+        Raises
+        ------
+        SpecError
+            As `expand`.
+        """
         return expand(self)
 
 
@@ -236,7 +297,23 @@ def _parse_tables(kind: str, fixed, axes, source: str):
 
 
 def load_spec(path) -> SweepSpec:
-    """`parse_spec` of a file; SpecError (one line) when it does not exist."""
+    """`parse_spec` of a file; SpecError (one line) when it does not exist.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The TOML file.
+
+    Returns
+    -------
+    SweepSpec
+        The parsed spec.
+
+    Raises
+    ------
+    SpecError
+        If the file does not exist, or as `parse_spec`.
+    """
     path = Path(path)
     if not path.is_file():
         raise SpecError(f"sweep spec {str(path)!r} not found")
@@ -247,6 +324,16 @@ def load_spec(path) -> SweepSpec:
 def expand(spec: SweepSpec) -> list[SweepRun]:
     """One `SweepRun` per combination of the axes of each kind (first axis slowest), each checked as
     `collapse train` / `collapse exact` would check it.
+
+    Parameters
+    ----------
+    spec : SweepSpec
+        The parsed spec.
+
+    Returns
+    -------
+    list of SweepRun
+        The runs, kind by kind.
 
     Raises
     ------
@@ -307,7 +394,20 @@ def _locate(source: str, kind: str, message: str, fixed: dict, values: dict) -> 
 
 
 def run_digest(kind: str, config: dict) -> str:
-    """First HASH_DIGITS hex digits of SHA-256 over the kind and the config minus IDENTITY_EXCLUDES."""
+    """First HASH_DIGITS hex digits of SHA-256 over the kind and the config minus IDENTITY_EXCLUDES.
+
+    Parameters
+    ----------
+    kind : str
+        "train" or "exact".
+    config : dict
+        The run's configuration.
+
+    Returns
+    -------
+    str
+        The hex digest.
+    """
     identity = {k: v for k, v in config.items() if k not in IDENTITY_EXCLUDES}
     text = json.dumps({"kind": kind, "config": identity}, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:HASH_DIGITS]

@@ -42,6 +42,18 @@ def finished_generations(run: SweepRun, run_dir) -> int:
 
     Train: consecutive complete `gen_XXXX/metrics.json` (what `RunStore.finished` counts). Exact:
     the rows of metrics.jsonl when config.json (written last) equals the run's config, else 0.
+
+    Parameters
+    ----------
+    run : SweepRun
+        The run.
+    run_dir : str or path-like
+        Its directory.
+
+    Returns
+    -------
+    int
+        Finished generations of this run's config.
     """
     run_dir = Path(run_dir)
     if run.kind == "exact":
@@ -56,7 +68,20 @@ def finished_generations(run: SweepRun, run_dir) -> int:
 
 def run_state(run: SweepRun, run_dir) -> str:
     """finished (every generation on disk), failed (the last attempt raised), partial (some
-    generations) or missing (none)."""
+    generations) or missing (none).
+
+    Parameters
+    ----------
+    run : SweepRun
+        The run.
+    run_dir : str or path-like
+        Its directory.
+
+    Returns
+    -------
+    str
+        "finished", "failed", "partial" or "missing".
+    """
     done = finished_generations(run, run_dir)
     if done >= run.config["generations"]:
         return FINISHED
@@ -139,6 +164,17 @@ def _exact(spec: SweepRun, out: Path) -> None:
 
 
 def load_failure(run_dir) -> dict | None:
-    """The recorded failure of the run's last attempt, or None."""
+    """The recorded failure of the run's last attempt, or None.
+
+    Parameters
+    ----------
+    run_dir : str or path-like
+        The run's directory.
+
+    Returns
+    -------
+    dict or None
+        The failure record (error, traceback, ...), or None.
+    """
     path = Path(run_dir) / FAILURE_FILE
     return json.loads(path.read_text()) if path.is_file() else None

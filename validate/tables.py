@@ -19,7 +19,20 @@ FORMATS = ("markdown", "csv", "latex")
 
 
 def format_value(value, digits: int = 4) -> str:
-    """A number as text: integers as they are, floats to `digits` significant digits, inf/nan named."""
+    """A number as text: integers as they are, floats to `digits` significant digits, inf/nan named.
+
+    Parameters
+    ----------
+    value : object
+        Number, bool, None or anything with a str.
+    digits : int
+        Significant digits of floats (default 4).
+
+    Returns
+    -------
+    str
+        The text (bools as yes/no, None as "").
+    """
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int):
@@ -50,6 +63,22 @@ def _columns(rows: Sequence[Mapping], columns: Iterable[str] | None) -> list[str
 
 
 def to_markdown(rows: Sequence[Mapping], columns: Iterable[str] | None = None, digits: int = 4) -> str:
+    """A Markdown table of `rows` (numbers through `format_value`).
+
+    Parameters
+    ----------
+    rows : sequence of mappings
+        The table's rows.
+    columns : iterable of str or None
+        Columns in order (default: the keys of the rows, in first-seen order).
+    digits : int
+        Significant digits (default 4).
+
+    Returns
+    -------
+    str
+        The table.
+    """
     cols = _columns(rows, columns)
     lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
     for row in rows:
@@ -58,7 +87,20 @@ def to_markdown(rows: Sequence[Mapping], columns: Iterable[str] | None = None, d
 
 
 def to_csv(rows: Sequence[Mapping], columns: Iterable[str] | None = None) -> str:
-    """CSV keeps full precision (repr of floats) so that it is data, not a picture of data."""
+    """CSV keeps full precision (repr of floats) so that it is data, not a picture of data.
+
+    Parameters
+    ----------
+    rows : sequence of mappings
+        The table's rows.
+    columns : iterable of str or None
+        Columns in order (default: the keys of the rows).
+
+    Returns
+    -------
+    str
+        The CSV text.
+    """
     cols = _columns(rows, columns)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
@@ -81,7 +123,24 @@ def _latex_escape(text: str) -> str:
 
 def to_latex(rows: Sequence[Mapping], columns: Iterable[str] | None = None, digits: int = 4,
              caption: str | None = None) -> str:
-    """A booktabs table (needs `\\usepackage{booktabs}`)."""
+    """A booktabs table (needs `\\usepackage{booktabs}`).
+
+    Parameters
+    ----------
+    rows : sequence of mappings
+        The table's rows.
+    columns : iterable of str or None
+        Columns in order (default: the keys of the rows).
+    digits : int
+        Significant digits (default 4).
+    caption : str or None
+        Table caption.
+
+    Returns
+    -------
+    str
+        The LaTeX table.
+    """
     cols = _columns(rows, columns)
     out = [r"\begin{table}[t]", r"\centering"]
     if caption:
@@ -96,7 +155,31 @@ def to_latex(rows: Sequence[Mapping], columns: Iterable[str] | None = None, digi
 
 def render(rows: Sequence[Mapping], fmt: str = "markdown", columns: Iterable[str] | None = None,
            digits: int = 4, caption: str | None = None) -> str:
-    """Render rows as `fmt`, one of FORMATS."""
+    """Render rows as `fmt`, one of FORMATS.
+
+    Parameters
+    ----------
+    rows : sequence of mappings
+        The table's rows.
+    fmt : {"markdown", "csv", "latex"}
+        Format (default "markdown").
+    columns : iterable of str or None
+        Columns in order.
+    digits : int
+        Significant digits (markdown and LaTeX; default 4).
+    caption : str or None
+        Caption (LaTeX only).
+
+    Returns
+    -------
+    str
+        The rendered table.
+
+    Raises
+    ------
+    ValueError
+        If fmt is not one of FORMATS.
+    """
     if fmt == "markdown":
         return to_markdown(rows, columns, digits)
     if fmt == "csv":
@@ -111,7 +194,26 @@ FILE_FORMATS = {"md": "markdown", "csv": "csv", "tex": "latex"}
 
 
 def write_table(out_dir, name: str, rows: list[dict], caption: str, columns=None) -> list[Path]:
-    """`rows` as DIR/tables/<name>.{md,csv,tex}, each written atomically; returns the paths."""
+    """`rows` as DIR/tables/<name>.{md,csv,tex}, each written atomically; returns the paths.
+
+    Parameters
+    ----------
+    out_dir : str or path-like
+        Run directory.
+    name : str
+        File stem.
+    rows : list of dict
+        The table's rows.
+    caption : str
+        LaTeX caption.
+    columns : iterable of str or None
+        Columns in order.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The three files written.
+    """
     tables = Path(out_dir) / "tables"
     return [atomic_write_text(tables / f"{name}.{ext}", render(rows, fmt, columns=columns, caption=caption))
             for ext, fmt in FILE_FORMATS.items()]

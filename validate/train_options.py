@@ -9,7 +9,13 @@ from validate.arg_types import count, fraction, positive
 
 
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
-    """The settings of a recursive run (`collapse train`, the `[run]` tables of a sweep spec)."""
+    """The settings of a recursive run (`collapse train`, the `[run]` tables of a sweep spec).
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The parser to add the options to.
+    """
     parser.add_argument("--target", default="gmm", help="target law: gaussian, gmm, gmm1d, gmm2d, ring, two_moons, digits, "
                         "fashion_mnist, cifar10 (default: gmm, the paper's 10-D mixture)")
     parser.add_argument("--data-dir", default=None, help="directory holding Fashion-MNIST or CIFAR-10 files")
@@ -45,6 +51,16 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
 
 def train_config(args) -> RetrainingConfig:
     """The run's configuration from parsed settings, validated.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed settings.
+
+    Returns
+    -------
+    neural.retraining.RetrainingConfig
+        The validated configuration.
 
     Raises
     ------

@@ -21,7 +21,35 @@ FITTED = "fitted"  # rows used to fit a constant: they hold by construction and 
 
 
 def verdicts(measured, bound, side: str, stderr=0.0, z: float = 2.0, rtol: float = 1e-9, atol: float = 0.0):
-    """Per-element verdict strings and margins for `measured` against `bound` on `side`."""
+    """Per-element verdict strings and margins for `measured` against `bound` on `side`.
+
+    Holds when the margin is at least ``-(z stderr + slack)``, violated when below it by more than
+    ``z stderr`` (equality: holds within ``z stderr + slack``), inconclusive otherwise or for a NaN
+    margin; the slack is the tolerance rule of `bounds.tolerance` shared with `bounds.Result.holds`.
+
+    Parameters
+    ----------
+    measured, bound : array_like
+        Measured values and bounds (broadcast).
+    side : {"lower", "upper", "equal"}
+        Which side of the bound the value must lie on.
+    stderr : float or array_like
+        Standard errors of the measured values (default 0).
+    z : float >= 0
+        Number of standard errors allowed (default 2).
+    rtol, atol : float
+        Relative and absolute slack (defaults 1e-9 and 0).
+
+    Returns
+    -------
+    verdict, margin : numpy.ndarray
+        "holds", "violated" or "inconclusive" per element, and the signed margins.
+
+    Raises
+    ------
+    ValueError
+        If z < 0 or side is not one of the three.
+    """
     if z < 0:
         raise ValueError(f"z must be >= 0, got {z}")
     margin, tol = margin_and_slack(measured, bound, side, rtol, atol)
@@ -40,7 +68,18 @@ def verdicts(measured, bound, side: str, stderr=0.0, z: float = 2.0, rtol: float
 
 def overall(verdict_array) -> str:
     """One word for many: violated if any is, else inconclusive if any is, else holds
-    (rows marked "fitted" are ignored)."""
+    (rows marked "fitted" are ignored).
+
+    Parameters
+    ----------
+    verdict_array : array_like of str
+        Per-row verdicts.
+
+    Returns
+    -------
+    str
+        "violated", "inconclusive" or "holds" ("inconclusive" when no row counts).
+    """
     v = np.asarray(verdict_array)
     v = v[v != FITTED]
     if v.size == 0:

@@ -15,7 +15,27 @@ import torch
 
 
 def density_ratio_divergences(x_p: torch.Tensor, log_p, log_q) -> dict:
-    """`{"chi2", "chi2_se", "kl", "kl_se"}` from draws x_p ~ p and callables log_p(x), log_q(x)."""
+    """`{"chi2", "chi2_se", "kl", "kl_se"}` from draws x_p ~ p and callables log_p(x), log_q(x).
+
+    chi2 = E_p[r] - 1 and KL = E_p[log r], r = p/q, by Monte Carlo over the draws.
+
+    Parameters
+    ----------
+    x_p : torch.Tensor, shape (n, ...), n >= 2
+        Draws of p.
+    log_p, log_q : callable
+        Log densities of p and q, ``f(x) -> (n,)``.
+
+    Returns
+    -------
+    dict
+        "chi2", "chi2_se", "kl", "kl_se".
+
+    Raises
+    ------
+    ValueError
+        If x_p holds fewer than 2 draws.
+    """
     if x_p.shape[0] < 2:
         raise ValueError(f"x_p must hold at least 2 draws, got {x_p.shape[0]}")
     log_r = (log_p(x_p) - log_q(x_p)).to(torch.float64)

@@ -15,7 +15,20 @@ from ._arrays import as_tensor_2d, check_number
 
 
 class PCAFeatures:
-    """x -> (x - mean) V_k, with V_k the top-k principal axes of `reference` (n, d)."""
+    """x -> (x - mean) V_k, with V_k the top-k principal axes of `reference` (n, d).
+
+    Parameters
+    ----------
+    reference : array_like or torch.Tensor, shape (n, d)
+        Samples defining the mean and axes.
+    k : int in [1, d]
+        Number of axes.
+
+    Raises
+    ------
+    ValueError
+        If reference is not a real finite (n, d) array with n >= 2, or k is out of range.
+    """
 
     def __init__(self, reference, k: int):
         ref = as_tensor_2d(reference, "reference")
@@ -29,13 +42,50 @@ class PCAFeatures:
 
 
 class ClassifierFeatures:
-    """Penultimate-layer features of a small MLP classifier trained on (x, labels)."""
+    """Penultimate-layer features of a small MLP classifier trained on (x, labels).
+
+    Build it with ``ClassifierFeatures.fit``.
+
+    Parameters
+    ----------
+    body : torch.nn.Module
+        The classifier without its last layer.
+    shift, scale : torch.Tensor
+        Input standardisation (x - shift) / scale.
+    """
 
     def __init__(self, body: torch.nn.Module, shift: torch.Tensor, scale: torch.Tensor):
         self.body, self.shift, self.scale = body.eval(), shift, scale
 
     @classmethod
     def fit(cls, x, labels, hidden: int = 64, steps: int = 300, lr: float = 1e-2, seed: int = 0):
+        """Train a small MLP classifier (two hidden layers, full-batch Adam) on (x, labels); keep its body.
+
+        Parameters
+        ----------
+        x : array_like or torch.Tensor, shape (n, ...)
+            Training inputs (flattened to (n, d)).
+        labels : array_like of int, shape (n,)
+            Class labels 0 .. C-1.
+        hidden : int
+            Width of the MLP (default 64).
+        steps : int
+            Adam steps (default 300).
+        lr : float
+            Learning rate (default 1e-2).
+        seed : int
+            Seed of the initialisation (default 0).
+
+        Returns
+        -------
+        ClassifierFeatures
+            The trained feature map.
+
+        Raises
+        ------
+        ValueError
+            If x is not a real finite array of n >= 2 rows, or labels is not of shape (n,).
+        """
         x = as_tensor_2d(torch.as_tensor(x).flatten(1), "x", dtype=torch.float32)
         labels = torch.as_tensor(labels, dtype=torch.long, device=x.device)
         if labels.shape != (x.shape[0],):

@@ -17,7 +17,28 @@ from ._arrays import as_numpy_2d, check_number, check_same_dim
 
 
 def fit_gaussian(x, ridge: float = 0.0, name: str = "x"):
-    """The Gaussian with the sample mean and unbiased sample covariance (+ ridge * I) of x."""
+    """The Gaussian with the sample mean and unbiased sample covariance (+ ridge * I) of x.
+
+    Parameters
+    ----------
+    x : array_like or torch.Tensor, shape (n, d)
+        Samples.
+    ridge : float in [0, 1e300]
+        Added to the covariance's diagonal (default 0).
+    name : str
+        Argument name for the messages (default "x").
+
+    Returns
+    -------
+    gaussian_exact.Gaussian
+        The fitted law.
+
+    Raises
+    ------
+    ValueError
+        If the samples are not a real finite (n, d) array with n >= 2 (1-D: n scalar samples), ridge
+        is out of range, the covariance overflows, or it is not positive definite.
+    """
 
     ridge = check_number("ridge", ridge, 0.0, 1e300)
     x = as_numpy_2d(x, name)
@@ -43,12 +64,52 @@ def _fitted_pair(x_p, x_q, ridge, names=("x_p", "x_q")):
 
 def gaussian_chi2_proxy(x_p, x_q, ridge: float = 0.0) -> float:
     """chi2 between the moment-matched Gaussians of samples x_p (from p) and x_q (from q);
-    +inf when `2 S_p^-1 - S_q^-1` is not positive definite (THEORY.md §4)."""
+    +inf when `2 S_p^-1 - S_q^-1` is not positive definite (THEORY.md §4).
+
+    Parameters
+    ----------
+    x_p, x_q : array_like or torch.Tensor, shapes (n, d) and (m, d)
+        Samples of p and q.
+    ridge : float in [0, 1e300]
+        Added to both covariances' diagonals (default 0).
+
+    Returns
+    -------
+    float
+        chi2 of the fitted Gaussians (inf when it diverges).
+
+    Raises
+    ------
+    ValueError
+        If the samples are not a real finite (n, d) array with n >= 2 (1-D: n scalar samples), their
+        dimensions differ, ridge is out of range, a set has no more than d samples with ridge = 0,
+        or a fitted covariance is not positive definite.
+    """
 
     return float(chi2(*_fitted_pair(x_p, x_q, ridge)))
 
 
 def gaussian_kl_proxy(x_p, x_q, ridge: float = 0.0) -> float:
-    """KL between the moment-matched Gaussians of samples x_p (from p) and x_q (from q)."""
+    """KL between the moment-matched Gaussians of samples x_p (from p) and x_q (from q).
+
+    Parameters
+    ----------
+    x_p, x_q : array_like or torch.Tensor, shapes (n, d) and (m, d)
+        Samples of p and q.
+    ridge : float in [0, 1e300]
+        Added to both covariances' diagonals (default 0).
+
+    Returns
+    -------
+    float
+        KL of the fitted Gaussians.
+
+    Raises
+    ------
+    ValueError
+        If the samples are not a real finite (n, d) array with n >= 2 (1-D: n scalar samples), their
+        dimensions differ, ridge is out of range, a set has no more than d samples with ridge = 0,
+        or a fitted covariance is not positive definite.
+    """
 
     return float(kl(*_fitted_pair(x_p, x_q, ridge)))

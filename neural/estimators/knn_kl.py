@@ -34,7 +34,26 @@ from ._arrays import as_numpy_2d, check_number, check_same_dim
 
 
 def knn_kl(x_p, x_q, k: int = 1) -> float:
-    """KL(p || q) from samples x_p ~ p (n, d) and x_q ~ q (m, d) by the WKV k-NN estimator."""
+    """KL(p || q) from samples x_p ~ p (n, d) and x_q ~ q (m, d) by the WKV k-NN estimator.
+
+    Parameters
+    ----------
+    x_p, x_q : array_like or torch.Tensor, shapes (n, d) and (m, d)
+        Samples of p and q.
+    k : int
+        Neighbour order, in [1, min(n - 1, m)] (default 1).
+
+    Returns
+    -------
+    float
+        The estimate of KL(p || q).
+
+    Raises
+    ------
+    ValueError
+        If the samples are not a real finite (n, d) array with n >= 2 (1-D: n scalar samples), their
+        dimensions differ, k is out of range, or a k-NN distance is 0 (duplicate points).
+    """
     x_p, x_q = as_numpy_2d(x_p, "x_p"), as_numpy_2d(x_q, "x_q")
     check_same_dim(x_p, x_q, ("x_p", "x_q"))
     n, d = x_p.shape

@@ -20,7 +20,22 @@ from ._arrays import as_tensor_2d, check_number, check_same_dim
 
 
 def median_bandwidth(x: torch.Tensor, y: torch.Tensor, max_points: int = 1000, seed: int = 0) -> float:
-    """Median pairwise distance among at most `max_points` pooled samples of x and y."""
+    """Median pairwise distance among at most `max_points` pooled samples of x and y.
+
+    Parameters
+    ----------
+    x, y : torch.Tensor, shapes (n, d) and (m, d)
+        Sample sets (no checks).
+    max_points : int
+        Largest pooled subset (default 1000).
+    seed : int
+        Seed of the subset (default 0).
+
+    Returns
+    -------
+    float
+        The median distance (0 for repeated points).
+    """
     z = torch.cat([x, y])
     gen = torch.Generator().manual_seed(seed)
     z = z[torch.randperm(z.shape[0], generator=gen)[:max_points].to(z.device)]
@@ -38,7 +53,28 @@ def _kernel_sum(a, b, bandwidth, chunk_size):
 
 
 def mmd2_unbiased(x_p, x_q, bandwidth: float | None = None, chunk_size: int = 4096) -> tuple[float, float]:
-    """Unbiased MMD^2 between samples x_p ~ p and x_q ~ q; returns (mmd2, bandwidth used)."""
+    """Unbiased MMD^2 between samples x_p ~ p and x_q ~ q; returns (mmd2, bandwidth used).
+
+    Parameters
+    ----------
+    x_p, x_q : array_like or torch.Tensor, shapes (n, d) and (m, d)
+        Samples of p and q.
+    bandwidth : float or None
+        Kernel length l in [1e-150, 1e150]; None: ``median_bandwidth(x_p, x_q)``.
+    chunk_size : int in [1, 2**31]
+        Rows per kernel block (default 4096).
+
+    Returns
+    -------
+    mmd2, bandwidth : float
+        The unbiased MMD^2 (can be negative) and the bandwidth used.
+
+    Raises
+    ------
+    ValueError
+        If the samples are not a real finite (n, d) array with n >= 2 (1-D: n scalar samples), their
+        dimensions differ, chunk_size or bandwidth is out of range, or the median bandwidth is 0.
+    """
     x = as_tensor_2d(x_p, "x_p")
     y = as_tensor_2d(x_q, "x_q").to(x.device)
     check_same_dim(x, y, ("x_p", "x_q"))

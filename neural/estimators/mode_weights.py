@@ -22,9 +22,23 @@ def mode_weights(samples, mixture) -> tuple[torch.Tensor, torch.Tensor]:
     weights (k,)) for samples
     (n, d) against an isotropic or diagonal `neural.gaussian_mixture.GaussianMixture`.
 
+    Parameters
+    ----------
+    samples : array_like or torch.Tensor, shape (n, d)
+        Samples, n >= 2.
+    mixture : neural.gaussian_mixture.GaussianMixture
+        Isotropic or diagonal mixture.
+
+    Returns
+    -------
+    shares, standard_errors : torch.Tensor, shape (k,)
+        Share of samples per component and binomial standard errors at the target weights.
+
     Raises
     ------
-    ValueError for a full-covariance mixture, samples of another dimension, or no samples.
+    ValueError
+        For a full-covariance mixture, samples of another dimension, or samples that are not a
+        real finite (n, d) array with n >= 2.
     """
     if mixture.kind not in ("isotropic", "diagonal"):
         raise ValueError(f"mixture must have isotropic or diagonal covariances, got {mixture.kind}")

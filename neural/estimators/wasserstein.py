@@ -33,7 +33,24 @@ from ._arrays import as_numpy_2d, as_tensor_2d, check_number, check_same_dim
 
 
 def w2_empirical(x, y) -> float:
-    """Exact W2 between the empirical measures of equal-size sample sets x, y of shape (n, d)."""
+    """Exact W2 between the empirical measures of equal-size sample sets x, y of shape (n, d).
+
+    Parameters
+    ----------
+    x, y : array_like or torch.Tensor, shape (n, d)
+        Equal-size sample sets (1-D: n scalar samples).
+
+    Returns
+    -------
+    float
+        The exact W2 of the optimal assignment.
+
+    Raises
+    ------
+    ValueError
+        If the samples are not a real finite (n, d) array with n >= 2 (1-D: n scalar samples), their
+        dimensions or sizes differ, or squared distances overflow.
+    """
     x, y = as_numpy_2d(x, "x"), as_numpy_2d(y, "y")
     check_same_dim(x, y)
     if x.shape[0] != y.shape[0]:
@@ -58,7 +75,28 @@ def _w2_squared_1d_sorted(xs: torch.Tensor, ys: torch.Tensor) -> torch.Tensor:
 
 
 def sliced_w2(x, y, n_projections: int = 256, seed: int = 0) -> float:
-    """Monte-Carlo sliced W2 between sample sets x (n, d) and y (m, d); sizes may differ."""
+    """Monte-Carlo sliced W2 between sample sets x (n, d) and y (m, d); sizes may differ.
+
+    Parameters
+    ----------
+    x, y : array_like or torch.Tensor, shapes (n, d) and (m, d)
+        Sample sets.
+    n_projections : int in [1, 10**6]
+        Random directions (default 256).
+    seed : int in [0, 2**63 - 1]
+        Seed of the directions (default 0).
+
+    Returns
+    -------
+    float
+        sqrt of the mean over directions of the 1-D W2^2.
+
+    Raises
+    ------
+    ValueError
+        If the samples are not a real finite (n, d) array with n >= 2 (1-D: n scalar samples), their
+        dimensions differ, or n_projections or seed is out of range.
+    """
     n_projections = check_number("n_projections", n_projections, 1, 10 ** 6, integer=True)
     seed = check_number("seed", seed, 0, 2 ** 63 - 1, integer=True)
     x = as_tensor_2d(x, "x")
@@ -76,7 +114,24 @@ def w2_debiased(x, y) -> float:
     """Split-half debiased estimate of W2^2(p, q) from x ~ p, y ~ q of one size n >= 4 (module
     docstring); the halves are the first and second half of the rows (shuffle first if ordered).
 
-    Raises ValueError for mis-shaped, non-finite or unequal-size samples, or n < 4."""
+    Raises ValueError for mis-shaped, non-finite or unequal-size samples, or n < 4.
+
+    Parameters
+    ----------
+    x, y : array_like or torch.Tensor, shape (n, d), n >= 4
+        Samples of p and q.
+
+    Returns
+    -------
+    float
+        The estimate of W2^2 (can be negative).
+
+    Raises
+    ------
+    ValueError
+        If the samples are not a real finite (n, d) array with n >= 2 (1-D: n scalar samples), their
+        dimensions or sizes differ, or n < 4.
+    """
     x, y = as_numpy_2d(x, "x"), as_numpy_2d(y, "y")
     check_same_dim(x, y)
     if x.shape[0] != y.shape[0]:
@@ -97,7 +152,31 @@ def w2_to_data(samples, data, max_points: int = 1000, seed: int = 0, debiased: b
     debiased=True (default): sqrt(max(0, w2_debiased)) (module docstring; clipped at 0, so biased
     up by about its spread at p = q); False: the exact empirical W2 (`w2_empirical`), biased up by
     the sampling noise (2.06 at p = q in 10-D at 1000 points). Raises ValueError for bad samples,
-    max_points < 2 (< 4 when debiased)."""
+    max_points < 2 (< 4 when debiased).
+
+    Parameters
+    ----------
+    samples, data : array_like or torch.Tensor, shapes (n, d) and (m, d)
+        The two sample sets.
+    max_points : int
+        Largest subset size, in [4, 10**5] (debiased) or [2, 10**5] (default 1000).
+    seed : int
+        Seed of the subsets (default 0).
+    debiased : bool
+        Use the split-half debiased estimate (default True).
+
+    Returns
+    -------
+    value, estimator : float, str
+        The W2 estimate and the estimator's name.
+
+    Raises
+    ------
+    ValueError
+        If the samples are not a real finite (n, d) array with n >= 2 (1-D: n scalar samples), their
+        dimensions differ, max_points is out of range, or fewer than 4 rows are available with
+        debiased=True.
+    """
     samples, data = as_numpy_2d(samples, "samples"), as_numpy_2d(data, "data")
     check_same_dim(samples, data, ("samples", "data"))
     max_points = check_number("max_points", max_points, 4 if debiased else 2, 10 ** 5, integer=True)
