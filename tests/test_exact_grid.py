@@ -29,7 +29,7 @@ def gaussian_pdf_on(law, g):
     return np.exp(g.logpdf(law.points)).reshape(law.shape)
 
 
-def compare_with_closed_form(law, g, err, steps, tol):
+def assert_matches_closed_form(law, g, err, steps, tol):
     r = run_grid_chain(law, err, T, T0, steps, track_eta=True)
     learned, ideal = reverse(g, err, T, T0, steps), reverse(g, None, T, T0, steps)
     pairs = {
@@ -54,7 +54,7 @@ def test_one_dimension_matches_the_gaussian_closed_form_to_1e7_at_500_steps():
     g = Gaussian([0.3], [[0.36]])
     law = GridLaw.mixture([1.0], [[0.3]], [0.36])                      # the default grid
     err = AffineError(W=lambda t: -0.1 - 0.02 * t, xi=lambda t: np.array([0.05 * math.cos(t)]))
-    compare_with_closed_form(law, g, err, 500, 1e-7)
+    assert_matches_closed_form(law, g, err, 500, 1e-7)
 
 
 def test_score_keyword_gives_the_same_chain_as_the_error():
@@ -79,7 +79,7 @@ def test_two_dimensions_match_the_gaussian_closed_form_to_1e4():
     g = Gaussian(m, S)
     law = GridLaw.mixture([1.0], [m], [S], points=72, bounds=(-6.5, 6.5))
     err = AffineError(W=np.array([[-0.1, 0.05], [0.02, 0.08]]), xi=[0.05, -0.03])
-    compare_with_closed_form(law, g, err, 100, 1e-4)
+    assert_matches_closed_form(law, g, err, 100, 1e-4)
 
 
 @pytest.mark.slow
@@ -88,7 +88,7 @@ def test_two_dimensions_match_at_500_steps_on_the_default_grid():
     m = np.array([0.3, -0.2])
     law = GridLaw.mixture([1.0], [m], [S])
     err = AffineError(W=np.array([[-0.1, 0.05], [0.02, 0.08]]), xi=[0.05, -0.03])
-    compare_with_closed_form(law, Gaussian(m, S), err, 500, 1e-4)
+    assert_matches_closed_form(law, Gaussian(m, S), err, 500, 1e-4)
 
 
 def test_skew_symmetric_error_is_invisible_up_to_order_h_squared():
