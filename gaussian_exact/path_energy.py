@@ -9,7 +9,6 @@ is exact (each step is N(mean, h I) with means differing by h e_k).
 """
 from __future__ import annotations
 
-from .gaussian import Gaussian
 from .grid_chain import grid_path_energy
 from .grid_law import GridLaw
 from .linear_sde import propagate

@@ -7,7 +7,6 @@ plus `error`. The output is Gaussian; see linear_sde.py for the moment recursion
 """
 from __future__ import annotations
 
-from .gaussian import Gaussian
 from .grid_chain import grid_reverse
 from .grid_law import GridLaw
 from .linear_sde import propagate

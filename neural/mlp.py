@@ -1,5 +1,4 @@
 """Residual MLP ``(x, t) -> R^d`` for vector data, conditioned on time features."""
-import torch
 from torch import nn
 
 from .time_features import make_time_embedding

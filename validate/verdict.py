@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bounds.tolerance import SIDES, margin_and_slack
+from bounds.tolerance import margin_and_slack
 
 HOLDS, VIOLATED, INCONCLUSIVE = "holds", "violated", "inconclusive"
 FITTED = "fitted"  # rows used to fit a constant: they hold by construction and do not count

@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial import cKDTree
 
-from ._arrays import as_numpy_2d, check_number, check_same_dim
+from ._arrays import as_numpy_2d, check_same_dim
 
 
 def knn_kl(x_p, x_q, k: int = 1) -> float:
