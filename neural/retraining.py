@@ -228,6 +228,21 @@ class RetrainingConfig:
                                  f"number}}, got {spec!r}")
         VPSDE(self.T, self.t0)
 
+    def uses_exact_grid(self, target) -> bool:
+        """Whether the run takes exact grid laws (neural/grid_exact.py): `exact` is "grid", or
+        "auto" on a target the grid engine holds (a Gaussian mixture of dimension <= 2).
+
+        Parameters
+        ----------
+        target : object
+            The run's target (`make_target(self.target, **self.target_kw)`).
+
+        Returns
+        -------
+        bool
+        """
+        return self.exact == "grid" or (self.exact == "auto" and grid_exact_supported(target))
+
     def alpha_at(self, g: int) -> float:
         """alpha_g: the schedule's (g-1)-th value (last repeated), else `alpha`.
 
@@ -286,7 +301,7 @@ class _Run:
         self.sde = VPSDE(config.T, config.t0)
         self.exact = isinstance(self.target, GaussianMixture) and config.model == "kde"
         # exact grid laws (neural/grid_exact.py): "grid" demands them, "auto" uses them for d <= 2
-        self.grid = config.exact == "grid" or (config.exact == "auto" and grid_exact_supported(self.target))
+        self.grid = config.uses_exact_grid(self.target)
         reach = GRID_REACH["kde" if config.model == "kde" else "network"].get(getattr(self.target, "dim", 0), 9.0)
         self.data_law = data_grid_law(self.target, config.steps, config.T, config.t0, reach) if self.grid else None
         if self.grid:

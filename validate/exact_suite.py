@@ -58,6 +58,29 @@ def arrays_from_rows(rows: list[dict]) -> dict:
     return out
 
 
+def bound_curves(a: dict) -> dict:
+    """The catalog's bounds along one exact run's arrays `a` (see `arrays_from_rows`), for tables
+    and figures: "recursion" R_i (`bounds.drift_path`, D_0..D_N), "kl_bound" 1/2 epshat2_i
+    (Prop 3.1), "thm34_lower" 1/4 eta_i eps2_i and "thm34_upper" 4 eps2_i (Thm 3.4 with C = c = 0),
+    "prop33b_lower" 1/8 eta_i eps2_i (Prop 3.3b).
+
+    Parameters
+    ----------
+    a : dict
+        Arrays of one exact run (alpha, D_chi2, eps2, epshat2, eta, ...).
+
+    Returns
+    -------
+    dict of ndarray
+    """
+    cat = bounds.catalog()
+    return {"recursion": bounds.drift_path(a["eps2"], a["alpha"], a["D_chi2"][0]),
+            "kl_bound": cat["prop3.1"].upper_fn(epshat2=a["epshat2"]),
+            "thm34_lower": cat["thm3.4"].function("lower")(eta=a["eta"], eps2=a["eps2"], C=0.0),
+            "thm34_upper": cat["thm3.4"].function("upper")(eps2=a["eps2"], c=0.0),
+            "prop33b_lower": cat["prop3.3b"].lower_fn(eta=a["eta"], eps2=a["eps2"])}
+
+
 def exact_checks(a: dict, label: str = "", z: float = 2.0) -> list[Check]:
     """Every catalog check on one exact run's arrays `a` (see `arrays_from_rows`).
 

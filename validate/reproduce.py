@@ -151,10 +151,9 @@ def _spec_configs(run_spec: dict, alphas, seed: int, device: str):
 
 
 def _batchable(config) -> bool:
-    """KDE runs on a Gaussian mixture above two dimensions (at most two, the runs take the exact
-    grid laws of `neural.grid_exact`, which the batched job does not)."""
+    """KDE runs on a Gaussian mixture that do not take exact grid laws (the batched job has none)."""
     target = make_target(config.target, **config.target_kw)
-    return config.model == "kde" and isinstance(target, GaussianMixture) and target.dim > 2
+    return config.model == "kde" and isinstance(target, GaussianMixture) and not config.uses_exact_grid(target)
 
 
 def _batches(named: list, device: str) -> list:

@@ -247,5 +247,10 @@ def stack(runs, key) -> np.ndarray:
     numpy.ndarray, shape (seeds, generations)
         The values, cut to the shortest run.
     """
-    n = min(len(r.rows) for r in runs)
-    return np.vstack([column(r.rows[:n], key) for r in runs])
+    return stack_rows([r.rows for r in runs], key)
+
+
+def stack_rows(row_lists, key) -> np.ndarray:
+    """(runs, generations) array of `key` over lists of metrics rows (the shortest list decides)."""
+    n = min(len(rows) for rows in row_lists)
+    return np.vstack([column(rows[:n], key) for rows in row_lists])

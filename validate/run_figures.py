@@ -8,6 +8,7 @@ import bounds
 from neural.run_files import generation_dir_name
 from validate import figures
 from validate.bootstrap import bootstrap_mean_ci
+from validate.exact_suite import bound_curves
 from validate.grid_suite import grid_figures
 from validate.run_data import RunData, column, neural_runs, stack
 
@@ -29,16 +30,13 @@ def exact_figures(data: RunData) -> list[str]:
     """
     if not data.exact:
         return []
-    cat = bounds.catalog()
     band, energy, env, heat, eta = {}, {}, {}, {}, {}
     for alpha, a in sorted(data.exact.items()):
         n = len(a["alpha"])
         g = np.arange(n)
-        R = bounds.drift_path(a["eps2"], a["alpha"], a["D_chi2"][0])
-        kl_bound = cat["prop3.1"].upper_fn(epshat2=a["epshat2"])
-        lo = cat["thm3.4"].function("lower")(eta=a["eta"], eps2=a["eps2"], C=0.0)
-        hi = cat["thm3.4"].function("upper")(eps2=a["eps2"], c=0.0)
-        eighth = cat["prop3.3b"].lower_fn(eta=a["eta"], eps2=a["eps2"])
+        b = bound_curves(a)
+        R, kl_bound, lo, hi, eighth = (b[k] for k in ("recursion", "kl_bound", "thm34_lower", "thm34_upper",
+                                                      "prop33b_lower"))
         energy[alpha] = dict(generation=g, kl=a["kl_ideal"], kl_bound=kl_bound, chi2=a["chi2_ideal"], chi2_bound=eighth)
         band[alpha] = dict(generation=g, chi2=a["chi2_ideal"], kl=a["kl_ideal"], lower=lo, upper=hi)
         env[alpha] = dict(generation=np.arange(n + 1), D=a["D_chi2"], envelope=R)

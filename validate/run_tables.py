@@ -7,6 +7,7 @@ import numpy as np
 
 import bounds
 from validate.bootstrap import bootstrap_mean_ci
+from validate.exact_suite import bound_curves
 from validate.learner_quality import quality_rows
 from validate.run_data import RunData, stack
 from validate.tables import write_table
@@ -48,14 +49,11 @@ def exact_tables(data: RunData) -> list:
     """
     if not data.exact:
         return []
-    cat = bounds.catalog()
     gen_rows, bvm_rows = [], []
     for alpha, a in sorted(data.exact.items()):
         n = len(a["alpha"])
-        R = bounds.drift_path(a["eps2"], a["alpha"], a["D_chi2"][0])
-        kl_bound = cat["prop3.1"].upper_fn(epshat2=a["epshat2"])
-        lo = cat["thm3.4"].function("lower")(eta=a["eta"], eps2=a["eps2"], C=0.0)
-        hi = cat["thm3.4"].function("upper")(eps2=a["eps2"], c=0.0)
+        b = bound_curves(a)
+        R, kl_bound, lo, hi = b["recursion"], b["kl_bound"], b["thm34_lower"], b["thm34_upper"]
         for i in range(n):
             gen_rows.append({"alpha": alpha, "generation": i + 1, "D_chi2": a["D_chi2"][i + 1],
                              "recursion": R[i + 1], "I_chi2": a["I_chi2"][i], "eps2": a["eps2"][i],

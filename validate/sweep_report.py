@@ -30,7 +30,7 @@ from validate.exact_suite import arrays_from_rows, controls, exact_checks, tight
 from neural.run_files import METRICS_FILE, atomic_write_text, write_json
 from validate.grid_suite import grid_checks
 from validate.run_checks import neural_checks
-from validate.run_data import RunData, neural_runs
+from validate.run_data import RunData, neural_runs, stack_rows
 from validate.run_io import read_metrics
 from validate.sweep_runner import RUNS_DIR, SWEEP_FILE, load_plan
 from validate.sweep_task import FINISHED, finished_generations, load_failure, run_state
@@ -129,9 +129,7 @@ def _label(key) -> str:
 
 def _stack(members, name: str) -> np.ndarray:
     """(seeds, generations) of `name`, shortest run decides; NaN where a row lacks it."""
-    n = min(len(rows) for _, _, rows in members)
-    return np.array([[math.nan if row.get(name) is None else float(row[name]) for row in rows[:n]]
-                     for _, _, rows in members], dtype=float)
+    return stack_rows([rows for _, _, rows in members], name)
 
 
 def group_statistics(members, kind: str) -> dict:
