@@ -18,9 +18,10 @@ weight 1/data and are closed form (gaussian_integrals.py):
   cross = <p^i - data, p^{i+1} - q_i>, cross_q = <q_i - data, p^{i+1} - q_i>,
   J = int (p^{i+1} - q_i)^2 / data, so D_{i+1} = chi2_q_data + 2 cross_q + J exactly, and in
   "replace" D_{i+1} = (1-alpha)^2 D_i + 2 (1-alpha) cross + J.
-I_chi2, I_kl = chi2, KL(p^{i+1} || q_i) to the mixture: numerical, with standard errors
-I_chi2_se, I_kl_se (quadrature error estimate in d = 1; importance sampling, fixed seed, in d >= 2;
-see mixture.py). I_chi2_gaussian, I_kl_gaussian: to G_i, exact.
+I_chi2, I_kl = chi2, KL(p^{i+1} || q_i) to the mixture: numerical, with error estimates
+I_chi2_se, I_kl_se (see mixture.py): quadrature in d = 1; in d >= 2 exact for a two-component q_i
+("replace"; the characteristic function of the components' log-ratio, error about 1e-13), and
+importance sampling (fixed seed, a standard error) for the more components of "accumulate". I_chi2_gaussian, I_kl_gaussian: to G_i, exact.
 kl_ideal, chi2_ideal: divergences of p^{i+1} to the ideal output (reverse with the exact score of
 G_i, same grid and init): the quantities Prop 3.1 (kl_ideal <= epshat2 / 2) and Thm 3.4 bound
 exactly; I_i in the paper equals chi2_ideal when the ideal sampler reproduces q_i (no t0, exact
@@ -164,7 +165,8 @@ def generations(data: Gaussian, alpha, n_generations: int, error=None, n_samples
     alpha: a number in [0, 1], a sequence of n_generations numbers, or a function i -> alpha_i.
     error: None, an AffineError, a sequence of them, or a function i -> AffineError (relative to
     the learner's target G_i). steps=None: continuous-time reverse; steps=K: the exact chain.
-    mixture_samples: importance-sampling budget for I_chi2 / I_kl in d >= 2 (0 skips them: NaN).
+    mixture_samples: importance-sampling budget for I_chi2 / I_kl where they are sampled (d >= 2
+    with more than two components); 0 skips them (NaN).
 
     Parameters
     ----------

@@ -43,17 +43,22 @@ def test_one_dimensional_quadrature_against_fine_grid():
 
 
 @pytest.mark.parametrize("seed", [0, 1])
-def test_two_dimensional_importance_sampling_against_grid(seed):
+def test_two_dimensional_mixture_divergences_against_grid(seed):
     rng = np.random.default_rng(seed)
     comps = [Gaussian(0.5 * rng.standard_normal(2), random_spd(rng, 2, 0.4, 1.2)) for _ in range(2)]
     q = GaussianMixture([0.35, 0.65], comps)
     p = Gaussian(0.3 * rng.standard_normal(2), random_spd(rng, 2, 0.4, 1.0))
     chi_ref = grid_2d(lambda x: np.exp(2 * p.logpdf(x) - q.logpdf(x))) - 1
     kl_ref = grid_2d(lambda x: np.exp(p.logpdf(x)) * (p.logpdf(x) - q.logpdf(x)))
-    chi, se = chi2_to_mixture(p, q, n=2 ** 16, rng=3)
+    chi, se = chi2_to_mixture(p, q, n=2 ** 16, rng=3, method="importance")
     assert abs(chi - chi_ref) < 4.5 * se and se < 0.03 * chi_ref
-    k, se_k = kl_to_mixture(p, q, n=2 ** 16, rng=3)
+    k, se_k = kl_to_mixture(p, q, n=2 ** 16, rng=3, method="importance")
     assert abs(k - kl_ref) < 4.5 * se_k and se_k < 0.03 * kl_ref
+    # the default (two components): exact, to the grid's own accuracy
+    chi, err = chi2_to_mixture(p, q)
+    k, err_k = kl_to_mixture(p, q)
+    assert abs(chi - chi_ref) <= err + 1e-12 and err < 1e-12
+    assert abs(k - kl_ref) <= err_k + 1e-12 and err_k < 1e-12
 
 
 def test_divergence_detected_when_p_is_wider_than_every_component():

@@ -38,7 +38,7 @@ def add_exact_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--n-samples", type=count("n-samples", 1), default=None,
                         help="fit the learner from this many samples per generation (default: population level)")
     parser.add_argument("--mixture-samples", type=count("mixture-samples"), default=2 ** 13,
-                        help="importance samples for chi2/KL to the mixture q_i in d >= 2; 0 skips (default: 8192)")
+                        help="importance samples for chi2/KL to q_i where sampled (d >= 2, more than two components; two are exact); 0 skips (default: 8192)")
     parser.add_argument("--seed", type=count("seed"), default=0, help="seed of the data covariance and the samples")
     parser.add_argument("--format", choices=("markdown", "csv", "latex"), default="markdown")
     parser.add_argument("--plot", default=None, metavar="PATH", help="save D_chi2 against generation to PATH")

@@ -1,0 +1,168 @@
+"""Exact chi2 / KL from a Gaussian to a two-component mixture in any dimension (characteristic
+function of the log-ratio), against references that share none of its code: the d = 1 quadrature,
+closed forms where the mixture is one Gaussian, Monte Carlo of the quadratic form, importance
+sampling in d = 6 and d = 40 (z-scores), and a control with a mutated constant that must fail."""
+import math
+
+import numpy as np
+import pytest
+
+from gaussian_exact import Gaussian, chi2, kl
+from gaussian_exact.mixture import GaussianMixture, chi2_to_mixture, kl_to_mixture
+from gaussian_exact.quadratic_form import QuadraticForm, expect_log_cosh_half, expect_logistic_power, log_ratio_form
+from gaussian_exact.two_component_divergences import chi2_to_two_components, kl_to_two_components
+from tests._exact_helpers import random_spd
+
+
+def _log_cosh_half(x):
+    return np.logaddexp(0.5 * x, -0.5 * x) - math.log(2.0)
+
+
+@pytest.mark.parametrize("x0", [0.0, 0.3, -2.5, 12.0, 60.0])
+def test_constant_form_gives_the_functions_themselves(x0):
+    form = QuadraticForm(np.zeros(3), np.zeros(3), x0)
+    for tau in (0.5, 0.1, 0.9):
+        t, t_err = expect_logistic_power(form, tau)
+        truth = math.exp(tau * x0 - np.logaddexp(0.0, x0))
+        assert abs(t - truth) <= t_err + 1e-15
+    c, c_err = expect_log_cosh_half(form)
+    assert abs(c - _log_cosh_half(x0)) <= c_err + 1e-13 * max(1.0, abs(x0))
+
+
+@pytest.mark.parametrize("d, scale", [(1, 0.7), (4, 0.5), (12, 1.0), (6, 4.0)])
+def test_expectations_against_monte_carlo(d, scale):
+    rng = np.random.default_rng(d)
+    form = QuadraticForm(scale * rng.standard_normal(d), scale * rng.standard_normal(d), float(rng.standard_normal()))
+    w = rng.standard_normal((200_000, d))
+    x = form.c + np.sum(0.5 * form.lam * w ** 2 + form.beta * w, axis=1)
+    assert x.mean() == pytest.approx(form.mean, abs=5 * x.std() / math.sqrt(len(x)))
+    assert x.var() == pytest.approx(form.var, rel=0.03)
+    for expect, fun in ((lambda f: expect_logistic_power(f, 0.3), lambda v: np.exp(0.3 * v - np.logaddexp(0, v))),
+                        (expect_log_cosh_half, _log_cosh_half)):
+        vals = fun(x)
+        value, err = expect(form)
+        assert err < 1e-10
+        assert abs(value - vals.mean()) < 4.5 * vals.std() / math.sqrt(len(vals))
+
+
+def test_log_ratio_form_is_the_log_ratio():
+    rng = np.random.default_rng(5)
+    d = 4
+    under, g1, g2 = (Gaussian(rng.standard_normal(d), random_spd(rng, d, 0.3, 2.0)) for _ in range(3))
+    form = log_ratio_form(under, g1, g2)
+    z = rng.standard_normal((50, d))
+    x = under.mean + z @ under.chol.T
+    # the same z in the eigenbasis: l(x) must equal c + sum(lam/2 w^2 + beta w) with w = V^T z
+    lam_check = form.lam
+    B = under.chol.T @ (g1.precision - g2.precision) @ under.chol
+    lam, V = np.linalg.eigh(0.5 * (B + B.T))
+    np.testing.assert_allclose(lam, lam_check, atol=1e-12)
+    w = z @ V
+    direct = g2.logpdf(x) - g1.logpdf(x)
+    np.testing.assert_allclose(form.c + np.sum(0.5 * lam * w ** 2 + form.beta * w, axis=1), direct, atol=1e-10)
+
+
+def _one_d_case(seed):
+    rng = np.random.default_rng(seed)
+    comps = [Gaussian([rng.normal()], [rng.uniform(0.3, 1.5)]) for _ in range(2)]
+    a = float(rng.uniform(0.05, 0.95))
+    p = Gaussian([0.5 * rng.normal()], [rng.uniform(0.3, 1.0)])
+    return p, a, comps
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_agrees_with_the_one_dimensional_quadrature(seed):
+    p, a, (g1, g2) = _one_d_case(seed)
+    q = GaussianMixture([a, 1 - a], [g1, g2])
+    quad_chi, quad_err = chi2_to_mixture(p, q)          # d = 1: Gauss-Legendre in x (other code)
+    quad_kl, quad_kl_err = kl_to_mixture(p, q)
+    exact = chi2_to_two_components(p, a, g1, g2)
+    assert abs(exact[0] - quad_chi) <= exact[1] + quad_err + 1e-12 * (1 + quad_chi)
+    val, err = kl_to_two_components(p, a, g1, g2)
+    assert abs(val - quad_kl) <= err + quad_kl_err + 1e-12
+
+
+def test_control_a_mutated_constant_is_caught():
+    """The KL formula's log 2 replaced by 0.49 * log 4 must disagree with the quadrature."""
+    p, a, (g1, g2) = _one_d_case(1)
+    quad_kl, quad_err = kl_to_mixture(p, GaussianMixture([a, 1 - a], [g1, g2]))
+    val, err = kl_to_two_components(p, a, g1, g2)
+    mutated = val + math.log(2.0) - 0.49 * math.log(4.0)
+    assert abs(val - quad_kl) <= err + quad_err + 1e-12
+    assert abs(mutated - quad_kl) > 100 * (err + quad_err + 1e-12)
+
+
+@pytest.mark.parametrize("a", [0.5, 0.02, 0.97])
+def test_one_gaussian_written_as_a_mixture(a):
+    rng = np.random.default_rng(2)
+    d = 6
+    g = Gaussian(rng.standard_normal(d), random_spd(rng, d, 0.5, 1.5))
+    p = Gaussian(g.mean + 0.2, random_spd(rng, d, 0.5, 1.0))
+    val, err = chi2_to_two_components(p, a, g, g)
+    assert val == pytest.approx(chi2(p, g), rel=1e-12) and err < 1e-12 * (1 + val)
+    val, err = kl_to_two_components(p, a, g, g)
+    assert val == pytest.approx(kl(p, g), rel=1e-12, abs=1e-14) and err < 1e-12
+    # and through the public functions (equal components merged; an equal copy counts as equal)
+    copy = Gaussian(g.mean.copy(), g.cov.copy())
+    q = GaussianMixture([a, 1 - a], [g, copy])
+    assert chi2_to_mixture(p, q)[0] == pytest.approx(chi2(p, g), rel=1e-12)
+
+
+@pytest.mark.parametrize("d, n", [(6, 2 ** 16), (40, 2 ** 15)])
+def test_agrees_with_importance_sampling(d, n):
+    rng = np.random.default_rng(d)
+    data = Gaussian(np.zeros(d), random_spd(rng, d, 0.4, 1.0))
+    prev = Gaussian(0.1 * rng.standard_normal(d), random_spd(rng, d, 0.4, 1.0))
+    q = GaussianMixture([0.3, 0.7], [data, prev])
+    G = q.moment_matched()
+    p = Gaussian(G.mean + 0.02, G.cov * 1.01)
+    for fun in (chi2_to_mixture, kl_to_mixture):
+        exact, err = fun(p, q)
+        mc, se = fun(p, q, n=n, rng=1, method="importance")
+        assert err < 1e-9 * max(1.0, exact)
+        assert abs(exact - mc) < 4.5 * se, (fun.__name__, exact, mc, se)
+
+
+def test_near_equal_laws_keep_relative_accuracy():
+    """p = q's moment-matched Gaussian of two nearly equal components: chi2 and KL ~ 1e-9; the
+    error estimate stays below the value, and the value matches the second-order expansion."""
+    rng = np.random.default_rng(9)
+    d = 5
+    g1 = Gaussian(np.zeros(d), random_spd(rng, d, 0.5, 1.5))
+    g2 = Gaussian(np.full(d, 1e-4), g1.cov)
+    q = GaussianMixture([0.5, 0.5], [g1, g2])
+    p = g1
+    c, c_err = chi2_to_mixture(p, q)
+    k, k_err = kl_to_mixture(p, q)
+    # q = g1 (1 + (e^l - 1) / 2), l ~ N(-delta/2, delta) under g1 with delta = m^T S^-1 m:
+    # to leading order chi2 = delta / 4 and KL = delta / 8
+    delta = float(g2.mean @ g1.solve(g2.mean))
+    assert c == pytest.approx(delta / 4, rel=1e-3) and c_err < 1e-3 * c
+    assert k == pytest.approx(delta / 8, rel=1e-3) and k_err < 1e-3 * k
+
+
+def test_chi2_beyond_the_float_range_is_inf():
+    d = 3
+    p = Gaussian(np.full(d, 20.0), np.eye(d))
+    q = GaussianMixture([0.5, 0.5], [Gaussian(np.zeros(d), np.eye(d)), Gaussian(np.zeros(d), 0.9 * np.eye(d))])
+    assert chi2_to_mixture(p, q) == (math.inf, 0.0)
+    assert math.isfinite(kl_to_mixture(p, q)[0])
+
+
+def test_far_apart_components_against_importance_sampling():
+    """Components 12 sd apart: the log-ratio has mean ~ +-70, so the transform oscillates fast."""
+    d = 3
+    g1, g2 = Gaussian(np.zeros(d), np.eye(d)), Gaussian(np.full(d, 7.0), np.eye(d))
+    q = GaussianMixture([0.4, 0.6], [g1, g2])
+    p = Gaussian(np.full(d, 3.0), 1.5 * np.eye(d))
+    for fun in (chi2_to_mixture, kl_to_mixture):
+        exact, err = fun(p, q)
+        mc, se = fun(p, q, n=2 ** 17, rng=2, method="importance")
+        assert err < 1e-9 * max(1.0, exact) and abs(exact - mc) < 4.5 * se
+
+
+def test_bad_method_raises():
+    p = Gaussian(np.zeros(2), np.eye(2))
+    q = GaussianMixture([0.5, 0.5], [p, Gaussian(np.ones(2), np.eye(2))])
+    with pytest.raises(ValueError, match="method"):
+        chi2_to_mixture(p, q, method="exact")
