@@ -302,8 +302,9 @@ def chi2_to_mixture(p: Gaussian, q: GaussianMixture, n: int = 2 ** 16, rng=0,
     """
     n = _check_inputs(p, q, n, method)
     two = _two_distinct(q) if method == "auto" and p.dim >= 2 else None
-    if two is not None:
-        return chi2_to_two_components(p, *two)
+    exact = chi2_to_two_components(p, *two) if two is not None else None
+    if exact is not None:
+        return exact
     if not _finite_chi2(p, q):
         return math.inf, 0.0
 

@@ -14,8 +14,9 @@ With s0 = log((1 - a) / a), X = l + s0 = log((1 - a) g2 / (a g1)):
   (U is the weighted AM-GM bound on int p^2 / q; the expectation lies in (0, 1]). By Yuan's lemma
   chi2 is finite iff some convex combination of the 2 S_p^-1 - S_j^-1 is PD, i.e. iff some tau in
   [0, 1] is feasible, and then an interior one is; no feasible tau: chi2 = +inf. Every feasible tau
-  gives the same value; the one with the least U on a coarse grid (refined by a scalar search when
-  the error estimate is poor) keeps the expectation large, hence its relative error small.
+  gives the same value. tau = 1/2 is tried first; when it is infeasible or its error estimate
+  exceeds 1e-10 relative, the tau with the least U (a coarse grid, then a scalar search) is used:
+  it keeps the expectation large, hence its relative error small.
   The expectation is E g(X) with the transform int e^(tau x) / (1 + e^x) e^(-i w x) dx
   = pi / sin(pi (tau - i w)), so E g(X) = int_0^inf Re[phi_X(w) / sin(pi (tau - i w))] dw.
 * KL (derived here): log q = log a + log g1 + log(1 + e^X), and with K_j = KL(p || g_j),
@@ -29,7 +30,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import optimize
+from scipy import linalg, optimize
 
 from .divergences import kl
 from .gaussian import Gaussian
@@ -97,25 +98,54 @@ def _feasible_tau(p, g1, g2) -> float | None:
                                    options={"xatol": 1e-10})
     if -res.fun <= 0:
         return None
-    return float(min(max(res.x, 1e-6), 1 - 1e-6))
+    return float(min(max(res.x, 1e-6), 1 - 1e-6))   # the most feasible tau, even near an edge
 
 
+def _feasible_interval(p, g1, g2, tau: float) -> tuple[float, float]:
+    """The interval of feasible tau around a feasible `tau`, within [TAU_EDGE, 1 - TAU_EDGE] and shrunk
+    by 1e-6 of its width at open ends: with M = 2 S_p^-1 - P_tau = L L^T and mu the eigenvalues of
+    L^-1 (P2 - P1) L^-T, M - s (P2 - P1) is PD iff s mu < 1 for every mu."""
+    P = p.as_full().precision
+    P1, P2 = g1.as_full().precision, g2.as_full().precision
+    M = 2 * P - (1 - tau) * P1 - tau * P2
+    L = linalg.cholesky(0.5 * (M + M.T), lower=True)
+    K = linalg.solve_triangular(L, linalg.solve_triangular(L, P2 - P1, lower=True).T, lower=True)
+    mu = np.linalg.eigvalsh(0.5 * (K + K.T))
+    lo = tau + 1.0 / mu[0] if mu[0] < 0 else -math.inf
+    hi = tau + 1.0 / mu[-1] if mu[-1] > 0 else math.inf
+    pad = 1e-6 * min(hi - lo, 1.0)
+    return max(lo + pad, TAU_EDGE), min(hi - pad, 1 - TAU_EDGE)
+
+
+# the transform pi / sin(pi (tau - i w)) of the expectation's kernel peaks at 1 / sin(pi tau) near
+# w = 0: tau is kept TAU_EDGE from 0 and 1 (the refinement otherwise runs to the AM-GM bound's edge)
+TAU_EDGE = 0.02
 TAU_GRID = (0.5, 0.25, 0.75, 0.05, 0.95)
 GOOD_RELATIVE_ERROR = 1e-10
 
 
 def _chi2_at(p, a, g1, g2, tau) -> tuple[float, float]:
-    """(1 + chi2, error) through h_tau."""
+    """(1 + chi2, error) through h_tau; None where tau is not feasible."""
     log_u, r = _log_bound(p, a, g1, g2, tau, with_law=True)
+    if r is None:
+        return None
     s0 = math.log1p(-a) - math.log(a)
     e, e_err = expect_logistic_power(log_ratio_form(r, g1, g2).shifted(s0), tau)
     if log_u + math.log(max(e, 1e-300)) > LOG_FLOAT_MAX:
-        return math.inf, 0.0
+        # beyond the float range: inf when the expectation is resolved, else a poor reference law
+        return (math.inf, 0.0) if e_err <= 1e-3 * e else (math.inf, math.inf)
     u = math.exp(log_u)
     return u * e, u * e_err + ROUNDOFF * u * e
 
 
-def chi2_to_two_components(p: Gaussian, a: float, g1: Gaussian, g2: Gaussian) -> tuple[float, float]:
+def _relative_error(result) -> float:
+    """error / (1 + chi2) of a `_chi2_at` result (inf for None or an unresolved one)."""
+    if result is None or math.isinf(result[1]):
+        return math.inf
+    return 0.0 if math.isinf(result[0]) else result[1] / result[0]
+
+
+def chi2_to_two_components(p: Gaussian, a: float, g1: Gaussian, g2: Gaussian) -> tuple[float, float] | None:
     """chi2(p || a g1 + (1 - a) g2) and its error estimate (module docstring).
 
     Parameters
@@ -129,25 +159,31 @@ def chi2_to_two_components(p: Gaussian, a: float, g1: Gaussian, g2: Gaussian) ->
 
     Returns
     -------
-    value, error : float
-        chi2 (+inf, error 0, when it diverges or exceeds the float range) and its error estimate.
+    (value, error) or None
+        chi2 (+inf, error 0, when it diverges or exceeds the float range) and its error estimate;
+        None in the corner where no feasible tau resolves the expectation (finite chi2, reference
+        laws singular to rounding or beyond the float range).
     """
-    bounds = [(_log_bound(p, a, g1, g2, t), t) for t in TAU_GRID]
-    log_u, tau = min(bounds)
-    if math.isinf(log_u):
-        tau = _feasible_tau(p, g1, g2)
-        if tau is None:
-            return math.inf, 0.0
-    one_plus, error = _chi2_at(p, a, g1, g2, tau)
-    if math.isfinite(one_plus) and error > GOOD_RELATIVE_ERROR * one_plus:   # refine tau
-        feasible = [t for lu, t in bounds if math.isfinite(lu)] or [tau]
-        lo, hi = max(min(feasible) - 0.25, 1e-6), min(max(feasible) + 0.25, 1 - 1e-6)
-        res = optimize.minimize_scalar(lambda t: _log_bound(p, a, g1, g2, t), bounds=(lo, hi),
-                                       method="bounded", options={"xatol": 1e-4})
-        if math.isfinite(res.fun):
-            better = _chi2_at(p, a, g1, g2, float(res.x))
-            if better[1] < error:
-                one_plus, error = better
+    best = _chi2_at(p, a, g1, g2, 0.5)
+    if _relative_error(best) > GOOD_RELATIVE_ERROR:   # infeasible at 1/2, or a poor reference law
+        bounds = [(_log_bound(p, a, g1, g2, t), t) for t in TAU_GRID]
+        log_u, tau = min(bounds)
+        if math.isinf(log_u):
+            tau = _feasible_tau(p, g1, g2)
+            if tau is None:
+                return math.inf, 0.0
+        else:   # refine: the least U on the feasible interval around the best grid point
+            lo, hi = _feasible_interval(p, g1, g2, tau)
+            res = optimize.minimize_scalar(lambda t: _log_bound(p, a, g1, g2, t), bounds=(lo, hi),
+                                           method="bounded", options={"xatol": 1e-4})
+            if res.fun < log_u:
+                tau = float(res.x)
+        better = _chi2_at(p, a, g1, g2, tau)
+        if _relative_error(better) < _relative_error(best):
+            best = better
+    if best is None or math.isinf(best[1]):   # no resolved reference law: the caller samples
+        return None
+    one_plus, error = best
     if math.isinf(one_plus):
         return math.inf, 0.0
     return max(one_plus - 1.0, 0.0), error + ROUNDOFF

@@ -166,3 +166,58 @@ def test_bad_method_raises():
     q = GaussianMixture([0.5, 0.5], [p, Gaussian(np.ones(2), np.eye(2))])
     with pytest.raises(ValueError, match="method"):
         chi2_to_mixture(p, q, method="exact")
+
+
+def _grid_2d(f, half=14.0, n=1401):
+    u = np.linspace(-half, half, n)
+    xx, yy = np.meshgrid(u, u, indexing="ij")
+    vals = f(np.stack([xx, yy], axis=-1))
+    return float(np.trapezoid(np.trapezoid(vals, u, axis=1), u))
+
+
+@pytest.mark.parametrize("case", ["tau 1/2 infeasible", "covering directions", "far apart", "near the boundary"])
+def test_reference_law_choice_against_a_2d_grid(case):
+    """tau = 1/2 infeasible (only tau < 0.29 works), each int p^2/g_j infinite but the mixture's
+    finite (tau near 1/2), and far-apart components (tau refined): all agree with a fine grid."""
+    if case == "tau 1/2 infeasible":
+        p = Gaussian(np.zeros(2), 1.2 * np.eye(2))
+        q = GaussianMixture([0.6, 0.4], [Gaussian(np.zeros(2), np.eye(2)), Gaussian([0.3, 0.0], 0.3 * np.eye(2))])
+    elif case == "covering directions":
+        p = Gaussian(np.zeros(2), np.eye(2))
+        q = GaussianMixture([0.5, 0.5], [Gaussian(np.zeros(2), np.diag([0.4, 10.0])),
+                                         Gaussian(np.zeros(2), np.diag([10.0, 0.4]))])
+    elif case == "far apart":
+        p = Gaussian([2.0, 1.0], np.diag([1.5, 1.2]))
+        q = GaussianMixture([0.3, 0.7], [Gaussian(np.zeros(2), np.eye(2)), Gaussian([6.0, 5.0], np.eye(2))])
+    else:   # feasible only for tau < 0.053; chi2 = 355.6, heavy tails (grid to +-80)
+        p = Gaussian([0.5, -0.3], np.diag([1.9, 1.8]))
+        q = GaussianMixture([0.2, 0.8], [Gaussian(np.zeros(2), np.eye(2)), Gaussian([1.0, 0.5], 0.5 * np.eye(2))])
+    half, n = (80.0, 2001) if case == "near the boundary" else (14.0, 1401)
+    ref = _grid_2d(lambda x: np.exp(2 * p.logpdf(x) - q.logpdf(x)), half, n) - 1
+    val, err = chi2_to_mixture(p, q)
+    assert err < 1e-10 * (1 + val)
+    assert abs(val - ref) <= err + 1e-9 * (1 + ref), (val, ref)
+
+
+def test_infinite_when_no_reference_law_is_feasible():
+    p = Gaussian(np.zeros(3), 3.0 * np.eye(3))
+    q = GaussianMixture([0.5, 0.5], [Gaussian(np.zeros(3), np.eye(3)), Gaussian(np.ones(3), 1.4 * np.eye(3))])
+    assert chi2_to_mixture(p, q) == (math.inf, 0.0)
+
+
+def test_huge_chi2_is_the_same_through_every_reference_law():
+    """d = 8, chi2 ~ 2e30 (where 2^20 importance samples still give 3e12 with a standard error of
+    1e12: heavy tails). 1 + chi2 = U(tau) E_tau for every feasible tau, while U and E_tau change by
+    orders of magnitude: the values through different tau must agree within their error estimates."""
+    from gaussian_exact import two_component_divergences as tc
+    rng = np.random.default_rng(1022)
+    d = int(rng.integers(2, 9))
+    g1, g2 = (Gaussian(rng.uniform(0, 2) * rng.standard_normal(d), random_spd(rng, d, 0.2, 2.0)) for _ in range(2))
+    a = float(rng.uniform(0.01, 0.99))
+    p = Gaussian(rng.uniform(0, 1.5) * rng.standard_normal(d), random_spd(rng, d, 0.2, 1.5))
+    val, err = chi2_to_mixture(p, GaussianMixture([a, 1 - a], [g1, g2]))
+    assert 1e29 < val < 1e31 and err < 1e-10 * val
+    for tau in (0.8, 0.9, 0.95):
+        one_plus, e = tc._chi2_at(p, a, g1, g2, tau)
+        assert abs(one_plus - 1 - val) <= e + err
+        assert tc.log_product_integral(p, p, tc._interpolated(g1, g2, tau)[0]) < math.inf
