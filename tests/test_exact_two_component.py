@@ -6,12 +6,15 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from gaussian_exact import Gaussian, chi2, kl
 from gaussian_exact.mixture import GaussianMixture, chi2_to_mixture, kl_to_mixture
 from gaussian_exact.quadratic_form import QuadraticForm, expect_log_cosh_half, expect_logistic_power, log_ratio_form
 from gaussian_exact.two_component_divergences import chi2_to_two_components, kl_to_two_components
+from gaussian_exact.gaussian_integrals import log_product_integral
 from tests._exact_helpers import random_spd
+from validate.strategies import gaussians
 
 
 def _log_cosh_half(x):
@@ -221,3 +224,31 @@ def test_huge_chi2_is_the_same_through_every_reference_law():
         one_plus, e = tc._chi2_at(p, a, g1, g2, tau)
         assert abs(one_plus - 1 - val) <= e + err
         assert tc.log_product_integral(p, p, tc._interpolated(g1, g2, tau)[0]) < math.inf
+
+
+@st.composite
+def _triples(draw):
+    d = draw(st.integers(2, 4))
+    return (draw(gaussians(d, mean_scale=1.5)), draw(gaussians(d, mean_scale=1.5)),
+            draw(gaussians(d, mean_scale=1.5)), draw(st.floats(0.02, 0.98)))
+
+
+@settings(max_examples=40, deadline=None)
+@given(_triples())
+def test_bounds_that_any_correct_value_obeys(triple):
+    """Convexity in q (both divergences <= the weighted component divergences), Jensen below KL
+    (E_p log(a + (1 - a) g2/g1) <= log(a + (1 - a) int p g2 / g1)) and 1 + chi2 = E_p[p/q] >= e^KL."""
+    p, g1, g2, a = triple
+    q = GaussianMixture([a, 1 - a], [g1, g2])
+    k, k_err = kl_to_mixture(p, q)
+    c, c_err = chi2_to_mixture(p, q)
+    k1, k2 = kl(p, g1), kl(p, g2)
+    assert k <= a * k1 + (1 - a) * k2 + k_err + 1e-12
+    log_m = log_product_integral(p, g2, g1)
+    jensen = k1 - float(np.logaddexp(math.log(a), math.log1p(-a) + log_m))
+    assert k >= jensen - k_err - 1e-12
+    if math.isfinite(c):
+        assert c <= a * chi2(p, g1) + (1 - a) * chi2(p, g2) + c_err + 1e-12 * (1 + c)
+        assert math.log1p(c) >= k - k_err - 1e-12 - c_err / (1 + c)
+    else:
+        assert chi2(p, g1) == math.inf and chi2(p, g2) == math.inf
