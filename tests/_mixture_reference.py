@@ -32,6 +32,7 @@ import math
 
 import numpy as np
 from scipy import integrate, optimize, special
+from scipy.stats import qmc
 
 
 # --- Gaussian algebra, restated ----------------------------------------------------------------
@@ -363,7 +364,43 @@ def _mc_with_controls(f_of_D, gamma, alpha, beta, n, rng, chunk=1_000_000):
     return est, se
 
 
-def chi2_mc(prob, n=4_000_000, rng=12345):
+def _rqmc_with_controls(f_of_D, gamma, alpha, beta, log2_points=18, replicates=16, seed=12345):
+    """E[f(D)], D = gamma + sum_k (beta_k y_k + alpha_k y_k^2), y ~ N(0, I), by randomised quasi-Monte
+    Carlo: `replicates` independent Owen-scrambled Sobol point sets of 2^log2_points points, mapped by
+    the normal quantile (coordinates ordered by their variance 2 alpha_k^2 + beta_k^2, the leading
+    Sobol coordinates on the leading terms), each with the control variates of `_mc_with_controls`
+    (coefficients fitted on all points). Returns (mean over replicates, standard error of that mean:
+    the spread of the independent replicates / sqrt(replicates))."""
+    order = np.argsort(-(2 * alpha ** 2 + beta ** 2))
+    a, b = alpha[order], beta[order]
+    mean, (c1, c2, c3) = _cumulant_moments(gamma, alpha, beta)
+    fs, cvs = [], []
+    for r in range(replicates):
+        u = qmc.Sobol(len(a), scramble=True, seed=seed + r).random_base2(log2_points)
+        y = special.ndtri(np.clip(u, 1e-300, 1 - 2 ** -53))
+        Dv = gamma + (y * y) @ a + y @ b
+        e = Dv - mean
+        fs.append(f_of_D(Dv))
+        cvs.append(np.stack([e - c1, e * e - c2, e ** 3 - c3], axis=1))
+    F = np.stack(fs)
+    X = np.stack(cvs)
+    flatX = X.reshape(-1, 3)
+    sc = flatX.std(axis=0)
+    sc[sc == 0] = 1.0
+    coef, *_ = np.linalg.lstsq(flatX / sc - (flatX / sc).mean(axis=0), F.ravel() - F.mean(), rcond=None)
+    per = (F - (X / sc) @ coef).mean(axis=1)
+    return float(per.mean()), float(per.std(ddof=1) / math.sqrt(replicates))
+
+
+def _estimate(f, gamma, alpha, beta, n, rng, method):
+    """"rqmc": 16 scrambled Sobol replicates of 2^k >= n/16 points; "mc": plain antithetic MC."""
+    if method == "mc":
+        return _mc_with_controls(f, gamma, alpha, beta, n, rng)
+    k = max(4, int(math.ceil(math.log2(max(n, 16) / 16))))
+    return _rqmc_with_controls(f, gamma, alpha, beta, k, 16, int(rng))
+
+
+def chi2_mc(prob, n=4_000_000, rng=12345, method="rqmc"):
     """chi2 = Z_t E_psi[rho(D)] - 1 by Monte Carlo (value, standard error); inf if infinite.
 
     q = X + Y (X = w1 g1, Y = w2 g2, D = log X - log Y) is at least the weighted geometric mean
@@ -382,12 +419,12 @@ def chi2_mc(prob, n=4_000_000, rng=12345):
     def rho(Dv):
         return np.exp(t * Dv - np.logaddexp(0.0, Dv) + const)
 
-    est, se = _mc_with_controls(rho, gamma, alpha, beta, n, rng)
+    est, se = _estimate(rho, gamma, alpha, beta, n, rng, method)
     Z = math.exp(logZ)
     return Z * est - 1.0, math.hypot(Z * se, 8 * np.finfo(float).eps * Z * est)
 
 
-def kl_mc(prob, n=4_000_000, rng=12345):
+def kl_mc(prob, n=4_000_000, rng=12345, method="rqmc"):
     """KL = KL(p || g_j) - log w_j - E_p[softplus(-/+ D)] by Monte Carlo (value, standard error).
 
     log q = log(w_j g_j) + log(1 + e^{-s D}), s = +1 for j = 1 and -1 for j = 2 (the component of the
@@ -397,7 +434,7 @@ def kl_mc(prob, n=4_000_000, rng=12345):
     j = int(np.argmax(lead))
     s = 1.0 if j == 0 else -1.0
     gamma, alpha, beta, _ = switch_statistic(prob, prob.m, prob.S)
-    est, se = _mc_with_controls(lambda Dv: np.logaddexp(0.0, -s * Dv), gamma, alpha, beta, n, rng)
+    est, se = _estimate(lambda Dv: np.logaddexp(0.0, -s * Dv), gamma, alpha, beta, n, rng, method)
     k = _closed_kl(prob.m, prob.S, prob.means[j], prob.covs[j])
     scale = abs(k) + abs(math.log(prob.w[j])) + abs(est)
     return k - math.log(prob.w[j]) - est, math.hypot(se, 8 * np.finfo(float).eps * scale)
@@ -490,9 +527,14 @@ def case(name: str) -> Problem:
         return Problem(m, S, [0.5, 0.5], [m, m + 0.5 * R[:, 1]],
                        [_conj(S, R @ np.diag(v1) @ R.T), _conj(S, R @ np.diag(v2) @ R.T)])
     if kind == "single":
-        S, S1 = _spd(d, rng), _spd(d, rng)
+        # m1 = m2, S1 = S2 = S^1/2 (I + E) S^1/2, E with eigenvalues in [-0.2, 0.4]: q is one Gaussian
+        S = _spd(d, rng)
+        R = _rot(d, rng)
+        S1 = _conj(S, R @ np.diag(1 + rng.uniform(-0.2, 0.4, d)) @ R.T)
         m1 = rng.standard_normal(d)
-        return Problem(rng.standard_normal(d), S, [0.35, 0.65], [m1, m1], [S + S1, S + S1])
+        lam = np.linalg.eigvalsh(S)
+        m = m1 + 0.3 * math.sqrt(lam.min()) * rng.standard_normal(d) / math.sqrt(d)
+        return Problem(m, S, [0.35, 0.65], [m1, m1], [S1, S1])
     if kind == "highd":
         # d = 20 .. 50: S_j = S^1/2 (I + E_j) S^1/2, E_j with eigenvalues in [-0.25, 0.3]
         S = _spd(d, rng, 0.5)
@@ -511,9 +553,52 @@ def case(name: str) -> Problem:
         m = rng.standard_normal(d)
         return Problem(m, S, [0.5, 0.5], [m + 0.1 * R[:, 0], m - 0.1 * R[:, 1]],
                        [_conj(S, R @ np.diag(v1) @ R.T), _conj(S, R @ np.diag(v2) @ R.T)])
+    if kind == "nearone":
+        # a -> 1: q = (1 - eps) g1 + eps g2, eps = 1e-7 (int p^2 g2/g1^2 and int p g2/g1 finite)
+        S = _spd(d, rng)
+        m = rng.standard_normal(d)
+        return Problem(m, S, [1 - 1e-7, 1e-7], [m + 0.3 * rng.standard_normal(d), m - 0.5 * np.ones(d)],
+                       [_conj(S, 1.3 * I), _conj(S, 1.6 * I)])
     raise ValueError(f"unknown case {name!r}")
 
 
 def hash_name(name: str) -> int:
     """A seed from the case name, stable across runs (not Python's salted hash)."""
     return int.from_bytes(name.encode(), "little") % (2 ** 32)
+
+
+# --- closed forms for the limits -------------------------------------------------------------------
+def log_power_product_integral(terms):
+    """log int prod_i N(x; m_i, S_i)^{c_i} dx for real c_i (a Gaussian integral; +inf unless the
+    precision sum_i c_i S_i^-1 is positive definite). terms: [(c_i, m_i, S_i), ...]."""
+    d = len(terms[0][1])
+    B = np.zeros((d, d))
+    h = np.zeros(d)
+    k = 0.0
+    for c, m, S in terms:
+        m = np.asarray(m, dtype=float)
+        P = np.linalg.inv(S)
+        B += c * P
+        h += c * P @ m
+        k += c * (-0.5 * m @ P @ m - 0.5 * np.linalg.slogdet(2 * np.pi * np.asarray(S))[1])
+    if np.linalg.eigvalsh(_sym(B))[0] <= 0:
+        return math.inf
+    mu = np.linalg.solve(B, h)
+    return float(k + 0.5 * h @ mu + 0.5 * d * math.log(2 * math.pi) - 0.5 * np.linalg.slogdet(B)[1])
+
+
+def near_one_weight_expansion(prob):
+    """(chi2, kl) to first order in eps = w2 for q = (1 - eps) g1 + eps g2 (error O(eps^2)).
+
+    int p^2/q = I1 - eps (J - I1),  I1 = int p^2/g1, J = int p^2 g2 / g1^2;
+    KL = KL(p || g1) - eps (K - 1),  K = int p g2 / g1 (expand log(1 + eps (g2/g1 - 1)))."""
+    eps = prob.w[1]
+    p = (prob.m, prob.S)
+    g1 = (prob.means[0], prob.covs[0])
+    g2 = (prob.means[1], prob.covs[1])
+    I1 = math.exp(log_power_product_integral([(2, *p), (-1, *g1)]))
+    J = math.exp(log_power_product_integral([(2, *p), (1, *g2), (-2, *g1)]))
+    K = math.exp(log_power_product_integral([(1, *p), (1, *g2), (-1, *g1)]))
+    chi2 = (I1 - 1) - eps * (J - I1)
+    kl = _closed_kl(prob.m, prob.S, *g1) - eps * (K - 1)
+    return chi2, kl
