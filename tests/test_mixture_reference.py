@@ -47,8 +47,21 @@ REF = {
     "d2_infinite": (inf, 0.00e+00, 0.19167605974613658, 1.09e-13),
     "d2_single": (0.018943518046488535, 2.71e-14, 0.010237097058547731, 1.22e-14),
     "d2_nearone": (0.5417290908676823, 4.25e-13, 0.26432098995651654, 2.37e-13),
-    # @D3@
-    # @HIGHD@
+    "d3_random": (19.114479432930978, 1.89e-11, 1.4671597615504373, 1.41e-12),
+    "d3_separated": (1982.8253893084257, 1.96e-09, 5.856359886342802, 5.72e-12),
+    "d3_nearequal1m3": (8.708134337313672e-06, 2.83e-17, 4.355735512600659e-06, 2.95e-17),
+    "d3_convexonly": (0.5337892245874462, 5.40e-13, 0.22339032958996344, 2.33e-13),
+    "d3_nearboundary": (7.167128996316017, 7.18e-12, 0.1616920646047778, 1.67e-13),
+    "d3_wide": (0.7957538628800593, 7.85e-13, 0.5112687955811528, 5.17e-13),
+    "d3_infinite": (inf, 0.00e+00, 0.24964257005340618, 2.37e-13),
+    "d3_single": (0.006534711419138677, 1.51e-14, 0.0033478859425330907, 1.24e-14),
+    "d3_nearone": (0.2937469651035582, 2.95e-13, 0.1553650383896467, 1.63e-13),
+    "d3_smallweight": (30.008512020505854, 2.96e-11, 2.9167283420550394, 2.87e-12),
+    "d20_highd": (0.3465017074594503, 3.16e-06, 0.15620305460245254, 1.13e-06),
+    "d20_highdconvexonly": (0.14211340567527309, 1.44e-06, 0.059824618967176946, 1.58e-06),
+    "d30_wide": (121.5616376742974, 5.08e-04, 2.4253045565454276, 3.12e-07),
+    "d50_highd": (2.2728027294090967, 8.07e-05, 0.5855259019164968, 9.34e-06),
+    "d50_highdconvexonly": (0.21366113334642534, 2.09e-06, 0.09155472438052925, 2.99e-06),
 }
 D2 = [k for k in REF if k.startswith("d2_")]
 D3 = [k for k in REF if k.startswith("d3_")]
@@ -60,6 +73,11 @@ LOWD = D2 + D3
 XFAIL_CHI2 = set(LOWD) - {"d2_infinite", "d3_infinite"}
 XFAIL_KL = set(LOWD)
 XFAIL_HIGHD_NOT_ABSURD = set(HIGHD)
+# ... and the one honesty check it misses: d3_nearboundary, chi2 = 7.167129 (cubature and sinh grid
+# agree to 1e-15, RQMC 7.16707 +- 3e-5), where the sampler gives 1.83 +- 0.65 (n = 2^16; 14.4 +- 12.8
+# at 2^20, 5.07 +- 3.2 at 2^22): heavy-tailed weights near the finiteness boundary, an
+# overconfident standard error.
+XFAIL_CHI2_FIVE = {"d3_nearboundary"}
 
 
 def laws(prob):
@@ -115,7 +133,7 @@ def test_kl_matches_reference(name):
     assert_matches(v, e, REF[name][2], REF[name][3])
 
 
-@pytest.mark.parametrize("name", LOWD)
+@pytest.mark.parametrize("name", maybe_xfail(LOWD, XFAIL_CHI2_FIVE))
 def test_chi2_within_five_error_estimates(name):
     v, e = chi2_to_mixture(*laws(ref.case(name)))
     assert_within_five(v, e, REF[name][0], REF[name][1])
@@ -206,15 +224,20 @@ def test_infinite_chi2_has_a_divergence_certificate_and_finite_kl():
 
 
 # --- the reference itself --------------------------------------------------------------------------
-@pytest.mark.parametrize("name", D2)
-def test_reference_table_d2_recomputed(name):
-    """The d = 2 table entries are what the reference module computes now."""
-    prob = ref.case(name)
-    c, ce = ref.chi2_cubature(prob)
-    k, ke = ref.kl_cubature(prob)
+def assert_table_entry(name, chi2_value, kl_value, rtol):
     want = REF[name]
-    assert (c == want[0]) if math.isinf(want[0]) else abs(c - want[0]) <= 1e-12 * max(1.0, abs(want[0]))
-    assert abs(k - want[2]) <= 1e-12 * max(1.0, abs(want[2]))
+    if math.isinf(want[0]):
+        assert chi2_value == inf
+    else:
+        assert abs(chi2_value - want[0]) <= rtol * abs(want[0]) + 1e-20, (chi2_value, want[0])
+    assert abs(kl_value - want[2]) <= rtol * abs(want[2]) + 1e-20, (kl_value, want[2])
+
+
+@pytest.mark.parametrize("name", D2)
+def test_reference_table_d2_recomputed_by_a_second_method(name):
+    """The d = 2 table (adaptive cubature) against the sinh-mapped tensor trapezoid rule, n = 384."""
+    prob = ref.case(name)
+    assert_table_entry(name, ref.chi2_grid(prob, 384, sinh=True)[0], ref.kl_grid(prob, 384, sinh=True)[0], 1e-12)
 
 
 def test_reference_cubature_reproduces_closed_forms():
@@ -272,18 +295,10 @@ def test_control_mutated_values_fail():
 # --- slow: the d = 3 and d >= 20 tables recomputed -------------------------------------------------
 @pytest.mark.slow
 @pytest.mark.parametrize("name", D3)
-def test_reference_table_d3_recomputed_by_cubature_and_grid(name):
+def test_reference_table_d3_recomputed_by_a_second_method(name):
+    """The d = 3 table (adaptive cubature) against the sinh-mapped tensor trapezoid rule, n = 192."""
     prob = ref.case(name)
-    want = REF[name]
-    c, _ = ref.chi2_cubature(prob)
-    k, _ = ref.kl_cubature(prob)
-    assert (c == want[0]) if math.isinf(want[0]) else abs(c - want[0]) <= 1e-12 * max(1.0, abs(want[0]))
-    assert abs(k - want[2]) <= 1e-12 * max(1.0, abs(want[2]))
-    kg, _ = ref.kl_grid(prob, 128)
-    assert abs(kg - want[2]) <= 1e-10 * max(1.0, abs(want[2]))
-    if math.isfinite(want[0]):
-        cg, _ = ref.chi2_grid(prob, 192)
-        assert abs(cg - want[0]) <= 1e-9 * max(1.0, abs(want[0]))
+    assert_table_entry(name, ref.chi2_grid(prob, 192, sinh=True)[0], ref.kl_grid(prob, 192, sinh=True)[0], 1e-12)
 
 
 @pytest.mark.slow
