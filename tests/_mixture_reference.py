@@ -409,7 +409,7 @@ def _estimate(f, gamma, alpha, beta, n, rng, method):
     """"rqmc": 16 scrambled Sobol replicates of 2^k >= n/16 points; "mc": plain antithetic MC."""
     if method == "mc":
         return _mc_with_controls(f, gamma, alpha, beta, n, rng)
-    k = max(4, int(math.ceil(math.log2(max(n, 16) / 16))))
+    k = max(4, math.ceil(math.log2(max(n, 16) / 16)))
     return _rqmc_with_controls(f, gamma, alpha, beta, k, 16, int(rng))
 
 
@@ -497,7 +497,7 @@ def case(name: str) -> Problem:
         S = _spd(d, rng)
         m = rng.standard_normal(d)
         E1, E2 = (_sym(rng.standard_normal((d, d))) for _ in range(2))
-        lam, U = np.linalg.eigh(S)
+        lam = np.linalg.eigvalsh(S)
         sd = np.sqrt(lam.max())
         return Problem(m, S, [0.4, 0.6],
                        [m + eps * sd * rng.standard_normal(d), m + eps * sd * rng.standard_normal(d)],

@@ -8,14 +8,18 @@ grid) and the d >= 20 entries (Monte Carlo with another seed).
 Two kinds of check per case:
 * `*_matches_reference`: |value - ref| <= max(error_estimate, tol) and error_estimate <= NOT_ABSURD
   (1e-6 |ref| + 1e-12): what the deterministic method (accuracy ~1e-10, honest error estimate) must
-  meet. Today's importance sampler (error = one standard error, ~1e-2 relative) fails these, so they
-  are xfail(strict=False, "needs the deterministic method") where they fail on it.
+  meet. The importance sampler of main at 8959c35 (error = one standard error, ~1e-3 relative) fails
+  these, so they are xfail(strict=False, "needs the deterministic method") where they fail on it
+  (switch: XFAIL_FOR_IMPORTANCE_SAMPLER).
 * `*_within_five_error_estimates`: |value - ref| <= 5 error_estimate + tol_ref: the error estimate
   is honest, for either method (no xfail).
 d >= 20: z = |value - ref| / sqrt(error_estimate^2 + se_ref^2) <= 5, se_ref the reference's own
 Monte Carlo standard error.
 """
+import importlib.util
 import math
+import pathlib
+import sys
 
 import numpy as np
 import pytest
@@ -24,17 +28,31 @@ from gaussian_exact import Gaussian
 from gaussian_exact.divergences import chi2 as gaussian_chi2
 from gaussian_exact.divergences import kl as gaussian_kl
 from gaussian_exact.mixture import GaussianMixture, chi2_to_mixture, kl_to_mixture
-from tests import _mixture_reference as ref
+
+# The reference module is loaded from beside this file (not as tests._mixture_reference), so the file
+# also runs against another checkout's gaussian_exact (cd /work/main && pytest /path/to/this/file).
+_REF_PATH = pathlib.Path(__file__).with_name("_mixture_reference.py")
+_spec = importlib.util.spec_from_file_location("_mixture_reference", _REF_PATH)
+ref = sys.modules.setdefault("_mixture_reference", importlib.util.module_from_spec(_spec))
+if not hasattr(ref, "case"):
+    _spec.loader.exec_module(ref)
 
 inf = math.inf
+# The xfail marks below exist only for the importance sampler of main at 8959c35; main's deterministic
+# method (2a1c07a and later) passes every one of them (53 XPASS). Set this to False once it is merged
+# there, so that a regression fails instead of xfailing.
+XFAIL_FOR_IMPORTANCE_SAMPLER = True
 NEEDS_DETERMINISTIC = pytest.mark.xfail(strict=False, reason="needs the deterministic method")
 
 # case: (chi2, chi2 reference error bound, KL, KL reference error bound).
 # d = 2, 3: ref.chi2_cubature / ref.kl_cubature (R = 10, rtol 1e-12, atol 1e-14); the bound is the
-# cubature's error estimate plus the envelope tail bound. Convergence evidence (see the report):
-# R = 12 with rtol 1e-13 moves no value by more than 2e-13 relative, and the tensor trapezoid grid
-# agrees to <= 1e-13 relative at n = 1024 (d = 2) / n = 256 (d = 3), converging geometrically.
-# d >= 20: ref.chi2_mc / ref.kl_mc, n = 3.2e7, seed 2024; the bound is one standard error.
+# cubature's error estimate plus the envelope tail bound. Convergence evidence (the report of the
+# referee branch): R = 12 with rtol 1e-13 moves no d = 2 value by more than 2e-13 relative; the
+# sinh-mapped tensor trapezoid grid agrees with every entry to <= 5e-15 relative (<= 4e-13 for
+# d2_nearequal1m4, 3e-8) at n = 256..512 (d = 2) and n = 192 (d = 3), converging geometrically in n;
+# the uniform grid agrees too where it converges (all but d3_wide, d3_nearboundary at n = 256).
+# d >= 20: ref.chi2_mc / ref.kl_mc (RQMC, 16 x 2^20 points, seed 2024); the bound is one standard
+# error; plain Monte Carlo with other seeds agrees within 1.5 of its standard errors.
 REF = {
     "d2_random": (68.96997626274991, 6.58e-11, 1.003281923229552, 8.74e-13),
     "d2_separated": (317.7945133777698, 3.08e-10, 4.27714612962091, 3.53e-12),
@@ -117,6 +135,8 @@ def assert_within_five(value, err, want, want_err):
 
 
 def maybe_xfail(names, xfails):
+    if not XFAIL_FOR_IMPORTANCE_SAMPLER:
+        return list(names)
     return [pytest.param(n, marks=NEEDS_DETERMINISTIC) if n in xfails else n for n in names]
 
 
@@ -169,7 +189,7 @@ def test_high_dimension_error_estimate_not_absurd(name):
 
 
 # --- limits with known answers -------------------------------------------------------------------
-LIMIT_CHECKS = [pytest.param("matches", marks=NEEDS_DETERMINISTIC), "five"]
+LIMIT_CHECKS = maybe_xfail(["matches", "five"], {"matches"})
 
 
 def limit_check(kind, got, want):
@@ -240,6 +260,7 @@ def test_reference_table_d2_recomputed_by_a_second_method(name):
     assert_table_entry(name, ref.chi2_grid(prob, 384, sinh=True)[0], ref.kl_grid(prob, 384, sinh=True)[0], 1e-12)
 
 
+@pytest.mark.skipif(not hasattr(ref.integrate, "cubature"), reason="scipy.integrate.cubature needs scipy >= 1.15")
 def test_reference_cubature_reproduces_closed_forms():
     prob = ref.case("d2_single")
     p, g = Gaussian(prob.m, prob.S), Gaussian(prob.means[0], prob.covs[0])
@@ -270,7 +291,7 @@ def test_reference_switch_statistic_reduction():
     mu, C = prob.m + 0.1, prob.S * 1.2
     gamma, alpha, beta, D = ref.switch_statistic(prob, mu, C)
     L = np.linalg.cholesky(C)
-    lam, Q = np.linalg.eigh(L.T @ (np.linalg.inv(prob.covs[0]) - np.linalg.inv(prob.covs[1])) @ L)
+    _, Q = np.linalg.eigh(L.T @ (np.linalg.inv(prob.covs[0]) - np.linalg.inv(prob.covs[1])) @ L)
     y = np.random.default_rng(3).standard_normal((50, prob.d))
     x = mu + (y @ Q.T) @ L.T
     np.testing.assert_allclose(D(x), gamma + y @ beta + (y * y) @ alpha, rtol=1e-10, atol=1e-10)
