@@ -9,12 +9,11 @@ another seed).
 Two kinds of check per case:
 * `*_matches_reference`: |value - ref| <= max(error_estimate, tol) and error_estimate <= NOT_ABSURD
   (1e-6 |ref| + 1e-12): what the deterministic method (accuracy ~1e-10, honest error estimate) must
-  meet. The importance sampler of main at 8959c35 (error = one standard error, ~1e-3 relative) fails
-  these, so they are xfail(strict=False, "needs the deterministic method") where they fail on it
-  (switch: XFAIL_FOR_IMPORTANCE_SAMPLER).
+  meet. (The importance sampler it replaced, error = one standard error ~1e-3 relative, failed
+  these 53 checks.)
 * `*_within_five_error_estimates`: |value - ref| <= 5 error_estimate + tol_ref: the error estimate
-  is honest, for either method (no xfail, except chi2 for d3_nearboundary, where the sampler's
-  standard error is overconfident: see XFAIL_CHI2_FIVE).
+  is honest. (The importance sampler failed it for chi2 in d3_nearboundary: 1.83 +- 0.65 against
+  7.167, its standard error overconfident near the finiteness boundary.)
 d >= 20: z = |value - ref| / sqrt(error_estimate^2 + se_ref^2) <= 5, se_ref the reference's own
 Monte Carlo standard error.
 """
@@ -40,11 +39,6 @@ if not hasattr(ref, "case"):
     _spec.loader.exec_module(ref)
 
 inf = math.inf
-# The xfail marks below exist only for the importance sampler of main at 8959c35; main's deterministic
-# method (2a1c07a and later) passes every one of them (53 XPASS). Set this to False once it is merged
-# there, so that a regression fails instead of xfailing.
-XFAIL_FOR_IMPORTANCE_SAMPLER = True
-NEEDS_DETERMINISTIC = pytest.mark.xfail(strict=False, reason="needs the deterministic method")
 
 # case: (chi2, chi2 reference error bound, KL, KL reference error bound).
 # d = 2, 3: ref.chi2_cubature / ref.kl_cubature (R = 10, rtol 1e-12, atol 1e-14); the bound is the
@@ -88,16 +82,6 @@ D3 = [k for k in REF if k.startswith("d3_")]
 HIGHD = [k for k in REF if int(k[1:k.index("_")]) >= 20]
 LOWD = D2 + D3
 
-# Cases where today's importance sampler misses `*_matches_reference` (filled in from a run of
-# today's main; the strict check is then xfail there, see the module docstring).
-XFAIL_CHI2 = set(LOWD) - {"d2_infinite", "d3_infinite"}
-XFAIL_KL = set(LOWD)
-XFAIL_HIGHD_NOT_ABSURD = set(HIGHD)
-# ... and the one honesty check it misses: d3_nearboundary, chi2 = 7.167129 (cubature and sinh grid
-# agree to 1e-15, RQMC 7.16707 +- 3e-5), where the sampler gives 1.83 +- 0.65 (n = 2^16; 14.4 +- 12.8
-# at 2^20, 5.07 +- 3.2 at 2^22): heavy-tailed weights near the finiteness boundary, an
-# overconfident standard error.
-XFAIL_CHI2_FIVE = {"d3_nearboundary"}
 
 
 def laws(prob):
@@ -136,26 +120,20 @@ def assert_within_five(value, err, want, want_err):
         f"value {value!r} vs reference {want!r}: off by {value - want:.3g} = {(value - want) / max(err, 1e-300):.1f} error estimates"
 
 
-def maybe_xfail(names, xfails):
-    if not XFAIL_FOR_IMPORTANCE_SAMPLER:
-        return list(names)
-    return [pytest.param(n, marks=NEEDS_DETERMINISTIC) if n in xfails else n for n in names]
-
-
 # --- d = 2, 3 against the deterministic reference ---------------------------------------------
-@pytest.mark.parametrize("name", maybe_xfail(LOWD, XFAIL_CHI2))
+@pytest.mark.parametrize("name", LOWD)
 def test_chi2_matches_reference(name):
     v, e = chi2_to_mixture(*laws(ref.case(name)))
     assert_matches(v, e, REF[name][0], REF[name][1])
 
 
-@pytest.mark.parametrize("name", maybe_xfail(LOWD, XFAIL_KL))
+@pytest.mark.parametrize("name", LOWD)
 def test_kl_matches_reference(name):
     v, e = kl_to_mixture(*laws(ref.case(name)))
     assert_matches(v, e, REF[name][2], REF[name][3])
 
 
-@pytest.mark.parametrize("name", maybe_xfail(LOWD, XFAIL_CHI2_FIVE))
+@pytest.mark.parametrize("name", LOWD)
 def test_chi2_within_five_error_estimates(name):
     v, e = chi2_to_mixture(*laws(ref.case(name)))
     assert_within_five(v, e, REF[name][0], REF[name][1])
@@ -182,7 +160,7 @@ def test_high_dimension_z_score(name):
     assert z_score(k, ke, k_want, k_se) <= 5, (k, ke, k_want, k_se)
 
 
-@pytest.mark.parametrize("name", maybe_xfail(HIGHD, XFAIL_HIGHD_NOT_ABSURD))
+@pytest.mark.parametrize("name", HIGHD)
 def test_high_dimension_error_estimate_not_absurd(name):
     p, q = laws(ref.case(name))
     c, ce = chi2_to_mixture(p, q)
@@ -191,7 +169,7 @@ def test_high_dimension_error_estimate_not_absurd(name):
 
 
 # --- limits with known answers -------------------------------------------------------------------
-LIMIT_CHECKS = maybe_xfail(["matches", "five"], {"matches"})
+LIMIT_CHECKS = ["matches", "five"]
 
 
 def limit_check(kind, got, want):
