@@ -280,6 +280,7 @@ def reproduce(out_dir, scale: str = "small", device: str = "cpu", seed: int = 0,
         write_json(eta_file, eta_by_error_type(spec["exact"]["dim"], seed))
 
     if neural:
+        fitted = {}  # seed -> network runs done so far, whose generation-0 fit a later run may reuse
         for run_spec in spec["neural"]:
             named, metrics_dtype = _spec_configs(run_spec, alphas, seed, device)
             if _batchable(named[0][1]):
@@ -296,7 +297,13 @@ def reproduce(out_dir, scale: str = "small", device: str = "cpu", seed: int = 0,
                 if cfg.seed in first and share_generation_zero(first[cfg.seed], cfg, out / "neural" / name):
                     log(f"  generation 0 shared with {first[cfg.seed].name} (the same computation for every alpha)")
                 first.setdefault(cfg.seed, out / "neural" / name)
-                run_generations(cfg, out / "neural" / name, progress=progress)
+                metrics = run_generations(cfg, out / "neural" / name, progress=progress,
+                                          fit_from=fitted.get(cfg.seed, ()))
+                if metrics and metrics[0].get("fit_shared_from"):
+                    log(f"  generation-0 network loaded from {metrics[0]['fit_shared_from']} (the same fit; "
+                        "the injected error is added after it)")
+                if cfg.model != "kde":
+                    fitted.setdefault(cfg.seed, []).append(out / "neural" / name)
     limit_law_part(out, scale, log)
     log("tables, figures, summary")
     return build_report(out)
