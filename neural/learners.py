@@ -21,7 +21,7 @@ from .unet import UNet
 
 LEARNER_NAMES = ("kde", "mlp", "unet")
 _TRAIN_KEYS = ("steps", "batch_size", "lr", "weight_decay", "grad_clip", "ema_decay", "warmup", "t_min", "t_max",
-               "amp", "compile")
+               "amp", "compile", "t_sampling")
 
 
 def _check_data(x_train, shape):
