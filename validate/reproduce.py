@@ -3,17 +3,20 @@ tables, figures and a summary (validate.report).
 
 Scales:
 
-* "small" (default; CPU, a few minutes on 2 idle cores): exact d = 10, 20 generations; KDE
-  (h = 0.6) on the paper's 10-D Gaussian mixture with n = 400, 500 sampler steps, 5 generations,
-  3 seeds, path metrics in float32 (1e-4 relative to float64, far below their Monte Carlo error); an
-  MLP (hidden 128, depth 3) on the same target (n = 400, 600 training steps, 3 generations); a U-Net
-  (16 base channels) on scikit-learn's digits (n = 200, 300 training steps, 2 generations); with
-  exact grid laws (THEORY.md section 7, binding checks): an MLP on gmm1d (3 generations, with the
-  regression eta beside the exact one) and a KDE on gmm2d (3 generations, 50 steps), and for eta by
-  error type the MLP on gmm1d with each injected error (aligned, random, time-only; alpha = 0.5,
-  one generation). The summary states each learner's generation-0 quality
-  (`validate.learner_quality`); the digits U-Net does not reach the stated criterion at this
-  budget, so its drift includes undertraining.
+* "small" (default; CPU, at most 3 minutes wall on 2 idle cores, bench/RESULTS.md 2026-12-02):
+  exact d = 10, 20 generations; KDE (h = 0.6) on the paper's 10-D Gaussian mixture with n = 400,
+  500 sampler steps, 5 generations, 3 seeds, path metrics in float32 (1e-4 relative to float64,
+  far below their Monte Carlo error); an MLP (hidden 128, depth 3) on the same target (n = 400,
+  600 training steps, 3 generations); a U-Net (16 base channels, no dropout, log-uniform training
+  times) on scikit-learn's digits (n = 1000, 1500 training steps, 2 generations, alpha = 0.5 only:
+  two fits; it runs in a parallel lane, `validate.parallel_lanes`); with exact grid laws (THEORY.md
+  section 7, binding checks): an MLP (hidden 64, depth 3, 400 steps) on gmm1d (3 generations, with
+  the regression eta beside the exact one) and a KDE on gmm2d (3 generations, 50 steps), and for eta
+  by error type the same MLP on gmm1d with each injected error (aligned, random, time-only;
+  alpha = 0.5, one generation), which loads the plain run's generation-0 network instead of
+  training the same one again (`neural.retraining.reusable_fit`). The summary states each
+  learner's generation-0 quality (`validate.learner_quality`); every learner meets its criterion,
+  the injected-error runs are listed apart (their samples carry the error by design).
 * "tiny": every stage at toy size, well under a minute (a smoke test), including a KDE on gmm1d
   with exact grid laws.
 * "paper" (THEORY.md §6, for a GPU): KDE n = 100,000, 500 steps, 20 generations, 10 seeds, eta from
@@ -24,6 +27,10 @@ constant-versus-annealed figure) runs at every scale (`limit_law_part`).
 Every part is resumable: a finished exact alpha or neural generation is kept, so a killed run
 started again with the same arguments continues where it stopped.
 
+On the CPU with at least 2 usable cores the neural specs run in lanes (a spec's "lane" key,
+`validate.parallel_lanes`): lane 0 in this process, the others in spawned processes started
+before the bounds, each with cores / lanes torch threads (small networks do not use two threads
+well; two processes do). Lanes are independent; on a GPU, or one core, everything is lane 0.
 KDE runs on the Gaussian mixture (all alphas x seeds of a spec) run as one batched job
 (`neural.batched_retraining`: one (B, n, d) chain per step, path metrics batched the same way),
 split per alpha when the batch would not fit in a quarter of the device's free memory; each run
