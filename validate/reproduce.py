@@ -8,7 +8,7 @@ Scales:
   500 sampler steps, 5 generations, 3 seeds, path metrics in float32 (1e-4 relative to float64,
   far below their Monte Carlo error); an MLP (hidden 128, depth 3) on the same target (n = 400,
   600 training steps, 3 generations); a U-Net (16 base channels, no dropout, log-uniform training
-  times) on scikit-learn's digits (n = 1000, 1500 training steps, 2 generations, alpha = 0.5 only:
+  times) on scikit-learn's digits (n = 1000, 1300 training steps, 2 generations, alpha = 0.5 only:
   two fits; it runs in a parallel lane, `validate.parallel_lanes`); with exact grid laws (THEORY.md
   section 7, binding checks): an MLP (hidden 64, depth 3, 400 steps) on gmm1d (3 generations, with
   the regression eta beside the exact one) and a KDE on gmm2d (3 generations, 50 steps), and for eta
@@ -84,7 +84,7 @@ SCALES = {
             # one alpha: 2 fits of a U-Net trained long enough to meet the generation-0 criterion
             dict(target="digits", model="unet", n=1000, steps=50, generations=2, eval_points=300,
                  metrics=["D_kl", "I_kl"], lane=1, alphas=(0.5,),
-                 model_kw={"steps": 1500, "batch_size": 64, "base_channels": 16, "lr": 2e-3, "dropout": 0.0,
+                 model_kw={"steps": 1300, "batch_size": 64, "base_channels": 16, "lr": 2e-3, "dropout": 0.0,
                            "t_sampling": "log_uniform"}, seeds=(0,)),
             # exact grid laws (THEORY.md section 7): binding checks on a network and on a 2-D KDE
             dict(target="gmm1d", model="mlp", n=400, steps=100, generations=3, eval_paths=1000,
@@ -316,7 +316,9 @@ def _main_lane(out, scale, spec, lanes, parallel, alphas, seed, device, progress
         write_json(eta_file, eta_by_error_type(spec["exact"]["dim"], seed))
 
     if lanes:
+        wall, cpu = time.perf_counter(), time.process_time()
         run_neural_specs(out, lanes[0], alphas, seed, device, progress, log)
+        log(f"neural lane 0 done: {time.perf_counter() - wall:.0f} s wall, {time.process_time() - cpu:.0f} s CPU")
     limit_law_part(out, scale, log)
     for lane, process in zip(lanes[1:], parallel):
         log(f"waiting for the parallel lane ({', '.join(_spec_label(s) for s in lane)})")
@@ -333,8 +335,11 @@ def _spec_label(run_spec: dict) -> str:
 def _lane_worker(out: str, specs: list, alphas, seed: int, device: str, progress: bool) -> None:
     """A parallel lane (`validate.parallel_lanes`): its specs with log lines but no progress bars
     (two processes' bars would garble each other)."""
-    run_neural_specs(Path(out), specs, alphas, seed, device, progress, _log if progress else (lambda m: None),
-                     bars=False)
+    log = _log if progress else (lambda m: None)
+    wall, cpu = time.perf_counter(), time.process_time()
+    run_neural_specs(Path(out), specs, alphas, seed, device, progress, log, bars=False)
+    log(f"parallel lane ({', '.join(_spec_label(s) for s in specs)}) done: {time.perf_counter() - wall:.0f} s wall, "
+        f"{time.process_time() - cpu:.0f} s CPU")
 
 
 def run_neural_specs(out: Path, specs: list, alphas, seed: int, device: str, progress: bool, log,
