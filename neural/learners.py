@@ -21,7 +21,7 @@ from .unet import UNet
 
 LEARNER_NAMES = ("kde", "mlp", "unet")
 _TRAIN_KEYS = ("steps", "batch_size", "lr", "weight_decay", "grad_clip", "ema_decay", "warmup", "t_min", "t_max",
-               "amp", "compile")
+               "amp", "compile", "t_sampling")
 
 
 def _check_data(x_train, shape):
@@ -72,6 +72,32 @@ class NetworkLearner:
         self.losses = result.losses
         self.ema_model = result.ema_model
         return EpsilonScore(result.ema_model, self.sde)
+
+    def load(self, state_dict):
+        """The score of a stored fit: an eps-network built as `fit` builds it, with the weights (and
+        the ``sigma_data`` buffer) of `state_dict` (a run checkpoint's EMA state), in eval mode;
+        ``score(x, t) = -eps(x, t) / s_t`` as after `fit` (THEORY.md section 1).
+
+        Parameters
+        ----------
+        state_dict : dict
+            The ``state_dict()`` of an ``EpsilonPredictor`` around this learner's network.
+
+        Returns
+        -------
+        EpsilonScore
+            The score; ``ema_model`` is the loaded network, ``losses`` None.
+
+        Raises
+        ------
+        RuntimeError
+            If the state does not fit the network (``torch.nn.Module.load_state_dict``).
+        """
+        model = EpsilonPredictor(self.build(), 1.0).to(self.device)
+        model.load_state_dict(state_dict)
+        self.model = self.ema_model = model.eval().requires_grad_(False)
+        self.losses = None
+        return EpsilonScore(self.ema_model, self.sde)
 
 
 def make_learner(name, shape, device="cpu", **kw):

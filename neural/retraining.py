@@ -57,6 +57,7 @@ import json
 import math
 import time
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -288,9 +289,10 @@ def _seed(seed: int, g: int, purpose: str) -> int:
 
 
 class _Run:
-    def __init__(self, config: RetrainingConfig, out_dir, progress: bool):
+    def __init__(self, config: RetrainingConfig, out_dir, progress: bool, fit_from=()):
         config.validate()
         self.config, self.progress = config, progress
+        self.fit_from = [Path(p) for p in fit_from]
         self.device = resolve_device(config.device)
         self.dtype = DTYPES[config.dtype]
         self.target = make_target(config.target, **config.target_kw)
@@ -350,7 +352,7 @@ class _Run:
             alpha, k = cfg.alpha_at(g), self.fresh_count(g)
             batch = self.fresh(g, k) if g == 0 else torch.cat([self.fresh(g, k), samples[: cfg.n - k]])
             x_train, q = self.advance(g, batch, x_train, q, p_out)
-            score = self.learner.fit(x_train, generator=self.generator(g, "fit"), progress=self.progress)
+            score, fit_source = self.fit(g, x_train, batch)
             score = self.inject(score)
             x_T = torch.randn((cfg.n,) + tuple(self.target.shape), generator=self.generator(g, "start"),
                               device=self.device, dtype=self.dtype)
@@ -367,6 +369,8 @@ class _Run:
                 p_out = self.output_law(x_train) if self.exact else None
             metrics = {"generation": g, "alpha": alpha, "fresh_fraction": k / cfg.n,
                        "n_train": int(x_train.shape[0])}
+            if fit_source is not None:
+                metrics["fit_shared_from"] = fit_source
             metrics.update(self.measure(g, score, x_train, samples, reference, q, p_out))
             metrics.update(grid_metrics)
             if self.grid and "eta" in cfg.metrics:   # the regression estimator beside the exact eta
@@ -375,6 +379,17 @@ class _Run:
             self.store.commit_generation(g, {"samples": samples.cpu().numpy(), "training_batch": batch.cpu().numpy()},
                                          self.checkpoint(x_train), metrics, npz=npz)
         return self.store.metrics()
+
+    def fit(self, g, x_train, batch):
+        """(score, name of the run whose stored network it is, or None): the learner fitted to x_train,
+        or at generation 0 the stored generation-0 network of the first `fit_from` run that made the
+        same fit (`reusable_fit`), loaded instead of trained again."""
+        if g == 0 and self.config.model != "kde" and not getattr(self.learner, "warm_start", False):
+            for source in self.fit_from:
+                state = reusable_fit(source, self.config, batch)
+                if state is not None:
+                    return self.learner.load(state), source.name
+        return self.learner.fit(x_train, generator=self.generator(g, "fit"), progress=self.progress), None
 
     def regression_eta(self, g, score, q) -> dict:
         """eta by regression over eval_paths simulated ideal paths (neural.observability, poly2 features),
@@ -538,7 +553,7 @@ class _Float64Score:
         return self.score(x.to(self.dtype), t).to(torch.float64)
 
 
-def run_generations(config: RetrainingConfig, out_dir, progress: bool = False) -> list:
+def run_generations(config: RetrainingConfig, out_dir, progress: bool = False, fit_from=()) -> list:
     """Run (or resume) `config` in `out_dir`; returns the metrics lines of all finished generations.
     Bad configurations raise ValueError before anything is written.
 
@@ -550,6 +565,10 @@ def run_generations(config: RetrainingConfig, out_dir, progress: bool = False) -
         The run directory (`RunStore`); a finished prefix of generations is resumed.
     progress : bool
         Show progress bars.
+    fit_from : sequence of path-like
+        Finished runs whose generation-0 network this run loads instead of training its own when
+        the fit is the same computation (`reusable_fit`: e.g. the same learner with an injected
+        error, or another alpha); the metrics line then names the source in `fit_shared_from`.
 
     Returns
     -------
@@ -563,7 +582,46 @@ def run_generations(config: RetrainingConfig, out_dir, progress: bool = False) -
     RunFileError
         If out_dir is a file, or holds a run with another config or a malformed config.json.
     """
-    return _Run(config, out_dir, progress).run()
+    return _Run(config, out_dir, progress, fit_from).run()
+
+
+FIT_KEYS_EXCEPT = ("alpha", "alpha_schedule", "generations", "device", "injected_error")
+
+
+def reusable_fit(source_dir, config: RetrainingConfig, batch) -> dict | None:
+    """The stored generation-0 network state of the run in `source_dir` when `config`'s generation-0
+    fit is the same computation, else None. The same computation: both configs agree on every field
+    but FIT_KEYS_EXCEPT (generation 0 trains on n fresh draws with seed-only random streams whatever
+    alpha is, and an injected error is added to the score after the fit), the source's generation-0
+    training batch equals `batch` exactly, and its checkpoint holds a network of the same model.
+
+    Parameters
+    ----------
+    source_dir : path-like
+        A run directory (`run_generations`).
+    config : RetrainingConfig
+        The run that would fit.
+    batch : torch.Tensor
+        Its generation-0 training batch.
+
+    Returns
+    -------
+    dict or None
+        The EMA network's state_dict.
+    """
+    source = RunStore(source_dir)
+    if source.finished() < 1 or not (source.root / "config.json").is_file():
+        return None
+    theirs = json.loads((source.root / "config.json").read_text())
+    mine = json.loads(json.dumps(config.to_json(), default=str))
+    if any(theirs.get(k) != mine.get(k) for k in set(theirs) | set(mine) if k not in FIT_KEYS_EXCEPT):
+        return None
+    if not np.array_equal(source.load_array(0, "training_batch"), batch.cpu().numpy()):
+        return None
+    checkpoint = source.load_checkpoint(0)
+    if checkpoint.get("model") != config.model or "state_dict" not in checkpoint:
+        return None
+    return checkpoint["state_dict"]
 
 
 def share_generation_zero(source_dir, config: RetrainingConfig, out_dir) -> bool:

@@ -16,6 +16,9 @@ from .ema import EMA, unwrap
 from .sde import VPSDE, expand_time, per_row_times
 
 
+T_SAMPLINGS = ("uniform", "log_uniform")
+
+
 class EpsilonPredictor(nn.Module):
     """Thin EDM-like preconditioning: ``eps(x, t) = net(c_in(t) x, t)``, ``c_in = 1/sqrt(a_t^2 sigma_data^2 + s_t^2)``
     (Karras et al. 2022), so the network sees unit-variance inputs at every t.
@@ -104,10 +107,12 @@ class TrainResult:
 
 def train_denoiser(model, data, sde=None, steps=1000, batch_size=256, lr=1e-3, weight_decay=1e-4, grad_clip=1.0,
                    ema_decay=0.999, warmup=0.05, t_min=None, t_max=None, generator=None, amp="auto", compile=False,
-                   progress=False):
+                   progress=False, t_sampling="uniform"):
     """Train ``model(x_t, t) -> eps`` by denoising score matching on `data`, in place.
 
-    Each step draws a minibatch x0 of `data`, t ~ U[t_min, t_max] and eps ~ N(0, I), forms
+    Each step draws a minibatch x0 of `data`, t ~ U[t_min, t_max] (or log t ~ U[log t_min, log t_max],
+    `t_sampling="log_uniform"`: the same loss per t, more of the minibatch at small t, where image
+    detail is learned; the minimiser is the same score) and eps ~ N(0, I), forms
     ``x_t = a_t x0 + s_t eps`` (`sde.perturb`) and minimises ``|model(x_t, t) - eps|^2``, so that
     ``-model(x_t, t) / s_t`` approximates the score (THEORY.md section 1). AdamW with a cosine
     learning rate after a linear warm-up, gradient clipping, and an EMA copy of the weights.
@@ -138,6 +143,8 @@ def train_denoiser(model, data, sde=None, steps=1000, batch_size=256, lr=1e-3, w
         Train through ``torch.compile(model)``.
     progress : bool
         Show a progress bar.
+    t_sampling : {"uniform", "log_uniform"}
+        Law of the training times on [t_min, t_max] (default "uniform").
 
     Returns
     -------
@@ -149,7 +156,8 @@ def train_denoiser(model, data, sde=None, steps=1000, batch_size=256, lr=1e-3, w
     ------
     ValueError
         Naming `steps` or `batch_size` (int >= 1), `lr`, `weight_decay`, `grad_clip`, `warmup`, or
-        `t_min` / `t_max` (0 < t_min < t_max) when out of range, or `amp` when not "auto", True or False.
+        `t_min` / `t_max` (0 < t_min < t_max) when out of range, `amp` when not "auto", True or False, or
+        `t_sampling` when not "uniform" or "log_uniform".
     """
     sde = sde or VPSDE()
     for name, value in (("steps", steps), ("batch_size", batch_size)):
@@ -162,6 +170,8 @@ def train_denoiser(model, data, sde=None, steps=1000, batch_size=256, lr=1e-3, w
     t_max = sde.T if t_max is None else float(t_max)
     if not 0 < t_min < t_max:
         raise ValueError(f"need 0 < t_min < t_max, got {t_min}, {t_max}")
+    if t_sampling not in T_SAMPLINGS:
+        raise ValueError(f"t_sampling must be one of {T_SAMPLINGS}, got {t_sampling!r}")
     device = data.device
     autocast = use_autocast(amp, device)
     net = torch.compile(model) if compile else model
@@ -178,7 +188,8 @@ def train_denoiser(model, data, sde=None, steps=1000, batch_size=256, lr=1e-3, w
     for k in range(steps):
         index = torch.randint(n, (batch_size,), generator=generator, device=device)
         x0 = data[index]
-        t = t_min + (t_max - t_min) * torch.rand(batch_size, generator=generator, device=device)
+        u = torch.rand(batch_size, generator=generator, device=device)
+        t = t_min + (t_max - t_min) * u if t_sampling == "uniform" else t_min * (t_max / t_min) ** u
         eps = torch.randn(x0.shape, generator=generator, device=device, dtype=x0.dtype)
         x_t = sde.perturb(x0, t, eps)
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=autocast):

@@ -117,3 +117,28 @@ def test_unet_shapes_for_fashion_mnist_and_cifar(channels, size, mults):
         out = net(torch.randn(2, channels, size, size), torch.tensor([0.1, 2.0]))
     assert out.shape == (2, channels, size, size)
     assert float(out.abs().max()) == 0.0  # zero-initialised output layer: eps = 0 at start
+
+
+def test_log_uniform_training_times_stay_in_the_window_and_favour_small_t():
+    class Recorder(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.zeros(1))
+            self.times = []
+
+        def forward(self, x, t):
+            self.times.append(t.detach().clone())
+            return x * self.w
+
+    data = torch.randn(32, 2, generator=torch.Generator().manual_seed(0))
+    medians = {}
+    for law in ("uniform", "log_uniform"):
+        model = Recorder()
+        train_denoiser(model, data, VPSDE(4.0, 0.02), steps=20, batch_size=64, generator=torch.Generator().manual_seed(1),
+                       t_sampling=law)
+        t = torch.cat(model.times)
+        assert float(t.min()) >= 0.02 and float(t.max()) <= 4.0
+        medians[law] = float(t.median())
+    assert abs(medians["uniform"] - 2.01) < 0.3 and abs(medians["log_uniform"] - (0.02 * 4.0) ** 0.5) < 0.1
+    with pytest.raises(ValueError, match="t_sampling"):
+        train_denoiser(Recorder(), data, steps=1, t_sampling="beta")

@@ -15,6 +15,11 @@ draws from the target:
   the exact KDE law (the training set's KDE pushed to t0, THEORY.md §4) for the KDE, whose
   bandwidth costs a KL of its own by design. Required: at most `KL_TOLERANCE` nats above the ideal.
 
+Runs with an injected score error (`RetrainingConfig.injected_error`) form learners of their own
+(`gmm1d_mlp+aligned`, ...): their generation-0 law is the network's plus the deliberate error, so
+the criteria measure the error, not the training; the summary says so and names the run whose
+network they reuse (`fit_shared_from`), whose row is the network's quality.
+
 The draws use fixed seeds, so the table is the same each time it is rebuilt.
 """
 from __future__ import annotations
@@ -72,7 +77,9 @@ def run_quality(run_dir) -> dict | None:
         flat, data_f, ideal = pca(flat), pca(data), pca(ideal)
     else:
         data_f = data
-    row = {"run": run.name, "learner": f"{cfg['target']}_{cfg['model']}", "n": n,
+    injected = cfg.get("injected_error")
+    row = {"run": run.name, "learner": f"{cfg['target']}_{cfg['model']}" + (f"+{injected['type']}" if injected else ""),
+           "n": n,
            "kl_to_data": gaussian_kl_proxy(flat, data_f, ridge=RIDGE),
            "kl_ideal": gaussian_kl_proxy(ideal, data_f, ridge=RIDGE),
            "ideal": ideal_name}
@@ -84,6 +91,11 @@ def run_quality(run_dir) -> dict | None:
                    max_mode_error=float(error.max()), mode_tolerance=float((MODE_TOLERANCE_SE * se).max()),
                    modes_ok=bool((error <= MODE_TOLERANCE_SE * se).all()))
     row["passed"] = bool(row["kl_ok"] and row.get("modes_ok", True))
+    if injected:
+        row["injected_error"] = f"{injected['type']} {injected['size']:g}"
+        metrics_file = run / "gen_0000" / "metrics.json"
+        if metrics_file.is_file():
+            row["network_of"] = json.loads(metrics_file.read_text()).get("fit_shared_from")
     return row
 
 
@@ -135,5 +147,10 @@ def summary_lines(rows: list) -> list:
             err = max(r["max_mode_error"] for r in group)
             tol = min(r["mode_tolerance"] for r in group)
             text += f"; largest mode-weight error {100 * err:.1f} points (tolerance {100 * tol:.1f})"
+        if worst.get("injected_error"):
+            source = worst.get("network_of")
+            text += (f"; these samples carry the injected score error ({worst['injected_error']}) by design"
+                     + (f", on the network of `{source}` (its generation-0 fit, reused; that run's row is the network's own quality)"
+                        if source else ""))
         lines.append(text + ".")
     return lines + [""]

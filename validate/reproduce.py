@@ -3,17 +3,20 @@ tables, figures and a summary (validate.report).
 
 Scales:
 
-* "small" (default; CPU, a few minutes on 2 idle cores): exact d = 10, 20 generations; KDE
-  (h = 0.6) on the paper's 10-D Gaussian mixture with n = 400, 500 sampler steps, 5 generations,
-  3 seeds, path metrics in float32 (1e-4 relative to float64, far below their Monte Carlo error); an
-  MLP (hidden 128, depth 3) on the same target (n = 400, 600 training steps, 3 generations); a U-Net
-  (16 base channels) on scikit-learn's digits (n = 200, 300 training steps, 2 generations); with
-  exact grid laws (THEORY.md section 7, binding checks): an MLP on gmm1d (3 generations, with the
-  regression eta beside the exact one) and a KDE on gmm2d (3 generations, 50 steps), and for eta by
-  error type the MLP on gmm1d with each injected error (aligned, random, time-only; alpha = 0.5,
-  one generation). The summary states each learner's generation-0 quality
-  (`validate.learner_quality`); the digits U-Net does not reach the stated criterion at this
-  budget, so its drift includes undertraining.
+* "small" (default; CPU, at most 3 minutes wall on 2 idle cores, bench/RESULTS.md 2026-12-02):
+  exact d = 10, 20 generations; KDE (h = 0.6) on the paper's 10-D Gaussian mixture with n = 400,
+  500 sampler steps, 5 generations, 3 seeds, path metrics in float32 (1e-4 relative to float64,
+  far below their Monte Carlo error); an MLP (hidden 128, depth 3) on the same target (n = 400,
+  600 training steps, 3 generations); a U-Net (16 base channels, no dropout, log-uniform training
+  times) on scikit-learn's digits (n = 1000, 1300 training steps, 2 generations, alpha = 0.5 only:
+  two fits; it runs in a parallel lane, `validate.parallel_lanes`); with exact grid laws (THEORY.md
+  section 7, binding checks): an MLP (hidden 64, depth 3, 400 steps) on gmm1d (3 generations, with
+  the regression eta beside the exact one) and a KDE on gmm2d (3 generations, 50 steps), and for eta
+  by error type the same MLP on gmm1d with each injected error (aligned, random, time-only;
+  alpha = 0.5, one generation), which loads the plain run's generation-0 network instead of
+  training the same one again (`neural.retraining.reusable_fit`). The summary states each
+  learner's generation-0 quality (`validate.learner_quality`); every learner meets its criterion,
+  the injected-error runs are listed apart (their samples carry the error by design).
 * "tiny": every stage at toy size, well under a minute (a smoke test), including a KDE on gmm1d
   with exact grid laws.
 * "paper" (THEORY.md §6, for a GPU): KDE n = 100,000, 500 steps, 20 generations, 10 seeds, eta from
@@ -24,6 +27,10 @@ constant-versus-annealed figure) runs at every scale (`limit_law_part`).
 Every part is resumable: a finished exact alpha or neural generation is kept, so a killed run
 started again with the same arguments continues where it stopped.
 
+On the CPU with at least 2 usable cores the neural specs run in lanes (a spec's "lane" key,
+`validate.parallel_lanes`): lane 0 in this process, the others in spawned processes started
+before the bounds, each with cores / lanes torch threads (small networks do not use two threads
+well; two processes do). Lanes are independent; on a GPU, or one core, everything is lane 0.
 KDE runs on the Gaussian mixture (all alphas x seeds of a spec) run as one batched job
 (`neural.batched_retraining`: one (B, n, d) chain per step, path metrics batched the same way),
 split per alpha when the batch would not fit in a quarter of the device's free memory; each run
@@ -37,6 +44,7 @@ ETA (at most every `PROGRESS_SECONDS`).
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import sys
 import time
@@ -45,6 +53,7 @@ from pathlib import Path
 import torch
 
 from neural.batched_retraining import run_batched_generations
+from neural.devices import cpu_threads
 from neural.gaussian_mixture import GaussianMixture
 from neural.protocol_cost import calibrate, estimate_seconds, format_duration
 from neural.retraining import RetrainingConfig, run_generations, share_generation_zero
@@ -55,8 +64,13 @@ from validate.eta_experiment import eta_by_error_type
 from validate.exact_runs import run_exact
 from validate.limit_stage import limit_law_stage
 from validate.limit_suite import LIMIT_CHECKS_FILE
+from validate.parallel_lanes import LaneProcess, lane_threads, neural_lanes
 from validate.report import build_report
 from validate.tables import render
+
+# the 1-D MLP of the exact-grid runs; the injected-error runs use the same, so they load its
+# generation-0 network (neural.retraining.reusable_fit) instead of training it again
+GMM1D_MLP = {"steps": 400, "hidden": 64, "depth": 3, "lr": 3e-3}
 
 SCALES = {
     "small": {
@@ -67,15 +81,17 @@ SCALES = {
             dict(target="gmm", model="mlp", n=400, steps=100, generations=3, eval_points=400,
                  metrics=["D_kl", "I_kl"], model_kw={"steps": 600, "hidden": 128, "depth": 3, "lr": 2e-3},
                  seeds=(0,)),
-            dict(target="digits", model="unet", n=200, steps=50, generations=2, eval_points=300,
-                 metrics=["D_kl", "I_kl"],
-                 model_kw={"steps": 300, "batch_size": 64, "base_channels": 16, "lr": 2e-3}, seeds=(0,)),
+            # one alpha: 2 fits of a U-Net trained long enough to meet the generation-0 criterion
+            dict(target="digits", model="unet", n=1000, steps=50, generations=2, eval_points=300,
+                 metrics=["D_kl", "I_kl"], lane=1, alphas=(0.5,),
+                 model_kw={"steps": 1300, "batch_size": 64, "base_channels": 16, "lr": 2e-3, "dropout": 0.0,
+                           "t_sampling": "log_uniform"}, seeds=(0,)),
             # exact grid laws (THEORY.md section 7): binding checks on a network and on a 2-D KDE
             dict(target="gmm1d", model="mlp", n=400, steps=100, generations=3, eval_paths=1000,
-                 metrics=["eta"], model_kw={"steps": 300}, seeds=(0,)),
+                 metrics=["eta"], model_kw=GMM1D_MLP, seeds=(0,)),
             dict(target="gmm2d", model="kde", n=400, steps=50, generations=3, seeds=(0,)),
         ] + [dict(target="gmm1d", model="mlp", n=400, steps=100, generations=1, eval_paths=1000, metrics=["eta"],
-                  model_kw={"steps": 300}, injected_error={"type": kind, "size": -0.2}, seeds=(0,), alphas=(0.5,))
+                  model_kw=GMM1D_MLP, injected_error={"type": kind, "size": -0.2}, seeds=(0,), alphas=(0.5,))
              for kind in ("aligned", "random", "time_only")],
     },
     "tiny": {  # a smoke run of every stage in well under a minute (used by the tests)
@@ -138,6 +154,7 @@ def _spec_configs(run_spec: dict, alphas, seed: int, device: str):
     """[(name, RetrainingConfig)] of one neural spec over alphas x seeds, and its metrics dtype."""
     run_spec = dict(run_spec)
     seeds = run_spec.pop("seeds")
+    run_spec.pop("lane", None)
     metrics_dtype = run_spec.pop("metrics_dtype", "float64")
     run_alphas = run_spec.pop("alphas", alphas)
     injected = run_spec.get("injected_error")
@@ -270,6 +287,25 @@ def reproduce(out_dir, scale: str = "small", device: str = "cpu", seed: int = 0,
         log(f"estimated duration of the neural part (the bounds and exact parts take seconds): "
             f"{format_duration(est['seconds'])}")
 
+    lanes = neural_lanes(spec["neural"], device) if neural else []
+    threads = lane_threads(len(lanes))
+    parallel = []   # the other lanes in processes of their own, from the start (the bounds and exact parts overlap)
+    for lane in lanes[1:]:
+        log(f"neural lane in a parallel process ({threads} torch thread(s) per lane): "
+            f"{', '.join(_spec_label(s) for s in lane)}")
+        parallel.append(LaneProcess(_lane_worker, (str(out), lane, tuple(alphas), seed, device, progress), threads))
+    try:
+        with cpu_threads(threads) if len(lanes) > 1 else contextlib.nullcontext():
+            return _main_lane(out, scale, spec, lanes, parallel, alphas, seed, device, progress, log)
+    except BaseException:
+        for lane in parallel:
+            lane.stop()
+        raise
+
+
+def _main_lane(out, scale, spec, lanes, parallel, alphas, seed, device, progress, log) -> dict:
+    """The bounds, exact and limit-law parts and neural lane 0 in this process, then the other lanes'
+    results and the report."""
     log("bounds: accumulated-drift table")
     atomic_write_text(out / "bounds" / "accumulated.csv", render(accumulated_rows(alphas, [1e-3], 20), "csv"))
 
@@ -279,27 +315,82 @@ def reproduce(out_dir, scale: str = "small", device: str = "cpu", seed: int = 0,
     if not eta_file.is_file():
         write_json(eta_file, eta_by_error_type(spec["exact"]["dim"], seed))
 
-    if neural:
-        for run_spec in spec["neural"]:
-            named, metrics_dtype = _spec_configs(run_spec, alphas, seed, device)
-            if _batchable(named[0][1]):
-                for batch in _batches(named, device):
-                    label = f"batched {len(batch)} runs {batch[0][0].rsplit('_alpha', 1)[0]}"
-                    log(f"neural {label}: {', '.join(n for n, _ in batch)}")
-                    run_batched_generations([c for _, c in batch], [out / "neural" / n for n, _ in batch],
-                                            metrics_dtype=metrics_dtype,
-                                            progress=ProgressETA(label, log) if progress else None)
-                continue
-            first = {}  # seed -> the run whose generation 0 the other alphas share
-            for name, cfg in named:
-                log(f"neural run {name}")
-                if cfg.seed in first and share_generation_zero(first[cfg.seed], cfg, out / "neural" / name):
-                    log(f"  generation 0 shared with {first[cfg.seed].name} (the same computation for every alpha)")
-                first.setdefault(cfg.seed, out / "neural" / name)
-                run_generations(cfg, out / "neural" / name, progress=progress)
+    if lanes:
+        wall, cpu = time.perf_counter(), time.process_time()
+        run_neural_specs(out, lanes[0], alphas, seed, device, progress, log)
+        log(f"neural lane 0 done: {time.perf_counter() - wall:.0f} s wall, {time.process_time() - cpu:.0f} s CPU")
     limit_law_part(out, scale, log)
+    for lane, process in zip(lanes[1:], parallel):
+        log(f"waiting for the parallel lane ({', '.join(_spec_label(s) for s in lane)})")
+        process.result()
     log("tables, figures, summary")
     return build_report(out)
+
+
+def _spec_label(run_spec: dict) -> str:
+    injected = run_spec.get("injected_error")
+    return f"{run_spec['target']}_{run_spec['model']}" + (f"+{injected['type']}" if injected else "")
+
+
+def _lane_worker(out: str, specs: list, alphas, seed: int, device: str, progress: bool) -> None:
+    """A parallel lane (`validate.parallel_lanes`): its specs with log lines but no progress bars
+    (two processes' bars would garble each other)."""
+    log = _log if progress else (lambda m: None)
+    wall, cpu = time.perf_counter(), time.process_time()
+    run_neural_specs(Path(out), specs, alphas, seed, device, progress, log, bars=False)
+    log(f"parallel lane ({', '.join(_spec_label(s) for s in specs)}) done: {time.perf_counter() - wall:.0f} s wall, "
+        f"{time.process_time() - cpu:.0f} s CPU")
+
+
+def run_neural_specs(out: Path, specs: list, alphas, seed: int, device: str, progress: bool, log,
+                     bars: bool | None = None) -> None:
+    """Run neural run specs in order into out/neural: KDE runs on the Gaussian mixture as batched jobs,
+    the others run by run, generation 0 shared across alphas (`share_generation_zero`) and a
+    network's generation-0 fit reused by later runs that make the same fit (`reusable_fit`: the
+    injected-error runs). Every run is resumable.
+
+    Parameters
+    ----------
+    out : pathlib.Path
+        The output directory.
+    specs : list of dict
+        Run specs of a SCALES entry.
+    alphas : sequence of float
+        The fresh-data fractions.
+    seed : int
+        Base seed.
+    device : str
+        Device of the runs.
+    progress : bool
+        ETA lines of the batched jobs.
+    log : callable
+        ``log(line)``.
+    bars : bool or None
+        Progress bars of the runs (default: `progress`).
+    """
+    bars = progress if bars is None else bars
+    fitted = {}  # seed -> network runs done so far, whose generation-0 fit a later run may reuse
+    for run_spec in specs:
+        named, metrics_dtype = _spec_configs(run_spec, alphas, seed, device)
+        if _batchable(named[0][1]):
+            for batch in _batches(named, device):
+                label = f"batched {len(batch)} runs {batch[0][0].rsplit('_alpha', 1)[0]}"
+                log(f"neural {label}: {', '.join(n for n, _ in batch)}")
+                run_batched_generations([c for _, c in batch], [out / "neural" / n for n, _ in batch],
+                                        metrics_dtype=metrics_dtype,
+                                        progress=ProgressETA(label, log) if progress else None)
+            continue
+        first = {}  # seed -> the run whose generation 0 the other alphas share
+        for name, cfg in named:
+            log(f"neural run {name}")
+            if cfg.seed in first and share_generation_zero(first[cfg.seed], cfg, out / "neural" / name):
+                log(f"  generation 0 shared with {first[cfg.seed].name} (the same computation for every alpha)")
+            first.setdefault(cfg.seed, out / "neural" / name)
+            metrics = run_generations(cfg, out / "neural" / name, progress=bars, fit_from=fitted.get(cfg.seed, ()))
+            if metrics and metrics[0].get("fit_shared_from") and not metrics[0].get("shared_from"):
+                log(f"  generation-0 network loaded from {metrics[0]['fit_shared_from']} (the same fit)")
+            if cfg.model != "kde":
+                fitted.setdefault(cfg.seed, []).append(out / "neural" / name)
 
 
 def limit_law_part(out: Path, scale: str, log) -> None:

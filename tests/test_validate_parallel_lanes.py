@@ -1,0 +1,27 @@
+"""Lanes of the main job (validate.parallel_lanes): grouping of the specs, threads per lane, and a
+lane process that reports success and failure."""
+import pytest
+
+from validate.parallel_lanes import LaneProcess, lane_threads, neural_lanes, usable_cores
+from validate.reproduce import SCALES
+
+SPECS = [dict(target="gmm", lane=0), dict(target="digits", lane=1), dict(target="gmm1d")]
+
+
+def test_specs_grouped_by_lane_on_the_cpu_only():
+    assert neural_lanes(SPECS, "cpu", cores=2) == [[SPECS[0], SPECS[2]], [SPECS[1]]]
+    assert neural_lanes(SPECS, "cpu", cores=1) == [SPECS]
+    assert neural_lanes(SPECS, "cuda", cores=16) == [SPECS]
+    assert neural_lanes([], "cpu", cores=2) == []
+    with pytest.raises(ValueError, match="lane must be an int >= 0"):
+        neural_lanes([dict(lane=-1)], "cpu", cores=2)
+    assert lane_threads(2, cores=2) == 1 and lane_threads(1, cores=2) == 2 and lane_threads(2, cores=1) == 1
+    assert all(len(neural_lanes(SCALES[s]["neural"], "cpu", cores=2)) == 1 for s in ("tiny", "paper"))
+    assert len(neural_lanes(SCALES["small"]["neural"], "cpu", cores=2)) == 2
+
+
+def test_lane_process_reports_success_and_failure():
+    LaneProcess(usable_cores, (), threads=1).result()
+    failing = LaneProcess(neural_lanes, ([dict(lane="x")], "cpu"), threads=1)
+    with pytest.raises(RuntimeError, match="lane must be an int >= 0"):
+        failing.result()

@@ -1,0 +1,157 @@
+"""Lanes of the main job: groups of neural run specs that run side by side, one process per lane.
+
+On the CPU the small networks of `collapse reproduce` (a 1-D or 10-D MLP, an 8 x 8 U-Net) do not
+keep two cores busy from one process: their matrices are too small for torch's intra-op threads,
+which then mostly wait on each other (two threads were up to 6x slower than one on a shared
+machine, bench/RESULTS.md, 2026-11-28). Two processes with one thread each use both cores. A spec
+names its lane with the key ``"lane"`` (default 0); lane 0 runs in the calling process, every other
+lane in a spawned process of its own. Lanes are independent: a run never reads a run of another
+lane (generation-0 sharing and fit reuse stay within a lane). Every run writes its own directory
+and is resumable, so a lane killed with its parent leaves only finished generations.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import time
+import traceback
+
+import torch
+
+PARENT_POLL_SECONDS = 1.0
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (the affinity mask where the OS has one).
+
+    Returns
+    -------
+    int
+        At least 1.
+    """
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def neural_lanes(specs: list, device: str, cores: int | None = None) -> list:
+    """The specs grouped by their "lane" key (lanes in increasing order, specs in their order), or
+    all of them as one lane when the runs are not on the CPU, or fewer than two cores are usable.
+
+    Parameters
+    ----------
+    specs : list of dict
+        Neural run specs (a SCALES entry's "neural" list).
+    device : str
+        Device of the runs; lanes are used on "cpu" only (a GPU job is one process).
+    cores : int or None
+        Usable cores (default `usable_cores()`).
+
+    Returns
+    -------
+    list of list of dict
+        The lanes; empty when there are no specs.
+
+    Raises
+    ------
+    ValueError
+        If a spec's "lane" is not an int >= 0.
+    """
+    for s in specs:
+        lane = s.get("lane", 0)
+        if isinstance(lane, bool) or not isinstance(lane, int) or lane < 0:
+            raise ValueError(f"a spec's lane must be an int >= 0, got {lane!r}")
+    if not specs:
+        return []
+    cores = usable_cores() if cores is None else cores
+    if not str(device).startswith("cpu") or cores < 2:
+        return [list(specs)]
+    ids = sorted({s.get("lane", 0) for s in specs})
+    return [[s for s in specs if s.get("lane", 0) == i] for i in ids]
+
+
+def lane_threads(lanes: int, cores: int | None = None) -> int:
+    """torch threads per lane: the usable cores shared out, at least 1.
+
+    Parameters
+    ----------
+    lanes : int
+        Number of lanes running at once.
+    cores : int or None
+        Usable cores (default `usable_cores()`).
+
+    Returns
+    -------
+    int
+        ``max(1, cores // lanes)`` (all cores for a single lane).
+    """
+    cores = usable_cores() if cores is None else cores
+    return max(1, cores // max(1, lanes))
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while True:
+        if os.getppid() != parent_pid:
+            os._exit(3)   # the parent is gone: stop writing into its output directory
+        time.sleep(PARENT_POLL_SECONDS)
+
+
+def _lane_main(conn, parent_pid: int, threads: int, func, args) -> None:
+    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
+    torch.set_num_threads(threads)
+    try:
+        func(*args)
+    except BaseException:   # reported to the parent, which raises
+        conn.send(("error", traceback.format_exc()))
+        conn.close()
+        raise SystemExit(1)
+    conn.send(("ok", None))
+    conn.close()
+
+
+class LaneProcess:
+    """``func(*args)`` in a spawned process with `threads` torch threads; `result()` waits for it and
+    raises RuntimeError with its traceback when it failed; `stop()` terminates it.
+
+    Parameters
+    ----------
+    func : callable
+        A module-level function (spawn pickles it by name).
+    args : tuple
+        Its picklable arguments.
+    threads : int >= 1
+        torch threads in the lane.
+    """
+
+    def __init__(self, func, args: tuple, threads: int):
+        ctx = multiprocessing.get_context("spawn")
+        self._conn, child = ctx.Pipe(duplex=False)
+        self.process = ctx.Process(target=_lane_main, args=(child, os.getpid(), int(threads), func, args),
+                                   daemon=True)
+        self.process.start()
+        child.close()
+
+    def result(self) -> None:
+        """Wait for the lane.
+
+        Raises
+        ------
+        RuntimeError
+            If the lane raised (with its traceback) or died without reporting.
+        """
+        try:
+            message = self._conn.recv()
+        except EOFError:   # died without reporting (killed)
+            message = None
+        self.process.join()
+        if message is None or message[0] != "ok" or self.process.exitcode != 0:
+            detail = message[1] if message and message[0] == "error" else f"exit code {self.process.exitcode}"
+            raise RuntimeError(f"a parallel lane of the neural runs failed:\n{detail}")
+
+    def stop(self) -> None:
+        """Terminate the lane (its runs keep their finished generations)."""
+        if self.process.is_alive():
+            self.process.terminate()
+        self.process.join()
