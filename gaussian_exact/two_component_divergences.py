@@ -23,7 +23,8 @@ With s0 = log((1 - a) / a), X = l + s0 = log((1 - a) g2 / (a g1)):
   E_p X = K1 - K2 + s0 and log(1 + e^x) = x / 2 + log 2 + log cosh(x / 2):
   KL(p || q) = (K1 + K2) / 2 - 1/2 log(a (1 - a)) - log 2 - E_p log cosh(X / 2).
   (For g1 = g2: E log cosh(s0 / 2) = -log 2 - 1/2 log(a (1 - a)), so KL(p || q) = K1.)
-Error estimates: the quadrature's (scaled by U for chi2) plus 8 unit roundoffs of the terms added.
+Error estimates: the quadrature's (scaled by U for chi2) plus 8 unit roundoffs of the terms added,
+d-fold for the terms that are sums over the d dimensions (log-determinants, traces, quadratic forms).
 """
 from __future__ import annotations
 
@@ -79,11 +80,12 @@ def _interpolated(g1: Gaussian, g2: Gaussian, tau: float) -> tuple[Gaussian, flo
 
 
 def _log_bound(p, a, g1, g2, tau, with_law: bool = False):
-    """log U(tau) (module docstring; +inf where tau is not feasible), and with `with_law` also r_tau."""
+    """log U(tau) (module docstring; +inf where tau is not feasible), and with `with_law` also r_tau
+    and the magnitude |log Z_tau| + |log N_tau| of what was added."""
     h, log_n = _interpolated(g1, g2, tau)
     log_z, r = square_over(p, h) if with_law else (log_product_integral(p, p, h), None)
     log_u = log_z - log_n - (1 - tau) * math.log(a) - tau * math.log1p(-a)
-    return (log_u, r) if with_law else log_u
+    return (log_u, r, abs(log_z) + abs(log_n)) if with_law else log_u
 
 
 def _feasible_tau(p, g1, g2) -> float | None:
@@ -126,7 +128,7 @@ GOOD_RELATIVE_ERROR = 1e-10
 
 def _chi2_at(p, a, g1, g2, tau) -> tuple[float, float]:
     """(1 + chi2, error) through h_tau; None where tau is not feasible."""
-    log_u, r = _log_bound(p, a, g1, g2, tau, with_law=True)
+    log_u, r, magnitude = _log_bound(p, a, g1, g2, tau, with_law=True)
     if r is None:
         return None
     s0 = math.log1p(-a) - math.log(a)
@@ -135,7 +137,10 @@ def _chi2_at(p, a, g1, g2, tau) -> tuple[float, float]:
         # beyond the float range: inf when the expectation is resolved, else a poor reference law
         return (math.inf, 0.0) if e_err <= 1e-3 * e else (math.inf, math.inf)
     u = math.exp(log_u)
-    return u * e, u * e_err + ROUNDOFF * u * e
+    # rounding of log U (log-determinants and quadratic forms of d-dimensional factors): d unit
+    # roundoffs of the magnitudes that are added, relative to the value
+    log_rounding = ROUNDOFF * p.dim * (1.0 + magnitude)
+    return u * e, u * e_err + (ROUNDOFF + log_rounding) * u * e
 
 
 def _relative_error(result) -> float:
@@ -211,5 +216,6 @@ def kl_to_two_components(p: Gaussian, a: float, g1: Gaussian, g2: Gaussian) -> t
     c, c_err = expect_log_cosh_half(log_ratio_form(p, g1, g2).shifted(s0))
     log_weights = 0.5 * (math.log(a) + math.log1p(-a))
     value = 0.5 * (k1 + k2) - log_weights - math.log(2.0) - c
-    error = c_err + ROUNDOFF * (abs(k1) + abs(k2) + abs(log_weights) + math.log(2.0) + c)
+    # K1, K2 are sums over d dimensions (traces, log-determinants): d unit roundoffs of each
+    error = c_err + ROUNDOFF * (p.dim * (abs(k1) + abs(k2)) + abs(log_weights) + math.log(2.0) + c)
     return max(value, 0.0), error
