@@ -2,6 +2,8 @@
 lane process that reports success and failure."""
 import pytest
 
+from neural.run_files import RunFileError
+
 from validate.parallel_lanes import LaneProcess, lane_threads, neural_lanes, usable_cores
 from validate.reproduce import SCALES
 
@@ -23,5 +25,19 @@ def test_specs_grouped_by_lane_on_the_cpu_only():
 def test_lane_process_reports_success_and_failure():
     LaneProcess(usable_cores, (), threads=1).result()
     failing = LaneProcess(neural_lanes, ([dict(lane="x")], "cpu"), threads=1)
-    with pytest.raises(RuntimeError, match="lane must be an int >= 0"):
+    with pytest.raises(ValueError, match="lane must be an int >= 0") as info:   # its own type again
         failing.result()
+    assert isinstance(info.value.__cause__, RuntimeError)
+    assert "Traceback" in str(info.value.__cause__)   # the lane's traceback is kept
+
+
+def test_a_usage_error_in_a_lane_stays_a_usage_error():
+    """A RunFileError in the lane (the CLI answers it with one line, exit 2) must reach the parent
+    as a RunFileError, not as a generic failure."""
+    failing = LaneProcess(_raise_run_file_error, (), threads=1)
+    with pytest.raises(RunFileError, match="config.json"):
+        failing.result()
+
+
+def _raise_run_file_error():
+    raise RunFileError("runs/x/config.json is malformed")

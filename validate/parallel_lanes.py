@@ -103,8 +103,11 @@ def _lane_main(conn, parent_pid: int, threads: int, func, args) -> None:
     torch.set_num_threads(threads)
     try:
         func(*args)
-    except BaseException:   # reported to the parent, which raises
-        conn.send(("error", traceback.format_exc()))
+    except BaseException as exc:   # reported to the parent, which raises it again
+        try:
+            conn.send(("error", traceback.format_exc(), exc))
+        except Exception:   # an exception that does not pickle: its traceback alone
+            conn.send(("error", traceback.format_exc(), None))
         conn.close()
         raise SystemExit(1)
     conn.send(("ok", None))
@@ -113,7 +116,7 @@ def _lane_main(conn, parent_pid: int, threads: int, func, args) -> None:
 
 class LaneProcess:
     """``func(*args)`` in a spawned process with `threads` torch threads; `result()` waits for it and
-    raises RuntimeError with its traceback when it failed; `stop()` terminates it.
+    raises its exception again when it failed; `stop()` terminates it.
 
     Parameters
     ----------
@@ -134,12 +137,16 @@ class LaneProcess:
         child.close()
 
     def result(self) -> None:
-        """Wait for the lane.
+        """Wait for the lane; an exception it raised is raised here again, of its own type (so that
+        the CLI still tells a usage error from a bug), chained to a RuntimeError with the lane's
+        traceback.
 
         Raises
         ------
+        Exception
+            The lane's exception, when it raised one that pickles.
         RuntimeError
-            If the lane raised (with its traceback) or died without reporting.
+            If the lane raised one that does not pickle, or died without reporting.
         """
         try:
             message = self._conn.recv()
@@ -148,7 +155,11 @@ class LaneProcess:
         self.process.join()
         if message is None or message[0] != "ok" or self.process.exitcode != 0:
             detail = message[1] if message and message[0] == "error" else f"exit code {self.process.exitcode}"
-            raise RuntimeError(f"a parallel lane of the neural runs failed:\n{detail}")
+            failure = RuntimeError(f"a parallel lane of the neural runs failed:\n{detail}")
+            exc = message[2] if message and message[0] == "error" else None
+            if isinstance(exc, Exception):
+                raise exc from failure
+            raise failure
 
     def stop(self) -> None:
         """Terminate the lane (its runs keep their finished generations)."""
