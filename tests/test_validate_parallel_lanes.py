@@ -3,8 +3,12 @@ lane process that reports success and failure."""
 import pytest
 
 from neural.run_files import RunFileError
-
-from validate.parallel_lanes import LaneProcess, lane_threads, neural_lanes, usable_cores
+from validate.parallel_lanes import (
+    LaneProcess,
+    lane_threads,
+    neural_lanes,
+    usable_cores,
+)
 from validate.reproduce import SCALES
 
 SPECS = [dict(target="gmm", lane=0), dict(target="digits", lane=1), dict(target="gmm1d")]
