@@ -253,7 +253,7 @@ def _two_distinct(q: GaussianMixture):
                 break
         else:
             merged.append([w, g])
-    if len(merged) == 1:   # q is one Gaussian: the same formulas with g1 = g2 (closed form then)
+    if len(merged) == 1:   # q is one Gaussian: the same formulas with g1 = g2 (l = 0)
         return 0.5, merged[0][1], merged[0][1]
     if len(merged) == 2:
         return merged[0][0], merged[0][1], merged[1][1]
@@ -286,8 +286,8 @@ def chi2_to_mixture(p: Gaussian, q: GaussianMixture, n: int = 2 ** 16, rng=0,
         Seed of the importance sampler (default 0, reproducible).
     method : {"auto", "importance"}
         "auto" (default): d = 1 quadrature; d >= 2 the exact two-component method when q has at most
-        two distinct components (and, for chi2, some int p^2 / g_j is finite), else importance
-        sampling. "importance": importance sampling whenever d >= 2.
+        two distinct components, else importance sampling. "importance": importance sampling
+        whenever d >= 2.
 
     Returns
     -------
@@ -362,8 +362,8 @@ def kl_to_mixture(p: Gaussian, q: GaussianMixture, n: int = 2 ** 16, rng=0,
         Seed of the importance sampler (default 0, reproducible).
     method : {"auto", "importance"}
         "auto" (default): d = 1 quadrature; d >= 2 the exact two-component method when q has at most
-        two distinct components (and, for chi2, some int p^2 / g_j is finite), else importance
-        sampling. "importance": importance sampling whenever d >= 2.
+        two distinct components, else importance sampling. "importance": importance sampling
+        whenever d >= 2.
 
     Returns
     -------

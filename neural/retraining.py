@@ -76,6 +76,7 @@ from .kde_score import KDEScore
 from .learners import LEARNER_NAMES, make_learner
 from .observability import observability
 from .path_energy import denoising_loss_gap, path_energy
+from .run_files import CONFIG_FILE
 from .run_store import RunStore
 from .sampling import euler_maruyama
 from .sde import VPSDE
@@ -585,6 +586,19 @@ def run_generations(config: RetrainingConfig, out_dir, progress: bool = False, f
     return _Run(config, out_dir, progress, fit_from).run()
 
 
+def _finished_source_like(source_dir, config: RetrainingConfig, keys_except) -> RunStore | None:
+    """The run store in `source_dir` when it has a finished generation 0 and its config agrees with
+    `config` on every field but `keys_except`, else None."""
+    source = RunStore(source_dir)
+    if source.finished() < 1 or not (source.root / CONFIG_FILE).is_file():
+        return None
+    theirs = json.loads((source.root / CONFIG_FILE).read_text())
+    mine = json.loads(json.dumps(config.to_json(), default=str))
+    if any(theirs.get(k) != mine.get(k) for k in set(theirs) | set(mine) if k not in keys_except):
+        return None
+    return source
+
+
 FIT_KEYS_EXCEPT = ("alpha", "alpha_schedule", "generations", "device", "injected_error")
 
 
@@ -609,12 +623,8 @@ def reusable_fit(source_dir, config: RetrainingConfig, batch) -> dict | None:
     dict or None
         The EMA network's state_dict.
     """
-    source = RunStore(source_dir)
-    if source.finished() < 1 or not (source.root / "config.json").is_file():
-        return None
-    theirs = json.loads((source.root / "config.json").read_text())
-    mine = json.loads(json.dumps(config.to_json(), default=str))
-    if any(theirs.get(k) != mine.get(k) for k in set(theirs) | set(mine) if k not in FIT_KEYS_EXCEPT):
+    source = _finished_source_like(source_dir, config, FIT_KEYS_EXCEPT)
+    if source is None:
         return None
     if not np.array_equal(source.load_array(0, "training_batch"), batch.cpu().numpy()):
         return None
@@ -632,13 +642,8 @@ def share_generation_zero(source_dir, config: RetrainingConfig, out_dir) -> bool
     it copied (False when out_dir already holds generation 0, the source has none, or the configs
     differ elsewhere). Bad configurations raise ValueError as in `run_generations`."""
     config.validate()
-    source = RunStore(source_dir)
-    if source.finished() < 1 or not (source.root / "config.json").is_file():
-        return False
-    theirs = json.loads((source.root / "config.json").read_text())
-    mine = json.loads(json.dumps(config.to_json(), default=str))
-    if any(theirs.get(k) != mine.get(k) for k in set(theirs) | set(mine)
-           if k not in ("alpha", "alpha_schedule", "generations", "device")):
+    source = _finished_source_like(source_dir, config, ("alpha", "alpha_schedule", "generations", "device"))
+    if source is None:
         return False
     store = RunStore(out_dir)
     if store.open(config.to_json(), compare_keys_except=("generations", "device")) > 0:

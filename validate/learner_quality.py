@@ -32,6 +32,7 @@ import torch
 
 from neural.estimators import PCAFeatures, gaussian_kl_proxy, mode_weights
 from neural.gaussian_mixture import GaussianMixture
+from neural.run_files import CONFIG_FILE, GENERATION_METRICS_FILE, generation_dir_name
 from neural.sde import VPSDE
 from neural.targets import make_target
 
@@ -55,10 +56,11 @@ def run_quality(run_dir) -> dict | None:
         The quality row.
     """
     run = Path(run_dir)
-    samples_path = run / "gen_0000" / "samples.npy"
-    if not samples_path.is_file() or not (run / "config.json").is_file():
+    first = run / generation_dir_name(0)
+    samples_path = first / "samples.npy"
+    if not samples_path.is_file() or not (run / CONFIG_FILE).is_file():
         return None
-    cfg = json.loads((run / "config.json").read_text())
+    cfg = json.loads((run / CONFIG_FILE).read_text())
     target = make_target(cfg["target"], **cfg.get("target_kw", {}))
     samples = torch.as_tensor(np.load(samples_path)).double()
     n = samples.shape[0]
@@ -66,7 +68,7 @@ def run_quality(run_dir) -> dict | None:
     gen = torch.Generator().manual_seed(1234)
     data = target.sample(n, generator=gen, dtype=torch.float64).reshape(n, -1)
     if cfg["model"] == "kde" and isinstance(target, GaussianMixture):
-        batch = torch.as_tensor(np.load(run / "gen_0000" / "training_batch.npy")).double()
+        batch = torch.as_tensor(np.load(first / "training_batch.npy")).double()
         law = GaussianMixture.from_points(batch.reshape(batch.shape[0], -1), cfg["bandwidth"]).forward(
             VPSDE(cfg["T"], cfg["t0"]).t0)
         ideal, ideal_name = law.sample(n, generator=gen, dtype=torch.float64), "exact KDE law"
@@ -93,7 +95,7 @@ def run_quality(run_dir) -> dict | None:
     row["passed"] = bool(row["kl_ok"] and row.get("modes_ok", True))
     if injected:
         row["injected_error"] = f"{injected['type']} {injected['size']:g}"
-        metrics_file = run / "gen_0000" / "metrics.json"
+        metrics_file = first / GENERATION_METRICS_FILE
         if metrics_file.is_file():
             row["network_of"] = json.loads(metrics_file.read_text()).get("fit_shared_from")
     return row
