@@ -52,17 +52,27 @@ class TiltedMoment:
     log_moment : float
         log E*[Lambda^a] (+inf when the moment is infinite).
     reason : str or None
-        Why the moment is infinite (the step and the precision or face that broke), else None.
+        Why the moment is infinite (the step and the precision or face that broke), or why it is only
+        a lower bound (exact=False), else None.
+    exact : bool
+        False when the grid lost part of the tilted field beyond its box: log_moment is then a lower
+        bound (the moment is infinite or the grid too narrow).
     """
 
     a: float
     log_moment: float
     reason: str | None = None
+    exact: bool = True
 
     @property
     def finite(self) -> bool:
-        """True when E*[Lambda^a] < inf."""
-        return math.isfinite(self.log_moment)
+        """True when E*[Lambda^a] is known to be finite (an exact finite value)."""
+        return self.exact and math.isfinite(self.log_moment)
+
+    @property
+    def infinite(self) -> bool:
+        """True when E*[Lambda^a] is known to be infinite."""
+        return self.exact and math.isinf(self.log_moment)
 
     @property
     def moment(self) -> float:
@@ -74,6 +84,8 @@ class TiltedMoment:
         """R_a = log E*[Lambda^a] / (a - 1) (for a < 1 an infinite moment cannot occur: E*[Lambda^a] <= 1)."""
         if self.a == 1.0:
             raise ValueError("a = 1: the Renyi divergence is the KL limit epshat2 / 2; use path_renyi")
+        if not self.exact:
+            raise ValueError(f"the tilted moment of order {self.a:g} is only a lower bound: {self.reason}")
         return self.log_moment / (self.a - 1.0)
 
 
