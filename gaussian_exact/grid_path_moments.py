@@ -7,7 +7,11 @@ over the K steps, all by the trapezoid transition K_k (grid_transition.py):
 
 * tilted moments, for each order a: u_0 = p_0, u_{k+1} = K^{(a)}_k [u_k exp(a (a - 1) a_k / 2)] with the
   mean mu*_k + a d_k, E*[Lambda^a] = int u_K (kept as a mantissa field rescaled to max 1 and a log
-  scale, so the factor never overflows; +inf with the reason when u grows toward the box faces);
+  scale, so the factor never overflows; +inf with the reason when u_k, before or after a transition,
+  grows toward the box faces; a lower bound, exact=False, when the shares of its mass deposited beyond
+  the box sum to more than TAIL_SHARE). A divergence that starts beyond the box is not seen: near the
+  largest finite order a* the grid value can be far off (widen the bounds; the Gaussian Riccati
+  recursion of path_moments.py is exact there);
 * Novikov (A2): n_{k+1} = K_k [n_k exp(a_k / 2)], E* exp(<M>/2) = int n_K (same scaling);
 * moments of <M> (A4): m^{(j)}_k(y) dy = E*[<M>_k^j; Y_k in dy], m^{(0)} = p*,
   m^{(j)}_{k+1} = K_k [sum_{i <= j} binom(j, i) a_k^{j-i} m^{(i)}_k], E*<M>^j = int m^{(j)}_K
@@ -129,7 +133,7 @@ class _Scaled:
         self.field = density / top
         self.log_scale = math.log(top)
         self.reason = None
-        self.lost = 0.0           # the largest share of the field's mass a step deposited beyond the box
+        self.lost = 0.0           # the shares of the field's mass deposited beyond the box, summed over the steps
         self._before = 0.0
 
     def tilt(self, log_factor: np.ndarray, axes, k: int) -> np.ndarray:
@@ -150,7 +154,7 @@ class _Scaled:
         new = np.clip(new, 0.0, None)
         after = float(np.sum(new * self._weights))
         if self._before > 0:
-            self.lost = max(self.lost, 1.0 - after / self._before)
+            self.lost += max(0.0, 1.0 - after / self._before)
         top = float(np.max(new))
         if top <= 0:
             self.reason = self.reason or f"step {k}: the tilted field vanished on the grid"
@@ -277,7 +281,7 @@ def _finish(law: GridLaw, a: float, u: _Scaled) -> TiltedMoment:
     share = max(u.lost, beyond_box(u.field, law.axes) / max(law.integrate(u.field), 1e-300))
     if share > TAIL_SHARE:
         return TiltedMoment(a, u.log_integral(law), (
-            f"the tilted field left the box (a share {share:.3g} of its mass in one step or at the end): "
+            f"the tilted field left the box (shares summing to {share:.3g} of its mass over the steps or at the end): "
             f"the value is a lower bound; E*[Lambda^a] is infinite or the grid too narrow (widen the bounds)"),
             exact=False)
     return TiltedMoment(a, u.log_integral(law), None)
@@ -302,3 +306,39 @@ def _conditional(law: GridLaw, p, p_hat, g, w, w2, c, eps2) -> ConditionalPathQu
     vcm = law.integrate(np.where(pos, g * g / safe, 0.0))
     return ConditionalPathQuantities(p, p_hat, g, w, w2, Zbar, R, Psi, chi2, -law.integrate(num), E_Zbar2,
                                      law.integrate(psi_num), E_Psi2, E_Z2, vcm)
+
+
+def combine_tilted(blocks) -> TiltedMoment:
+    """E*[Lambda^a] of a product of independent blocks (grid_products.py): the paths are independent,
+    so Lambda = prod_f Lambda_f and log E*[Lambda^a] adds over blocks (THEORY.md sections 7, 8).
+
+    Parameters
+    ----------
+    blocks : iterable of TiltedMoment or (TiltedMoment, multiplicity)
+        The blocks' moments, all of one order a.
+
+    Returns
+    -------
+    TiltedMoment
+        The product's moment (infinite when a block's is, with its reason; a lower bound when a block's is).
+
+    Raises
+    ------
+    ValueError
+        When blocks is empty, the orders differ, or a multiplicity is not an integer >= 1.
+    """
+    items = [(b, 1) if isinstance(b, TiltedMoment) else tuple(b) for b in blocks]
+    if not items:
+        raise ValueError("blocks must hold at least one TiltedMoment")
+    a = items[0][0].a
+    total, reasons, exact = 0.0, [], True
+    for tm, mult in items:
+        if tm.a != a:
+            raise ValueError(f"blocks must share one order a, got {a:g} and {tm.a:g}")
+        if isinstance(mult, bool) or int(mult) != mult or mult < 1:
+            raise ValueError(f"multiplicity must be an integer >= 1, got {mult!r}")
+        total += int(mult) * tm.log_moment
+        exact = exact and tm.exact
+        if tm.reason:
+            reasons.append(tm.reason)
+    return TiltedMoment(a, total, "; ".join(reasons) or None, exact)
