@@ -25,7 +25,8 @@ from .mixture import GaussianMixture, chi2_to_mixture, kl_to_mixture
 from .observability import EtaEstimate, observability, observability_mc
 from .ou import forward, forward_score, noise_variance, signal_scale
 from .path_energy import path_energy
-from .path_moments import TiltedMoment, path_renyi, tilted_moment
+from .path_moments import path_renyi, tilted_moment
+from .tilted_result import TiltedMoment
 from .grid_path_moments import ConditionalPathQuantities, GridPathMoments, combine_tilted, grid_path_moments
 from .path_renyi_mc import PathMomentEstimate, path_renyi_mc
 from .proof_skeleton import InequalityRow, ProofSkeleton, proof_skeleton, skeleton_from_moments

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from .gaussian import Gaussian
 from .grid_law import GridLaw
+from .grid_path_moments import grid_path_moments
 from .linear_sde import check_error, check_schedule, propagate_learned_and_ideal
 from .path_moments import gaussian_log_tilted
 
@@ -85,11 +86,6 @@ class AssumptionReport:
         if self.smallest_infinite_a <= 2:   # the finite orders form an interval (log-convexity)
             return False
         return None
-
-    @property
-    def K(self) -> float:
-        """A4's K = E*<M>^2 / eps2^2 (NaN when not computed)."""
-        return self.qv_moment_ratios.get(2, math.nan)
 
     @property
     def small_error(self) -> bool:
@@ -161,7 +157,6 @@ def assumption_report(target, error=None, T: float = 4.0, t0: float = 0.02, step
 
 
 def _grid_report(law, error, T, t0, steps, init, score, a_grid, max_moment) -> AssumptionReport:
-    from .grid_path_moments import grid_path_moments
     orders = sorted(float(a) for a in a_grid)
     if not orders or orders[0] <= 1:
         raise ValueError(f"a_grid must hold orders > 1, got {a_grid!r}")

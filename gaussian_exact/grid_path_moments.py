@@ -36,7 +36,7 @@ from .grid_divergences import TAIL_SHARE, beyond_box
 from .grid_law import GridLaw
 from .grid_transition import check_spacing, transition_1d, transition_2d
 from .linear_sde import check_schedule
-from .path_moments import TiltedMoment, check_order
+from .tilted_result import TiltedMoment, check_order
 
 
 @dataclass

@@ -24,7 +24,7 @@ from .gaussian import Gaussian
 from .grid_law import GridLaw
 from .linear_sde import check_schedule
 from .ou import forward
-from .path_moments import check_order
+from .tilted_result import check_order
 from .validation import count
 
 HEAVY_TAIL_XI = 0.5   # Hill tail index at or above which the weights have no finite variance

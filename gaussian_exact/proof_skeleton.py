@@ -24,6 +24,7 @@ import math
 from dataclasses import dataclass, field
 
 from .grid_law import GridLaw
+from .grid_path_moments import grid_path_moments
 
 REL_TOL = 1e-9        # a row holds when it fails by at most this share of its larger side (rounding)
 EQUALITY_TOL = 1e-7   # an equality row holds to this relative accuracy (the grid's quadrature)
@@ -195,7 +196,6 @@ def proof_skeleton(target, error=None, T: float = 4.0, t0: float = 0.02, steps=N
     if not isinstance(target, GridLaw):
         raise ValueError(f"target must be a GridLaw (the conditional quantities are exact on grids), "
                          f"got {type(target).__name__}")
-    from .grid_path_moments import grid_path_moments
     r = grid_path_moments(target, error, (), T, t0, steps, init, score, conditional=True)
     c = r.conditional
     return skeleton_from_moments(r.eps2, c.chi2, c.E_Zbar, c.E_Zbar2, c.E_Psi2, c.E_Z2, c.var_cond_mean,
