@@ -136,16 +136,17 @@ class _Scaled:
         self.lost = 0.0           # the shares of the field's mass deposited beyond the box, summed over the steps
         self._before = 0.0
 
-    def tilt(self, log_factor: np.ndarray, axes, k: int) -> np.ndarray:
-        """The mantissa of field exp(log_factor), rescaled to max 1 (the scale absorbs the rest); notes
-        the divergence when the tilted field grows toward the box faces."""
+    def tilt(self, log_factor: np.ndarray, axes, k: int, check: bool = True) -> np.ndarray:
+        """The mantissa of field exp(log_factor), rescaled to max 1 (the scale absorbs the rest); with
+        `check`, notes the divergence when the tilted field grows toward the box faces (a field that
+        grows after a transition still does so at the next tilt, whose factor is >= 1, or at the end)."""
         with np.errstate(divide="ignore"):
             lf = np.log(self.field) + log_factor
         top = float(np.max(lf))
         self.log_scale += top
         out = np.exp(lf - top)
         self._before = float(np.sum(out * self._weights))
-        if self.reason is None and math.isinf(beyond_box(out, axes)):
+        if check and self.reason is None and math.isinf(beyond_box(out, axes)):
             self.reason = (f"step {k}: the tilted field u_k exp(a (a - 1) a_k / 2) grows toward the box faces "
                            f"(its integral diverges beyond the grid)")
         return out
@@ -161,9 +162,6 @@ class _Scaled:
             return
         self.field = new / top
         self.log_scale += math.log(top)
-        if self.reason is None and math.isinf(beyond_box(self.field, axes)):
-            self.reason = (f"step {k + 1}: the tilted field u_k grows toward the box faces (its integral "
-                           f"diverges beyond the grid)")
 
     def log_integral(self, law: GridLaw) -> float:
         return self.log_scale + math.log(law.integrate(self.field))
@@ -263,7 +261,7 @@ def grid_path_moments(law: GridLaw, error=None, a_values=(), T: float = 4.0, t0:
             p_hat = _step(law, h * (drift + e), h, [p_hat * wts], [])[0][0]
         for a, u in zip(a_values, tilted):
             if u.reason is None:
-                tilted_field = u.tilt(0.5 * a * (a - 1.0) * ak, law.axes, k)
+                tilted_field = u.tilt(0.5 * a * (a - 1.0) * ak, law.axes, k, check=a > 1)
                 u.set(_step(law, h * (drift + a * e), h, [tilted_field * wts], [])[0][0], law.axes, k)
     ideal_law = _output(law, p, start, "ideal") if (laws or conditional) else None
     learned_law = _output(law, p_hat, start, "learned") if run_learned else None
@@ -278,7 +276,11 @@ def grid_path_moments(law: GridLaw, error=None, a_values=(), T: float = 4.0, t0:
 def _finish(law: GridLaw, a: float, u: _Scaled) -> TiltedMoment:
     if u.reason is not None:
         return TiltedMoment(a, math.inf, u.reason)
-    share = max(u.lost, beyond_box(u.field, law.axes) / max(law.integrate(u.field), 1e-300))
+    tail = beyond_box(u.field, law.axes)
+    if math.isinf(tail):
+        return TiltedMoment(a, math.inf, "the final tilted field u_K grows toward the box faces (its integral "
+                                         "diverges beyond the grid)")
+    share = max(u.lost, tail / max(law.integrate(u.field), 1e-300))
     if share > TAIL_SHARE:
         return TiltedMoment(a, u.log_integral(law), (
             f"the tilted field left the box (shares summing to {share:.3g} of its mass over the steps or at the end): "
