@@ -180,6 +180,8 @@ def test_assumption_report_gaussian_and_grid():
     law = GridLaw.mixture([1.0], [[0.3]], [0.36], bounds=(-12, 12))
     g = assumption_report(law, e, steps=STEPS)
     assert g.a1 and g.a2 and g.a3 and g.qv_moment_ratios[2] > 1
+    assert g.log_novikov == pytest.approx(r.log_novikov, rel=1e-8)     # grid vs Riccati (weight 1, no shift)
+    assert g.eps2 == pytest.approx(r.eps2, rel=1e-9) and g.epshat2 == pytest.approx(r.epshat2, rel=1e-9)
     # time-only: <M> = eps2 is deterministic, so E*<M>^j / eps2^j = 1 and E* exp(<M>/2) = exp(eps2/2)
     t = AffineError(xi=[0.3])
     g = assumption_report(law, t, steps=STEPS)
@@ -251,3 +253,18 @@ def test_each_control_fails_on_a_case_built_for_it(name):
     row = next(r for r in tight_case(name).rows if r.name == name)
     assert row.verdict == "holds"
     assert row.control_verdict == "violated", row.mutation
+
+
+def test_monte_carlo_in_three_dimensions_with_a_callable_score():
+    rng = np.random.default_rng(5)
+    q, _ = np.linalg.qr(rng.standard_normal((3, 3)))
+    target = Gaussian([0.2, -0.3, 0.5], (q * [0.4, 0.8, 1.5]) @ q.T)
+    e = AffineError(W=-0.15 * (q @ np.diag([1.0, 0.5, -0.3]) @ q.T), xi=[0.1, 0.0, -0.1])
+    from gaussian_exact import forward
+
+    def score(y, t):
+        return forward(target, t).score(y)
+
+    exact = tilted_moment(target, e, 2.0, steps=40)
+    est = path_renyi_mc(score, e, 2.0, steps=40, n_paths=20000, rng=11, dim=3)
+    assert est.se_honest and abs(est.moment - exact.moment) < 4 * est.moment_se
