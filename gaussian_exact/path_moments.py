@@ -150,7 +150,8 @@ def tilted_moment(target, error, a, T: float = 4.0, t0: float = 0.02, steps=None
     Returns
     -------
     TiltedMoment
-        log E*[Lambda^a], its reason when infinite, and the Renyi divergence as `.renyi`.
+        log E*[Lambda^a], its reason when infinite, and the Renyi divergence as `.renyi`. On a grid,
+        `exact` is False (a lower bound, with the reason) when the tilted field left the box.
 
     Raises
     ------
@@ -184,6 +185,12 @@ def path_renyi(target, error, a, T: float = 4.0, t0: float = 0.02, steps=None, i
     -------
     float
         The path Renyi divergence of order a (>= 0, +inf when it diverges).
+
+    Raises
+    ------
+    ValueError
+        As `tilted_moment`, and for a GridLaw target whose tilted field left the box (only a lower
+        bound is known: widen the bounds, or read `tilted_moment(...)`).
     """
     a = check_order(a)
     if a == 1.0:
