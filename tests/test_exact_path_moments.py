@@ -229,29 +229,41 @@ def test_skeleton_rows_hold(case):
     assert s.E_Zbar == pytest.approx(-s.eps2 / 2, rel=1e-8)
 
 
+def moments_of(M, QV, R):
+    """The skeleton's scalars on a two-atom probability space (Y = 0, 1 with probability 1/2 each;
+    M, QV and R given per atom, so everything is Y-measurable): Z = -M - QV/2, Zbar = E[Z | Y] = Z,
+    Psi = R - 1 - Zbar, eps2 = E QV, eta eps2 = E[E[M | Y]^2]."""
+    M, QV, R = (np.asarray(v, dtype=float) for v in (M, QV, R))
+    Z = -M - QV / 2
+    Psi = R - 1 - Z
+    return skeleton_from_moments(eps2=QV.mean(), chi2=((R - 1) ** 2).mean(), E_Zbar=Z.mean(),
+                                 E_Zbar2=(Z * Z).mean(), E_Psi2=(Psi * Psi).mean(), E_Z2=(Z * Z).mean(),
+                                 var_cond_mean=(M * M).mean(), E_qv2=(QV * QV).mean())
+
+
 def tight_case(name):
-    """Scalar quantities from random variables built so that step `name` holds with equality.
-    (b), (e3): Zbar = -2 Psi resp. Zbar = Psi pointwise (Psi = +-1); (c): E[M|Y] = -E[<M>|Y] with
-    <M> measurable in Y (|<M>| = 2 on both atoms); (d): (b) and (c) tight together; (e1): Z measurable
-    in Y; (e2): M = <M>/2; (e4): all of (e1)-(e3) tight."""
-    base = dict(eps2=1.0, chi2=1.0, E_Zbar=-0.5, E_Zbar2=1.0, E_Psi2=1.0, E_Z2=1.0, var_cond_mean=0.0, E_qv2=1.0)
+    """Random variables built so that step `name` holds with equality (its proof's inequality is tight):
+    (b) Zbar = -2 Psi; (c) E[M|Y] = -E[<M>|Y] with <M> known given Y; (d) both; (e1) Z known given Y;
+    (e2) M = <M>/2 with E<M> = E<M>^2/4 (<M> = 4); (e3) Zbar = Psi; (e4) (e1)-(e3) together. R need not
+    integrate to 1 here: no step uses it."""
+    qv = np.array([1.0, 3.0])
     cases = {
-        "(b)": dict(chi2=1.0, E_Zbar2=4.0, E_Psi2=1.0),
-        "(c)": dict(E_Zbar2=1.0, var_cond_mean=4.0, E_qv2=4.0),
-        "(d)": dict(chi2=0.0, E_Zbar2=1.0, E_Psi2=0.5, var_cond_mean=4.0, E_qv2=4.0),
-        "(e1)": dict(E_Zbar2=2.0, E_Z2=2.0),
-        "(e2)": dict(eps2=1.0, E_Z2=2.0 + 4.0 / 2, E_qv2=4.0),
-        "(e3)": dict(chi2=4.0, E_Zbar2=1.0, E_Psi2=1.0),
-        "(e4)": dict(eps2=1.0, chi2=4.0 + 1.0 + 2.0, E_qv2=1.0, E_Psi2=1.0),
+        "(b)": ([-0.2, 0.2], [0.0, 0.0], [1.1, 0.9]),
+        "(c)": (-qv, qv, [1.0, 1.0]),
+        "(d)": (-qv, qv, 1 + qv / 4),
+        "(e1)": ([-0.2, 0.2], [0.0, 0.0], [1.0, 1.0]),
+        "(e2)": ([2.0, 2.0], [4.0, 4.0], [1.0, 1.0]),
+        "(e3)": ([-0.2, 0.2], [0.0, 0.0], [1.4, 0.6]),
+        "(e4)": ([2.0, 2.0], [4.0, 4.0], [-7.0, -7.0]),
     }
-    base.update(cases[name])
-    return skeleton_from_moments(**base)
+    return moments_of(*cases[name])
 
 
 @pytest.mark.parametrize("name", ["(b)", "(c)", "(d)", "(e1)", "(e2)", "(e3)", "(e4)"])
 def test_each_control_fails_on_a_case_built_for_it(name):
     row = next(r for r in tight_case(name).rows if r.name == name)
     assert row.verdict == "holds"
+    assert row.lhs == pytest.approx(row.rhs, rel=1e-12, abs=1e-15)      # the case is tight
     assert row.control_verdict == "violated", row.mutation
 
 
