@@ -54,7 +54,9 @@ class ConditionalPathQuantities:
     Zbar, R, Psi : numpy.ndarray
         -g/p* - w/(2 p*), p_hat/p*, R - 1 - Zbar.
     chi2 : float
-        chi2(output_hat || output*) = E*[(R - 1)^2] (+inf when the integrand grows toward the faces).
+        chi2(output_hat || output*) = E*[(R - 1)^2] (+inf when the integrand grows toward the faces, or
+        where p*_K underflows to 0 while p_hat_K or g, w do not: no log chain runs here, so on boxes
+        wide enough for p*_K to underflow compare with grid_chi2 of run_grid_chain's laws).
     E_Zbar, E_Zbar2, E_Psi, E_Psi2, E_Z2 : float
         E*[Zbar], E*[Zbar^2], E*[Psi], E*[Psi^2], E*[Z^2] (Z = log Lambda).
     var_cond_mean : float
