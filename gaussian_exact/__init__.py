@@ -6,6 +6,9 @@ dimensions, `GridLaw` targets take ANY score or error callable: `reverse`, `path
 `observability`, `kl` and `chi2` then give the exact law and quantities of the K-step Euler-Maruyama
 chain on a grid (THEORY.md section 7; grid_law.py, grid_chain.py), and `block_result` /
 `combine_blocks` extend them to products of such blocks (grid_products.py).
+THEORY.md §8: tilted path moments and path Renyi divergences (`tilted_moment`, `path_renyi`, exact;
+`path_renyi_mc`, Monte Carlo), the assumptions A1-A4 (`assumption_report`) and the proof's steps
+(a)-(e) with computed constants (`proof_skeleton`).
 The ideal recursion with early stopping and its limit law (THEORY.md §5, reconstructed):
 `ideal_recursion`, `limit_law`, `hermite_coefficients`, `schedules`.
 """
@@ -22,6 +25,12 @@ from .mixture import GaussianMixture, chi2_to_mixture, kl_to_mixture
 from .observability import EtaEstimate, observability, observability_mc
 from .ou import forward, forward_score, noise_variance, signal_scale
 from .path_energy import path_energy
+from .path_moments import path_renyi, tilted_moment
+from .tilted_result import TiltedMoment
+from .grid_path_moments import ConditionalPathQuantities, GridPathMoments, combine_tilted, grid_path_moments
+from .path_renyi_mc import PathMomentEstimate, path_renyi_mc
+from .proof_skeleton import InequalityRow, ProofSkeleton, proof_skeleton, skeleton_from_moments
+from .assumptions import AssumptionReport, assumption_report
 from .reverse import reverse
 from .smoothed_mixture import SmoothedMixture
 from . import schedules
@@ -34,3 +43,6 @@ __all__ = [
 ]
 __all__ += ["SmoothedMixture", "hermite_coefficients", "hermite_functions", "ideal_recursion", "limit_law",
             "schedules"]  # THEORY.md §5, the limit law (reconstructed)
+__all__ += ["AssumptionReport", "ConditionalPathQuantities", "GridPathMoments", "InequalityRow", "PathMomentEstimate",
+            "ProofSkeleton", "TiltedMoment", "assumption_report", "combine_tilted", "grid_path_moments", "path_renyi",
+            "path_renyi_mc", "proof_skeleton", "skeleton_from_moments", "tilted_moment"]  # THEORY.md §8
