@@ -18,6 +18,7 @@ from .accumulation import (accumulated, closed_form_function, contributions, dri
                            drift_path, memory_horizon, steady_state)
 from .catalog import catalog, mutated
 from .collapse_floor import collapse_floor
+from .numeric_fallback import LimitValue, numeric_fallback_note, schedule_limit
 from .limit_law import (annealed_deviation_bound, hermite_multiplier, limit_multipliers, variance_fixed_point,
                         w2_ball_radius)
 from .regime import Regime, regime
@@ -28,5 +29,6 @@ __all__ = [
     "contributions", "drift_envelope", "drift_path", "memory_horizon", "mutated", "regime",
     "steady_state", "symbols",
 ]
+__all__ += ["LimitValue", "numeric_fallback_note", "schedule_limit"]  # numeric fallback of unfinished closed forms
 __all__ += ["annealed_deviation_bound", "hermite_multiplier", "limit_multipliers", "variance_fixed_point",
             "w2_ball_radius"]  # THEORY.md §5, the limit law (reconstructed)

@@ -10,8 +10,9 @@ import sympy as sp
 from . import symbols as S
 from .catalog import catalog
 from .lambdify import evaluate, lambdified
+from .numeric_fallback import numeric_drift, unfinished
 from .recursion import solve_recursion, stable_constant_error_form
-from .validation import as_float_array, check_generations, check_nonnegative, check_unit_interval
+from .validation import as_float_array, check_generations, check_nonnegative, check_unit_interval, is_symbolic
 
 _BLOCK = 256
 
@@ -46,8 +47,11 @@ def accumulated(alpha, eps2, N, D0=0):
     eps2: a number (or array: broadcast with alpha, N, D0), a SymPy symbol, or an expression in
     `bounds.symbols.n` (errors from generation n = 0). Numbers in: a float64 (or array) out, from
     the stable closed form. Anything symbolic: the SymPy closed form (rsolve / summation), with
-    float coefficients converted to rationals; when SymPy cannot solve or sum the schedule, the
-    numeric recursion if alpha, N and D0 are numbers, else a ValueError saying so.
+    float coefficients converted to rationals; when SymPy cannot solve or sum the schedule (an
+    unevaluated Sum, or polylog/lerchphi that numpy cannot print), the numeric recursion: a float if
+    alpha, N and D0 are numbers, else `numeric_fallback.numeric_drift`, an applied SymPy function with
+    a numeric implementation (lambdify-safe; `bounds.numeric_fallback_note` says so; limits by
+    `bounds.schedule_limit`).
 
     Parameters
     ----------
@@ -70,8 +74,8 @@ def accumulated(alpha, eps2, N, D0=0):
     ValueError
         If eps2 is a non-real SymPy number, alpha is outside [0, 1], eps2 or D0 is negative or NaN,
         N is not a non-negative integer, an argument is not a number (string, None, complex, ...),
-        a numeric schedule is negative or non-finite for some n < N, or SymPy cannot solve or
-        sum a symbolic schedule while alpha, N or D0 is symbolic.
+        or a numeric schedule is negative or non-finite for some n < N (for a numeric fallback:
+        when it is evaluated).
     """
     symbolic = any(map(_is_symbolic, (alpha, eps2, N, D0)))
     if not symbolic and isinstance(eps2, sp.Basic) and not eps2.is_real:
@@ -117,13 +121,12 @@ def _symbolic(alpha, schedule, N, D0):
         out = solve_recursion(schedule, fresh).subs({S.alpha: a, S.N: N_, S.D0: D0_})
         if out.has(sp.Sum) and not numeric:
             out = out.doit()
-    except Exception as exc:   # SymPy raises many types on schedules it cannot solve or sum
+    except Exception:   # SymPy raises many types on schedules it cannot solve or sum
         if numeric:
             return _numeric_path(a, schedule, N_, D0_)
-        raise ValueError(f"eps2: SymPy cannot find D_N in closed form for eps2_n = {schedule} "
-                         f"({type(exc).__name__}); pass numbers for alpha, N and D0 to get the numeric value") from None
-    if out.has(sp.Sum) and numeric:
-        return _numeric_path(a, schedule, N_, D0_)
+        return numeric_drift(schedule, a, N_, D0_)
+    if unfinished(out):
+        return _numeric_path(a, schedule, N_, D0_) if numeric else numeric_drift(schedule, a, N_, D0_)
     return out
 
 
@@ -154,7 +157,14 @@ def drift_path(eps2, alpha, D0=0.0) -> np.ndarray:
     ValueError
         If eps2 is a scalar or has an empty last axis, eps2 or D0 is negative or NaN, alpha is
         outside [0, 1], an argument is not numeric, or the shapes do not broadcast.
+
+    Notes
+    -----
+    SymPy input (a library symbol in eps2, alpha or D0; eps2 then 1-D, alpha a scalar or one per
+    generation): the same recursion in SymPy, returned as a column ``sympy.Matrix`` of D_0..D_G.
     """
+    if any(map(is_symbolic, (eps2, alpha, D0))):
+        return _symbolic_path(eps2, alpha, D0)
     e = as_float_array("eps2", eps2)
     if e.ndim == 0 or e.shape[-1] == 0:
         raise ValueError(f"eps2 must be an array over generations (last axis, at least one), got shape {e.shape}")
@@ -183,6 +193,33 @@ def drift_path(eps2, alpha, D0=0.0) -> np.ndarray:
         carried = np.where(beta[..., g] == 0, 0.0, beta[..., g] * out[..., g])
         out[..., g + 1] = carried + e[..., g]
     return out
+
+
+def _symbolic_sequence(name: str, value, check) -> list:
+    """A 1-D sequence (or scalar) as SymPy terms, its numeric entries range-checked."""
+    if np.ndim(np.asarray(value, dtype=object)) > 1:
+        raise ValueError(f"{name} must be 1-D (one value per generation) when symbolic, got shape "
+                         f"{np.shape(np.asarray(value, dtype=object))}")
+    terms = [sp.sympify(v) for v in np.atleast_1d(np.asarray(value, dtype=object))]
+    for t in terms:
+        if t.is_number:
+            check(name, t)
+    return terms
+
+
+def _symbolic_path(eps2, alpha, D0) -> sp.Matrix:
+    """drift_path in SymPy: D_{g+1} = (1-alpha_g)^2 D_g + eps2_g."""
+    e = _symbolic_sequence("eps2", eps2, check_nonnegative)
+    a = _symbolic_sequence("alpha", alpha, check_unit_interval)
+    (d0,) = _symbolic_sequence("D0", D0, check_nonnegative) if np.ndim(np.asarray(D0, dtype=object)) == 0 else (None,)
+    if d0 is None:
+        raise ValueError("D0 must be a single value when the path is symbolic")
+    if len(a) not in (1, len(e)):
+        raise ValueError(f"alpha must be one value or one per generation ({len(e)}), got {len(a)}")
+    path = [d0]
+    for g, term in enumerate(e):
+        path.append((1 - a[g if len(a) > 1 else 0]) ** 2 * path[-1] + term)
+    return sp.Matrix(path)
 
 
 def _blocked_scan(beta: float, e: np.ndarray, out: np.ndarray) -> None:
@@ -224,7 +261,15 @@ def contributions(alpha, eps2) -> np.ndarray:
     ValueError
         If eps2 is not 1-D or has a negative or NaN entry, alpha is not a scalar or is outside
         [0, 1], or an argument is not numeric.
+
+    Notes
+    -----
+    SymPy input (a library symbol in alpha or eps2): the same matrix as a ``sympy.Matrix``.
     """
+    if is_symbolic(alpha) or is_symbolic(eps2):
+        e = _symbolic_sequence("eps2", eps2, check_nonnegative)
+        (a,) = _symbolic_sequence("alpha", alpha, check_unit_interval)
+        return sp.Matrix(len(e), len(e), lambda k, i: (1 - a) ** (2 * (k - i)) * e[i] if i <= k else 0)
     e = as_float_array("eps2", eps2)
     if e.ndim != 1:
         raise ValueError(f"eps2 must be a 1-D array over generations, got shape {e.shape}")
@@ -291,7 +336,15 @@ def steady_state(alpha, eps2):
     ValueError
         If alpha is outside [0, 1], eps2 is negative, either is NaN or not numeric, or their
         shapes do not broadcast.
+
+    Notes
+    -----
+    SymPy input (a library symbol): the SymPy expression eps2 / (alpha (2 - alpha)).
     """
+    if is_symbolic(alpha) or is_symbolic(eps2):
+        check_unit_interval("alpha", alpha)
+        check_nonnegative("eps2", eps2)
+        return sp.sympify(eps2) / (sp.sympify(alpha) * (2 - sp.sympify(alpha)))
     check_unit_interval("alpha", alpha)
     check_nonnegative("eps2", eps2)
     a, e = as_float_array("alpha", alpha), as_float_array("eps2", eps2)
@@ -333,9 +386,18 @@ def drift_envelope(eps2, alpha, D0=0.0, c1=1.0, c2=1.0, C_bias=0.0):
     ------
     ValueError
         As `drift_path` for eps2, alpha and D0; if c1, c2 or C_bias is negative or NaN.
+
+    Notes
+    -----
+    SymPy input anywhere: both bounds as column ``sympy.Matrix`` objects (see `drift_path`).
     """
     thm = catalog()["thm4.2.R"]
     R = drift_path(eps2, alpha, D0)
+    if isinstance(R, sp.MatrixBase) or any(map(is_symbolic, (c1, c2, C_bias))):
+        consts = {S.c1: sp.sympify(c1), S.c2: sp.sympify(c2), S.C_bias: sp.sympify(C_bias)}
+        R = R if isinstance(R, sp.MatrixBase) else sp.Matrix(R.tolist())
+        return (R.applyfunc(lambda r: thm.lower.subs(consts).subs(S.R, r)),
+                R.applyfunc(lambda r: thm.upper.subs(consts).subs(S.R, r)))
     c1a, c2a, cb = (np.asarray(v, dtype=float) for v in (c1, c2, C_bias))
     with np.errstate(invalid="ignore"):  # 0 * inf and inf - inf, resolved below
         lower, upper = thm.lower_fn(c1=c1, R=R, C_bias=C_bias), thm.upper_fn(c2=c2, R=R, C_bias=C_bias)

@@ -13,6 +13,7 @@ import sympy as sp
 
 from . import symbols as S
 from .floor import derive_floor
+from .generation_sum import GenerationSum
 from .limit_catalog import limit_law_results
 from .perturbative import derive, second_form_coefficient
 from .recursion import stable_constant_error_form
@@ -115,6 +116,8 @@ def catalog() -> dict[str, Result]:
             source=thm42_source + " Constant eps2 here (closed form); per-generation errors: thm4.2.R",
             display=(r"c_{1} R_N - C_{bias} \le D_{N+1} \le c_{2} R_N + C_{bias},\ "
                      r"R_N = \sum_{i=0}^{N} (1-\alpha)^{2(N-i)} \epsilon^{2}_i + (1-\alpha)^{2(N+1)} D_{0}"),
+            # eps2 given per generation (an array, last axis i = 0..N) is summed: R_N of that sequence
+            generation_sum=GenerationSum(S.R, _thm42_rhs(), (1 - a) ** 2, S.eps2, S.D, S.N + 1, ("eps2",)),
             lower=thm42_per_generation.lower.subs(S.R, _thm42_rhs()),
             upper=thm42_per_generation.upper.subs(S.R, _thm42_rhs()),
             conditions=tuple(_unit(a) + [sp.Ge(S.eps2, 0)])),

@@ -85,6 +85,16 @@ def check_params(params: dict) -> None:
             checker(name, value)
 
 
+def is_symbolic(value) -> bool:
+    """True for a SymPy expression with free symbols (a library symbol such as `bounds.symbols.alpha`),
+    or a list, tuple or object array holding one: every public function then answers in SymPy."""
+    if isinstance(value, sp.Basic):
+        return not value.is_number
+    if isinstance(value, (list, tuple)) or (isinstance(value, np.ndarray) and value.dtype == object):
+        return any(is_symbolic(v) for v in np.asarray(value, dtype=object).ravel())
+    return False
+
+
 def is_number(value) -> bool:
     return isinstance(value, numbers.Number) or (isinstance(value, sp.Basic) and value.is_number)
 
