@@ -21,6 +21,7 @@ from sympy.printing.numpy import NumPyPrinter
 from sympy.utilities.lambdify import implemented_function
 
 from . import symbols as S
+from .drift import drift_path
 
 _PRINTABLE = set(NumPyPrinter()._kf)
 _count = itertools.count()
@@ -46,7 +47,6 @@ def numeric_drift(schedule: sp.Expr, alpha: sp.Expr, N: sp.Expr, D0: sp.Expr) ->
     side_fns = [sp.lambdify(args, sp.sympify(x), "numpy") for x in (alpha, N, D0)]
 
     def implementation(*values):
-        from .accumulation import drift_path  # numeric recursion (accumulation imports this module)
         vals = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in values)) if values else []
         shape = vals[0].shape if vals else ()
         flat = [v.ravel() for v in vals]

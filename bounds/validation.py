@@ -119,3 +119,17 @@ def check_real(name: str, value):
 CHECKS.update({"t0": check_nonnegative, "mode": check_generations, "s2": check_nonnegative,
                "v": check_nonnegative, "rho": check_ratio, "dev0": check_nonnegative, "dev": check_real,
                "delta_w2": check_nonnegative, "w2_0": check_nonnegative})
+
+
+# --- THEORY.md §8 parameters (companion laws) ---------------------------------------------------------
+def check_positive(name: str, value):
+    """An order a of a Renyi divergence must be > 0 (inf allowed)."""
+    arr = _numeric(value, name)
+    if arr is not None:
+        _raise_where(np.isnan(arr) | (arr <= 0), arr, f"{name} must be > 0")
+    return value
+
+
+CHECKS.update({"tv": check_unit_interval, "tv0": check_unit_interval, "tv_bias": check_unit_interval,
+               "hel": check_unit_interval, "hel0": check_unit_interval, "hel_bias": check_unit_interval,
+               "order": check_positive, "renyi_path": check_nonnegative})
