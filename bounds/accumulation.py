@@ -112,6 +112,9 @@ def _numeric_path(a, schedule, N, D0):
     return np.float64(drift_path(terms, float(a), float(D0))[-1]) if int(N) else np.float64(float(D0))
 
 
+_EXPLICIT_TERMS = 1000  # up to this many generations an unfinished closed form is written out term by term
+
+
 def _symbolic(alpha, schedule, N, D0):
     a, schedule, N_, D0_ = _exact(alpha), _exact(schedule), _exact(N), _exact(D0)
     numeric = all(x.is_number for x in (a, N_, D0_)) and schedule.free_symbols <= {S.n}
@@ -121,11 +124,14 @@ def _symbolic(alpha, schedule, N, D0):
         if out.has(sp.Sum) and not numeric:
             out = out.doit()
     except Exception:   # SymPy raises many types on schedules it cannot solve or sum
+        out = sp.Sum(schedule, (S.n, 0, N_))  # unfinished: handled below
+    if unfinished(out):
         if numeric:
             return _numeric_path(a, schedule, N_, D0_)
+        if N_.is_Integer and int(N_) <= _EXPLICIT_TERMS:  # a finite number of generations: the exact sum
+            beta = (1 - a) ** 2
+            return beta**N_ * D0_ + sp.Add(*(beta ** (N_ - 1 - k) * schedule.subs(S.n, k) for k in range(int(N_))))
         return numeric_drift(schedule, a, N_, D0_)
-    if unfinished(out):
-        return _numeric_path(a, schedule, N_, D0_) if numeric else numeric_drift(schedule, a, N_, D0_)
     return out
 
 
@@ -289,6 +295,8 @@ def drift_envelope(eps2, alpha, D0=0.0, c1=1.0, c2=1.0, C_bias=0.0):
         R = R if isinstance(R, sp.MatrixBase) else sp.Matrix(R.tolist())
         return (R.applyfunc(lambda r: thm.lower.subs(consts).subs(S.R, r)),
                 R.applyfunc(lambda r: thm.upper.subs(consts).subs(S.R, r)))
+    for name, value in (("c1", c1), ("c2", c2), ("C_bias", C_bias)):
+        check_nonnegative(name, value)  # before any conversion: a ValueError naming the argument
     c1a, c2a, cb = (np.asarray(v, dtype=float) for v in (c1, c2, C_bias))
     with np.errstate(invalid="ignore"):  # 0 * inf and inf - inf, resolved below
         lower, upper = thm.lower_fn(c1=c1, R=R, C_bias=C_bias), thm.upper_fn(c2=c2, R=R, C_bias=C_bias)

@@ -16,7 +16,7 @@ from . import symbols as S
 from .generation_sum import GenerationSum
 from .lambdify import evaluate, lambdified
 from .tolerance import passes
-from .validation import as_float_array, check_params
+from .validation import as_float_array, check_params, is_symbolic
 
 _ORDER = list(S.BY_NAME)
 
@@ -143,7 +143,8 @@ class Result:
         -------
         callable
             ``call(*args, **params)`` evaluating the part; it raises ValueError when a parameter
-            the part needs is missing or (with `validate`) out of range.
+            the part needs is missing or (with `validate`) out of range. A SymPy expression with
+            free symbols among the parameters (e.g. `bounds.symbols.alpha`) gives the SymPy result.
 
         Raises
         ------
@@ -169,6 +170,8 @@ class Result:
                 raise ValueError(f"{self.id}.{part} needs parameter(s) {', '.join(missing)}{hint}")
             if validate:  # tensors are left to the caller (no device sync here)
                 check_params({k: kwargs[k] for k in names if not _is_tensor(kwargs[k])})
+            if any(is_symbolic(kwargs[k]) for k in names):  # a library symbol given: the SymPy expression
+                return expr.subs({S.BY_NAME[k]: sp.sympify(kwargs[k]) for k in names})
             return evaluate(fn, [kwargs[k] for k in names], backend, names)
 
         call.__name__ = f"{self.id}_{part}"

@@ -107,3 +107,30 @@ def test_results_render_as_latex_in_a_notebook():
     text = r._repr_latex_()
     assert text.startswith("$") and text.endswith("$") and r"\sum" in text
     assert bounds.catalog()["prop3.1"]._repr_latex_() == f"${bounds.catalog()['prop3.1'].latex()}$"
+
+
+def test_which_results_sum_over_generations():
+    """The audit of the catalog for the array trap: the results whose closed form holds a
+    per-generation quantity constant are exactly these, and each sums over a given sequence."""
+    summed = {rid: r.generation_sum.sequences for rid, r in bounds.catalog().items() if r.generation_sum is not None}
+    assert summed == {"thm4.2": ("eps2",), "limit.w2": ("delta_w2",), "tv.accumulation": ("epshat2", "tv_bias"),
+                      "hellinger.accumulation": ("epshat2", "hel_bias")}
+    # the torch backend refuses a sequence instead of broadcasting it
+    torch = pytest.importorskip("torch")
+    r = bounds.catalog()["thm4.2"]
+    with pytest.raises(ValueError, match="eps2 given per generation needs the numpy backend"):
+        r.function("upper", backend="torch")(alpha=torch.tensor(0.1), eps2=torch.tensor([0.1, 0.2]), N=1, D=0.0,
+                                             c2=1.0, C_bias=0.0)
+
+
+def test_result_functions_and_finite_schedules_take_symbols():
+    a = S.alpha
+    up = bounds.catalog()["thm4.2"].upper_fn(alpha=a, eps2=S.eps2, N=1, D=0, c2=1, C_bias=0)
+    for value in (0, sp.Rational(3, 10), sp.Rational(1, 2)):   # the stable form (expm1, log1p) at a few alphas
+        assert float((up - S.eps2 * (1 + (1 - a) ** 2)).subs({a: value, S.eps2: 2}).doit().evalf()) == pytest.approx(0, abs=1e-12)
+    got = bounds.accumulated(a, sp.Rational(1, 10) / (S.n + 1) ** 2, 3)   # three generations: the exact sum
+    want = sp.Rational(1, 10) * ((1 - a) ** 4 + (1 - a) ** 2 / 4 + sp.Rational(1, 9))
+    assert sp.simplify(got - want) == 0 and not bounds.numeric_fallback_note(got)
+    m = bounds.limit_multipliers(a, S.t0, 1)   # SymPy out; at alpha = 0.3, t0 = 0.5 against the formula of §5
+    want = 0.3 * np.exp(-0.25) / (1 - 0.7 * np.exp(-0.25))
+    assert float(m.subs({a: sp.Rational(3, 10), S.t0: sp.Rational(1, 2)}).doit().evalf()) == pytest.approx(want, rel=1e-12)
