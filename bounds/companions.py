@@ -34,12 +34,10 @@ a = S.alpha
 _w = sp.Symbol("w", positive=True)  # the discount per generation
 _g = sp.Symbol("g", nonnegative=True)  # a constant per-generation term
 _x0 = sp.Symbol("x_0", nonnegative=True)
-_kl = sp.Symbol("KL", nonnegative=True)
 _h2 = sp.Symbol("h2", nonnegative=True)
-_k = sp.Symbol("k", integer=True, nonnegative=True)
 d, p = sp.symbols("d p", positive=True)  # data and p^i at one point x
 sd, sp_ = sp.symbols("sqrt_d sqrt_p", positive=True)  # their square roots
-_u = sp.Symbol("u", nonnegative=True)  # 1 - alpha
+_u = sp.Symbol("u", nonnegative=True)  # alpha = 1 - u (tv_mix_holds) or u / (1 + u) (hellinger_mix_holds)
 
 
 def pinsker(kl: sp.Expr) -> sp.Expr:
