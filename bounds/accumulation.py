@@ -9,11 +9,11 @@ import sympy as sp
 
 from . import symbols as S
 from .catalog import catalog
+from .drift import drift_path, symbolic_sequence
 from .lambdify import evaluate, lambdified
+from .numeric_fallback import numeric_drift, unfinished
 from .recursion import solve_recursion, stable_constant_error_form
-from .validation import as_float_array, check_generations, check_nonnegative, check_unit_interval
-
-_BLOCK = 256
+from .validation import as_float_array, check_generations, check_nonnegative, check_unit_interval, is_symbolic
 
 
 def closed_form_function(backend: str = "numpy"):
@@ -46,8 +46,11 @@ def accumulated(alpha, eps2, N, D0=0):
     eps2: a number (or array: broadcast with alpha, N, D0), a SymPy symbol, or an expression in
     `bounds.symbols.n` (errors from generation n = 0). Numbers in: a float64 (or array) out, from
     the stable closed form. Anything symbolic: the SymPy closed form (rsolve / summation), with
-    float coefficients converted to rationals; when SymPy cannot solve or sum the schedule, the
-    numeric recursion if alpha, N and D0 are numbers, else a ValueError saying so.
+    float coefficients converted to rationals; when SymPy cannot solve or sum the schedule (an
+    unevaluated Sum, or polylog/lerchphi that numpy cannot print), the numeric recursion: a float if
+    alpha, N and D0 are numbers, else `numeric_fallback.numeric_drift`, an applied SymPy function with
+    a numeric implementation (lambdify-safe; `bounds.numeric_fallback_note` says so; limits by
+    `bounds.schedule_limit`).
 
     Parameters
     ----------
@@ -70,8 +73,8 @@ def accumulated(alpha, eps2, N, D0=0):
     ValueError
         If eps2 is a non-real SymPy number, alpha is outside [0, 1], eps2 or D0 is negative or NaN,
         N is not a non-negative integer, an argument is not a number (string, None, complex, ...),
-        a numeric schedule is negative or non-finite for some n < N, or SymPy cannot solve or
-        sum a symbolic schedule while alpha, N or D0 is symbolic.
+        or a numeric schedule is negative or non-finite for some n < N (for a numeric fallback:
+        when it is evaluated).
     """
     symbolic = any(map(_is_symbolic, (alpha, eps2, N, D0)))
     if not symbolic and isinstance(eps2, sp.Basic) and not eps2.is_real:
@@ -109,6 +112,9 @@ def _numeric_path(a, schedule, N, D0):
     return np.float64(drift_path(terms, float(a), float(D0))[-1]) if int(N) else np.float64(float(D0))
 
 
+_EXPLICIT_TERMS = 1000  # up to this many generations an unfinished closed form is written out term by term
+
+
 def _symbolic(alpha, schedule, N, D0):
     a, schedule, N_, D0_ = _exact(alpha), _exact(schedule), _exact(N), _exact(D0)
     numeric = all(x.is_number for x in (a, N_, D0_)) and schedule.free_symbols <= {S.n}
@@ -117,88 +123,16 @@ def _symbolic(alpha, schedule, N, D0):
         out = solve_recursion(schedule, fresh).subs({S.alpha: a, S.N: N_, S.D0: D0_})
         if out.has(sp.Sum) and not numeric:
             out = out.doit()
-    except Exception as exc:   # SymPy raises many types on schedules it cannot solve or sum
+    except Exception:   # SymPy raises many types on schedules it cannot solve or sum
+        out = sp.Sum(schedule, (S.n, 0, N_))  # unfinished: handled below
+    if unfinished(out):
         if numeric:
             return _numeric_path(a, schedule, N_, D0_)
-        raise ValueError(f"eps2: SymPy cannot find D_N in closed form for eps2_n = {schedule} "
-                         f"({type(exc).__name__}); pass numbers for alpha, N and D0 to get the numeric value") from None
-    if out.has(sp.Sum) and numeric:
-        return _numeric_path(a, schedule, N_, D0_)
+        if N_.is_Integer and int(N_) <= _EXPLICIT_TERMS:  # a finite number of generations: the exact sum
+            beta = (1 - a) ** 2
+            return beta**N_ * D0_ + sp.Add(*(beta ** (N_ - 1 - k) * schedule.subs(S.n, k) for k in range(int(N_))))
+        return numeric_drift(schedule, a, N_, D0_)
     return out
-
-
-def drift_path(eps2, alpha, D0=0.0) -> np.ndarray:
-    """D_0, ..., D_G from per-generation errors eps2[..., 0:G] (THEORY.md §3 recursion, numeric).
-
-    alpha broadcasts against eps2, whose last axis is generations: a scalar, a per-run constant of
-    shape (B, 1), or a schedule alpha_n of shape (..., G). D0 broadcasts against eps2[..., 0].
-    Constant alpha uses a blocked scan (matrix of powers (1-alpha)^{2(k-j)} <= 1: no overflow);
-    schedules a loop over generations vectorised across runs.
-
-    Parameters
-    ----------
-    eps2 : array_like >= 0, shape (..., G), G >= 1
-        Per-generation errors, generations on the last axis.
-    alpha : float or array_like in [0, 1]
-        Scalar, per-run constant of shape (B, 1), or schedule of shape (..., G).
-    D0 : float or array_like >= 0
-        Initial divergence, broadcast against ``eps2[..., 0]`` (default 0).
-
-    Returns
-    -------
-    numpy.ndarray, shape (..., G + 1)
-        D_0, ..., D_G along the last axis.
-
-    Raises
-    ------
-    ValueError
-        If eps2 is a scalar or has an empty last axis, eps2 or D0 is negative or NaN, alpha is
-        outside [0, 1], an argument is not numeric, or the shapes do not broadcast.
-    """
-    e = as_float_array("eps2", eps2)
-    if e.ndim == 0 or e.shape[-1] == 0:
-        raise ValueError(f"eps2 must be an array over generations (last axis, at least one), got shape {e.shape}")
-    check_nonnegative("eps2", e)
-    a = as_float_array("alpha", alpha)
-    check_unit_interval("alpha", a)
-    d0 = as_float_array("D0", D0)
-    check_nonnegative("D0", d0)
-    beta = (1.0 - a) ** 2
-    try:
-        batch = np.broadcast_shapes(e.shape[:-1], d0.shape, beta.shape[:-1] if beta.ndim else ())
-        if beta.size != 1:
-            np.broadcast_to(beta, batch + e.shape[-1:])
-    except ValueError:
-        raise ValueError(f"eps2 {e.shape}, alpha {a.shape} and D0 {d0.shape} must broadcast "
-                         "(alpha against eps2, D0 against eps2[..., 0])") from None
-    G = e.shape[-1]
-    e = np.broadcast_to(e, batch + (G,))
-    out = np.empty(batch + (G + 1,))
-    out[..., 0] = d0
-    if beta.size == 1:
-        _blocked_scan(float(beta.reshape(())), e, out)
-        return out
-    beta = np.broadcast_to(beta, batch + (G,))
-    for g in range(G):
-        carried = np.where(beta[..., g] == 0, 0.0, beta[..., g] * out[..., g])
-        out[..., g + 1] = carried + e[..., g]
-    return out
-
-
-def _blocked_scan(beta: float, e: np.ndarray, out: np.ndarray) -> None:
-    G = e.shape[-1]
-    if beta == 0:   # alpha = 1: D_{k+1} = eps2_k exactly (no 0 * inf when D0 is infinite)
-        out[..., 1:] = e
-        return
-    B = min(_BLOCK, G)
-    lag = np.subtract.outer(np.arange(B), np.arange(B))
-    powers = np.where(lag >= 0, np.power(beta, np.maximum(lag, 0)), 0.0)  # [k, j] = beta^(k-j)
-    carry = np.power(beta, np.arange(1, B + 1))  # beta^(k+1)
-    for start in range(0, G, B):
-        stop = min(start + B, G)
-        m = stop - start
-        block = e[..., start:stop] @ powers[:m, :m].T
-        out[..., start + 1:stop + 1] = block + out[..., start, None] * carry[:m]
 
 
 def contributions(alpha, eps2) -> np.ndarray:
@@ -224,7 +158,15 @@ def contributions(alpha, eps2) -> np.ndarray:
     ValueError
         If eps2 is not 1-D or has a negative or NaN entry, alpha is not a scalar or is outside
         [0, 1], or an argument is not numeric.
+
+    Notes
+    -----
+    SymPy input (a library symbol in alpha or eps2): the same matrix as a ``sympy.Matrix``.
     """
+    if is_symbolic(alpha) or is_symbolic(eps2):
+        e = symbolic_sequence("eps2", eps2, check_nonnegative)
+        (a,) = symbolic_sequence("alpha", alpha, check_unit_interval)
+        return sp.Matrix(len(e), len(e), lambda k, i: (1 - a) ** (2 * (k - i)) * e[i] if i <= k else 0)
     e = as_float_array("eps2", eps2)
     if e.ndim != 1:
         raise ValueError(f"eps2 must be a 1-D array over generations, got shape {e.shape}")
@@ -291,7 +233,15 @@ def steady_state(alpha, eps2):
     ValueError
         If alpha is outside [0, 1], eps2 is negative, either is NaN or not numeric, or their
         shapes do not broadcast.
+
+    Notes
+    -----
+    SymPy input (a library symbol): the SymPy expression eps2 / (alpha (2 - alpha)).
     """
+    if is_symbolic(alpha) or is_symbolic(eps2):
+        check_unit_interval("alpha", alpha)
+        check_nonnegative("eps2", eps2)
+        return sp.sympify(eps2) / (sp.sympify(alpha) * (2 - sp.sympify(alpha)))
     check_unit_interval("alpha", alpha)
     check_nonnegative("eps2", eps2)
     a, e = as_float_array("alpha", alpha), as_float_array("eps2", eps2)
@@ -333,9 +283,20 @@ def drift_envelope(eps2, alpha, D0=0.0, c1=1.0, c2=1.0, C_bias=0.0):
     ------
     ValueError
         As `drift_path` for eps2, alpha and D0; if c1, c2 or C_bias is negative or NaN.
+
+    Notes
+    -----
+    SymPy input anywhere: both bounds as column ``sympy.Matrix`` objects (see `drift_path`).
     """
     thm = catalog()["thm4.2.R"]
     R = drift_path(eps2, alpha, D0)
+    if isinstance(R, sp.MatrixBase) or any(map(is_symbolic, (c1, c2, C_bias))):
+        consts = {S.c1: sp.sympify(c1), S.c2: sp.sympify(c2), S.C_bias: sp.sympify(C_bias)}
+        R = R if isinstance(R, sp.MatrixBase) else sp.Matrix(R.tolist())
+        return (R.applyfunc(lambda r: thm.lower.subs(consts).subs(S.R, r)),
+                R.applyfunc(lambda r: thm.upper.subs(consts).subs(S.R, r)))
+    for name, value in (("c1", c1), ("c2", c2), ("C_bias", C_bias)):
+        check_nonnegative(name, value)  # before any conversion: a ValueError naming the argument
     c1a, c2a, cb = (np.asarray(v, dtype=float) for v in (c1, c2, C_bias))
     with np.errstate(invalid="ignore"):  # 0 * inf and inf - inf, resolved below
         lower, upper = thm.lower_fn(c1=c1, R=R, C_bias=C_bias), thm.upper_fn(c2=c2, R=R, C_bias=C_bias)

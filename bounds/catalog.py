@@ -12,7 +12,9 @@ import functools
 import sympy as sp
 
 from . import symbols as S
+from .companion_catalog import companion_results
 from .floor import derive_floor
+from .generation_sum import GenerationSum
 from .limit_catalog import limit_law_results
 from .perturbative import derive, second_form_coefficient
 from .recursion import stable_constant_error_form
@@ -38,7 +40,10 @@ def catalog() -> dict[str, Result]:
     the "limit.*" entries of `bounds.limit_catalog.limit_law_results` (all reconstructed). In "thm4.2"
     the parameter D is D_{i0} with i0 = 0 and eps2 constant (closed form); "thm4.2.R" is the same
     statement with R_N a parameter, for per-generation errors (R_N from `bounds.drift_path`;
-    `bounds.drift_envelope`).
+    `bounds.drift_envelope`); given eps2 as an array over generations (last axis), "thm4.2" sums
+    over it. The companion laws of THEORY.md §8 add "tv.mix", "tv.step", "tv.accumulation",
+    "hellinger.mix", "hellinger.step", "hellinger.accumulation", "renyi.dpi", "renyi.time_only"
+    (`bounds.companion_catalog`, derived).
 
     Returns
     -------
@@ -115,11 +120,14 @@ def catalog() -> dict[str, Result]:
             source=thm42_source + " Constant eps2 here (closed form); per-generation errors: thm4.2.R",
             display=(r"c_{1} R_N - C_{bias} \le D_{N+1} \le c_{2} R_N + C_{bias},\ "
                      r"R_N = \sum_{i=0}^{N} (1-\alpha)^{2(N-i)} \epsilon^{2}_i + (1-\alpha)^{2(N+1)} D_{0}"),
+            # eps2 given per generation (an array, last axis i = 0..N) is summed: R_N of that sequence
+            generation_sum=GenerationSum(S.R, _thm42_rhs(), (1 - a) ** 2, S.eps2, S.D, S.N + 1, ("eps2",)),
             lower=thm42_per_generation.lower.subs(S.R, _thm42_rhs()),
             upper=thm42_per_generation.upper.subs(S.R, _thm42_rhs()),
             conditions=tuple(_unit(a) + [sp.Ge(S.eps2, 0)])),
     ]
     results += limit_law_results()  # THEORY.md §5, ids "limit.*" (reconstructed; bounds.limit_catalog)
+    results += companion_results(next(r for r in results if r.id == "prop3.1"))  # THEORY.md §8 from Prop 3.1: ids "tv.*", "hellinger.*", "renyi.*"
     return {r.id: r for r in results}
 
 

@@ -12,6 +12,7 @@ import sympy as sp
 
 from . import limit_law as L
 from . import symbols as S
+from .generation_sum import GenerationSum
 from .result import Result
 
 SOURCE = "arXiv 2606.13796; THEORY.md §5 (reconstructed; derived in SymPy by bounds.limit_law)"
@@ -74,7 +75,10 @@ def limit_law_results() -> list[Result]:
               quantity=conclusion.lhs, premise=premise, conclusion=conclusion),
         entry(id="limit.w2",
               statement="a sampler within delta_W2 (W2) of the ideal round per round: W2(p^N, p*^N) <= kappa^N W_0 + delta_W2 (1 - kappa^N) / (1 - kappa), kappa = sqrt(1-alpha) e^{-t0/2}",
-              quantity=S.w2_N, upper=ball["distance"], conditions=tuple(_unit)),
+              quantity=S.w2_N, upper=ball["distance"], conditions=tuple(_unit),
+              # delta_w2 given per round (an array, last axis) is summed with weights kappa^{N-1-i}
+              generation_sum=GenerationSum(sp.Symbol("S_N"), ball["distance"], ball["kappa"], S.delta_w2, S.w2_0,
+                                           S.N, ("delta_w2",))),
         entry(id="limit.w2.radius",
               statement="the model stays in the W2 ball of radius delta_W2 / (1 - sqrt(1-alpha) e^{-t0/2}) around the ideal limit",
               quantity=S.w2_limsup, upper=ball["radius"], conditions=tuple(_unit)),

@@ -55,7 +55,7 @@ from sympy.codegen.cfunctions import expm1
 
 from . import symbols as S
 from .lambdify import evaluate, lambdified
-from .validation import check_generations, check_nonnegative, check_params, check_unit_interval
+from .validation import check_generations, check_nonnegative, check_params, check_unit_interval, is_symbolic
 
 a = S.alpha
 _i = sp.Symbol("i", integer=True, nonnegative=True)
@@ -296,7 +296,10 @@ def derivations() -> dict:
 
 # ---- numeric entry points ---------------------------------------------------------------------------
 def _call(expr: sp.Expr, names: tuple, values: dict):
+    """expr at `values`: float64 (array) for numbers, the SymPy expression when any value is symbolic."""
     check_params(values)
+    if any(is_symbolic(v) for v in values.values()):
+        return expr.subs({S.BY_NAME[k]: sp.sympify(values[k]) for k in names})
     fn = lambdified(expr, tuple(S.BY_NAME[k] for k in names), "numpy")
     out = evaluate(fn, [values[k] for k in names], "numpy")
     return out[()] if out.ndim == 0 else out

@@ -104,13 +104,15 @@ def regime(alpha, eps2, *, D0=0, persistent_slope: float = 0.1, tail_fraction: f
 
     Parameters
     ----------
-    alpha : number in [0, 1], or a SymPy symbol known to be positive.
+    alpha : number in [0, 1], or a SymPy expression (e.g. `bounds.symbols.alpha`): decided for
+        alpha > 0, the reason naming the assumption and the regime at alpha = 0.
     eps2 : a number or SymPy constant (constant errors), a SymPy expression in `bounds.symbols.n`
         (decided symbolically: the limit superior via the limit n -> oo, taken along even and odd
         n when the schedule contains (-1)^n, summability via Sum.is_convergent), or an array over
         generations (a documented numeric rule, below). A positive constant factor (e.g. the
         symbol eps2) is taken as > 0.
-    D0 : the initial drift D_0 >= 0 (default 0, the pipeline's convention p^0 = data).
+    D0 : the initial drift D_0 >= 0 (default 0, the pipeline's convention p^0 = data); a SymPy
+        symbol (e.g. `bounds.symbols.D0`) is taken as > 0, the reason saying so.
     persistent_slope, tail_fraction : the array rule. The log-log slope s of eps2_n against n + 1
         is fitted over the last `tail_fraction` of the generations; s > persistent_slope: growing
         errors (limsup inf); ``|s| <= persistent_slope``: a persistent floor; -1 <= s < -persistent_slope:
@@ -127,19 +129,36 @@ def regime(alpha, eps2, *, D0=0, persistent_slope: float = 0.1, tail_fraction: f
         alpha outside [0, 1], a negative eps2 or D0, an array shorter than 4 generations, a
         tail_fraction outside (0, 1], or a schedule whose limit or summability SymPy cannot decide.
     """
+    notes = []
     if isinstance(alpha, sp.Basic) and not alpha.is_number:
-        if not alpha.is_positive:
-            raise ValueError("alpha must be a number in [0, 1] or a symbol known to be positive")
-        alpha_positive = True
+        if alpha.is_zero:
+            alpha_positive = False
+        else:  # a library symbol (alpha >= 0): decided for alpha > 0, the alpha = 0 answer named
+            alpha_positive = True
+            if not alpha.is_positive:
+                at_zero = regime(0, eps2.subs(alpha, 0) if isinstance(eps2, sp.Basic) else eps2,
+                                 D0=D0.subs(alpha, 0) if isinstance(D0, sp.Basic) else D0,
+                                 persistent_slope=persistent_slope, tail_fraction=tail_fraction)
+                notes.append(f" (assuming alpha > 0; at alpha = 0: {at_zero.name})")
     else:
         check_unit_interval("alpha", alpha)
         if np.ndim(alpha) != 0:
             raise ValueError(f"alpha must be a single number in [0, 1], got shape {np.shape(alpha)}")
         alpha_positive = float(alpha) > 0.0
-    check_nonnegative("D0", D0)
-    if np.ndim(D0) != 0:
-        raise ValueError(f"D0 must be a single number >= 0, got shape {np.shape(D0)}")
-    D0_positive = bool(float(D0) > 0)
+    if isinstance(D0, sp.Basic) and not D0.is_number:
+        D0_positive = not D0.is_zero
+        if D0.is_positive is None and not D0.is_zero:
+            notes.append(" (assuming D0 > 0)")
+    else:
+        check_nonnegative("D0", D0)
+        if np.ndim(D0) != 0:
+            raise ValueError(f"D0 must be a single number >= 0, got shape {np.shape(D0)}")
+        D0_positive = bool(float(D0) > 0)
+    found = _classify(alpha, eps2, alpha_positive, D0_positive, persistent_slope, tail_fraction)
+    return dataclasses.replace(found, reason=found.reason + "".join(notes)) if notes else found
+
+
+def _classify(alpha, eps2, alpha_positive, D0_positive, persistent_slope, tail_fraction) -> Regime:
     if isinstance(eps2, sp.Basic):
         return _symbolic(sp.sympify(eps2), alpha_positive, D0_positive)
     e = as_float_array("eps2", eps2)

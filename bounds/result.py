@@ -13,9 +13,10 @@ import numpy as np
 import sympy as sp
 
 from . import symbols as S
+from .generation_sum import GenerationSum
 from .lambdify import evaluate, lambdified
 from .tolerance import passes
-from .validation import as_float_array, check_params
+from .validation import as_float_array, check_params, is_symbolic
 
 _ORDER = list(S.BY_NAME)
 
@@ -60,6 +61,10 @@ class Result:
         Label of the mutation this copy carries (None for catalog results).
     display : str or None
         LaTeX of the statement when the expressions are not the clearest form.
+    generation_sum : GenerationSum or None
+        For accumulation laws: the discounted sum over generations that lower/upper contain in
+        closed form (terms constant over generations). Its sequence parameters given as arrays
+        (last axis: generations) are summed over the sequence, not broadcast against a constant.
     """
 
     id: str
@@ -75,6 +80,7 @@ class Result:
     conclusion: sp.Basic | None = None
     mutation: str | None = None
     display: str | None = None  # LaTeX of the statement when the expressions are not the clearest form
+    generation_sum: GenerationSum | None = None
 
     def __post_init__(self):  # drop conditions the symbols' assumptions already make true
         object.__setattr__(self, "conditions", tuple(c for c in self.conditions if c is not sp.true))
@@ -113,6 +119,10 @@ class Result:
     def __str__(self) -> str:
         return f"{self.id}: {self.statement}"
 
+    def _repr_latex_(self) -> str:
+        """The statement as LaTeX, for notebooks (IPython's rich display)."""
+        return f"${self.latex()}$"
+
     # ---- numeric forms ----------------------------------------------------------------------
     def function(self, part: str = "lower", backend: str = "numpy", validate: bool = True):
         """Vectorised `part` ("lower", "upper", "expression", "quantity") taking keyword parameters.
@@ -133,7 +143,8 @@ class Result:
         -------
         callable
             ``call(*args, **params)`` evaluating the part; it raises ValueError when a parameter
-            the part needs is missing or (with `validate`) out of range.
+            the part needs is missing or (with `validate`) out of range. A SymPy expression with
+            free symbols among the parameters (e.g. `bounds.symbols.alpha`) gives the SymPy result.
 
         Raises
         ------
@@ -143,6 +154,11 @@ class Result:
         expr = getattr(self, part)
         if expr is None:
             raise ValueError(f"{self.id} has no {part!r} part")
+        if self.generation_sum is not None:
+            return self._function_with_sequences(part, expr, backend, validate)
+        return self._plain_function(part, expr, backend, validate)
+
+    def _plain_function(self, part, expr, backend, validate):
         names = _names(expr)
         fn = lambdified(expr, tuple(S.BY_NAME[k] for k in names), backend)
 
@@ -154,11 +170,52 @@ class Result:
                 raise ValueError(f"{self.id}.{part} needs parameter(s) {', '.join(missing)}{hint}")
             if validate:  # tensors are left to the caller (no device sync here)
                 check_params({k: kwargs[k] for k in names if not _is_tensor(kwargs[k])})
+            if any(is_symbolic(kwargs[k]) for k in names):  # a library symbol given: the SymPy expression
+                return expr.subs({S.BY_NAME[k]: sp.sympify(kwargs[k]) for k in names})
             return evaluate(fn, [kwargs[k] for k in names], backend, names)
 
         call.__name__ = f"{self.id}_{part}"
         call.__doc__ = f"{part} of {self.id}: {sp.sstr(expr)} (parameters {', '.join(names)})"
         return call
+
+    def _function_with_sequences(self, part, expr, backend, validate):
+        """`function` of an accumulation law: the closed form for constant terms, the sum over the
+        given sequence when a sequence parameter is an array (generations on its last axis)."""
+        plain = self._plain_function(part, expr, backend, validate)
+        acc = self.generation_sum
+        in_sum = expr.subs(acc.closed, acc.symbol)
+        needs = tuple(k for k in _names(in_sum) if S.BY_NAME[k] != acc.symbol)
+        usable = acc.symbol in in_sum.free_symbols and not set(needs) & set(acc.sequences)
+
+        def call(*args, **kwargs):
+            kwargs.update(zip(self.params, args))
+            seq = acc.given_per_generation(kwargs)
+            if not seq or part == "quantity":
+                return plain(**kwargs)
+            where = f"{self.id}.{part}"
+            if not usable:
+                raise ValueError(f"{where} cannot sum {', '.join(seq)} over generations (the sum is not separable "
+                                 f"in this part); pass {', '.join(seq)} as one number per generation-constant law")
+            if backend != "numpy" or any(_is_tensor(v) for v in kwargs.values()):
+                raise ValueError(f"{where}: {', '.join(seq)} given per generation needs the numpy backend")
+            missing = [k for k in set(needs) | set(acc.names()) if k not in kwargs]
+            if missing:
+                raise ValueError(f"{where} needs parameter(s) {', '.join(sorted(missing))}")
+            if validate:
+                check_params({k: kwargs[k] for k in set(needs) | set(acc.names())})
+            total = acc.evaluate(kwargs)
+            fn = lambdified(in_sum, (acc.symbol,) + tuple(S.BY_NAME[k] for k in needs), "numpy")
+            return evaluate(fn, [total] + [kwargs[k] for k in needs], "numpy", (str(acc.symbol),) + needs)
+
+        call.__name__ = f"{self.id}_{part}"
+        call.__doc__ = (f"{part} of {self.id}: {sp.sstr(expr)} (parameters {', '.join(_names(expr))}); "
+                        f"{', '.join(acc.sequences)} may be given per generation (last axis), then summed")
+        return call
+
+    def parameter_shapes(self, params: dict) -> list[tuple]:
+        """Broadcast shapes of the parameters (a sequence given per generation loses its last axis)."""
+        seq = self.generation_sum.given_per_generation(params) if self.generation_sum is not None else []
+        return [np.shape(v)[:-1] if k in seq else np.shape(v) for k, v in params.items()]
 
     @cached_property
     def lower_fn(self):
@@ -242,9 +299,9 @@ class Result:
             value = self.function("quantity")(**params)
         value = as_float_array("value", value)
         try:
-            ok = np.ones(np.broadcast_shapes(value.shape, *(np.shape(v) for v in params.values())), bool)
+            ok = np.ones(np.broadcast_shapes(value.shape, *self.parameter_shapes(params)), bool)
         except ValueError:
-            shapes = {"value": value.shape, **{k: np.shape(v) for k, v in params.items()}}
+            shapes = {"value": value.shape, **dict(zip(params, self.parameter_shapes(params)))}
             raise ValueError(f"value and the parameters must broadcast, got shapes {shapes}") from None
         if self.kind == "equality":
             return ok & passes(value, self.function("expression")(**params), "equal", rtol, atol)
@@ -287,6 +344,8 @@ class Result:
                     changed[part] = mutated
         if not changed:
             raise ValueError(f"{old} does not occur in {self.id}; nothing to mutate")
+        if self.generation_sum is not None:
+            changed["generation_sum"] = self.generation_sum.substitute(old, new)
         tag = label or f"{old} -> {new}"
         return dataclasses.replace(self, **changed, mutation=tag, id=f"{self.id}[{tag}]")
 

@@ -71,3 +71,24 @@ w2_limsup = sp.Symbol(r"\limsup_{N} W_{2}(p^{N}, p_{\infty})", nonnegative=True)
 BY_NAME.update({"t0": t0, "mode": mode, "s2": s2, "v": v, "rho": rho, "dev0": dev0, "dev": dev,
                 "delta_w2": delta_w2, "w2_0": w2_0})
 NAME_OF = {s: k for k, s in BY_NAME.items()}
+
+# --- THEORY.md §8: companion laws that stay finite (TV, Hellinger, path Renyi) -------------------------
+tv = sp.Symbol("rho_i", nonnegative=True)  # TV(p^i, data)
+tv0 = sp.Symbol("rho_0", nonnegative=True)  # TV(p^0, data)
+tv_bias = sp.Symbol("b_i", nonnegative=True)  # TV(p*^{i+1}, q_i): early-stopping and discretisation bias
+hel = sp.Symbol("H_i", nonnegative=True)  # H(p^i, data), H^2 = 1/2 int (sqrt p - sqrt q)^2
+hel0 = sp.Symbol("H_0", nonnegative=True)  # H(p^0, data)
+hel_bias = sp.Symbol("c_i", nonnegative=True)  # H(p*^{i+1}, q_i)
+order = sp.Symbol("a", positive=True)  # order of a Renyi divergence / tilted moment
+renyi_path = sp.Symbol(r"R_a(\hat P_i\|P^*_i)", nonnegative=True)  # path Renyi divergence
+tv_mix = sp.Symbol(r"\mathrm{TV}(q_i, \mathrm{data})", nonnegative=True)
+tv_step = sp.Symbol(r"\mathrm{TV}(p^{i+1}, p^{*,i+1})", nonnegative=True)
+tv_N = sp.Symbol(r"\rho_N", nonnegative=True)
+hel_mix = sp.Symbol(r"H(q_i, \mathrm{data})", nonnegative=True)
+hel_step = sp.Symbol(r"H(p^{i+1}, p^{*,i+1})", nonnegative=True)
+hel_N = sp.Symbol("H_N", nonnegative=True)
+renyi_out = sp.Symbol(r"R_a(p^{i+1}\|p^{*,i+1})", nonnegative=True)  # Renyi of the learned to the ideal output
+
+BY_NAME.update({"tv": tv, "tv0": tv0, "tv_bias": tv_bias, "hel": hel, "hel0": hel0, "hel_bias": hel_bias,
+                "order": order, "renyi_path": renyi_path})
+NAME_OF = {s: k for k, s in BY_NAME.items()}

@@ -85,6 +85,16 @@ def check_params(params: dict) -> None:
             checker(name, value)
 
 
+def is_symbolic(value) -> bool:
+    """True for a SymPy expression with free symbols (a library symbol such as `bounds.symbols.alpha`),
+    or a list, tuple or object array holding one: every public function then answers in SymPy."""
+    if isinstance(value, sp.Basic):
+        return not value.is_number
+    if isinstance(value, (list, tuple)) or (isinstance(value, np.ndarray) and value.dtype == object):
+        return any(is_symbolic(v) for v in np.asarray(value, dtype=object).ravel())
+    return False
+
+
 def is_number(value) -> bool:
     return isinstance(value, numbers.Number) or (isinstance(value, sp.Basic) and value.is_number)
 
@@ -109,3 +119,17 @@ def check_real(name: str, value):
 CHECKS.update({"t0": check_nonnegative, "mode": check_generations, "s2": check_nonnegative,
                "v": check_nonnegative, "rho": check_ratio, "dev0": check_nonnegative, "dev": check_real,
                "delta_w2": check_nonnegative, "w2_0": check_nonnegative})
+
+
+# --- THEORY.md §8 parameters (companion laws) ---------------------------------------------------------
+def check_positive(name: str, value):
+    """An order a of a Renyi divergence must be > 0 (inf allowed)."""
+    arr = _numeric(value, name)
+    if arr is not None:
+        _raise_where(np.isnan(arr) | (arr <= 0), arr, f"{name} must be > 0")
+    return value
+
+
+CHECKS.update({"tv": check_unit_interval, "tv0": check_unit_interval, "tv_bias": check_unit_interval,
+               "hel": check_unit_interval, "hel0": check_unit_interval, "hel_bias": check_unit_interval,
+               "order": check_positive, "renyi_path": check_nonnegative})
