@@ -5,7 +5,7 @@ import json
 import pytest
 
 from validate.cli import main
-from validate.exact_runs import run_exact
+from validate.pipeline.exact_runs import run_exact
 from neural.run_files import write_json
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from neural.run_files import write_jsonl
-from validate.run_io import read_metrics
+from validate.report.run_io import read_metrics
 
 
 def test_roundtrip_with_numpy_values(tmp_path):
