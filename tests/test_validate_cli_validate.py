@@ -5,7 +5,7 @@ import json
 import pytest
 
 from validate.cli import main
-from validate.pipeline.exact_runs import run_exact
+from validate.pipeline.exact_runs import ExactRunConfig, run_exact
 from neural.run_files import write_json
 
 
@@ -13,7 +13,7 @@ from neural.run_files import write_json
 def run_dir(tmp_path_factory):
     d = tmp_path_factory.mktemp("run")
     write_json(d / "manifest.json", {"scale": "test", "seed": 0, "alphas": [0.5], "device": "cpu"})
-    run_exact(d / "exact", (0.5,), generations=4, dim=2, mixture_samples=2 ** 10)
+    run_exact(d / "exact", ExactRunConfig(alphas=(0.5,), generations=4, dim=2, mixture_samples=2 ** 10))
     return d
 
 

@@ -1,18 +1,34 @@
 """Argument types of the `collapse` command line: every value range declared once.
 
-Each type parses a string and checks its range with the library's own checker where there is one
-(`bounds.validation`), so the CLI and the library agree on what is allowed; a bad value becomes
+Each type parses a string and checks its range with the library's own checker (`bounds.validation`,
+`validate.settings`), so the CLI, the configuration objects and sweep specs agree on what is allowed; a bad value becomes
 argparse's one-line usage error (exit 2) naming the option.
 """
 from __future__ import annotations
 
 import argparse
-import math
 
-from bounds.validation import check_generations, check_nonnegative, check_unit_interval
+from bounds.validation import check_nonnegative, check_unit_interval
+from validate import settings
 
 
-def _typed(name: str, parse, check=None):
+def typed(name: str, parse, check=None):
+    """An argument type: `parse` (float, int or str) then ``check(name, value)`` (a range; None: any).
+
+    Parameters
+    ----------
+    name : str
+        Option name used in messages.
+    parse : callable
+        float, int or str.
+    check : callable or None
+        ``check(name, value)`` raising ValueError (`validate.settings`).
+
+    Returns
+    -------
+    callable
+        ``convert(text)``: the value, or argparse.ArgumentTypeError naming the option.
+    """
     def convert(text: str):
         try:
             value = parse(text)
@@ -32,23 +48,6 @@ def _typed(name: str, parse, check=None):
     return convert
 
 
-def _at_least(lo):
-    def check(name, value):
-        if not (math.isfinite(value) and value >= lo):
-            raise ValueError(f"{name} must be an integer >= {lo}, got {value}")
-    return check
-
-
-def _positive(name, value):
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be a finite number > 0, got {value:g}")
-
-
-def _finite(name, value):
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number, got {value:g}")
-
-
 def fraction(name: str):
     """A float in [0, 1] (alpha).
 
@@ -63,7 +62,7 @@ def fraction(name: str):
         ``convert(text)``: the parsed value, or argparse.ArgumentTypeError naming the option when
         the text is not a number or the value is out of range.
     """
-    return _typed(name, float, check_unit_interval)
+    return typed(name, float, check_unit_interval)
 
 
 def nonnegative(name: str):
@@ -80,7 +79,7 @@ def nonnegative(name: str):
         ``convert(text)``: the parsed value, or argparse.ArgumentTypeError naming the option when
         the text is not a number or the value is out of range.
     """
-    return _typed(name, float, check_nonnegative)
+    return typed(name, float, check_nonnegative)
 
 
 def positive(name: str):
@@ -97,7 +96,7 @@ def positive(name: str):
         ``convert(text)``: the parsed value, or argparse.ArgumentTypeError naming the option when
         the text is not a number or the value is out of range.
     """
-    return _typed(name, float, _positive)
+    return typed(name, float, settings.positive)
 
 
 def finite(name: str):
@@ -114,7 +113,7 @@ def finite(name: str):
         ``convert(text)``: the parsed value, or argparse.ArgumentTypeError naming the option when
         the text is not a number or the value is out of range.
     """
-    return _typed(name, float, _finite)
+    return typed(name, float, settings.finite)
 
 
 def count(name: str, at_least: int = 0):
@@ -133,6 +132,4 @@ def count(name: str, at_least: int = 0):
         ``convert(text)``: the parsed int, or argparse.ArgumentTypeError naming the option when
         the text is not an integer or the value is out of range.
     """
-    if at_least == 0:
-        return _typed(name, int, check_generations)
-    return _typed(name, int, _at_least(at_least))
+    return typed(name, int, settings.at_least(at_least))

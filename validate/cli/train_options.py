@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import argparse
 
-from neural.devices import resolve_device
 from neural.retraining import METRIC_NAMES, RetrainingConfig
 from validate.cli.arg_types import count, fraction, positive
+from validate.pipeline.train_settings import TRAIN_SETTINGS
+from validate.pipeline.train_settings import train_config as settings_config
 
 
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
@@ -66,16 +67,9 @@ def train_config(args) -> RetrainingConfig:
     ------
     ValueError
         Naming the first bad setting (`RetrainingConfig.validate`, an unavailable device).
+
+    See Also
+    --------
+    validate.pipeline.train_settings.train_config : the same from a mapping (sweep specs).
     """
-    target_kw = {"data_dir": args.data_dir} if args.target in ("fashion_mnist", "cifar10") else {}
-    model_kw = {"steps": args.train_steps} if (args.train_steps and args.model != "kde") else {}
-    config = RetrainingConfig(target=args.target, model=args.model, alpha=args.alpha,
-                            alpha_schedule=args.alpha_schedule, t0_schedule=args.t0_schedule,
-                            generations=args.generations, n=args.n,
-                            steps=args.steps, seed=args.seed, device=args.device, mode=args.mode,
-                            metrics=list(args.metrics), bandwidth=args.bandwidth, eval_paths=args.eval_paths,
-                            eval_points=args.eval_points, dtype=args.dtype, chunk_size=args.chunk_size,
-                            target_kw=target_kw, model_kw=model_kw, exact=args.exact)
-    config.validate()
-    resolve_device(config.device)
-    return config
+    return settings_config({k: v for k, v in vars(args).items() if k in TRAIN_SETTINGS})

@@ -61,7 +61,7 @@ from neural.run_files import MANIFEST_FILE, atomic_write_text, write_json
 from neural.targets import make_target
 from validate.report.bounds_table import accumulated_rows
 from validate.pipeline.eta_experiment import eta_by_error_type
-from validate.pipeline.exact_runs import run_exact
+from validate.pipeline.exact_runs import ExactRunConfig, run_exact
 from validate.pipeline.limit_stage import limit_law_stage
 from validate.checks.limit_suite import LIMIT_CHECKS_FILE
 from validate.pipeline.lanes import LaneProcess, lane_threads, neural_lanes
@@ -310,7 +310,7 @@ def _main_lane(out, scale, spec, lanes, parallel, alphas, seed, device, progress
     atomic_write_text(out / "bounds" / "accumulated.csv", render(accumulated_rows(alphas, [1e-3], 20), "csv"))
 
     log("exact Gaussian generations")
-    run_exact(out / "exact", alphas, seed=seed, progress=log, **spec["exact"])
+    run_exact(out / "exact", ExactRunConfig(alphas=tuple(alphas), seed=seed, **spec["exact"]), progress=log)
     eta_file = out / "exact" / "eta_by_error_type.json"
     if not eta_file.is_file():
         write_json(eta_file, eta_by_error_type(spec["exact"]["dim"], seed))

@@ -16,12 +16,13 @@ Layout of a spec::
     [exact.axes]
     alpha = [0.1, 0.9]
 
-Train runs exist when `[run]` or `[axes]` is present, exact runs when `[exact]` is. Every key is an
-option of `collapse train` (resp. `collapse exact`) with `-` written `_`, minus the ones the sweep
-owns (`out`, `quiet`; `format`, `plot`); an exact run has one `alpha` (a number), not a list.
-Values are checked against the option's type and choices, then every combination is checked as the
-command would check it (`RetrainingConfig.validate`, `exact_options.check_exact_args`), so a malformed spec is
-refused before anything is written, with one line naming the table and the key.
+Train runs exist when `[run]` or `[axes]` is present, exact runs when `[exact]` is. The keys are
+the settings of the configuration objects, not of the command line: a train run's are
+`validate.pipeline.train_settings.TRAIN_SETTINGS` (the fields of `RetrainingConfig`), an exact run's
+the fields of `validate.pipeline.exact_runs.ExactRunConfig`, with one `alpha` (a number) for its
+`alphas`. Values are checked against the setting's type, choices and range, then every combination
+is checked as the configuration checks it (`RetrainingConfig.validate`, `ExactRunConfig`), so a
+malformed spec is refused before anything is written, with one line naming the table and the key.
 
 Identity: a run's directory is `<readable prefix>-<hash>`, the prefix from the target, the model and
 the axis values, the hash the first 10 hex digits of SHA-256 over its kind and full configuration
@@ -30,12 +31,11 @@ allows): a longer run of the same configuration extends the shorter one in the s
 """
 from __future__ import annotations
 
-import argparse
 import hashlib
 import itertools
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 try:
@@ -43,12 +43,13 @@ try:
 except ModuleNotFoundError:  # Python 3.10: the same parser from the `tomli` package (a dependency there)
     import tomli as tomllib
 
-from validate.cli.exact_options import add_exact_arguments, check_exact_args
-from validate.cli.train_options import add_train_arguments, train_config
+from validate.pipeline.exact_runs import ExactRunConfig
+from validate.pipeline.train_settings import TRAIN_SETTINGS, train_config, train_defaults
+from validate.settings import Setting, fraction, settings_of
 
 KINDS = ("train", "exact")
 TOP_LEVEL = ("run", "axes", "exact")
-SWEEP_OWNED = {"train": ("out", "quiet"), "exact": ("format", "plot")}
+SWEEP_OWNED = {"train": ("out", "quiet"), "exact": ("format", "plot", "out")}
 IDENTITY_EXCLUDES = ("generations", "device")  # the keys `RunStore.open` lets a resume change
 HASH_DIGITS = 10
 PREFIX_MAX = 80
@@ -158,51 +159,45 @@ class SweepSpec:
         return expand(self)
 
 
-# ----- the options of the two commands --------------------------------------------------------------
-def _options(kind: str) -> dict:
-    """dest -> argparse action of `collapse train` / `collapse exact`, minus the sweep-owned ones."""
-    parser = argparse.ArgumentParser(add_help=False)
-    (add_train_arguments if kind == "train" else add_exact_arguments)(parser)
-    return {a.dest: a for a in parser._actions if a.dest not in SWEEP_OWNED[kind]}
+# ----- the settings of the two kinds of run ------------------------------------------------------
+def _settings(kind: str) -> dict[str, Setting]:
+    """key -> `Setting` of a train run (`validate.pipeline.train_settings`) or an exact run (the
+    fields of `ExactRunConfig`, one `alpha` instead of `alphas`)."""
+    if kind == "train":
+        return dict(TRAIN_SETTINGS)
+    exact = settings_of(ExactRunConfig)
+    del exact["alphas"]
+    return {"alpha": Setting(float, fraction, help="the run's fresh-data fraction"), **exact}
 
 
 def _defaults(kind: str) -> dict:
-    return {dest: action.default for dest, action in _options(kind).items()}
+    if kind == "train":
+        return train_defaults()
+    return {"alpha": None, **{f.name: f.default for f in fields(ExactRunConfig) if f.name != "alphas"}}
 
 
 def _where(kind: str, table: str) -> str:
     return f"[{table}]" if kind == "train" else ("[exact]" if table == "run" else "[exact.axes]")
 
 
-def _coerce(value, action, key: str, where: str, kind: str):
-    """The TOML value as the option's type; SpecError naming the key otherwise."""
-    scalar = action.type
-    if kind == "exact" and key == "alpha":  # one alpha per exact run; the sweep crosses them
-        return _coerce_scalar(value, float, None, key, where)
-    if isinstance(action, argparse._StoreTrueAction):
+def _coerce(value, setting: Setting, key: str, where: str):
+    """The TOML value as the setting's type; SpecError naming the key otherwise."""
+    if setting.scalar is bool:
         if not isinstance(value, bool):
             raise SpecError(f"{where} {key}: expected true or false, got {value!r}")
         return value
-    if action.nargs in ("+", "*"):
+    if setting.nargs in ("+", "*"):
         if not isinstance(value, list):
             raise SpecError(f"{where} {key}: expected a list, got {value!r}")
-        if action.nargs == "+" and not value:
+        if setting.nargs == "+" and not value:
             raise SpecError(f"{where} {key}: expected a non-empty list")
-        return [_coerce_scalar(v, scalar, action.choices, key, where) for v in value]
-    if value is None:
-        return None
-    return _coerce_scalar(value, scalar, action.choices, key, where)
+        return [_coerce_scalar(v, setting, key, where) for v in value]
+    return _coerce_scalar(value, setting, key, where)
 
 
-def _coerce_scalar(value, scalar, choices, key: str, where: str):
-    """The value as `scalar` (float, int, str or a `validate.cli.arg_types` type, whose range is checked)."""
-    if hasattr(scalar, "scalar"):
-        value = _coerce_scalar(value, scalar.scalar, choices, key, where)
-        try:
-            scalar.check(value)
-        except ValueError as exc:
-            raise SpecError(f"{where} {key}: {exc}") from None
-        return value
+def _coerce_scalar(value, setting: Setting, key: str, where: str):
+    """The value as the setting's scalar (float, int or str), in its choices and range."""
+    scalar, choices = setting.scalar, setting.choices
     if scalar is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise SpecError(f"{where} {key}: expected a number, got {value!r}")
@@ -214,6 +209,11 @@ def _coerce_scalar(value, scalar, choices, key: str, where: str):
         raise SpecError(f"{where} {key}: expected a string, got {value!r}")
     if choices is not None and value not in choices:
         raise SpecError(f"{where} {key}: must be one of {', '.join(map(str, choices))}, got {value!r}")
+    if setting.check is not None:
+        try:
+            setting.check(key, value)
+        except ValueError as exc:
+            raise SpecError(f"{where} {key}: {exc}") from None
     return value
 
 
@@ -264,7 +264,7 @@ def parse_spec(text: str, source: str = "spec") -> SweepSpec:
 
 
 def _parse_tables(kind: str, fixed, axes, source: str):
-    options = _options(kind)
+    options = _settings(kind)
     allowed = ", ".join(sorted(options))
     out_fixed, out_axes = {}, {}
     for table, content in (("run", fixed), ("axes", axes)):
@@ -277,7 +277,7 @@ def _parse_tables(kind: str, fixed, axes, source: str):
             if key not in options:
                 raise SpecError(f"{where} unknown key {key!r}; allowed: {allowed}")
             if table == "run":
-                out_fixed[key] = _coerce(value, options[key], key, where, kind)
+                out_fixed[key] = _coerce(value, options[key], key, where)
                 continue
             if key in out_fixed:
                 raise SpecError(f"{where} {key}: also set in {_where(kind, 'run')}; give it in one table")
@@ -285,7 +285,7 @@ def _parse_tables(kind: str, fixed, axes, source: str):
                 raise SpecError(f"{where} {key}: an axis is a list of values, got {value!r}")
             if not value:
                 raise SpecError(f"{where} {key}: empty axis; give at least one value")
-            values = [_coerce(v, options[key], key, where, kind) for v in value]
+            values = [_coerce(v, options[key], key, where) for v in value]
             seen = set()
             for v in values:
                 token = json.dumps(v)
@@ -369,16 +369,15 @@ def _train_config(settings: dict) -> dict:
     device = settings.get("device")
     if not isinstance(device, str) or not DEVICE_PATTERN.match(device.strip().lower()):
         raise ValueError(f"device must be one of auto, cpu, cuda, cuda:N, got {device!r}")
-    return train_config(argparse.Namespace(**settings)).to_json()
+    return train_config(settings).to_json()
 
 
 def _exact_config(settings: dict) -> dict:
-    args = argparse.Namespace(**{**settings, "alpha": [settings["alpha"]] if not isinstance(settings["alpha"], list)
-                                 else settings["alpha"]})
-    if len(args.alpha) != 1:
-        raise ValueError(f"alpha of an exact run must be one number (an axis crosses several), got {args.alpha}")
-    check_exact_args(args)
-    return {**settings, "alpha": float(args.alpha[0])}
+    settings = dict(settings)
+    alpha = settings.pop("alpha")
+    if not isinstance(alpha, (int, float)) or isinstance(alpha, bool):
+        raise ValueError(f"alpha of an exact run must be one number (an axis crosses several), got {alpha!r}")
+    return ExactRunConfig(alphas=(alpha,), **settings).run_json(alpha)
 
 
 def _locate(source: str, kind: str, message: str, fixed: dict, values: dict) -> str:

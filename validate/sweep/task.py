@@ -9,14 +9,14 @@ What a run directory holds::
   failure.json     the error and traceback of the last attempt that raised (removed by a success)
 
 Execution reuses the commands' own code: a train run is `neural.retraining.run_generations` (which
-resumes after its last finished generation), an exact run `validate.cli.exact_options.exact_rows` for its alpha.
+resumes after its last finished generation), an exact run `validate.pipeline.exact_runs.write_exact_run`
+(the writer of `collapse exact --out` and `collapse reproduce`).
 `execute_run` never raises for an error of the run: it returns the failure (config and traceback),
 so one failing run does not stop the sweep. It is what a Dask worker executes; a worker that dies
 mid-run has the same call retried elsewhere, which resumes from the directory.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import socket
@@ -27,8 +27,8 @@ from pathlib import Path
 import torch
 
 from neural.retraining import RetrainingConfig, run_generations
-from neural.run_files import CONFIG_FILE, METRICS_FILE, write_json, write_jsonl
-from validate.cli.exact_options import exact_rows
+from neural.run_files import METRICS_FILE, write_json
+from validate.pipeline.exact_runs import ExactRunConfig, write_exact_run
 from validate.report.run_io import read_config
 from validate.sweep.spec import SweepRun
 
@@ -157,10 +157,7 @@ def _worker_device(device: str) -> str:
 
 
 def _exact(spec: SweepRun, out: Path) -> None:
-    args = argparse.Namespace(**{**spec.config, "alpha": [spec.config["alpha"]]})
-    rows = exact_rows(args)
-    write_jsonl(out / METRICS_FILE, rows)
-    write_json(out / CONFIG_FILE, spec.config)  # last: its presence marks the run finished
+    write_exact_run(out, ExactRunConfig.from_run_json(spec.config), spec.config["alpha"])
 
 
 def load_failure(run_dir) -> dict | None:
