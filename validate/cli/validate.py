@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-import bounds
-from validate.cli.main import UsageError
 from validate.cli.arg_types import nonnegative
-from validate.report.run_checks import all_checks
-from validate.report.run_data import RunData
-from validate.report.sweep_report import is_sweep, sweep_checks
+from validate.cli.main import UsageError
+from validate.report.check_run import UnknownCheck, check_run
 from validate.report.tables import render
 
 
@@ -46,13 +43,10 @@ def run(args) -> int:
     UsageError
         If a --check name is unknown.
     """
-    known = set(bounds.catalog()) | {"eta"}
-    if args.check:
-        unknown = [c for c in args.check if c not in known]
-        if unknown:
-            raise UsageError(f"unknown check {unknown[0]!r}; known: {', '.join(sorted(known))}")
-    found = sweep_checks(args.run, args.z) if is_sweep(args.run) else all_checks(RunData.load(args.run), z=args.z)
-    checks = [c for c in found if not args.check or c.result_id.split("[")[0] in args.check]
+    try:
+        checks = check_run(args.run, z=args.z, only=args.check)
+    except UnknownCheck as exc:
+        raise UsageError(str(exc)) from None
     rows = [c.summary_row() for c in checks]
     print(render(rows, "markdown", columns=["check", "kind", "verdict", "min_margin", "passed"]), end="")
     failed = [c for c in checks if c.binding and c.failed]
