@@ -1,7 +1,7 @@
 """neural: torch score models, samplers and targets for the recursive pipeline (THEORY.md sections 1, 2, 6).
 
 The names below load on first use (PEP 562 `__getattr__`): this is the documented boundary that
-keeps `import neural.run_files` (the run-directory writer, numpy only) and therefore
+keeps `import run_files` (the run-directory writer, numpy only) and therefore
 `collapse bounds` / `collapse exact` free of torch. Every other module imports at its top.
 """
 from __future__ import annotations

@@ -6,7 +6,7 @@ import pytest
 
 from validate.cli import main
 from validate.pipeline.exact_runs import ExactRunConfig, run_exact
-from neural.run_files import write_json
+from run_files import write_json
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@
 lane process that reports success and failure."""
 import pytest
 
-from neural.run_files import RunFileError
+from run_files import RunFileError
 from validate.pipeline.lanes import (
     LaneProcess,
     lane_threads,

@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from neural.run_files import write_jsonl
+from run_files import write_jsonl
 from validate.report.run_io import read_metrics
 
 

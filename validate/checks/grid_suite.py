@@ -28,7 +28,7 @@ from neural.grid_exact import data_grid_law
 from neural.targets import make_target
 from validate.report import figures
 from validate.checks.exact_suite import controls, exact_checks
-from neural.run_files import generation_dir_name
+from run_files import generation_dir_name
 
 GRID_FIELDS = ("fresh_fraction", "D_prev_chi2_box", "D_chi2_box", "chi2_q_data", "cross", "J", "I_chi2_box",
                "kl_ideal", "chi2_ideal_box", "eps2", "epshat2", "eta")

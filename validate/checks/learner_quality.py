@@ -32,7 +32,7 @@ import torch
 
 from neural.estimators import PCAFeatures, gaussian_kl_proxy, mode_weights
 from neural.gaussian_mixture import GaussianMixture
-from neural.run_files import CONFIG_FILE, GENERATION_METRICS_FILE, generation_dir_name
+from run_files import CONFIG_FILE, GENERATION_METRICS_FILE, generation_dir_name
 from neural.sde import VPSDE
 from neural.targets import make_target
 

@@ -40,7 +40,7 @@ import gaussian_exact as ge
 from bounds import symbols as S
 from bounds.limit_catalog import multiplier_control
 from gaussian_exact import quadrature_1d, schedules
-from neural.run_files import atomic_write_text
+from run_files import atomic_write_text
 from validate.checks.check import Check, check, verdict_rows
 from validate.checks.verdict import VIOLATED, verdicts
 

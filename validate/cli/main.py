@@ -16,7 +16,7 @@ import errno
 import importlib
 import sys
 
-from neural.run_files import RunFileError
+from run_files import RunFileError
 
 SUBCOMMANDS = {
     "bounds": ("validate.cli.bounds", "the paper's bounds: accumulated-drift tables and LaTeX"),

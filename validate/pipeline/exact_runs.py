@@ -20,7 +20,7 @@ import numpy as np
 
 from gaussian_exact import AffineError, Gaussian
 from gaussian_exact.generations import generations as run_generations
-from neural.run_files import CONFIG_FILE, METRICS_FILE, write_json, write_jsonl
+from run_files import CONFIG_FILE, METRICS_FILE, write_json, write_jsonl
 from validate.report.run_io import read_config
 from validate.settings import Setting, at_least, finite, fraction, positive, validate_settings
 

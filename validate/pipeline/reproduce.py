@@ -57,7 +57,7 @@ from neural.devices import cpu_threads
 from neural.gaussian_mixture import GaussianMixture
 from neural.protocol_cost import calibrate, estimate_seconds, format_duration
 from neural.retraining import RetrainingConfig, run_generations, share_generation_zero
-from neural.run_files import MANIFEST_FILE, atomic_write_text, write_json
+from run_files import MANIFEST_FILE, atomic_write_text, write_json
 from neural.targets import make_target
 from validate.report.bounds_table import accumulated_rows
 from validate.pipeline.eta_experiment import eta_by_error_type

@@ -8,7 +8,7 @@ DIR/summary.md. Nothing is recomputed except the (cheap) checks and bound curves
 """
 from __future__ import annotations
 
-from neural.run_files import CHECKS_FILE, SUMMARY_FILE, atomic_write_text, write_json
+from run_files import CHECKS_FILE, SUMMARY_FILE, atomic_write_text, write_json
 from validate.report.run_checks import all_checks
 from validate.report.run_data import RunData
 from validate.report.run_figures import all_figures
@@ -36,7 +36,7 @@ def build_report(run_dir, z: float = 2.0) -> dict:
 
     Raises
     ------
-    neural.run_files.RunFileError
+    run_files.RunFileError
         A file of the run is missing or malformed (the message names it).
     """
     if is_sweep(run_dir):

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from neural.run_files import MANIFEST_FILE, METRICS_FILE, MissingRunFile, RunFileError
+from run_files import MANIFEST_FILE, METRICS_FILE, MissingRunFile, RunFileError
 from validate.checks.exact_suite import arrays_from_rows
 from validate.checks.limit_suite import LIMIT_CHECKS_FILE
 from validate.report.run_io import read_config, read_metrics, verify_generation_files

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 import bounds
-from neural.run_files import generation_dir_name
+from run_files import generation_dir_name
 from validate.report import figures
 from validate.checks.bootstrap import bootstrap_mean_ci
 from validate.checks.exact_suite import bound_curves

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Iterable
 
-from neural.run_files import CONFIG_FILE, METRICS_FILE, MissingRunFile, RunFileError, generation_dir_name
+from run_files import CONFIG_FILE, METRICS_FILE, MissingRunFile, RunFileError, generation_dir_name
 
 
 def read_metrics(run_dir, required: Iterable[str] = ("generation",)) -> list[dict]:

@@ -27,7 +27,7 @@ import numpy as np
 from validate.report import figures
 from validate.checks.bootstrap import bootstrap_mean_ci
 from validate.checks.exact_suite import arrays_from_rows, controls, exact_checks, tight_brownian_controls
-from neural.run_files import METRICS_FILE, atomic_write_text, write_json
+from run_files import METRICS_FILE, atomic_write_text, write_json
 from validate.checks.grid_suite import grid_checks
 from validate.report.run_checks import neural_checks
 from validate.report.run_data import RunData, neural_runs, stack_rows

@@ -13,7 +13,7 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from neural.run_files import atomic_write_text
+from run_files import atomic_write_text
 
 FORMATS = ("markdown", "csv", "latex")
 

@@ -19,7 +19,7 @@ import uuid
 
 from distributed import Client, LocalCluster, TimeoutError, wait
 
-from neural.run_files import write_json
+from run_files import write_json
 from validate.sweep.resources import default_workers, uses_gpu
 from validate.sweep.spec import SweepError
 from validate.sweep.task import FAILURE_FILE, execute_run, finished_generations

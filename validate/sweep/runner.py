@@ -21,7 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 
 
-from neural.run_files import MissingRunFile, atomic_write_text, write_json
+from run_files import MissingRunFile, atomic_write_text, write_json
 from validate.sweep.progress import SweepProgress
 from validate.sweep.spec import SweepError, SweepRun, SweepSpec, load_spec
 from validate.sweep.task import FAILED, FINISHED, execute_run, finished_generations, run_state

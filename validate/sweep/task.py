@@ -27,7 +27,7 @@ from pathlib import Path
 import torch
 
 from neural.retraining import RetrainingConfig, run_generations
-from neural.run_files import METRICS_FILE, write_json
+from run_files import METRICS_FILE, write_json
 from validate.pipeline.exact_runs import ExactRunConfig, write_exact_run
 from validate.report.run_io import read_config
 from validate.sweep.spec import SweepRun
