@@ -1,10 +1,12 @@
-"""The files of a run directory: their names (defined once) and the one atomic writer.
+"""run_files: the files of a run directory, their names (defined once) and the one atomic writer.
 
 Every JSON, JSON-lines and text file the toolkit writes goes through `atomic_write_text`: the
 text goes to a temporary file in the same directory, is flushed and fsynced, and is renamed into
 place with `os.replace` (atomic on POSIX), then the directory is fsynced, so a reader (or a run
-killed at any moment) sees the old file or the new one, never a half-written one. numpy only
-(no torch), so the torch-free commands (`collapse bounds`, `collapse exact`) use it too.
+killed at any moment) sees the old file or the new one, never a half-written one. numpy only and
+no other project package: `neural` (the retraining store) and `validate` (exact runs, reports,
+sweeps) both write through it, and the torch-free commands (`collapse bounds`, `collapse exact`)
+import it without importing `neural`.
 """
 from __future__ import annotations
 
@@ -24,6 +26,10 @@ MANIFEST_FILE = "manifest.json"      # a `collapse reproduce` directory's manife
 CHECKS_FILE = "checks.json"
 SUMMARY_FILE = "summary.md"
 GENERATION_DIR = re.compile(r"^gen_(\d{4,})$")
+
+__all__ = ["CHECKS_FILE", "CONFIG_FILE", "GENERATION_DIR", "GENERATION_METRICS_FILE", "MANIFEST_FILE",
+           "METRICS_FILE", "SUMMARY_FILE", "MissingRunFile", "RunFileError", "atomic_write_text",
+           "generation_dir_name", "to_jsonable", "write_json", "write_jsonl"]
 
 
 class RunFileError(ValueError):
