@@ -66,9 +66,7 @@ PACKAGES = ("bounds", "gaussian_exact", "neural", "run_files", "validate")
 def _exported(package: str) -> tuple[list[str], list[str]]:
     """Split a package's exports into (objects, modules), names relative to the package.
 
-    A package without ``__all__`` has its public modules listed. An exported function whose
-    defining module has the same name (``neural.path_energy``, ``neural.observability``) is listed
-    as ``module.name``: autosummary would take ``neural.path_energy`` for the submodule.
+    A package without ``__all__`` has its public modules listed.
     """
     module = importlib.import_module(package)
     if not hasattr(module, "__all__"):
@@ -76,12 +74,7 @@ def _exported(package: str) -> tuple[list[str], list[str]]:
     objects, modules = [], []
     for name in module.__all__:
         value = getattr(module, name)
-        if isinstance(value, type(module)):
-            modules.append(name)
-        elif getattr(value, "__module__", None) == f"{package}.{name}":
-            objects.append(f"{name}.{name}")
-        else:
-            objects.append(name)
+        (modules if isinstance(value, type(module)) else objects).append(name)
     return objects, modules
 
 

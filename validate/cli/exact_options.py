@@ -39,6 +39,7 @@ def add_exact_arguments(parser: argparse.ArgumentParser) -> None:
             kwargs["type"] = typed(option_name(f.name)[2:], setting.scalar, setting.check)
         if setting.nargs is not None:
             kwargs["nargs"] = setting.nargs
+            kwargs["metavar"] = option_name(f.name)[2:].upper()
         parser.add_argument(option_name(f.name), **kwargs)
 
 

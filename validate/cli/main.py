@@ -1,6 +1,6 @@
 """The `collapse` command line: one subcommand per capability.
 
-Each subcommand lives in its own module `validate/cli_<name>.py` exposing
+Each subcommand lives in its own module `validate/cli/<name>.py` exposing
 `add_arguments(parser)` and `run(args) -> int`; value ranges are declared once, as argument types
 in `validate.cli.arg_types`. Only the chosen subcommand's module is imported (the documented
 import boundary of the CLI): `collapse bounds` and `collapse exact` never import torch.

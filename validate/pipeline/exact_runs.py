@@ -84,7 +84,7 @@ class ExactRunConfig:
     mode: str = _setting("replace", Setting(str, choices=MODES, help="replace or accumulate the training data"))
     n_samples: int | None = _setting(None, Setting(int, at_least(1), optional=True,
                                                    help="fit the learner from this many samples per generation "
-                                                        "(default: population level)"))
+                                                        "(none: at the population level)"))
     mixture_samples: int = _setting(2 ** 13, Setting(int, at_least(0), help="importance samples for chi2/KL to q_i "
                                                      "where sampled (d >= 2, more than two components; two are "
                                                      "exact); 0 skips"))

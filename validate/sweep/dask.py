@@ -7,7 +7,7 @@ worker of the embedded cluster has one thread (Dask also sets OMP_NUM_THREADS=1 
 processes, so torch uses one core), and a CUDA run asks for one GPU resource. Dask may assign
 several runs to a worker ahead of time (they wait there; work stealing rebalances them). A worker that dies mid-run (killed, out of memory, preempted)
 has its task rescheduled by Dask on another worker, up to `distributed.scheduler.allowed-failures`
-times (default 3); `sweep_task.execute_run` then resumes the run from its last finished
+times (default 3); `validate.sweep.task.execute_run` then resumes the run from its last finished
 generation. A task that Dask gives up on is recorded as a failed run, like one that raised.
 Needs the optional extra `sweep` (`pip install .[sweep]`).
 """

@@ -53,7 +53,7 @@ class SweepProgress:
         self.running += n
 
     def done(self, result: dict) -> None:
-        """Record a finished execution (`sweep_task.execute_run`'s result).
+        """Record a finished execution (`validate.sweep.task.execute_run`'s result).
 
         Parameters
         ----------
