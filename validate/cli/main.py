@@ -11,23 +11,13 @@ the traceback on anything else, which is a bug; 130 when interrupted (finished w
 """
 from __future__ import annotations
 
-import argparse
 import errno
 import importlib
 import sys
 
 from run_files import RunFileError
+from validate.cli.parser import SUBCOMMANDS, build_parser, chosen_subcommand
 
-SUBCOMMANDS = {
-    "bounds": ("validate.cli.bounds", "the paper's bounds: accumulated-drift tables and LaTeX"),
-    "exact": ("validate.cli.exact", "exact Gaussian generations (no training)"),
-    "train": ("validate.cli.train", "recursive retraining of a score model, resumable"),
-    "validate": ("validate.cli.validate", "check a finished run against the bounds"),
-    "report": ("validate.cli.report", "rebuild tables and figures from a finished run"),
-    "reproduce": ("validate.cli.reproduce", "the main job: bounds, exact and neural runs, tables, figures"),
-    "sweep": ("validate.cli.sweep", "a grid of runs from a TOML spec, on Dask (or serially), resumable"),
-    "limit": ("validate.cli.limit", "the limit law's Hermite multipliers m_n(alpha, t0) (THEORY.md §5)"),
-}
 #: errors of the environment, not of the code (an output directory that is read-only or full):
 #: reported in one line with the file they concern. A missing file is a `RunFileError` where the
 #: user named it, and a bug (traceback) anywhere else.
@@ -36,41 +26,6 @@ ENVIRONMENT_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errn
 
 class UsageError(Exception):
     """Bad input from the user, found by the CLI layer: reported as one line, exit status 2."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # one line, exit 2 (no usage block)
-        sys.stderr.write(f"{self.prog}: error: {message}\n")
-        raise SystemExit(2)
-
-
-def _chosen(argv: list[str]) -> str | None:
-    """The subcommand named on the command line (the first word that is not an option)."""
-    return next((a for a in argv if not a.startswith("-")), None)
-
-
-def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    """The parser; with `only`, the arguments of that subcommand alone are declared (and only its
-    module imported); the others are listed with their help text.
-
-    Parameters
-    ----------
-    only : str or None
-        A subcommand name ("" declares none; None declares all).
-
-    Returns
-    -------
-    argparse.ArgumentParser
-        The parser.
-    """
-    parser = _Parser(prog="collapse", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for name, (module_name, help_text) in SUBCOMMANDS.items():
-        p = sub.add_parser(name, help=help_text, description=help_text)
-        if only is None or name == only:
-            importlib.import_module(module_name).add_arguments(p)
-        p.set_defaults(_module=module_name)
-    return parser
 
 
 def _one_line(exc: BaseException) -> str:
@@ -98,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         Exit status.
     """
     argv = sys.argv[1:] if argv is None else list(argv)
-    chosen = _chosen(argv)
+    chosen = chosen_subcommand(argv)
     parser = build_parser(only=chosen if chosen in SUBCOMMANDS else "")
     try:
         args = parser.parse_args(argv)
