@@ -263,7 +263,7 @@ class Result:
         """Boolean array: does `value` (the quantity) satisfy the result for these parameters?
 
         Every side passes within the slack `rtol * max(|value|, |bound|) + atol` of
-        `bounds.tolerance` (the rule `validate.verdict` uses too). With value=None the
+        `bounds.tolerance` (the rule `validate.checks.verdict` uses too). With value=None the
         quantity is computed from the parameters (when it is an expression in them). The regime
         conditions are not applied here: combine with `in_regime(**params)`.
 

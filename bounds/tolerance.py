@@ -1,4 +1,4 @@
-"""The one tolerance rule of every check: `Result.holds` and `validate.verdict` both use it.
+"""The one tolerance rule of every check: `Result.holds` and `validate.checks.verdict` both use it.
 
 A measured value x against a bound b on a side ("upper": x <= b, "lower": x >= b, "equal":
 x = b) has the margin b - x, x - b or -|x - b| (positive when it holds with room) and passes

@@ -1,8 +1,7 @@
 """Sphinx configuration: API reference from the numpydoc docstrings, the theory page, the notebooks.
 
 Build with ``make docs`` (HTML in docs/_build/html, warnings are errors). The API pages under
-docs/api/ are written here from each package's ``__all__`` (``validate`` has none: its modules are
-listed instead), so the reference cannot drift from what the packages export. The notebooks of
+docs/api/ are written here from each package's ``__all__``, so the reference cannot drift from what the packages export. The notebooks of
 examples/ are read through the docs/examples link and executed by myst-nb (no network needed);
 ``-D nb_execution_mode=off`` renders them without running them (the test suite does that).
 """
@@ -61,28 +60,21 @@ html_theme = "alabaster"
 html_static_path: list[str] = []
 html_title = "collapse-theory"
 
-PACKAGES = ("bounds", "gaussian_exact", "neural", "validate")
+PACKAGES = ("bounds", "gaussian_exact", "neural", "run_files", "validate")
 
 
 def _exported(package: str) -> tuple[list[str], list[str]]:
     """Split a package's exports into (objects, modules), names relative to the package.
 
-    validate has no ``__all__``: its public modules are listed. A lazily exported name of neural
-    whose defining module has the same name (``neural.path_energy``, ``neural.observability``)
-    is listed as ``module.name``: once that submodule is imported, the package attribute is the
-    module, not the function, so ``neural.path_energy`` cannot be documented by that path.
+    A package without ``__all__`` has its public modules listed.
     """
     module = importlib.import_module(package)
     if not hasattr(module, "__all__"):
         return [], sorted(m.name for m in pkgutil.iter_modules(module.__path__) if not m.name.startswith("_"))
-    defining = getattr(module, "_MODULE_OF", {})
     objects, modules = [], []
     for name in module.__all__:
-        if name in defining:
-            objects.append(name if defining[name] != name else f"{name}.{name}")
-        else:
-            value = getattr(module, name)
-            (modules if isinstance(value, type(module)) else objects).append(name)
+        value = getattr(module, name)
+        (modules if isinstance(value, type(module)) else objects).append(name)
     return objects, modules
 
 

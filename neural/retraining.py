@@ -76,7 +76,7 @@ from .kde_score import KDEScore
 from .learners import LEARNER_NAMES, make_learner
 from .observability import observability
 from .path_energy import denoising_loss_gap, path_energy
-from .run_files import CONFIG_FILE
+from run_files import CONFIG_FILE
 from .run_store import RunStore
 from .sampling import euler_maruyama
 from .sde import VPSDE

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .run_files import (CONFIG_FILE, GENERATION_DIR, GENERATION_METRICS_FILE, METRICS_FILE, RunFileError,
+from run_files import (CONFIG_FILE, GENERATION_DIR, GENERATION_METRICS_FILE, METRICS_FILE, RunFileError,
                         atomic_write_text, generation_dir_name, to_jsonable)
 CRASH_AT_ENV = "COLLAPSE_CRASH_AT"   # fault injection for the interrupted-run tests
 

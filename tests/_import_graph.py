@@ -1,20 +1,24 @@
 """The project's import graph from the source (ast), every import statement included.
 
-`module_imports(root)` maps each module of the four packages to the project modules it imports
+`module_imports(root)` maps each module of the project's packages to the project modules it imports
 (module level and inside functions alike); `violations(graph)` lists what breaks the dependency
-rule of the developers' guide and every import cycle.
+rule of the developers' guide and every import cycle. `house_violations(root)` adds the rules of the
+layers: argparse and `validate.cli` only inside `validate.cli`, hypothesis and `validate.testing`
+only inside `validate.testing` (tests use it; nothing at run time does), and no private
+(underscore) name of another module, imported or read as a module attribute.
 """
 from __future__ import annotations
 
 import ast
 from pathlib import Path
 
-PACKAGES = ("bounds", "gaussian_exact", "neural", "validate")
+PACKAGES = ("bounds", "gaussian_exact", "neural", "run_files", "validate")
 ALLOWED = {  # package -> the other project packages it may import
     "bounds": set(),
+    "run_files": set(),   # the run-directory format (numpy only): written by neural and validate
     "gaussian_exact": {"bounds"},
-    "neural": {"bounds", "gaussian_exact"},
-    "validate": {"bounds", "gaussian_exact", "neural"},
+    "neural": {"bounds", "gaussian_exact", "run_files"},
+    "validate": {"bounds", "gaussian_exact", "neural", "run_files"},
 }
 
 
@@ -73,11 +77,15 @@ def _package(module: str) -> str:
     return module.split(".")[0]
 
 
+def _ancestors(module: str) -> set[str]:
+    parts = module.split(".")
+    return {".".join(parts[:i]) for i in range(1, len(parts))}
+
+
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
-    """Strongly connected components with more than one module (Tarjan), package __init__ edges
-    excluded: `pkg/__init__.py` re-exporting its submodules is not a cycle of the code."""
-    edges = {m: {t for t in ts if t != _package(m) or "." not in m} for m, ts in graph.items()}
-    edges = {m: {t for t in ts if t not in PACKAGES} for m, ts in edges.items()}
+    """Strongly connected components with more than one module (Tarjan), edges to a module's own
+    packages excluded: `pkg/__init__.py` re-exporting its submodules is not a cycle of the code."""
+    edges = {m: {t for t in ts if t not in _ancestors(m) and t not in PACKAGES} for m, ts in graph.items()}
     index, low, stack, on, out = {}, {}, [], set(), []
 
     def visit(v):
@@ -124,4 +132,77 @@ def violations(graph: dict[str, set[str]]) -> list[str]:
             if is_cli(t) and not is_cli(m):
                 found.append(f"{m} imports the CLI module {t}")
     found += [f"import cycle: {' <-> '.join(c)}" for c in cycles(graph)]
+    return found
+
+
+def is_testing(module: str) -> bool:
+    return module == "validate.testing" or module.startswith("validate.testing.")
+
+
+#: modules only one layer may import: external name -> (the layer, why)
+LAYER_ONLY = {"argparse": (is_cli, "only validate.cli parses arguments"),
+              "hypothesis": (is_testing, "hypothesis is a test extra, imported only by validate.testing")}
+#: (module, private name it may use): documented exceptions, and temporary entries with their reason
+PRIVATE_ALLOWED = {
+    ("validate.pipeline.lanes", "os._exit"): "documented API: leave a forked child without cleanup",
+    ("neural.ema", "torch._foreach_lerp_"): "torch's fused multi-tensor lerp, no public alias",
+    # temporary: helper HOUSE-E is turning retraining's _Run into the public run object
+    ("neural.batched_retraining", "neural.retraining._Run"): "temporary (issue 17, one retraining engine)",
+    ("neural.batched_retraining", "neural.retraining._metric_of"): "temporary (issue 17, one result type)",
+}
+
+
+def _is_private(name: str) -> bool:
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+
+def _uses(root: Path, name: str, path: Path) -> tuple[set[str], set[str]]:
+    """(external top-level modules imported, private names of other modules used as 'module.name')."""
+    tree = ast.parse(path.read_text(), str(path))
+    is_package = path.name == "__init__.py"
+    external, private, aliases = set(), set(), {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                external.add(a.name.split(".")[0])
+                aliases[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
+                if any(_is_private(part) for part in a.name.split(".")[1:]):
+                    private.add(a.name)
+        elif isinstance(node, ast.ImportFrom):
+            base = _resolve(name, is_package, node)
+            if node.level == 0:
+                external.add(base.split(".")[0])
+            for a in node.names:
+                if _is_private(a.name):
+                    private.add(f"{base}.{a.name}")
+                elif (root / Path(*f"{base}.{a.name}".split("."))).with_suffix(".py").is_file() or \
+                        (root / Path(*f"{base}.{a.name}".split(".")) / "__init__.py").is_file():
+                    aliases[a.asname or a.name] = f"{base}.{a.name}"  # a project module imported by name
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in aliases
+                and _is_private(node.attr)):
+            private.add(f"{aliases[node.value.id]}.{node.attr}")
+    return external, private
+
+
+def house_violations(root) -> list[str]:
+    """`violations(module_imports(root))` and the rules of the layers (module docstring), each
+    broken rule one line naming the module and what it imports."""
+    root = Path(root)
+    graph = module_imports(root)
+    found = violations(graph)
+    for m, targets in sorted(graph.items()):
+        for t in sorted(targets):
+            if is_testing(t) and not is_testing(m):
+                found.append(f"{m} imports {t}: validate.testing is for tests only")
+    files = {_module_name(root, f): f for pkg in PACKAGES if (root / pkg).is_dir() for f in (root / pkg).rglob("*.py")}
+    for m, path in sorted(files.items()):
+        external, private = _uses(root, m, path)
+        for name, (allowed, why) in LAYER_ONLY.items():
+            if name in external and not allowed(m):
+                found.append(f"{m} imports {name}: {why}")
+        for p in sorted(private):
+            owner = p.rsplit(".", 1)[0]
+            if owner != m and (m, p) not in PRIVATE_ALLOWED:
+                found.append(f"{m} uses the private name {p} of another module")
     return found

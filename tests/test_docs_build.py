@@ -34,7 +34,7 @@ def test_site_builds_without_warnings(built_site):
         assert (built_site / page).is_file(), page
 
 
-@pytest.mark.parametrize("package", ["bounds", "gaussian_exact", "neural"])
+@pytest.mark.parametrize("package", ["bounds", "gaussian_exact", "neural", "run_files", "validate"])
 def test_every_export_has_a_reference_page(built_site, package):
     names = importlib.import_module(package).__all__
     generated = {p.name for p in (built_site / "api" / "generated").glob(f"{package}.*.html")}

@@ -14,7 +14,7 @@ from gaussian_exact.quadratic_form import QuadraticForm, expect_log_cosh_half, e
 from gaussian_exact.two_component_divergences import chi2_to_two_components, kl_to_two_components
 from gaussian_exact.gaussian_integrals import log_product_integral
 from tests._exact_helpers import random_spd
-from validate.strategies import gaussians
+from validate.testing.strategies import gaussians
 
 
 def _log_cosh_half(x):

@@ -1,5 +1,6 @@
-"""The documented import boundaries: `collapse bounds` and `collapse exact` never import torch,
-and the lazy `neural` package resolves every export to the object its name promises."""
+"""The documented import boundaries: `collapse bounds` and `collapse exact` (which writes run
+directories with --out) never import torch, and the `neural` package resolves every export to the
+object its name promises."""
 import subprocess
 import sys
 
@@ -7,13 +8,15 @@ import pytest
 
 
 @pytest.mark.parametrize("argv", [["bounds", "--generations", "2"], ["exact", "--generations", "1", "--dim", "1",
-                                                                     "--steps", "5"]])
-def test_torch_free_commands_do_not_import_torch(argv):
+                                                                     "--steps", "5"],
+                                  ["exact", "--generations", "1", "--dim", "1", "--alpha", "0.5", "--out", "OUT"]])
+def test_torch_free_commands_do_not_import_torch(argv, tmp_path):
+    argv = [str(tmp_path / "exact") if a == "OUT" else a for a in argv]
     code = ("import sys\nfrom validate.cli import main\nrc = main(%r)\n"
-            "assert rc == 0, rc\nprint('torch' in sys.modules)" % argv)
+            "assert rc == 0, rc\nprint('torch' in sys.modules, 'neural' in sys.modules)" % argv)
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip().splitlines()[-1] == "False"
+    assert proc.stdout.strip().splitlines()[-1] == "False False"
 
 
 def test_control_a_torch_command_does_import_torch():
@@ -22,7 +25,7 @@ def test_control_a_torch_command_does_import_torch():
     assert proc.stdout.strip().splitlines()[-1] == "True"
 
 
-def test_lazy_exports_resolve_to_functions_even_after_their_submodule_is_imported():
+def test_exports_resolve_to_functions_even_after_their_submodule_is_imported():
     import neural
     import neural.observability  # noqa: F401  binds the submodule to the package attribute
     import neural.path_energy  # noqa: F401

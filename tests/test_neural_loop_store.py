@@ -7,7 +7,7 @@ import pytest
 
 import neural.run_store as run_store
 from neural.retraining import RetrainingConfig, run_generations
-from neural.run_files import atomic_write_text
+from run_files import atomic_write_text
 from neural.run_store import RunStore
 
 

@@ -47,7 +47,7 @@ def test_bad_t0_schedule_names_the_field(tmp_path, bad):
 
 def test_cli_passes_the_t0_schedule():
     from validate.cli import build_parser
-    from validate.train_options import train_config
+    from validate.cli.train_options import train_config
 
     args = build_parser("train").parse_args(["train", "--out", "x", "--device", "cpu",
                                              "--t0-schedule", "0.1", "0.05", "0.02"])

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from validate.bootstrap import bootstrap_mean_ci
+from validate.checks.bootstrap import bootstrap_mean_ci
 
 
 def test_interval_covers_the_mean_at_the_promised_rate():

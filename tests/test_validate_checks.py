@@ -1,12 +1,12 @@
-"""validate.checks against independent answers: the tight Brownian example of Prop 3.1 (endpoint
+"""validate.checks.check against independent answers: the tight Brownian example of Prop 3.1 (endpoint
 KL from the Gaussian KL formula), the innovation recursion, and constant fitting on synthetic data."""
 import numpy as np
 import pytest
 
 import bounds
 from gaussian_exact import Gaussian, kl
-from validate.checks import check, fit_constant
-from validate.verdict import HOLDS, VIOLATED
+from validate.checks.check import check, fit_constant
+from validate.checks.verdict import HOLDS, VIOLATED
 
 
 def _brownian_endpoint_kl(xi, T):

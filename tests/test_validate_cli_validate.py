@@ -5,15 +5,15 @@ import json
 import pytest
 
 from validate.cli import main
-from validate.exact_runs import run_exact
-from neural.run_files import write_json
+from validate.pipeline.exact_runs import ExactRunConfig, run_exact
+from run_files import write_json
 
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
     d = tmp_path_factory.mktemp("run")
     write_json(d / "manifest.json", {"scale": "test", "seed": 0, "alphas": [0.5], "device": "cpu"})
-    run_exact(d / "exact", (0.5,), generations=4, dim=2, mixture_samples=2 ** 10)
+    run_exact(d / "exact", ExactRunConfig(alphas=(0.5,), generations=4, dim=2, mixture_samples=2 ** 10))
     return d
 
 
@@ -60,3 +60,18 @@ def test_missing_field_is_one_line_exit_2(run_dir, tmp_path, capsys):
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     assert main(["validate", "--run", str(bad)]) == 2
     assert "missing field" in capsys.readouterr().err
+
+
+def test_check_run_is_what_collapse_validate_prints(run_dir, capsys):
+    import validate
+    from validate.report.tables import render
+
+    checks = validate.check_run(run_dir, only=["identity"])
+    assert checks and all(isinstance(c, validate.Check) for c in checks)
+    assert main(["validate", "--run", str(run_dir), "--check", "identity"]) == 0
+    printed = capsys.readouterr().out
+    table = render([c.summary_row() for c in checks], "markdown",
+                   columns=["check", "kind", "verdict", "min_margin", "passed"])
+    assert printed.startswith(table)
+    with pytest.raises(validate.UnknownCheck, match="unknown check 'nonsense'"):
+        validate.check_run(run_dir, only=["nonsense"])

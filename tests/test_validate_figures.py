@@ -1,7 +1,7 @@
 """Every figure writes a non-empty PNG and PDF from small arrays."""
 import numpy as np
 
-from validate import figures
+from validate.report import figures
 
 
 def _written(paths):

@@ -1,6 +1,6 @@
 """Property-based validation on neural runs with exact grid laws (THEORY.md section 7): hypothesis draws
 a 1-D mixture target, alpha, n, a learner (KDE or small MLP) and optionally an injected error
-(validate.strategies.grid_run_configs), runs 2-3 generations on the CPU, and every binding check of
+(validate.testing.strategies.grid_run_configs), runs 2-3 generations on the CPU, and every binding check of
 the catalog must hold while every control is violated."""
 import tempfile
 
@@ -8,10 +8,10 @@ import numpy as np
 from hypothesis import assume, given, settings
 
 from neural.retraining import run_generations
-from validate.grid_suite import grid_run_checks
-from validate.run_data import NeuralRun
-from validate.run_io import read_config, read_metrics
-from validate.strategies import grid_run_configs
+from validate.checks.grid_suite import grid_run_checks
+from validate.report.run_data import NeuralRun
+from validate.report.run_io import read_config, read_metrics
+from validate.testing.strategies import grid_run_configs
 
 
 @settings(max_examples=5, deadline=None)

@@ -3,9 +3,9 @@
 from pathlib import Path
 
 from neural.retraining import RetrainingConfig, run_generations
-from validate.grid_suite import grid_figures
-from validate.run_checks import all_checks
-from validate.run_data import RunData, neural_runs
+from validate.checks.grid_suite import grid_figures
+from validate.report.run_checks import all_checks
+from validate.report.run_data import RunData, neural_runs
 
 
 def test_grid_runs_give_figures_and_binding_checks(tmp_path):

@@ -1,4 +1,4 @@
-"""Generation-0 quality rows (validate.learner_quality) and the mode-weight estimator they use:
+"""Generation-0 quality rows (validate.checks.learner_quality) and the mode-weight estimator they use:
 draws of the target pass, a model that misses the central mode or is too wide fails."""
 import json
 
@@ -7,7 +7,7 @@ import torch
 
 from neural import make_target
 from neural.estimators import mode_weights
-from validate.learner_quality import quality_rows, run_quality, summary_lines
+from validate.checks.learner_quality import quality_rows, run_quality, summary_lines
 
 
 def write_run(path, samples, model="mlp"):

@@ -7,8 +7,8 @@ import io
 import pytest
 
 from validate.cli import main
-from validate.limit_stage import limit_law_stage
-from validate.limit_suite import checks_from_saved
+from validate.pipeline.limit_stage import limit_law_stage
+from validate.checks.limit_suite import checks_from_saved
 
 
 @pytest.fixture(scope="module")

@@ -1,15 +1,15 @@
-"""Lanes of the main job (validate.parallel_lanes): grouping of the specs, threads per lane, and a
+"""Lanes of the main job (validate.pipeline.lanes): grouping of the specs, threads per lane, and a
 lane process that reports success and failure."""
 import pytest
 
-from neural.run_files import RunFileError
-from validate.parallel_lanes import (
+from run_files import RunFileError
+from validate.pipeline.lanes import (
     LaneProcess,
     lane_threads,
     neural_lanes,
     usable_cores,
 )
-from validate.reproduce import SCALES
+from validate.pipeline.reproduce import SCALES
 
 SPECS = [dict(target="gmm", lane=0), dict(target="digits", lane=1), dict(target="gmm1d")]
 

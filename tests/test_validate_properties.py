@@ -1,11 +1,11 @@
-"""Property-based validation: on random Gaussian instances (validate.strategies) every binding
+"""Property-based validation: on random Gaussian instances (validate.testing.strategies) every binding
 check of the catalog holds on the exact pipeline, and the mutation controls are violated."""
 import numpy as np
 from hypothesis import assume, given, settings, strategies as st
 
 from gaussian_exact.generations import generations
-from validate.exact_suite import arrays_from_rows, controls, exact_checks
-from validate.strategies import alphas, gaussians, small_affine_errors
+from validate.checks.exact_suite import arrays_from_rows, controls, exact_checks
+from validate.testing.strategies import alphas, gaussians, small_affine_errors
 
 
 @st.composite

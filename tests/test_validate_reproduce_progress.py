@@ -1,6 +1,6 @@
 """Progress with an ETA and the calibrated duration estimate of `collapse reproduce`."""
 from validate.cli import main
-from validate.reproduce import SCALES, ProgressETA, estimate_neural
+from validate.pipeline.reproduce import SCALES, ProgressETA, estimate_neural
 
 
 def test_progress_lines_state_share_elapsed_and_eta():
@@ -31,7 +31,7 @@ def test_estimate_of_the_tiny_scale_and_the_cli(capsys):
 def test_paper_scale_prints_its_estimate_before_anything_runs(tmp_path, monkeypatch, capsys):
     import pytest
 
-    import validate.reproduce as rep
+    import validate.pipeline.reproduce as rep
 
     class Stop(Exception):
         pass

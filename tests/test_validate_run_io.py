@@ -3,8 +3,8 @@ import json
 import numpy as np
 import pytest
 
-from neural.run_files import write_jsonl
-from validate.run_io import read_metrics
+from run_files import write_jsonl
+from validate.report.run_io import read_metrics
 
 
 def test_roundtrip_with_numpy_values(tmp_path):

@@ -1,7 +1,7 @@
 import numpy as np
 from hypothesis import given, strategies as st
 
-from validate.strategies import alphas, spd_matrices, vectors
+from validate.testing.strategies import alphas, spd_matrices, vectors
 
 
 @given(st.integers(1, 5).flatmap(lambda d: spd_matrices(d, 0.3, 1.7)))

@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 
 from validate.cli import main
-from validate.sweep_spec import SpecError, parse_spec
-from validate.sweep_task import run_state
+from validate.sweep.spec import SpecError, parse_spec
+from validate.sweep.task import run_state
 
 distributed = pytest.importorskip("distributed")
-from validate.sweep_dask import sweep_client  # noqa: E402 - needs the optional extra `sweep`
+from validate.sweep.dask import sweep_client  # noqa: E402 - needs the optional extra `sweep`
 
 TOY = """
 [run]
@@ -296,7 +296,7 @@ def test_a_worker_killed_mid_run_is_resumed_elsewhere_with_the_serial_results(cl
 
 
 def run_state_is_finished(d: Path) -> bool:
-    from validate.sweep_spec import SweepRun
+    from validate.sweep.spec import SweepRun
 
     return run_state(SweepRun.from_json(json.loads((d / "sweep_run.json").read_text())), d) == "finished"
 
@@ -307,7 +307,7 @@ def test_the_example_spec_in_examples_expands():
 
 
 def test_progress_counts_and_eta():
-    from validate.sweep_progress import SweepProgress
+    from validate.sweep.progress import SweepProgress
 
     now = [0.0]
     p = SweepProgress(5, parallelism=2, stream=None, clock=lambda: now[0])

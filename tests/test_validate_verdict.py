@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from validate.verdict import HOLDS, INCONCLUSIVE, VIOLATED, overall, verdicts
+from validate.checks.verdict import HOLDS, INCONCLUSIVE, VIOLATED, overall, verdicts
 
 
 def test_upper_bound_three_outcomes():

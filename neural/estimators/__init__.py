@@ -3,7 +3,7 @@ from .classifier_ratio import classifier_divergences
 from .density_ratio_mc import density_ratio_divergences
 from .features import ClassifierFeatures, PCAFeatures
 from .frechet import frechet_distance
-from .gaussian_proxy import fit_gaussian, gaussian_chi2_proxy, gaussian_kl_proxy
+from .gaussian_proxy import fit_gaussian, fitted_gaussian_pair, gaussian_chi2_proxy, gaussian_kl_proxy
 from .knn_kl import knn_kl
 from .mmd import median_bandwidth, mmd2_unbiased
 from .mode_weights import mode_weights
@@ -11,6 +11,6 @@ from .wasserstein import sliced_w2, w2_debiased, w2_empirical, w2_to_data
 
 __all__ = [
     "classifier_divergences", "density_ratio_divergences", "ClassifierFeatures", "PCAFeatures", "frechet_distance",
-    "fit_gaussian", "gaussian_chi2_proxy", "gaussian_kl_proxy", "knn_kl", "median_bandwidth",
+    "fit_gaussian", "fitted_gaussian_pair", "gaussian_chi2_proxy", "gaussian_kl_proxy", "knn_kl", "median_bandwidth",
     "mmd2_unbiased", "mode_weights", "sliced_w2", "w2_debiased", "w2_empirical", "w2_to_data",
 ]

@@ -25,12 +25,12 @@ import numpy as np
 from gaussian_exact import w2
 
 from ._arrays import as_numpy_2d, check_number
-from .gaussian_proxy import _fitted_pair
+from .gaussian_proxy import fitted_gaussian_pair
 
 
 def _plug_in(feat_p, feat_q, ridge: float) -> float:
 
-    return float(w2(*_fitted_pair(feat_p, feat_q, ridge, ("feat_p", "feat_q")))) ** 2
+    return float(w2(*fitted_gaussian_pair(feat_p, feat_q, ridge, ("feat_p", "feat_q")))) ** 2
 
 
 def frechet_distance(feat_p, feat_q, ridge: float = 0.0, debias: bool = True, seed: int = 0) -> float:

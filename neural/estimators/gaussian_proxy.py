@@ -52,7 +52,28 @@ def fit_gaussian(x, ridge: float = 0.0, name: str = "x"):
                          "pass ridge > 0 or more distinct samples") from None
 
 
-def _fitted_pair(x_p, x_q, ridge, names=("x_p", "x_q")):
+def fitted_gaussian_pair(x_p, x_q, ridge, names=("x_p", "x_q")):
+    """The moment-matched Gaussians of two samples of the same dimension (`fit_gaussian` of each).
+
+    Parameters
+    ----------
+    x_p, x_q : array_like, shape (n, d)
+        The samples.
+    ridge : float >= 0
+        Added to each sample covariance's diagonal.
+    names : tuple of str
+        The names of the two samples in error messages.
+
+    Returns
+    -------
+    (gaussian_exact.Gaussian, gaussian_exact.Gaussian)
+        The fitted laws of x_p and x_q.
+
+    Raises
+    ------
+    ValueError
+        Naming the sample: dimensions that differ, a negative ridge, or n <= d with ridge 0.
+    """
     x_p, x_q = as_numpy_2d(x_p, names[0]), as_numpy_2d(x_q, names[1])
     check_same_dim(x_p, x_q, names)
     ridge = check_number("ridge", ridge, 0.0, 1e300)
@@ -86,7 +107,7 @@ def gaussian_chi2_proxy(x_p, x_q, ridge: float = 0.0) -> float:
         or a fitted covariance is not positive definite.
     """
 
-    return float(chi2(*_fitted_pair(x_p, x_q, ridge)))
+    return float(chi2(*fitted_gaussian_pair(x_p, x_q, ridge)))
 
 
 def gaussian_kl_proxy(x_p, x_q, ridge: float = 0.0) -> float:
@@ -112,4 +133,4 @@ def gaussian_kl_proxy(x_p, x_q, ridge: float = 0.0) -> float:
         or a fitted covariance is not positive definite.
     """
 
-    return float(kl(*_fitted_pair(x_p, x_q, ridge)))
+    return float(kl(*fitted_gaussian_pair(x_p, x_q, ridge)))

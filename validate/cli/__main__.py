@@ -1,0 +1,4 @@
+"""`python -m validate.cli`: the `collapse` command."""
+from validate.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,122 @@
+"""Every verdict a run directory supports: exact-run checks and controls, the tight Brownian
+example, the eta estimator against the exact eta, the neural checks, and the symbolic proofs.
+
+Runs with exact grid laws (targets of dimension <= 2) are checked by `validate.checks.grid_suite`, as
+binding, exactly as the Gaussian pipeline. Other neural measurements are estimates with standard errors, and for the KDE learner on the Gaussian
+mixture they rest on one approximation (the law of a generation's samples is taken to be its KDE
+smoothed to t0; see `neural.retraining`). So every neural check is informative:
+
+* prop3.1: `I_ideal_kl` = KL(p^{i+1} || q_i smoothed to t0), what 1/2 epshat2 bounds, against
+  `bounds.catalog()["prop3.1"]`, with the two standard errors combined;
+* thm3.4: `I_ideal_chi2` against the band, in the small-error regime only (eps2 <= 1); outside it the
+  verdict is inconclusive.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+import bounds
+from validate.checks.check import Check, check, verdict_rows
+from validate.checks.exact_suite import controls, exact_checks, tight_brownian_controls
+from validate.checks.grid_suite import grid_checks, is_grid_exact
+from validate.checks.limit_suite import checks_from_saved
+from validate.checks.proof_suite import proof_checks
+from validate.report.run_data import RunData, neural_runs, stack
+from validate.checks.verdict import verdicts
+
+
+def eta_estimator_checks(data: RunData, z: float = 2.0) -> list[Check]:
+    """The regression estimator of eta (neural.observability) against the exact eta, per error type:
+    equal within z standard errors (binding: the estimator is consistent for this quantity).
+
+    Parameters
+    ----------
+    data : RunData
+        The loaded run directory.
+    z : float
+        Standard errors of tolerance (default 2).
+
+    Returns
+    -------
+    list of validate.checks.check.Check
+        One check per error type (none without eta data).
+    """
+    out = []
+    for name, v in (data.eta_by_error_type or {}).items():
+        if "mc" not in v:
+            continue
+        verdict, margin = verdicts([v["mc"]], [v["exact"]], "equal", stderr=v["mc_se"], z=z)
+        rows = verdict_rows([0], [v["mc"]], v["mc_se"], [v["exact"]], margin, verdict)
+        out.append(Check(f"eta estimator vs exact [{name}]", "eta", "equal", rows,
+                         note=v.get("mc_estimator", "")))
+    return out
+
+
+def neural_checks(data: RunData, z: float = 2.0) -> list[Check]:
+    """prop3.1 and thm3.4 on every group of neural runs (informative; see the module docstring).
+
+    Parameters
+    ----------
+    data : RunData
+        The loaded run directory.
+    z : float
+        Standard errors of tolerance (default 2).
+
+    Returns
+    -------
+    list of validate.checks.check.Check
+        The informative checks.
+    """
+    cat = bounds.catalog()
+    out = []
+    for (target, model, alpha), runs in data.neural.items():
+        if all(is_grid_exact(r.rows) for r in runs):
+            continue  # exact grid laws: checked as binding by validate.checks.grid_suite
+        tag = f" [{target} {model}, alpha={alpha:g}, {len(runs)} seed(s)]"
+        g = stack(runs, "generation").astype(int).ravel()
+        kl, kl_se = stack(runs, "I_ideal_kl").ravel(), stack(runs, "I_ideal_kl_se").ravel()
+        eh, eh_se = stack(runs, "epshat2").ravel(), stack(runs, "epshat2_se").ravel()
+        ok = np.isfinite(kl) & np.isfinite(eh)
+        if ok.any():
+            se = np.sqrt(np.nan_to_num(kl_se[ok]) ** 2 + (np.nan_to_num(eh_se[ok]) / 2) ** 2)
+            out += check(cat["prop3.1"], kl[ok], {"epshat2": eh[ok]}, se, generations=g[ok], binding=False,
+                         name="prop3.1" + tag, note=runs[0].rows[0].get("I_ideal_kl_estimator", ""), z=z)
+        chi, chi_se = stack(runs, "I_ideal_chi2").ravel(), stack(runs, "I_ideal_chi2_se").ravel()
+        e2, eta = stack(runs, "eps2").ravel(), stack(runs, "eta").ravel()
+        ok = np.isfinite(chi) & np.isfinite(e2) & np.isfinite(eta)
+        if ok.sum() >= 2:
+            for c in check(cat["thm3.4"], chi[ok], {"eps2": e2[ok], "eta": np.clip(eta[ok], 0, 1)}, chi_se[ok],
+                           generations=g[ok], fit=("C", "c"), in_regime_only=True, binding=False,
+                           note="in the small-error regime eps2 <= 1 only", z=z):
+                c.name = f"{c.name}{tag}"
+                out.append(c)
+    return out
+
+
+def all_checks(data: RunData, z: float = 2.0, proofs: bool = True) -> list[Check]:
+    """Every check and control on the run's data (exact runs, the tight example, neural runs), then
+    the symbolic proofs (kind "proof"); `z` standard errors of tolerance for estimates.
+
+    Parameters
+    ----------
+    data : RunData
+        The loaded run directory.
+    z : float
+        Standard errors of tolerance (default 2).
+    proofs : bool
+        Append the symbolic proofs (default True).
+
+    Returns
+    -------
+    list of validate.checks.check.Check
+        Every check.
+    """
+    checks = tight_brownian_controls() + eta_estimator_checks(data, z)
+    for alpha, a in data.exact.items():
+        checks += exact_checks(a, f"exact, alpha={alpha:g}", z=z) + controls(a, f"exact, alpha={alpha:g}")
+    checks += neural_checks(data, z)
+    checks += grid_checks(neural_runs(data), z)  # runs with exact grid laws: binding (grid_suite)
+    checks += checks_from_saved(data.limit_checks)  # THEORY.md §5, written by `collapse reproduce` (limit_stage)
+    if proofs:
+        checks += proof_checks()
+    return checks
