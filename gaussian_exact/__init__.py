@@ -24,10 +24,11 @@ from .ou import forward, forward_score, noise_variance, signal_scale
 from .path_energy import path_energy
 from .reverse import reverse
 from .smoothed_mixture import SmoothedMixture
+from .two_component_divergences import Chi2BeyondFloatRange
 from . import schedules
 
 __all__ = [
-    "AffineError", "BlockResult", "EtaEstimate", "Gaussian", "GaussianMixture", "GenerationsResult", "GridChainResult", "GridLaw", "chi2",
+    "AffineError", "BlockResult", "Chi2BeyondFloatRange", "EtaEstimate", "Gaussian", "GaussianMixture", "GenerationsResult", "GridChainResult", "GridLaw", "chi2",
     "block_result", "chi2_to_mixture", "combine_blocks", "forward", "forward_score", "generations", "kl", "kl_to_mixture",
     "noise_variance", "observability", "observability_mc", "path_energy", "renyi2", "reverse",
     "run_grid_chain", "signal_scale", "w2",
