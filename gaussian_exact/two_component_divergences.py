@@ -5,7 +5,7 @@ The integrands depend on x only through the log-ratio l(x) = log g2(x) - log g1(
 form whose law under a Gaussian is known through its characteristic function (`quadratic_form`).
 With s0 = log((1 - a) / a), X = l + s0 = log((1 - a) g2 / (a g1)):
 
-* chi2 (derived here). For tau in (0, 1) let h_tau = g1^(1 - tau) g2^tau / N_tau (a Gaussian with
+* chi2 (derived here). For tau in [0, 1] let h_tau = g1^(1 - tau) g2^tau / N_tau (a Gaussian with
   precision P_tau = (1 - tau) P1 + tau P2, N_tau = int g1^(1 - tau) g2^tau) and
   r_tau = p^2 / (Z_tau h_tau), Z_tau = int p^2 / h_tau (finite iff 2 S_p^-1 - P_tau is PD). Since
   (a g1)^(1 - tau) ((1 - a) g2)^tau / q = e^(tau X) / (1 + e^X),
@@ -15,10 +15,18 @@ With s0 = log((1 - a) / a), X = l + s0 = log((1 - a) g2 / (a g1)):
   chi2 is finite iff some convex combination of the 2 S_p^-1 - S_j^-1 is PD, i.e. iff some tau in
   [0, 1] is feasible, and then an interior one is; no feasible tau: chi2 = +inf. Every feasible tau
   gives the same value. tau = 1/2 is tried first; when it is infeasible or its error estimate
-  exceeds 1e-10 relative, the tau with the least U (a coarse grid, then a scalar search) is used:
-  it keeps the expectation large, hence its relative error small.
+  exceeds 1e-10 relative, the tau with the least U is sought (a coarse grid, then a scalar search
+  within [TAU_EDGE, 1 - TAU_EDGE]), and the ends tau = 0, 1 are tried where feasible: the least U
+  keeps the expectation large, hence its relative error small, and the value with the least
+  relative error is kept. The ends matter when p sits on one component and the other is far away
+  (1 + chi2 -> (1 + chi2(p || g1)) / a with U(0) = int p^2 / (a g1) and an expectation near 1,
+  where U(TAU_EDGE) was e^37 and the expectation below the quadrature's rounding: 0.52 +- 0.42 for
+  the true 1) and next to the finiteness boundary, where only tau near an end is feasible.
   The expectation is E g(X) with the transform int e^(tau x) / (1 + e^x) e^(-i w x) dx
-  = pi / sin(pi (tau - i w)), so E g(X) = int_0^inf Re[phi_X(w) / sin(pi (tau - i w))] dw.
+  = pi / sin(pi (tau - i w)), so E g(X) = int_0^inf Re[phi_X(w) / sin(pi (tau - i w))] dw; at the
+  ends 1/2 -+ int_0^inf Im phi_X(w) / sinh(pi w) dw (`quadratic_form.expect_logistic_power`).
+  U and the expectation are combined in logs (an e^800 bound times an e^-790 expectation is a
+  finite e^10, not an OverflowError).
 * KL (derived here): log q = log a + log g1 + log(1 + e^X), and with K_j = KL(p || g_j),
   E_p X = K1 - K2 + s0 and log(1 + e^x) = x / 2 + log 2 + log cosh(x / 2):
   KL(p || q) = (K1 + K2) / 2 - 1/2 log(a (1 - a)) - log 2 - E_p log cosh(X / 2).
@@ -160,8 +168,9 @@ def _condition(p, g1, g2, tau) -> float:
     rounding of the precision of r_tau, in unit roundoffs of its terms (tau feasible)."""
     P = p.as_full().precision
     P_tau = (1 - tau) * g1.as_full().precision + tau * g2.as_full().precision
-    least = np.linalg.eigvalsh(0.5 * ((2 * P - P_tau) + (2 * P - P_tau).T))[0]
-    return float((np.linalg.norm(2 * P, 2) + np.linalg.norm(P_tau, 2)) / least)
+    A = 2 * P - P_tau
+    largest = [np.linalg.eigvalsh(0.5 * (M + M.T))[-1] for M in (2 * P, P_tau)]   # PD: the norms
+    return float(sum(largest) / np.linalg.eigvalsh(0.5 * (A + A.T))[0])
 
 
 def _chi2_at(p, a, g1, g2, tau) -> tuple[float, float] | None:
