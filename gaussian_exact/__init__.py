@@ -33,10 +33,11 @@ from .proof_skeleton import InequalityRow, ProofSkeleton, proof_skeleton, skelet
 from .assumptions import AssumptionReport, assumption_report
 from .reverse import reverse
 from .smoothed_mixture import SmoothedMixture
+from .two_component_divergences import Chi2BeyondFloatRange
 from . import schedules
 
 __all__ = [
-    "AffineError", "BlockResult", "EtaEstimate", "Gaussian", "GaussianMixture", "GenerationsResult", "GridChainResult", "GridLaw", "chi2",
+    "AffineError", "BlockResult", "Chi2BeyondFloatRange", "EtaEstimate", "Gaussian", "GaussianMixture", "GenerationsResult", "GridChainResult", "GridLaw", "chi2",
     "block_result", "chi2_to_mixture", "combine_blocks", "forward", "forward_score", "generations", "kl", "kl_to_mixture",
     "noise_variance", "observability", "observability_mc", "path_energy", "renyi2", "reverse",
     "run_grid_chain", "signal_scale", "w2",

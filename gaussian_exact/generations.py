@@ -21,7 +21,9 @@ weight 1/data and are closed form (gaussian_integrals.py):
 I_chi2, I_kl = chi2, KL(p^{i+1} || q_i) to the mixture: numerical, with error estimates
 I_chi2_se, I_kl_se (see mixture.py): quadrature in d = 1; in d >= 2 exact for a two-component q_i
 ("replace"; the characteristic function of the components' log-ratio, error about 1e-13), and
-importance sampling (fixed seed, a standard error) for the more components of "accumulate". I_chi2_gaussian, I_kl_gaussian: to G_i, exact.
+importance sampling (fixed seed, a standard error) for the more components of "accumulate"; like
+D_chi2, I_chi2 is inf where it exceeds the float range (chi2_to_mixture raises Chi2BeyondFloatRange
+there). I_chi2_gaussian, I_kl_gaussian: to G_i, exact.
 kl_ideal, chi2_ideal: divergences of p^{i+1} to the ideal output (reverse with the exact score of
 G_i, same grid and init): the quantities Prop 3.1 (kl_ideal <= epshat2 / 2) and Thm 3.4 bound
 exactly; I_i in the paper equals chi2_ideal when the ideal sampler reproduces q_i (no t0, exact
@@ -40,6 +42,7 @@ from .gaussian import Gaussian
 from .gaussian_integrals import weighted_inner
 from .linear_sde import check_error, check_schedule, propagate_learned_and_ideal
 from .mixture import GaussianMixture, chi2_to_mixture, kl_to_mixture
+from .two_component_divergences import Chi2BeyondFloatRange
 from .observability import eta_of
 from .ou import noise_variance, signal_scale
 from .validation import count, real_scalar
@@ -263,7 +266,10 @@ def generations(data: Gaussian, alpha, n_generations: int, error=None, n_samples
         cols["kl_ideal"][i] = kl(p_next, ideal.out)
         cols["chi2_ideal"][i] = chi2(p_next, ideal.out)
         if mixture_samples:
-            cols["I_chi2"][i], cols["I_chi2_se"][i] = chi2_to_mixture(p_next, q, mixture_samples, seed + i)
+            try:
+                cols["I_chi2"][i], cols["I_chi2_se"][i] = chi2_to_mixture(p_next, q, mixture_samples, seed + i)
+            except Chi2BeyondFloatRange:   # finite beyond e^709.78: inf in this table, as D_chi2
+                cols["I_chi2"][i], cols["I_chi2_se"][i] = math.inf, 0.0
             cols["I_kl"][i], cols["I_kl_se"][i] = kl_to_mixture(p_next, q, mixture_samples, seed + i)
         new_minus_q = [(1.0, p_next)] + q.terms(-1.0)
         q_minus_data = q.terms(1.0) + [(-1.0, data)]

@@ -19,7 +19,8 @@
     KL samples the defensive mixture (p + q)/2 with the non-negative summand p (r - 1 - log r) / rho,
     r = q/p, bounded by ``2 + 2 |log r|`` (sampling p alone has an infinite-variance ratio once a
     component of q is twice as wide as p, and then understates its standard error).
-  Summands are evaluated in log space, so far tails never overflow.
+  Summands are evaluated in log space, so far tails never overflow. A finite chi2 beyond the float
+  range (about e^709.78) raises Chi2BeyondFloatRange, which carries log(1 + chi2) (never inf).
   chi2 is +inf when no convex combination of the matrices A_j = 2 S_p^-1 - S_j^-1 is positive
   definite (exact for <= 2 components by Yuan's lemma; a sufficient test beyond).
 """
@@ -31,7 +32,9 @@ import numpy as np
 from scipy import optimize, special
 
 from .gaussian import Gaussian
-from .two_component_divergences import chi2_to_two_components, kl_to_two_components, square_over
+from .gaussian_integrals import LOG_FLOAT_MAX
+from .two_component_divergences import (Chi2BeyondFloatRange, chi2_to_two_components, kl_to_two_components,
+                                        square_over)
 from .validation import float_array
 
 
@@ -179,26 +182,50 @@ def _mean_and_se(vals: np.ndarray) -> tuple[float, float]:
         return mean, float(vals.std(ddof=1) / math.sqrt(len(vals)))
 
 
+def _nodes_1d(laws: list, n: int) -> tuple[np.ndarray, np.ndarray, tuple[float, float]]:
+    """Nodes and weights of the n-node composite Gauss-Legendre rule on the panels of `_quad_1d`,
+    and the panels' span (lo, hi)."""
+    k = np.arange(-int(4 * QUAD_SDS), int(4 * QUAD_SDS) + 1) / 4.0
+    cuts = np.unique(np.concatenate([g.mean[0] + math.sqrt(g.var[0]) * k for g in laws]))
+    a, b = cuts[:-1], cuts[1:]
+    z, w = np.polynomial.legendre.leggauss(n)
+    x = 0.5 * (a[:, None] + b[:, None]) + 0.5 * (b - a)[:, None] * z
+    return x.reshape(-1, 1), (0.5 * (b - a)[:, None] * w).ravel(), (float(cuts[0]), float(cuts[-1]))
+
+
 def _quad_1d(log_f, laws: list, tail_bound) -> tuple[float, float]:
     """int exp(log_f(x)) dx in 1-D by composite Gauss-Legendre (16 nodes per panel) on panels cut at
     mean + k sd / 4, |k| <= QUAD_SDS, of every law in `laws` (the integrand's own Gaussian envelopes
     included, so that a tail wider than every law of the problem is still covered). The error
     estimate is the difference to the 8-node rule on the same panels (conservative: the 8-node rule
     is far less accurate) plus `tail_bound(lo, hi)`, an upper bound on the integral outside the
-    panels [lo, hi] (truncation, THEORY.md section 4 / issue 10 case 3)."""
-    k = np.arange(-int(4 * QUAD_SDS), int(4 * QUAD_SDS) + 1) / 4.0
-    cuts = np.unique(np.concatenate([g.mean[0] + math.sqrt(g.var[0]) * k for g in laws]))
-    a, b = cuts[:-1], cuts[1:]
+    panels [lo, hi] (truncation, THEORY.md section 4 / issue 10 case 3). A value beyond the float
+    range is inf here (`_log_quad_1d` then gives its log)."""
     results = []
     with np.errstate(divide="ignore", over="ignore"):
         for n in (16, 8):
-            z, w = np.polynomial.legendre.leggauss(n)
-            x = 0.5 * (a[:, None] + b[:, None]) + 0.5 * (b - a)[:, None] * z
-            vals = np.exp(log_f(x.reshape(-1, 1))).reshape(x.shape)
-            results.append(float(np.sum(0.5 * (b - a)[:, None] * w * vals)))
-    if math.isinf(results[0]):   # beyond the float range (e.g. chi2 = e^729): the value is inf, exactly
+            x, w, (lo, hi) = _nodes_1d(laws, n)
+            results.append(float(np.sum(w * np.exp(log_f(x)))))
+    if math.isinf(results[0]):
         return math.inf, 0.0
-    return results[0], abs(results[0] - results[1]) + float(tail_bound(float(cuts[0]), float(cuts[-1])))
+    return results[0], abs(results[0] - results[1]) + float(tail_bound(lo, hi))
+
+
+def _log_quad_1d(log_f, laws: list) -> tuple[float, float]:
+    """log of `_quad_1d`'s integral (for one beyond the float range) and its relative error: the 16-
+    vs 8-node difference and 8 unit roundoffs of the log (the tail bound of `_quad_1d` is left out:
+    the panels reach 40 sd beyond every envelope of the integrand)."""
+    with np.errstate(divide="ignore"):
+        logs = [float(logsumexp(log_f(x) + np.log(w))) for x, w, _ in (_nodes_1d(laws, n) for n in (16, 8))]
+    return logs[0], abs(math.expm1(logs[1] - logs[0])) + 8 * np.finfo(float).eps * (1.0 + abs(logs[0]))
+
+
+def _log_mean_and_relative_se(log_vals: np.ndarray) -> tuple[float, float]:
+    """log of a Monte-Carlo mean of exp(log_vals) and its standard error relative to the mean."""
+    top = float(np.max(log_vals))
+    scaled = np.exp(log_vals - top)
+    mean = float(scaled.mean())
+    return top + math.log(mean), float(scaled.std(ddof=1) / math.sqrt(len(scaled))) / mean
 
 
 def _log_abs_expm1(u: np.ndarray) -> np.ndarray:
@@ -299,6 +326,8 @@ def chi2_to_mixture(p: Gaussian, q: GaussianMixture, n: int = 2 ** 16, rng=0,
     ValueError
         If p is not a Gaussian, q not a GaussianMixture, their dimensions differ, n is not an
         integer in [2, 2**31], or method is not one of the two.
+    Chi2BeyondFloatRange
+        If chi2 is finite but above the float range (it carries log(1 + chi2) and its relative error).
     """
     n = _check_inputs(p, q, n, method)
     two = _two_distinct(q) if method == "auto" and p.dim >= 2 else None
@@ -321,7 +350,11 @@ def chi2_to_mixture(p: Gaussian, q: GaussianMixture, n: int = 2 ** 16, rng=0,
             rest = sum(w * math.exp(_log_tail_probability(g, lo, hi)) for w, g in zip(q.weights, q.components))
             return float(np.exp(squares)) + rest
 
-        return _quad_1d(log_summand, [p] + q.components + [r for _, r in finite], tail_bound)
+        laws = [p] + q.components + [r for _, r in finite]
+        value, error = _quad_1d(log_summand, laws, tail_bound)
+        if math.isinf(value):   # finite (checked above) but beyond the float range
+            raise Chi2BeyondFloatRange(*_log_quad_1d(log_summand, laws))
+        return value, error
     rng = np.random.default_rng(rng)
     samplers = [p, q]
     if finite:
@@ -332,9 +365,12 @@ def chi2_to_mixture(p: Gaussian, q: GaussianMixture, n: int = 2 ** 16, rng=0,
     x = np.vstack([s.sample(c, rng) for s, c in zip(samplers, counts)])
     log_rho = logsumexp(np.stack([s.logpdf(x) for s in samplers]), axis=0) - math.log(k)
     lp, lq = p.logpdf(x), q.logpdf(x)
-    with np.errstate(over="ignore"):
-        vals = np.exp(lq - log_rho + 2 * _log_abs_expm1(lp - lq))
-    return _mean_and_se(vals)
+    log_vals = lq - log_rho + 2 * _log_abs_expm1(lp - lq)
+    log_mean, relative_se = _log_mean_and_relative_se(log_vals)
+    if log_mean > LOG_FLOAT_MAX:   # finite (checked above) but beyond the float range
+        raise Chi2BeyondFloatRange(log_mean, relative_se)
+    mean = math.exp(log_mean)
+    return mean, relative_se * mean
 
 
 def kl_to_mixture(p: Gaussian, q: GaussianMixture, n: int = 2 ** 16, rng=0,

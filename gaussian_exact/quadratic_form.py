@@ -15,13 +15,25 @@ integrands of chi2 and KL depend on x through l alone.
   pi omega / sinh(pi omega); for X = x0 the integral is log cosh(x0 / 2)).
 * E e^(tau X) / (1 + e^X) = int_0^inf Re[phi(omega) / sin(pi (tau - i omega))] d omega for
   tau in (0, 1) (the transform of e^(tau x) / (1 + e^x) is pi / sin(pi (tau - i omega)), the
-  Beta integral; for X = 0, tau = 1/2: int_0^inf d omega / cosh(pi omega) = 1/2).
-Both integrands are smooth on (0, inf) with finite limits at 0; beyond the point where |phi| (which
+  Beta integral; for X = 0, tau = 1/2: int_0^inf d omega / cosh(pi omega) = 1/2). At the ends,
+  1 / (1 + e^x) = 1/2 - tanh(x / 2) / 2 and int_0^inf sin(omega x) / sinh(pi omega) d omega
+  = tanh(x / 2) / 2 give E 1 / (1 + e^X) = 1/2 - int_0^inf Im phi(omega) / sinh(pi omega) d omega
+  (tau = 0) and E e^X / (1 + e^X) = 1/2 + the same integral (tau = 1).
+The integrands are smooth on (0, inf) with finite limits at 0; beyond the point where |phi| (which
 is non-increasing in omega) is negligible, the first is 1 / (omega sinh(pi omega)) (integrated in
-closed form through E1) and the second is below |phi| / sinh(pi omega). They are integrated by composite Gauss-Legendre rules whose
-panels resolve the oscillation of phi (width <= 1 / (|E X| + 6 sd X + 1)); the error estimate is
-the difference between the 16- and 8-node rules on the same panels plus the neglected tail
-(bounded by its e^(-pi omega) envelope), and the panels are halved until the estimate is small.
+closed form through E1) and the others are below |phi| / sinh(pi omega). They are integrated by
+composite Gauss-Legendre rules on graded panels: each panel is short enough that the integrand's
+log changes by at most about one over it, by a bound on |d log phi / d omega| (module function
+`_log_cf_rate`: |c| + sum |lam| / (2 s) + 5/4 omega beta^2 / s, s = (1 + omega^2 lam^2)^(1/2)) plus
+that of the kernel (pi + 1 / distance to its nearest pole). Near omega = 0 this is the width
+1 / (|E X| + sd X) scale; where lam is large the panels grow geometrically (phi of a wide chi-square
+form varies on the scale 1 / |lam| near 0 and slowly beyond), so the count stays small near the
+finiteness boundary of chi2. The error estimate is the difference between the 16- and 8-node rules
+on the same panels, plus the rounding of the sum (a unit roundoff of sum |weight f| times
+16 + |log phi| at each node: the phase omega c can be large), plus the neglected tail (bounded by
+its e^(-pi omega) envelope); the panels are halved until the estimate is small or MAX_PANELS is
+reached. More than MAX_PANELS panels needed at the start: the error estimate is inf (unresolved).
+Memory: the nodes are evaluated in chunks of CHUNK_PANELS panels.
 """
 from __future__ import annotations
 
@@ -35,6 +47,8 @@ from .gaussian import Gaussian
 
 LOG_TAIL = 40.0          # the integrand is dropped where it is below e^-40 of its scale
 MAX_PANELS = 2 ** 16     # refinement stops here (the error estimate then says how good it is)
+CHUNK_PANELS = 2 ** 12   # panels evaluated at once (bounds the memory of the node arrays)
+PANEL_PHASE = 1.0        # the bound on the change of the integrand's log over one panel
 TARGET_ERROR = 1e-13     # absolute error aimed at for the expectations (of functions of size <= 1)
 
 
@@ -135,24 +149,66 @@ def _negligible_from(form: QuadraticForm) -> float:
     return hi
 
 
-def _integrate(f, form: QuadraticForm, upper: float) -> tuple[float, float]:
-    """int_0^upper f(omega, log phi(omega)) d omega by composite Gauss-Legendre: value and the
-    16- vs 8-node difference, the panels halved until it is below TARGET_ERROR (or MAX_PANELS)."""
-    width = min(0.5, 1.0 / (abs(form.mean) + 6.0 * math.sqrt(form.var) + 1.0))
-    panels = max(1, math.ceil(upper / width))
-    while True:
-        cuts = np.linspace(0.0, upper, panels + 1)
-        a, b = cuts[:-1], cuts[1:]
-        results = []
+def _log_cf_rate(form: QuadraticForm, left: float, right: float) -> float:
+    """A bound on |d log phi / d omega| over [left, right] (module docstring): the lam terms
+    decrease in omega (taken at `left`), the beta terms increase (taken at `right`)."""
+    lam, b2 = np.abs(form.lam), form.beta ** 2
+    s_left = np.sqrt(1.0 + (left * lam) ** 2)
+    s_right = np.sqrt(1.0 + (right * lam) ** 2)
+    return float(abs(form.c) + np.sum(0.5 * lam / s_left) + 1.25 * right * np.sum(b2 / s_right))
+
+
+def _panel_cuts(form: QuadraticForm, upper: float, pole: float) -> np.ndarray | None:
+    """Cuts 0 = w_0 < ... < w_n = upper with PANEL_PHASE / (rate over the panel) per panel, the rate
+    being `_log_cf_rate` plus pi + 1 / sqrt(pole^2 + w^2) for a kernel with a pole at distance `pole`
+    from 0 (None: more than MAX_PANELS panels are needed)."""
+    cuts = [0.0]
+    w = 0.0
+    while w < upper:
+        if len(cuts) > MAX_PANELS:
+            return None
+        kernel = math.pi + 1.0 / math.hypot(pole, w)
+        h = PANEL_PHASE / (_log_cf_rate(form, w, w) + kernel)
+        h = PANEL_PHASE / (_log_cf_rate(form, w, min(w + h, upper)) + kernel)   # <= the first step
+        w = min(w + h, upper)
+        cuts.append(w)
+    return np.array(cuts)
+
+
+def _rule_sums(f, form: QuadraticForm, cuts: np.ndarray) -> tuple[float, float, float]:
+    """The 16- and 8-node composite sums on the panels of `cuts` and the rounding bound of the first
+    (module docstring), evaluated CHUNK_PANELS panels at a time."""
+    sums = {16: 0.0, 8: 0.0}
+    rounding = 0.0
+    for i in range(0, len(cuts) - 1, CHUNK_PANELS):
+        chunk = cuts[i:i + CHUNK_PANELS + 1]
+        a, b = chunk[:-1], chunk[1:]
         for n in (16, 8):
             z, w = _NODES[n]
             omega = 0.5 * (a[:, None] + b[:, None]) + 0.5 * (b - a)[:, None] * z
-            vals = f(omega, form.log_cf(omega))
-            results.append(float(np.sum(0.5 * (b - a)[:, None] * w * vals)))
-        error = abs(results[0] - results[1])
-        if error <= TARGET_ERROR or panels >= MAX_PANELS:
-            return results[0], error
-        panels *= 2
+            log_phi = form.log_cf(omega)
+            terms = 0.5 * (b - a)[:, None] * w * f(omega, log_phi)
+            sums[n] += float(np.sum(terms))
+            if n == 16:
+                rounding += float(np.sum(np.abs(terms) * (16.0 + np.abs(log_phi))))
+    return sums[16], sums[8], np.finfo(float).eps * rounding
+
+
+def _integrate(f, form: QuadraticForm, upper: float, pole: float) -> tuple[float, float]:
+    """int_0^upper f(omega, log phi(omega)) d omega by composite Gauss-Legendre on graded panels
+    (`_panel_cuts`; `pole`: the distance of the kernel's nearest pole from 0): value and error
+    estimate (16- vs 8-node difference plus rounding), the panels halved until the estimate is
+    below TARGET_ERROR or MAX_PANELS is reached; (nan, inf) when the start needs more panels."""
+    cuts = _panel_cuts(form, upper, pole)
+    if cuts is None:
+        return math.nan, math.inf
+    while True:
+        fine, coarse, rounding = _rule_sums(f, form, cuts)
+        error = abs(fine - coarse) + rounding
+        if error <= TARGET_ERROR or 2 * (len(cuts) - 1) > MAX_PANELS:
+            return fine, error
+        mid = 0.5 * (cuts[:-1] + cuts[1:])
+        cuts = np.insert(cuts, np.arange(1, len(cuts)), mid)
 
 
 def _tail_of_inverse_sinh(upper: float) -> float:
@@ -185,41 +241,52 @@ def expect_log_cosh_half(form: QuadraticForm) -> tuple[float, float]:
         return -np.expm1(log_phi).real / (omega * np.sinh(math.pi * omega))
 
     upper = _negligible_from(form)
-    value, error = _integrate(f, form, upper)
+    value, error = _integrate(f, form, upper, pole=1.0)
     # beyond `upper`: 1 - Re phi = 1 up to |phi| <= |phi(upper)|; the 1 is integrated exactly
     tail = _tail_of_inverse_omega_sinh(upper)
     return max(value + tail, 0.0), error + math.exp(form.log_abs_cf(upper)) * tail
 
 
 def expect_logistic_power(form: QuadraticForm, tau: float) -> tuple[float, float]:
-    """E e^(tau X) / (1 + e^X) = int_0^inf Re[phi(omega) / sin(pi (tau - i omega))] d omega for
-    tau in (0, 1), and its error estimate.
+    """E e^(tau X) / (1 + e^X) and its error estimate: int_0^inf Re[phi(omega) / sin(pi (tau - i omega))]
+    d omega for tau in (0, 1), 1/2 -+ int_0^inf Im phi(omega) / sinh(pi omega) d omega at tau = 0, 1
+    (module docstring).
 
     Parameters
     ----------
     form : QuadraticForm
         X.
-    tau : float in (0, 1)
+    tau : float in [0, 1]
         The power.
 
     Returns
     -------
     value, error : float
-        The expectation (in (0, 1]) and an error estimate.
+        The expectation (in [0, 1]) and an error estimate (inf when the quadrature needed more than
+        MAX_PANELS panels; the value is then nan).
 
     Raises
     ------
     ValueError
-        If tau is not in (0, 1).
+        If tau is not in [0, 1].
     """
-    if not 0.0 < tau < 1.0:
-        raise ValueError(f"tau must be in (0, 1), got {tau!r}")
+    if not 0.0 <= tau <= 1.0:
+        raise ValueError(f"tau must be in [0, 1], got {tau!r}")
+    if tau in (0.0, 1.0):
+        def f(omega, log_phi):
+            return np.exp(log_phi).imag / np.sinh(math.pi * omega)
 
-    def f(omega, log_phi):
-        return (np.exp(log_phi) / np.sin(math.pi * (tau - 1j * omega))).real
+        pole = 1.0   # Im phi vanishes at 0, where 1 / sinh has its pole; the next are at +-i
+    else:
+        def f(omega, log_phi):
+            return (np.exp(log_phi) / np.sin(math.pi * (tau - 1j * omega))).real
+
+        pole = min(tau, 1.0 - tau)   # sin(pi (tau - i omega)) = 0 at omega = i tau, -i (1 - tau)
 
     upper = _negligible_from(form)
-    value, error = _integrate(f, form, upper)
+    value, error = _integrate(f, form, upper, pole)
     # beyond `upper`: |sin(pi (tau - i omega))| >= sinh(pi omega)
     error += math.exp(form.log_abs_cf(upper)) * _tail_of_inverse_sinh(upper)
-    return max(value, 0.0), error
+    if tau in (0.0, 1.0):
+        value = 0.5 - value if tau == 0.0 else 0.5 + value
+    return min(max(value, 0.0), 1.0), error

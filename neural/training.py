@@ -205,7 +205,7 @@ def train_denoiser(model, data, sde=None, steps=1000, batch_size=256, lr=1e-3, w
         if bar is not None:
             bar.update(1)
             if k % 100 == 0:
-                bar.set_postfix(loss=float(loss))
+                bar.set_postfix(loss=losses[k].item())   # detached: no requires_grad warning
     if bar is not None:
         bar.close()
     unwrap(model).eval()

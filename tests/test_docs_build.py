@@ -4,6 +4,7 @@ The build here renders the notebooks without executing them (``nb_execution_mode
 execution is tests/test_validate_notebooks.py's job, and `make docs` executes them.
 """
 import importlib
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -46,3 +47,15 @@ def test_every_export_has_a_reference_page(built_site, package):
 def test_theory_page_is_the_shared_theory():
     assert (DOCS / "theory.md").read_text() == SHARED_THEORY.read_text(), \
         "docs/theory.md is stale: cp ../shared/THEORY.md docs/theory.md"
+
+
+def test_readme_links_stay_inside_the_checkout():
+    """A user's clone has no ../shared: every relative link of the README names a file of the
+    checkout (the theory is linked as docs/theory.md)."""
+    text = (ROOT / "README.md").read_text()
+    links = re.findall(r"\]\(([^)#\s]+)", text)
+    relative = [link for link in links if "://" not in link and not link.startswith("mailto:")]
+    assert "docs/theory.md" in relative
+    missing = [link for link in relative if not (ROOT / link).exists()]
+    outside = [link for link in relative if not (ROOT / link).resolve().is_relative_to(ROOT)]
+    assert not missing and not outside, (missing, outside)

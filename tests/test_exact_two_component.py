@@ -11,7 +11,7 @@ from hypothesis import given, settings, strategies as st
 from gaussian_exact import Gaussian, chi2, kl
 from gaussian_exact.mixture import GaussianMixture, chi2_to_mixture, kl_to_mixture
 from gaussian_exact.quadratic_form import QuadraticForm, expect_log_cosh_half, expect_logistic_power, log_ratio_form
-from gaussian_exact.two_component_divergences import chi2_to_two_components, kl_to_two_components
+from gaussian_exact.two_component_divergences import Chi2BeyondFloatRange, chi2_to_two_components, kl_to_two_components
 from gaussian_exact.gaussian_integrals import log_product_integral
 from tests._exact_helpers import random_spd
 from validate.testing.strategies import gaussians
@@ -144,11 +144,18 @@ def test_near_equal_laws_keep_relative_accuracy():
     assert k == pytest.approx(delta / 8, rel=1e-3) and k_err < 1e-3 * k
 
 
-def test_chi2_beyond_the_float_range_is_inf():
+def test_finite_chi2_beyond_the_float_range_is_an_error_not_inf():
+    """chi2 finite (2 - 1/0.9 > 0) but beyond the float range: not inf (issue 20) but
+    Chi2BeyondFloatRange, whose log(1 + chi2) is at most log 2 + min_j log int p^2 / g_j (q >= g_j / 2)."""
     d = 3
     p = Gaussian(np.full(d, 20.0), np.eye(d))
-    q = GaussianMixture([0.5, 0.5], [Gaussian(np.zeros(d), np.eye(d)), Gaussian(np.zeros(d), 0.9 * np.eye(d))])
-    assert chi2_to_mixture(p, q) == (math.inf, 0.0)
+    g1, g2 = Gaussian(np.zeros(d), np.eye(d)), Gaussian(np.zeros(d), 0.9 * np.eye(d))
+    q = GaussianMixture([0.5, 0.5], [g1, g2])
+    with pytest.raises(Chi2BeyondFloatRange) as info:
+        chi2_to_mixture(p, q)
+    # q >= g_j / 2 gives int p^2 / q <= 2 int p^2 / g_j for each j
+    upper = math.log(2.0) + min(log_product_integral(p, p, g) for g in (g1, g2))
+    assert 709.78 < info.value.log_one_plus <= upper * (1 + info.value.relative_error)
     assert math.isfinite(kl_to_mixture(p, q)[0])
 
 
@@ -221,8 +228,9 @@ def test_huge_chi2_is_the_same_through_every_reference_law():
     val, err = chi2_to_mixture(p, GaussianMixture([a, 1 - a], [g1, g2]))
     assert 1e29 < val < 1e31 and err < 1e-10 * val
     for tau in (0.8, 0.9, 0.95):
-        one_plus, e = tc._chi2_at(p, a, g1, g2, tau)
-        assert abs(one_plus - 1 - val) <= e + err
+        log_one_plus, relative = tc._chi2_at(p, a, g1, g2, tau)
+        one_plus = math.exp(log_one_plus)
+        assert abs(one_plus - 1 - val) <= relative * one_plus + err
         assert tc.log_product_integral(p, p, tc._interpolated(g1, g2, tau)[0]) < math.inf
 
 

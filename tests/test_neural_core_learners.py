@@ -74,6 +74,21 @@ def test_bf16_autocast_path_runs_on_cpu():
     assert torch.isfinite(result.losses).all() and result.ema_model is not wrapped
 
 
+def test_progress_bar_shows_the_loss_without_a_requires_grad_warning(capsys):
+    """The bar's loss is a detached value (torch warned "Converting a tensor with requires_grad=True
+    to a scalar" from float(loss), issue 20 point 5); the control: float of the live loss warns."""
+    import warnings
+
+    wrapped = EpsilonPredictor(ResidualMLP(2, hidden=8, depth=1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        train_denoiser(wrapped, torch.randn(32, 2), steps=2, batch_size=8, amp=False, progress=True)
+    assert "loss=" in capsys.readouterr().err
+    live = wrapped(torch.randn(4, 2), torch.ones(4)).pow(2).mean()
+    with pytest.warns(UserWarning, match="requires_grad"):
+        float(live)
+
+
 def test_cosine_schedule_values():
     f = cosine_with_warmup(110, 10)
     assert f(0) == pytest.approx(0.1) and f(9) == pytest.approx(1.0)

@@ -46,3 +46,32 @@ def test_paper_scale_prints_its_estimate_before_anything_runs(tmp_path, monkeypa
     err = capsys.readouterr().err.splitlines()
     assert "estimated duration of the neural part" in err[1] and "1 h 02 min" in err[1]
     assert "bounds" in err[2]
+
+
+def test_run_bars_only_on_a_terminal_and_a_line_per_finished_run(tmp_path, monkeypatch):
+    """Redirected stderr (a file, a pipe): no progress bars (nested bars made 174 KB of the default
+    run's stderr, issue 20 point 5) but a log line per finished run; on a terminal, the bars."""
+    import io
+    import sys
+    import types
+
+    import validate.pipeline.reproduce as rep
+
+    cfg = types.SimpleNamespace(seed=0, model="mlp")
+    seen = []
+    monkeypatch.setattr(rep, "_spec_configs", lambda *a: ([("gmm1d_mlp_alpha_0.5_seed_0", cfg)], "float64"))
+    monkeypatch.setattr(rep, "_batchable", lambda c: False)
+    monkeypatch.setattr(rep, "run_generations", lambda c, out, progress, fit_from: seen.append(progress) or [{}, {}])
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    for stream, bars in ((io.StringIO(), False), (Terminal(), True)):
+        monkeypatch.setattr(sys, "stderr", stream)
+        lines = []
+        rep.run_neural_specs(tmp_path, [{}], (0.5,), 0, "cpu", True, lines.append)
+        assert seen.pop() is bars
+        assert lines[-1].startswith("  gmm1d_mlp_alpha_0.5_seed_0 done: 2 generations")
+    rep.run_neural_specs(tmp_path, [{}], (0.5,), 0, "cpu", False, lines.append)   # --quiet
+    assert seen.pop() is False

@@ -7,6 +7,9 @@ argparse's one-line usage error (exit 2) naming the option.
 from __future__ import annotations
 
 import argparse
+import os
+import pathlib
+import tempfile
 
 from bounds.validation import check_nonnegative, check_unit_interval
 from validate import settings
@@ -133,3 +136,47 @@ def count(name: str, at_least: int = 0):
         the text is not an integer or the value is out of range.
     """
     return typed(name, int, settings.at_least(at_least))
+
+
+def _why_not_writable(path: pathlib.Path) -> str | None:
+    """Why the directory `path` cannot be created or written (None when it can): a directory is
+    created and removed in it, or in its nearest existing ancestor."""
+    try:
+        if path.exists() and not path.is_dir():
+            return "it is a file, not a directory"
+        where = next(p for p in (path, *path.parents) if p.exists())
+    except OSError as exc:
+        return str(exc.strerror or exc)
+    if not where.is_dir():
+        return f"{str(where)!r} is a file, not a directory"
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".collapse-write-probe-", dir=where))
+    except OSError as exc:
+        return f"{exc.strerror or exc} (in {str(where)!r})"
+    return None
+
+
+def output_directory(name: str):
+    """A directory that can be created (with its parents) or that exists and can be written: an
+    impossible output path (under /proc, a read-only mount, a file) is a usage error up front.
+
+    Parameters
+    ----------
+    name : str
+        Option name used in messages.
+
+    Returns
+    -------
+    callable
+        ``convert(text)``: the text unchanged, or argparse.ArgumentTypeError naming the option and
+        the reason when the directory cannot be created or written (checked by creating and
+        removing an empty directory in it or in its nearest existing ancestor).
+    """
+    def convert(text: str) -> str:
+        why = _why_not_writable(pathlib.Path(text).expanduser())
+        if why is not None:
+            raise argparse.ArgumentTypeError(f"cannot create or write the directory {text!r}: {why}")
+        return text
+
+    convert.__name__ = name
+    return convert

@@ -5,7 +5,7 @@ import argparse
 
 from neural.devices import resolve_device
 from neural.protocol_cost import format_duration
-from validate.cli.arg_types import count, fraction
+from validate.cli.arg_types import count, fraction, output_directory
 from validate.cli.main import UsageError
 from validate.pipeline.reproduce import SCALES, estimate_neural, reproduce
 
@@ -18,7 +18,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser : argparse.ArgumentParser
         The subcommand's parser.
     """
-    parser.add_argument("--out", required=True, help="output directory (resumed if it holds a partial run)")
+    parser.add_argument("--out", required=True, type=output_directory("out"),
+                        help="output directory (resumed if it holds a partial run)")
     parser.add_argument("--scale", choices=tuple(SCALES), default="small",
                         help="small: CPU, a few minutes (default); tiny: a smoke run; "
                              "paper: the paper's protocol, for a GPU")

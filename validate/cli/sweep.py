@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from validate.sweep.runner import EXECUTORS, RUNS_DIR, plan, run_sweep
-from validate.cli.arg_types import count
+from validate.cli.arg_types import count, output_directory
 from validate.cli.main import UsageError
 from validate.sweep.spec import DEVICE_PATTERN, SweepError, load_spec
 from validate.sweep.task import run_state
@@ -32,7 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         The subcommand's parser.
     """
     parser.add_argument("spec", help="the sweep spec (TOML: [run], [axes], optionally [exact] and [exact.axes])")
-    parser.add_argument("--out", required=True, help="sweep directory (created; reused to resume)")
+    parser.add_argument("--out", required=True, type=output_directory("out"), help="sweep directory (created; reused to resume)")
     parser.add_argument("--executor", choices=EXECUTORS, default="dask",
                         help="dask (default; an embedded LocalCluster unless --scheduler) or serial (in-process)")
     parser.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 
 from neural.retraining import METRIC_NAMES, RetrainingConfig
-from validate.cli.arg_types import count, fraction, positive
+from validate.cli.arg_types import count, fraction, output_directory, positive
 from validate.pipeline.train_settings import TRAIN_SETTINGS
 from validate.pipeline.train_settings import train_config as settings_config
 
@@ -42,7 +42,7 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--chunk-size", type=count("chunk-size", 1), default=None, help="rows per score call (bounds memory)")
     parser.add_argument("--seed", type=count("seed"), default=0)
     parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda, cuda:N")
-    parser.add_argument("--out", required=True, help="run directory (created; reused to resume)")
+    parser.add_argument("--out", required=True, type=output_directory("out"), help="run directory (created; reused to resume)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     parser.add_argument("--exact", choices=("auto", "grid", "off"), default="auto",
                         help="exact grid laws and metrics (THEORY.md section 7): grid = required (targets of "

@@ -366,9 +366,11 @@ def run_neural_specs(out: Path, specs: list, alphas, seed: int, device: str, pro
     log : callable
         ``log(line)``.
     bars : bool or None
-        Progress bars of the runs (default: `progress`).
+        Progress bars of the runs (default: `progress` when stderr is a terminal; redirected to a
+        file, nested bars made 174 KB of carriage-return updates, so there a line per finished run
+        tells the progress instead).
     """
-    bars = progress if bars is None else bars
+    bars = (progress and sys.stderr.isatty()) if bars is None else bars
     fitted = {}  # seed -> network runs done so far, whose generation-0 fit a later run may reuse
     for run_spec in specs:
         named, metrics_dtype = _spec_configs(run_spec, alphas, seed, device)
@@ -386,7 +388,9 @@ def run_neural_specs(out: Path, specs: list, alphas, seed: int, device: str, pro
             if cfg.seed in first and share_generation_zero(first[cfg.seed], cfg, out / "neural" / name):
                 log(f"  generation 0 shared with {first[cfg.seed].name} (the same computation for every alpha)")
             first.setdefault(cfg.seed, out / "neural" / name)
+            began = time.perf_counter()
             metrics = run_generations(cfg, out / "neural" / name, progress=bars, fit_from=fitted.get(cfg.seed, ()))
+            log(f"  {name} done: {len(metrics)} generations, {format_duration(time.perf_counter() - began)}")
             if metrics and metrics[0].get("fit_shared_from") and not metrics[0].get("shared_from"):
                 log(f"  generation-0 network loaded from {metrics[0]['fit_shared_from']} (the same fit)")
             if cfg.model != "kde":
