@@ -6,6 +6,7 @@ import argparse
 from neural.devices import resolve_device
 from neural.protocol_cost import format_duration
 from validate.arg_types import count, fraction
+from validate.check_counts import count_rows, counts_line
 from validate.cli import UsageError
 from validate.reproduce import SCALES, estimate_neural, reproduce
 
@@ -64,7 +65,6 @@ def run(args) -> int:
         return 0
     result = reproduce(args.out, scale=args.scale, device=device, seed=args.seed, alphas=tuple(args.alpha),
                        neural=not args.no_neural, progress=not args.quiet)
-    failed = [r for r in result["checks"] if r["kind"] != "informative" and r["failed"]]
-    print(f"wrote {args.out}/summary.md, {args.out}/tables/, {args.out}/figures/ "
-          f"({len(result['checks'])} checks, {len(failed)} binding checks failed)")
+    print(f"wrote {args.out}/summary.md, {args.out}/tables/, {args.out}/figures/; "
+          f"{counts_line(count_rows(result['checks']))}")
     return 0

@@ -133,8 +133,8 @@ def load_manifest(run_dir) -> dict:
             raise RunFileError(f"{path}: not valid JSON ({exc.msg})") from None
     if (run / METRICS_FILE).is_file():
         config = read_config(run)
-        return {"scale": "single run", "seed": config.get("seed"), "alphas": [config.get("alpha")],
-                "device": config.get("device")}
+        return {"scale": "single run", "kind": "train", "target": config.get("target"), "model": config.get("model"),
+                "seed": config.get("seed"), "alphas": [config.get("alpha")], "device": config.get("device")}
     raise MissingRunFile(f"{str(path)!r} not found: neither a `collapse reproduce` directory nor a "
                          "`collapse train` run (no metrics.jsonl)")
 

@@ -7,6 +7,7 @@ import numpy as np
 
 import bounds
 from validate.bootstrap import bootstrap_mean_ci
+from validate.checks import flat_row
 from validate.exact_suite import bound_curves
 from validate.learner_quality import quality_rows
 from validate.run_data import RunData, stack
@@ -158,7 +159,8 @@ def checks_table(data: RunData, rows: list[dict]) -> list:
     list of pathlib.Path
         The table files written.
     """
-    return write_table(data.path, "checks", rows, "Every check and control with its verdict")
+    return write_table(data.path, "checks", [flat_row(r) for r in rows],
+                       "Every check and control with its verdict (vacuous: an infinite or absurd number; see reason)")
 
 
 def all_tables(data: RunData) -> list:
