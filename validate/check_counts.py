@@ -6,7 +6,8 @@ not count a vacuous check (an infinite or absurd number, `validate.verdict.VACUO
 `count_rows` sorts the summary rows of `validate.checks.Check.summary_row` into:
 
 * run-specific binding checks and controls (scope "run", kind "check" or "control"): passed,
-  failed, inconclusive, vacuous (with their reasons);
+  failed, inconclusive, vacuous (with their reasons; a check with a vacuous row that did not fail
+  is vacuous);
 * informative run checks (kind "informative"), of which vacuous;
 * proof rows and example rows: passed of total.
 
@@ -24,7 +25,7 @@ NOTHING_BINDING = 3
 
 
 def _outcome(row: dict) -> str:
-    if row["verdict"] == "vacuous":
+    if row["verdict"] == "vacuous" or (row.get("vacuous_rows", 0) and not row["failed"]):
         return "vacuous"
     if row["failed"]:
         return "failed"

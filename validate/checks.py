@@ -110,8 +110,10 @@ class Check:
 
     @property
     def passed(self) -> bool:
-        """A check passes when it holds; a control passes when it is violated; a vacuous one never."""
-        return self.verdict == self.expect
+        """A check passes when it holds; a control passes when it is violated; a check with a
+        vacuous row never does (a control violated on its sane rows but vacuous on others is
+        counted vacuous, not passed)."""
+        return self.verdict == self.expect and self.vacuous_rows == 0
 
     @property
     def failed(self) -> bool:
@@ -125,6 +127,11 @@ class Check:
     def vacuous(self) -> bool:
         """True when the check says nothing (`validate.verdict.VACUOUS`)."""
         return self.verdict == VACUOUS
+
+    @property
+    def vacuous_rows(self) -> int:
+        """How many of its rows are vacuous."""
+        return sum(r["verdict"] == VACUOUS for r in self.rows)
 
     @property
     def reason(self) -> str:
@@ -152,8 +159,8 @@ class Check:
         -------
         dict
             check, result, side, kind, scope, run (directory), learner, target, generations (list),
-            sources (dict), verdict, reason (why vacuous), min_margin, constants, passed, failed,
-            note.
+            sources (dict), verdict, reason (why vacuous), vacuous_rows, min_margin, constants,
+            passed, failed, note.
         """
         margins = [r["margin"] for r in self.rows if np.isfinite(r["margin"]) and r["verdict"] != VACUOUS]
         consts = "; ".join(f"{k} = {v['value']:.4g}{'' if v['bounded'] else ' (growing)'}"
@@ -162,7 +169,7 @@ class Check:
                 "kind": self.kind, "scope": self.scope, "run": self.run.get("directory"),
                 "learner": self.run.get("learner"), "target": self.run.get("target"),
                 "generations": self.generations, "sources": dict(self.sources), "verdict": self.verdict,
-                "reason": self.reason, "min_margin": min(margins) if margins else float("nan"),
+                "reason": self.reason, "vacuous_rows": self.vacuous_rows, "min_margin": min(margins) if margins else float("nan"),
                 "constants": consts, "passed": self.passed, "failed": self.failed, "note": self.note}
 
 

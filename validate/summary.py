@@ -6,7 +6,7 @@ from validate.learner_quality import summary_lines as learner_quality_lines
 from validate.tables import render
 
 
-def title(manifest: dict) -> str:
+def summary_title(manifest: dict) -> str:
     """The summary's title, by the kind of run: a `collapse reproduce` directory or one `collapse
     train` run (named by its target, learner and alpha).
 
@@ -46,7 +46,7 @@ def summary_markdown(manifest: dict, checks: list, quality: list | None = None) 
     binding = [c for c in checks if c.binding]
     failed = [c for c in binding if c.failed]
     counts = count_rows([c.summary_row() for c in checks])
-    lines = [f"# {title(manifest)}", "",
+    lines = [f"# {summary_title(manifest)}", "",
              f"Scale `{manifest.get('scale')}`, seed {manifest.get('seed')}, alphas {manifest.get('alphas')}, "
              f"device `{manifest.get('device')}`.", "",
              f"**{counts_line(counts)}.**", "",

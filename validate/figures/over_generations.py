@@ -3,17 +3,25 @@ from __future__ import annotations
 
 import numpy as np
 
-from validate.figures.style import alpha_color, integer_ticks, new_figure, save, use_log_if_spread
+from validate.figures.style import alpha_color, integer_ticks, new_figure, note_off_scale, plot_series, save, use_log_if_spread
 
 
-def over_generations(series: dict, ylabel: str, path_stem, ylim=None, title: str | None = None):
-    """`series[alpha]` = dict(generation, value, stderr (optional))."""
+def over_generations(series: dict, ylabel: str, path_stem, ylim=None, title: str | None = None,
+                     note: str | None = None):
+    """`series[alpha]` = dict(generation, value, stderr (optional), label (optional), clipped
+    (optional booleans: points where an estimator was clipped at 0, drawn hollow)); off-scale values
+    are drawn at the top (`style.plot_series`); `note` is written in the axes."""
     fig, axes = new_figure(1)
     ax = axes[0, 0]
-    values = []
+    values, off = [], 0
     for a, s in sorted(series.items()):
-        ax.errorbar(s["generation"], s["value"], yerr=s.get("stderr"), fmt="o-", ms=3,
-                    color=alpha_color(a), label=f"alpha = {a}", capsize=2)
+        col = alpha_color(a)
+        off += plot_series(ax, s["generation"], s["value"], "o-", yerr=s.get("stderr"), ms=3, color=col,
+                           label=s.get("label", f"alpha = {a}"), capsize=2)
+        if s.get("clipped") is not None and np.any(s["clipped"]):
+            k = np.asarray(s["clipped"], dtype=bool)
+            ax.plot(np.asarray(s["generation"])[k], np.asarray(s["value"], dtype=float)[k], "o", ms=7, mfc="none",
+                    color=col, label="clipped at 0" if a == min(series) else None)
         values.append(np.ravel(s["value"]))
     if ylim is not None:
         ax.set_ylim(*ylim)
@@ -24,5 +32,8 @@ def over_generations(series: dict, ylabel: str, path_stem, ylim=None, title: str
     ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title, fontsize=9)
+    note_off_scale(ax, off)
+    if note:
+        ax.text(0.01, 0.02, note, transform=ax.transAxes, fontsize=6, color="0.3", va="bottom")
     ax.legend(fontsize=7)
     return save(fig, path_stem)
