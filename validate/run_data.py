@@ -250,6 +250,28 @@ def stack(runs, key) -> np.ndarray:
     return stack_rows([r.rows for r in runs], key)
 
 
+def clipped_at_zero(runs, key: str = "w2_to_data") -> np.ndarray:
+    """(generations,) booleans: where some seed's `key` is exactly 0 from an estimator clipped at 0
+    (the split-half debiased W2, `neural.estimators.wasserstein.w2_to_data`: sqrt(max(0, .))).
+
+    Parameters
+    ----------
+    runs : sequence of NeuralRun
+        The runs of one group.
+    key : str
+        The field (default "w2_to_data"; its estimator name is in "<key>_estimator").
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        True where a clipped estimate is 0 in at least one seed.
+    """
+    values = stack(runs, key)
+    debiased = np.array([["debiased" in str(r.get(f"{key}_estimator", "")) for r in run.rows[:values.shape[1]]]
+                         for run in runs], dtype=bool)
+    return np.any(debiased & (values == 0), axis=0)
+
+
 def stack_rows(row_lists, key) -> np.ndarray:
     """(runs, generations) array of `key` over lists of metrics rows (the shortest list decides)."""
     n = min(len(rows) for rows in row_lists)

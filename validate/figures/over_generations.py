@@ -10,7 +10,7 @@ def over_generations(series: dict, ylabel: str, path_stem, ylim=None, title: str
                      note: str | None = None):
     """`series[alpha]` = dict(generation, value, stderr (optional), label (optional), clipped
     (optional booleans: points where an estimator was clipped at 0, drawn hollow)); off-scale values
-    are drawn at the top (`style.plot_series`); `note` is written in the axes."""
+    are drawn at the top (`style.plot_series`); `note` is a second line of the title."""
     fig, axes = new_figure(1)
     ax = axes[0, 0]
     values, off = [], 0
@@ -30,10 +30,8 @@ def over_generations(series: dict, ylabel: str, path_stem, ylim=None, title: str
     ax.set_xlabel("generation i")
     integer_ticks(ax)
     ax.set_ylabel(ylabel)
-    if title:
-        ax.set_title(title, fontsize=9)
+    if title or note:
+        ax.set_title("\n".join(t for t in (title, note) if t), fontsize=9 if not note else 8)
     note_off_scale(ax, off)
-    if note:
-        ax.text(0.01, 0.02, note, transform=ax.transAxes, fontsize=6, color="0.3", va="bottom")
     ax.legend(fontsize=7)
     return save(fig, path_stem)
