@@ -115,3 +115,12 @@ def test_a_control_violated_on_sane_rows_but_vacuous_on_others_is_not_passed():
     (c,) = check(mutated, [0.1, np.inf], {"alpha": 0.5, "D": [0.4, np.inf]}, expect=VIOLATED)
     assert c.verdict == VIOLATED and not c.passed and not c.failed and c.vacuous_rows == 1
     assert count_rows([c.summary_row()])["run_binding"]["vacuous"] == 1
+
+
+def test_reason_kinds_group_without_numbers_or_row_counts():
+    from validate.verdict import reason_kind, summarize_reasons
+
+    joined = summarize_reasons(["measured = 6.8e+283 (above 1e+12)", "measured = 2.5e+284 (above 1e+12)", ""])
+    assert joined == "measured = 6.8e+283 (above 1e+12) [2 rows]"
+    assert reason_kind(joined) == reason_kind("measured = 1e+13 (above 1e+12)") == "measured above 1e+12"
+    assert reason_kind("measured = inf (not finite)") != reason_kind("bound = inf (not finite)")  # control

@@ -71,7 +71,7 @@ def reason_kind(reason: str) -> str:
     str
         The clause with " = <number>" and the brackets removed.
     """
-    return re.sub(r"[()]", "", re.sub(r" = \S+", "", reason)).strip()
+    return re.sub(r"[()]", "", re.sub(r" = \S+| \[\d+ rows\]", "", reason)).strip()
 
 
 def summarize_reasons(reasons) -> str:
