@@ -43,7 +43,7 @@ def vacuity(value, name: str) -> np.ndarray:
     Returns
     -------
     numpy.ndarray of str
-        "measured = inf (not finite)", "bound = 3.2e+278 (|bound| > 1e+12)", or "".
+        "measured = inf (not finite)", "bound = 3.2e+278 (above 1e+12)", or "" where the value is sane.
     """
     x = np.asarray(value, dtype=float)
     out = np.full(x.shape, "", dtype=object)
