@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from validate.checks.verdict import HOLDS, INCONCLUSIVE, VIOLATED, overall, verdicts
+from validate.checks.verdict import ABSURD, HOLDS, INCONCLUSIVE, VACUOUS, VIOLATED, overall, vacuous_reasons, verdicts
 
 
 def test_upper_bound_three_outcomes():
@@ -25,11 +25,13 @@ def test_equality_with_tolerance():
     assert list(v) == [HOLDS, HOLDS, VIOLATED]
 
 
-def test_nan_is_inconclusive_and_overall():
+def test_nan_is_vacuous_and_overall():
     v, _ = verdicts([np.nan, 1.0], 2.0, "upper")
-    assert v[0] == INCONCLUSIVE
-    assert overall(v) == INCONCLUSIVE
-    assert overall([HOLDS, VIOLATED, INCONCLUSIVE]) == VIOLATED
+    assert list(v) == [VACUOUS, HOLDS]  # control: the finite row still holds
+    assert overall(v) == VACUOUS
+    assert overall([HOLDS, INCONCLUSIVE]) == INCONCLUSIVE
+    assert overall([HOLDS, VIOLATED, INCONCLUSIVE, VACUOUS]) == VIOLATED
+    assert overall([HOLDS, INCONCLUSIVE, VACUOUS]) == VACUOUS
     assert overall([HOLDS, HOLDS]) == HOLDS
 
 
@@ -38,8 +40,27 @@ def test_bad_side():
         verdicts(1.0, 1.0, "sideways")
 
 
-def test_infinite_on_both_sides_is_equal_and_inf_vs_finite_is_not():
-    v, _ = verdicts([np.inf, np.inf], [np.inf, 1.0], "equal")
-    assert list(v) == [HOLDS, VIOLATED]
-    v, _ = verdicts([np.inf], [1.0], "upper")
-    assert list(v) == [VIOLATED]
+def test_infinite_on_either_side_is_vacuous_never_holds():
+    """issue 20: inf == inf (an infinite chi2 on both sides) and inf against a finite bound say nothing."""
+    v, _ = verdicts([np.inf, np.inf, 1.0], [np.inf, 1.0, np.inf], "equal")
+    assert list(v) == [VACUOUS] * 3
+    v, _ = verdicts([np.inf, 1.0, -np.inf], [1.0, 2.0, 0.0], "upper")
+    assert list(v) == [VACUOUS, HOLDS, VACUOUS]
+
+
+@pytest.mark.parametrize("side", ["upper", "lower", "equal"])
+def test_absurd_magnitudes_are_vacuous_and_the_threshold_is_sharp(side):
+    """|x| > 1e12 on either side is vacuous (the grid's box integral of a divergent chi2, 3.2e278,
+    against a bound of 3.4e-4); just below the threshold the ordinary rule decides (control)."""
+    big, fine = 3.2e278, 0.999 * ABSURD
+    v, _ = verdicts([big, 1.0, -big, fine], [3.4e-4, big, 0.0, fine], side)
+    assert list(v[:3]) == [VACUOUS] * 3
+    assert v[3] == HOLDS  # fine == fine: sane numbers, the ordinary rule
+
+
+def test_vacuous_reasons_name_the_side_and_value():
+    r = vacuous_reasons([np.inf, 1.0, 2e13, 1.0], [1.0, np.nan, 1.0, 2.0])
+    assert "measured" in r[0] and "inf" in r[0]
+    assert "bound" in r[1] and "nan" in r[1]
+    assert "measured" in r[2] and "2e+13" in r[2]
+    assert r[3] == ""

@@ -20,7 +20,7 @@ _EXPORTS = {
     "validate.sweep.runner": ("run_sweep",),
     "validate.sweep.spec": ("load_spec", "parse_spec"),
     "validate.checks.check": ("Check",),
-    "validate.checks.verdict": ("HOLDS", "VIOLATED", "INCONCLUSIVE", "FITTED", "verdicts"),
+    "validate.checks.verdict": ("HOLDS", "VIOLATED", "INCONCLUSIVE", "VACUOUS", "FITTED", "verdicts"),
     "validate.settings": ("Setting",),
 }
 #: exported under another name than in its module

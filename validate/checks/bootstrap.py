@@ -10,6 +10,9 @@ import warnings
 
 import numpy as np
 
+#: fewer seeds than this give an interval too rough to draw: figures omit it, tables label it
+MIN_SEEDS_FOR_INTERVAL = 5
+
 
 def bootstrap_mean_ci(values, level: float = 0.9, n_boot: int = 2000, seed: int = 0):
     """(mean, lower, upper) arrays over the last axis for x of shape (runs, generations).

@@ -13,6 +13,22 @@ the verdict "fitted" and do not count) and the bound with that K, allowed to gro
 fitted early still hold later (up to a fixed factor); a constant that keeps growing fails.
 A control is a check run with `expect="violated"` (a mutated coefficient, a false budget): it
 passes only when the measurement violates it.
+
+A row whose measured value or bound is infinite, NaN or above `validate.checks.verdict.ABSURD` in
+magnitude, or that a caller marks as coming from a divergent integral (`check(vacuous=...)`), is
+`vacuous` with its reason; so is every row of a check whose fitted constant is (Thm 3.4's c =
+6.5e246 on a divergent chi2). A vacuous check neither passes nor fails; it is counted apart.
+
+Every check carries structured fields (`Check.scope`, `Check.run`, `Check.sources`, and the
+generations of its rows) so that a reader of checks.json need not parse names:
+
+* scope: "run" (a measurement of the run itself), "proof" (a symbolic proof, independent of any
+  run) or "example" (a worked example or reference law computed beside the run, e.g. the tight
+  Brownian example or the limit law of THEORY.md §5);
+* run: {"directory", "learner", "target"} (and "alpha", "seed" where known) of the run measured;
+* sources: where each number comes from: "measured" and "bound" each "exact" (closed form or exact
+  law), "estimate" (Monte Carlo or regression, with a standard error) or "symbolic" (SymPy), and
+  "constants": "fitted" when a constant was fitted from the measurements.
 """
 from __future__ import annotations
 
@@ -23,10 +39,13 @@ import sympy as sp
 
 from bounds import symbols as S
 from bounds.result import Result
-from validate.checks.verdict import FITTED, HOLDS, VIOLATED, overall, verdicts
+from validate.checks.verdict import (FITTED, HOLDS, INCONCLUSIVE, VACUOUS, VIOLATED, join_reasons, overall,
+                              summarize_reasons, vacuity, vacuous_reasons, verdicts)
 
 CONSTANTS = ("C", "c", "c1", "c2", "C_bias")
 CONSTANT_SLACK = 1.5
+SCOPES = ("run", "proof", "example")
+SOURCES = ("exact", "estimate", "symbolic", "fitted")
 
 
 @dataclass
@@ -54,7 +73,13 @@ class Check:
     binding : bool
         False for informative checks (default True).
     proof : bool
-        True for a symbolic proof (default False).
+        True for a symbolic proof (default False; sets scope "proof").
+    scope : str
+        "run", "proof" or "example" (module docstring; default "run").
+    run : dict
+        The run measured: "directory", "learner", "target" (and "alpha", "seed" where known).
+    sources : dict
+        Source of each number: "measured", "bound" (and "constants") -> one of `SOURCES`.
     """
 
     name: str
@@ -66,6 +91,18 @@ class Check:
     note: str = ""
     binding: bool = True  # False: informative (assumptions the numbers cannot certify)
     proof: bool = False  # a symbolic proof (validate.checks.proof_suite), not a measurement
+    scope: str = "run"
+    run: dict = field(default_factory=dict)
+    sources: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.proof:
+            self.scope = "proof"
+        if self.scope not in SCOPES:
+            raise ValueError(f"scope must be one of {SCOPES}, got {self.scope!r}")
+        bad = {k: v for k, v in self.sources.items() if v not in SOURCES}
+        if bad:
+            raise ValueError(f"sources must take values in {SOURCES}, got {bad}")
 
     @property
     def verdict(self) -> str:
@@ -73,14 +110,38 @@ class Check:
 
     @property
     def passed(self) -> bool:
-        """A check passes when it holds; a control passes when it is violated."""
-        return self.verdict == self.expect
+        """A check passes when it holds; a control passes when it is violated; a check with a
+        vacuous row never does (a control violated on its sane rows but vacuous on others is
+        counted vacuous, not passed)."""
+        return self.verdict == self.expect and self.vacuous_rows == 0
 
     @property
     def failed(self) -> bool:
-        """A check fails when violated beyond the uncertainty (inconclusive is not a failure);
-        a control fails unless it is violated."""
-        return self.verdict == VIOLATED if self.expect == HOLDS else self.verdict != VIOLATED
+        """A check fails when violated beyond the uncertainty (inconclusive and vacuous are not
+        failures); a control fails unless it is violated (or vacuous: it then says nothing)."""
+        if self.expect == HOLDS:
+            return self.verdict == VIOLATED
+        return self.verdict not in (VIOLATED, VACUOUS)
+
+    @property
+    def vacuous(self) -> bool:
+        """True when the check says nothing (`validate.checks.verdict.VACUOUS`)."""
+        return self.verdict == VACUOUS
+
+    @property
+    def vacuous_rows(self) -> int:
+        """How many of its rows are vacuous."""
+        return sum(r["verdict"] == VACUOUS for r in self.rows)
+
+    @property
+    def reason(self) -> str:
+        """Why the check is vacuous: the distinct reasons of its vacuous rows ("" when none)."""
+        return summarize_reasons(r.get("reason", "") for r in self.rows if r["verdict"] == VACUOUS)
+
+    @property
+    def generations(self) -> list[int]:
+        """The generations its rows cover, in order."""
+        return [int(r["generation"]) for r in self.rows]
 
     @property
     def kind(self) -> str:
@@ -92,22 +153,79 @@ class Check:
         return "check" if self.binding else "informative"
 
     def summary_row(self) -> dict:
-        """The check as one row of the summary table.
+        """The check as one row of checks.json and the summary table.
 
         Returns
         -------
         dict
-            check, result, side, kind, generations, verdict, min_margin, constants and the rest of the
-            summary columns.
+            check, result, side, kind, scope, run (directory), learner, target, generations (list),
+            sources (dict), verdict, reason (why vacuous), vacuous_rows, min_margin, constants,
+            passed, failed, note.
         """
-        margins = [r["margin"] for r in self.rows if np.isfinite(r["margin"])]
+        margins = [r["margin"] for r in self.rows if np.isfinite(r["margin"]) and r["verdict"] != VACUOUS]
         consts = "; ".join(f"{k} = {v['value']:.4g}{'' if v['bounded'] else ' (growing)'}"
                            for k, v in self.constants.items())
         return {"check": self.name, "result": self.result_id, "side": self.side,
-                "kind": self.kind,
-                "generations": len(self.rows), "verdict": self.verdict,
-                "min_margin": min(margins) if margins else float("nan"),
+                "kind": self.kind, "scope": self.scope, "run": self.run.get("directory"),
+                "learner": self.run.get("learner"), "target": self.run.get("target"),
+                "generations": self.generations, "sources": dict(self.sources), "verdict": self.verdict,
+                "reason": self.reason, "vacuous_rows": self.vacuous_rows, "min_margin": min(margins) if margins else float("nan"),
                 "constants": consts, "passed": self.passed, "failed": self.failed, "note": self.note}
+
+
+def flat_row(row: dict) -> dict:
+    """A summary row (`Check.summary_row`) with its list and dict fields as text, for tables:
+    generations as "first-last", sources as "measured exact, bound exact".
+
+    Parameters
+    ----------
+    row : dict
+        A summary row.
+
+    Returns
+    -------
+    dict
+        The same row, flat.
+    """
+    gens = row.get("generations") or []
+    span = "" if not gens else (f"{gens[0]}" if len(gens) == 1 else f"{gens[0]}-{gens[-1]}")
+    return {**row, "generations": span, "sources": ", ".join(f"{k} {v}" for k, v in (row.get("sources") or {}).items())}
+
+
+def attribute(checks: list, scope: str | None = None, run: dict | None = None,
+              sources: dict | None = None) -> list:
+    """Set the structured fields of `checks` in place (run and sources are merged, existing keys
+    kept) and return them.
+
+    Parameters
+    ----------
+    checks : list of Check
+        The checks.
+    scope : str or None
+        "run", "proof" or "example" (None: unchanged).
+    run : dict or None
+        Fields of the run ("directory", "learner", "target", ...) to add where missing.
+    sources : dict or None
+        Sources to add where missing.
+
+    Returns
+    -------
+    list of Check
+        The same checks.
+
+    Raises
+    ------
+    ValueError
+        If scope is not one of `SCOPES`.
+    """
+    if scope is not None and scope not in SCOPES:
+        raise ValueError(f"scope must be one of {SCOPES}, got {scope!r}")
+    for c in checks:
+        if scope is not None and not c.proof:
+            c.scope = scope
+        c.run = {**(run or {}), **c.run}
+        c.sources = {**(sources or {}), **c.sources}
+    return checks
 
 
 def _sides(result: Result) -> list[str]:
@@ -209,13 +327,18 @@ def fit_linear(measured, f, g, side: str, upto: int | None = None) -> dict:
             "direction": "min needed" if needs_at_least else "max allowed", "bounded": bounded}
 
 
-def verdict_rows(generations, measured, stderr, bound, margin, verdict) -> list[dict]:
-    """One dict per generation: generation, measured, stderr, bound, margin, verdict.
+def verdict_rows(generations, measured, stderr, bound, margin, verdict, reasons=None) -> list[dict]:
+    """One dict per generation: generation, measured, stderr, bound, margin, verdict, reason.
+
+    A row whose measured value or bound is vacuous (`validate.checks.verdict.vacuous_reasons`) or has a
+    reason given is "vacuous" whatever `verdict` says; "reason" is "" on the other rows.
 
     Parameters
     ----------
     generations, measured, stderr, bound, margin, verdict : array_like
         Per-generation values (stderr broadcast against measured).
+    reasons : array_like of str or None
+        Further per-generation reasons for a vacuous row (e.g. a divergent integral; "" for none).
 
     Returns
     -------
@@ -224,10 +347,12 @@ def verdict_rows(generations, measured, stderr, bound, margin, verdict) -> list[
     """
     m = np.ravel(measured)
     se = np.broadcast_to(np.asarray(stderr, dtype=float), m.shape)
+    b = np.broadcast_to(np.asarray(bound, dtype=float).ravel() if np.ndim(bound) else bound, m.shape)
+    why = join_reasons(vacuous_reasons(m, b), "" if reasons is None else np.ravel(np.asarray(reasons, dtype=object)))
+    v = np.where(why != "", VACUOUS, np.ravel(verdict))
     return [{"generation": int(gg), "measured": float(mm), "stderr": float(ss), "bound": float(bb),
-             "margin": float(mg), "verdict": str(vv)}
-            for gg, mm, ss, bb, mg, vv in zip(np.ravel(generations), m, se, np.ravel(bound), np.ravel(margin),
-                                              np.ravel(verdict))]
+             "margin": float(mg), "verdict": str(vv), "reason": str(rr)}
+            for gg, mm, ss, bb, mg, vv, rr in zip(np.ravel(generations), m, se, b, np.ravel(margin), v, why)]
 
 
 def _evaluate(expr, params: dict):
@@ -242,12 +367,15 @@ def _evaluate(expr, params: dict):
 def check(result: Result, measured=None, params: dict | None = None, stderr=0.0, *, side: str | None = None,
           generations=None, fit: tuple = (), fixed: dict | None = None, expect: str = HOLDS,
           name: str | None = None, z: float = 2.0, rtol: float = 1e-8, atol: float = 0.0, note: str = "",
-          in_regime_only: bool = False, binding: bool = True) -> list[Check]:
+          in_regime_only: bool = False, binding: bool = True, vacuous=None, sources: dict | None = None,
+          scope: str = "run") -> list[Check]:
     """Check `result` against `measured` (per generation) on each of its sides (or `side`).
 
     params: the result's parameters (arrays over generations or scalars). fit: constants to fit
     from the data (see module docstring); fixed: constants given (default 0 for any not fitted).
     in_regime_only: generations outside the result's conditions get verdict "inconclusive".
+    Rows with an infinite, NaN or absurd measured value or bound, or a reason in `vacuous`, and every
+    row of a side whose fitted constant is infinite or absurd, are "vacuous" (module docstring).
 
     Parameters
     ----------
@@ -279,6 +407,14 @@ def check(result: Result, measured=None, params: dict | None = None, stderr=0.0,
         Mark generations outside the result's conditions inconclusive.
     binding : bool
         False for an informative check.
+    vacuous : str or array_like of str or None
+        Per-generation reasons why a row says nothing although its numbers look finite (a box
+        integral of a divergent chi2, ...); "" or None for none.
+    sources : dict or None
+        Sources of the numbers (`SOURCES`); default: "measured" is "estimate" when a standard error
+        is nonzero, else "exact", "bound" is "exact", "constants" is "fitted" when one is.
+    scope : str
+        "run", "proof" or "example" (default "run").
 
     Returns
     -------
@@ -315,11 +451,18 @@ def check(result: Result, measured=None, params: dict | None = None, stderr=0.0,
         m_b, b_b = np.broadcast_arrays(m, bound)
         if in_regime_only and result.conditions:
             ok = np.broadcast_to(result.in_regime(**local), m_b.shape)
-            v = np.where(ok, v, "inconclusive")
+            v = np.where(ok, v, INCONCLUSIVE)
         if split:
             v = np.where(np.arange(v.size).reshape(v.shape) < split, FITTED, v)
         gens = np.arange(m_b.size) if generations is None else np.asarray(generations)
-        rows = verdict_rows(gens, m_b, stderr, b_b, margin, v)
+        absurd = [vacuity(c["value"], f"fitted constant {k}").item() for k, c in consts.items()]
+        why = join_reasons(np.broadcast_to(np.asarray("" if vacuous is None else vacuous, dtype=object), m_b.shape),
+                           *[a for a in absurd if a])
+        rows = verdict_rows(gens, m_b, stderr, b_b, margin, v, why)
         label = name or (result.id if len(sides) == 1 else f"{result.id} ({s})")
-        out.append(Check(label, result.id, s, rows, consts, expect, note, binding))
+        src = {"measured": "estimate" if np.any(np.asarray(stderr, dtype=float) != 0) else "exact", "bound": "exact"}
+        if consts:
+            src["constants"] = "fitted"
+        out.append(Check(label, result.id, s, rows, consts, expect, note, binding, scope=scope,
+                         sources={**src, **(sources or {})}))
     return out

@@ -29,10 +29,12 @@ import numpy as np
 import bounds
 from bounds import symbols as S
 from gaussian_exact import Gaussian, kl
-from validate.checks.check import Check, check
+from validate.checks.check import Check, attribute, check
 from validate.checks.verdict import VIOLATED
 
 EXACT_ATOL = 1e-9  # closed-form Gaussian integrals summed with cancellation
+#: the structured run fields (`validate.checks.check.Check.run`) of a check on an exact Gaussian run
+EXACT_RUN = {"learner": "exact Gaussian, affine score error", "target": "gaussian"}
 ALL_FIELDS = ("alpha", "D_chi2", "chi2_q_data", "cross", "J", "I_chi2", "I_chi2_se", "kl_ideal",
               "chi2_ideal", "eps2", "epshat2", "eta")
 
@@ -205,11 +207,14 @@ def tight_brownian_controls(xi: float = 0.3, T: float = 1.0) -> list[Check]:
     Returns
     -------
     list of validate.checks.check.Check
-        The check on the tight example and its 49/100 control.
+        The check on the tight example and its 49/100 control (scope "example": they do not
+        concern any run).
     """
     measured = kl(Gaussian([xi * T], [[T]]), Gaussian([0.0], [[T]]))
     params = {"epshat2": xi ** 2 * T}
     cat = bounds.catalog()
-    return (check(cat["prop3.1"], measured, params, name="prop3.1 on the tight Brownian example", rtol=1e-9)
-            + check(cat["prop3.1"].with_coefficient("1/2", "49/100"), measured, params, expect=VIOLATED,
-                    name="control: prop3.1 with 49/100 on the tight example", rtol=1e-9))
+    out = (check(cat["prop3.1"], measured, params, name="prop3.1 on the tight Brownian example", rtol=1e-9)
+           + check(cat["prop3.1"].with_coefficient("1/2", "49/100"), measured, params, expect=VIOLATED,
+                   name="control: prop3.1 with 49/100 on the tight example", rtol=1e-9))
+    return attribute(out, scope="example", run={"learner": f"Brownian motion, drift error xi = {xi:g}",
+                                                "target": "point mass"})

@@ -27,6 +27,7 @@ import numpy as np
 from neural.grid_exact import data_grid_law
 from neural.targets import make_target
 from validate.report import figures
+from validate.checks.check import attribute
 from validate.checks.exact_suite import controls, exact_checks
 from run_files import generation_dir_name
 
@@ -49,6 +50,25 @@ def is_grid_exact(rows: list[dict]) -> bool:
     """
     return bool(rows) and str(rows[0].get("eps2_estimator", "")).startswith("grid_exact") and all(
         k in rows[0] for k in GRID_FIELDS)
+
+
+def run_fields(run) -> dict:
+    """The structured run fields of a check on `run` (`validate.checks.check.Check.run`).
+
+    Parameters
+    ----------
+    run : validate.report.run_data.NeuralRun
+        The run.
+
+    Returns
+    -------
+    dict
+        "directory", "learner" (the model, with its injected error type), "target", "alpha", "seed".
+    """
+    cfg = run.config
+    injected = cfg.get("injected_error")
+    return {"directory": str(run.path), "learner": str(cfg.get("model")) + (f"+{injected['type']}" if injected else ""),
+            "target": cfg.get("target"), "alpha": cfg.get("alpha"), "seed": cfg.get("seed")}
 
 
 def grid_arrays(rows: list[dict]) -> dict:
@@ -93,14 +113,14 @@ def grid_run_checks(run, label: str | None = None, z: float = 2.0) -> list:
     cfg, rows = run.config, run.rows
     if not is_grid_exact(rows) or cfg.get("mode", "replace") != "replace":
         return []
-    injected = cfg.get("injected_error")
-    model = cfg.get("model") + (f"+{injected['type']}" if injected else "")
-    label = label or f"grid exact, {cfg.get('target')} {model}, alpha={float(cfg.get('alpha')):g}, seed {cfg.get('seed')}"
+    fields = run_fields(run)
+    label = label or (f"grid exact, {fields['target']} {fields['learner']}, alpha={float(fields['alpha']):g}, "
+                      f"seed {fields['seed']}")
     a = grid_arrays(rows)
     checks = exact_checks(a, label, z=z)
     if np.any(a["D_chi2"][:-1] > 1e-8):   # the mutations change nothing while D_i = 0 (generation 0 only)
         checks += controls(a, label)
-    return checks
+    return attribute(checks, scope="run", run=fields)
 
 
 def grid_checks(runs, z: float = 2.0) -> list:

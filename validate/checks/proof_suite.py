@@ -55,7 +55,8 @@ def proof_check(name: str, result_id: str, proved: bool, note: str, expect: str 
     """
     rows = verdict_rows([0], [1.0 if proved else 0.0], 0.0, [1.0], [0.0 if proved else -1.0],
              [HOLDS if proved else VIOLATED])
-    return Check(name, result_id, "equal", rows, expect=expect, note=note, proof=True)
+    return Check(name, result_id, "equal", rows, expect=expect, note=note, proof=True,
+                 sources={"measured": "symbolic", "bound": "symbolic"})
 
 
 def _floor_matches(stated) -> bool:

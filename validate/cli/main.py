@@ -8,6 +8,8 @@ import boundary of the CLI): `collapse bounds` and `collapse exact` never import
 Exit status: 0 on success; 2 on a usage error (a bad value, a missing or malformed file, an output
 directory that cannot be written), printed as one line naming the argument or the file; 1 with
 the traceback on anything else, which is a bug; 130 when interrupted (finished work is kept).
+`collapse validate` also exits 1 when a binding bound is violated and 3 when no binding check
+concerns the run (`validate.checks.counts.NOTHING_BINDING`).
 """
 from __future__ import annotations
 

@@ -5,7 +5,8 @@ import argparse
 
 from neural.devices import resolve_device
 from neural.protocol_cost import format_duration
-from validate.cli.arg_types import count, fraction, output_directory
+from validate.cli.arg_types import count, fraction
+from validate.checks.counts import count_rows, counts_line
 from validate.cli.main import UsageError
 from validate.pipeline.reproduce import SCALES, estimate_neural, reproduce
 
@@ -65,7 +66,6 @@ def run(args) -> int:
         return 0
     result = reproduce(args.out, scale=args.scale, device=device, seed=args.seed, alphas=tuple(args.alpha),
                        neural=not args.no_neural, progress=not args.quiet)
-    failed = [r for r in result["checks"] if r["kind"] != "informative" and r["failed"]]
-    print(f"wrote {args.out}/summary.md, {args.out}/tables/, {args.out}/figures/ "
-          f"({len(result['checks'])} checks, {len(failed)} binding checks failed)")
+    print(f"wrote {args.out}/summary.md, {args.out}/tables/, {args.out}/figures/; "
+          f"{counts_line(count_rows(result['checks']))}")
     return 0

@@ -1,13 +1,18 @@
-"""`collapse validate --run DIR [--check NAME ...] [--z Z]`: exit 1 when a binding check is violated
-beyond z standard errors of the measurement (or a control is not violated), 0 otherwise."""
+"""`collapse validate --run DIR [--check NAME ...] [--z Z]`: print every check and its verdict, then
+one line of counts (`validate.checks.counts`). Exit status: 1 when a binding check is violated beyond
+z standard errors of the measurement (or a control is not violated); 3 when no binding check
+concerns the run (only proof rows, example rows, informative or vacuous checks: nothing binding can
+be said about it, e.g. an image U-Net with proxy metrics only); 2 on a usage error; 0 otherwise."""
 from __future__ import annotations
 
 import argparse
+import sys
 
 from validate.cli.arg_types import nonnegative
 from validate.cli.main import UsageError
 from validate.report.check_run import UnknownCheck, check_run
 from validate.report.tables import render
+from validate.checks.counts import NOTHING_BINDING, concerns_run, count_rows, counts_line
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -18,6 +23,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser : argparse.ArgumentParser
         The subcommand's parser.
     """
+    parser.epilog = (f"exit status: 0 when every run-specific binding check passes; 1 when a binding check is "
+                     f"violated (or a control is not); 2 on a usage error; {NOTHING_BINDING} when no binding check "
+                     "concerns the run (only proofs, examples, informative or vacuous checks)")
     parser.add_argument("--run", required=True, help="a directory written by `collapse reproduce`, `collapse train` or `collapse sweep`")
     parser.add_argument("--check", nargs="+", default=None,
                         help="only checks of these catalog ids (e.g. prop3.1 lemmaF.1)")
@@ -36,7 +44,8 @@ def run(args) -> int:
     Returns
     -------
     int
-        Exit status: 1 when a binding check fails, else 0.
+        Exit status: 1 when a binding check fails, 3 (`NOTHING_BINDING`) when no run-specific
+        binding check says anything about the run, else 0.
 
     Raises
     ------
@@ -48,7 +57,14 @@ def run(args) -> int:
     except UnknownCheck as exc:
         raise UsageError(str(exc)) from None
     rows = [c.summary_row() for c in checks]
-    print(render(rows, "markdown", columns=["check", "kind", "verdict", "min_margin", "passed"]), end="")
-    failed = [c for c in checks if c.binding and c.failed]
-    print(f"{len(checks) - len(failed)} passed, {len(failed)} failed")
-    return 1 if failed else 0
+    print(render(rows, "markdown", columns=["check", "kind", "scope", "verdict", "min_margin", "passed", "reason"]),
+          end="")
+    counts = count_rows(rows)
+    print(counts_line(counts))
+    if any(c.binding and c.failed for c in checks):
+        return 1
+    if not concerns_run(counts):
+        sys.stderr.write(f"collapse validate: no binding check concerns the run {args.run}: its binding rows are "
+                         f"proofs, examples or vacuous, the rest informative (exit {NOTHING_BINDING})\n")
+        return NOTHING_BINDING
+    return 0

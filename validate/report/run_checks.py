@@ -10,15 +10,20 @@ smoothed to t0; see `neural.retraining`). So every neural check is informative:
   `bounds.catalog()["prop3.1"]`, with the two standard errors combined;
 * thm3.4: `I_ideal_chi2` against the band, in the small-error regime only (eps2 <= 1); outside it the
   verdict is inconclusive.
+
+Every check is attributed (`validate.checks.attribute`): scope "run" with the run's directory,
+learner and target for the exact Gaussian runs and the neural runs; "example" for the tight
+Brownian example and the limit-law checks (reference laws computed beside the run, not the run's
+learned laws); "proof" for the symbolic proofs.
 """
 from __future__ import annotations
 
 import numpy as np
 
 import bounds
-from validate.checks.check import Check, check, verdict_rows
-from validate.checks.exact_suite import controls, exact_checks, tight_brownian_controls
-from validate.checks.grid_suite import grid_checks, is_grid_exact
+from validate.checks.check import Check, attribute, check, verdict_rows
+from validate.checks.exact_suite import EXACT_RUN, controls, exact_checks, tight_brownian_controls
+from validate.checks.grid_suite import grid_checks, is_grid_exact, run_fields
 from validate.checks.limit_suite import checks_from_saved
 from validate.checks.proof_suite import proof_checks
 from validate.report.run_data import RunData, neural_runs, stack
@@ -48,7 +53,9 @@ def eta_estimator_checks(data: RunData, z: float = 2.0) -> list[Check]:
         verdict, margin = verdicts([v["mc"]], [v["exact"]], "equal", stderr=v["mc_se"], z=z)
         rows = verdict_rows([0], [v["mc"]], v["mc_se"], [v["exact"]], margin, verdict)
         out.append(Check(f"eta estimator vs exact [{name}]", "eta", "equal", rows,
-                         note=v.get("mc_estimator", "")))
+                         note=v.get("mc_estimator", ""), sources={"measured": "estimate", "bound": "exact"},
+                         run={"directory": str(data.path / "exact"), "learner": f"exact Gaussian, {name} error",
+                              "target": "gaussian"}))
     return out
 
 
@@ -73,23 +80,27 @@ def neural_checks(data: RunData, z: float = 2.0) -> list[Check]:
         if all(is_grid_exact(r.rows) for r in runs):
             continue  # exact grid laws: checked as binding by validate.checks.grid_suite
         tag = f" [{target} {model}, alpha={alpha:g}, {len(runs)} seed(s)]"
+        run = {**run_fields(runs[0]), "directory": ", ".join(str(r.path) for r in runs),
+               "seed": [r.config.get("seed") for r in runs]}
+        src = {"measured": "estimate", "bound": "estimate"}
         g = stack(runs, "generation").astype(int).ravel()
         kl, kl_se = stack(runs, "I_ideal_kl").ravel(), stack(runs, "I_ideal_kl_se").ravel()
         eh, eh_se = stack(runs, "epshat2").ravel(), stack(runs, "epshat2_se").ravel()
         ok = np.isfinite(kl) & np.isfinite(eh)
         if ok.any():
             se = np.sqrt(np.nan_to_num(kl_se[ok]) ** 2 + (np.nan_to_num(eh_se[ok]) / 2) ** 2)
-            out += check(cat["prop3.1"], kl[ok], {"epshat2": eh[ok]}, se, generations=g[ok], binding=False,
-                         name="prop3.1" + tag, note=runs[0].rows[0].get("I_ideal_kl_estimator", ""), z=z)
+            out += attribute(check(cat["prop3.1"], kl[ok], {"epshat2": eh[ok]}, se, generations=g[ok],
+                                   binding=False, name="prop3.1" + tag, sources=src, z=z,
+                                   note=runs[0].rows[0].get("I_ideal_kl_estimator", "")), run=run)
         chi, chi_se = stack(runs, "I_ideal_chi2").ravel(), stack(runs, "I_ideal_chi2_se").ravel()
         e2, eta = stack(runs, "eps2").ravel(), stack(runs, "eta").ravel()
         ok = np.isfinite(chi) & np.isfinite(e2) & np.isfinite(eta)
         if ok.sum() >= 2:
             for c in check(cat["thm3.4"], chi[ok], {"eps2": e2[ok], "eta": np.clip(eta[ok], 0, 1)}, chi_se[ok],
                            generations=g[ok], fit=("C", "c"), in_regime_only=True, binding=False,
-                           note="in the small-error regime eps2 <= 1 only", z=z):
+                           note="in the small-error regime eps2 <= 1 only", z=z, sources=src):
                 c.name = f"{c.name}{tag}"
-                out.append(c)
+                out += attribute([c], run=run)
     return out
 
 
@@ -113,10 +124,13 @@ def all_checks(data: RunData, z: float = 2.0, proofs: bool = True) -> list[Check
     """
     checks = tight_brownian_controls() + eta_estimator_checks(data, z)
     for alpha, a in data.exact.items():
-        checks += exact_checks(a, f"exact, alpha={alpha:g}", z=z) + controls(a, f"exact, alpha={alpha:g}")
+        label = f"exact, alpha={alpha:g}"
+        checks += attribute(exact_checks(a, label, z=z) + controls(a, label), scope="run",
+                            run={**EXACT_RUN, "directory": str(data.path / "exact" / f"alpha_{alpha:g}"), "alpha": alpha})
     checks += neural_checks(data, z)
     checks += grid_checks(neural_runs(data), z)  # runs with exact grid laws: binding (grid_suite)
-    checks += checks_from_saved(data.limit_checks)  # THEORY.md §5, written by `collapse reproduce` (limit_stage)
+    checks += attribute(checks_from_saved(data.limit_checks), scope="example",  # THEORY.md §5 (limit_stage)
+                        run={"learner": "exact limit law", "target": "reference mixtures"})
     if proofs:
         checks += proof_checks()
-    return checks
+    return attribute(checks, run={"directory": str(data.path)})

@@ -133,8 +133,8 @@ def load_manifest(run_dir) -> dict:
             raise RunFileError(f"{path}: not valid JSON ({exc.msg})") from None
     if (run / METRICS_FILE).is_file():
         config = read_config(run)
-        return {"scale": "single run", "seed": config.get("seed"), "alphas": [config.get("alpha")],
-                "device": config.get("device")}
+        return {"scale": "single run", "kind": "train", "target": config.get("target"), "model": config.get("model"),
+                "seed": config.get("seed"), "alphas": [config.get("alpha")], "device": config.get("device")}
     raise MissingRunFile(f"{str(path)!r} not found: neither a `collapse reproduce` directory nor a "
                          "`collapse train` run (no metrics.jsonl)")
 
@@ -248,6 +248,28 @@ def stack(runs, key) -> np.ndarray:
         The values, cut to the shortest run.
     """
     return stack_rows([r.rows for r in runs], key)
+
+
+def clipped_at_zero(runs, key: str = "w2_to_data") -> np.ndarray:
+    """(generations,) booleans: where some seed's `key` is exactly 0 from an estimator clipped at 0
+    (the split-half debiased W2, `neural.estimators.wasserstein.w2_to_data`: sqrt(max(0, .))).
+
+    Parameters
+    ----------
+    runs : sequence of NeuralRun
+        The runs of one group.
+    key : str
+        The field (default "w2_to_data"; its estimator name is in "<key>_estimator").
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        True where a clipped estimate is 0 in at least one seed.
+    """
+    values = stack(runs, key)
+    debiased = np.array([["debiased" in str(r.get(f"{key}_estimator", "")) for r in run.rows[:values.shape[1]]]
+                         for run in runs], dtype=bool)
+    return np.any(debiased & (values == 0), axis=0)
 
 
 def stack_rows(row_lists, key) -> np.ndarray:

@@ -7,10 +7,10 @@ import numpy as np
 import bounds
 from run_files import generation_dir_name
 from validate.report import figures
-from validate.checks.bootstrap import bootstrap_mean_ci
+from validate.checks.bootstrap import MIN_SEEDS_FOR_INTERVAL, bootstrap_mean_ci
 from validate.checks.exact_suite import bound_curves
 from validate.checks.grid_suite import grid_figures
-from validate.report.run_data import RunData, column, neural_runs, stack
+from validate.report.run_data import RunData, clipped_at_zero, column, neural_runs, stack
 
 IDEAL = r"p^{i+1}_{\star}"  # the ideal sampler's output: exact score of the training law
 
@@ -77,22 +77,35 @@ def _interval(x):
     return mean, np.vstack([mean - lo, hi - mean])
 
 
+def _seed_label(alpha, seeds: int) -> str:
+    """The legend label of a mean over `seeds` seeds: says when no interval is drawn."""
+    if seeds >= MIN_SEEDS_FOR_INTERVAL:
+        return f"alpha = {alpha} (mean of {seeds} seeds, 90% interval)"
+    return f"alpha = {alpha} ({seeds} seed{'s' if seeds > 1 else ''}, no interval: < {MIN_SEEDS_FOR_INTERVAL})"
+
+
 def _neural_series(data: RunData) -> dict:
-    """(target, model) -> figure series by alpha (means over seeds, first seed's samples)."""
+    """(target, model) -> figure series by alpha (means over seeds, first seed's samples); intervals
+    only from `MIN_SEEDS_FOR_INTERVAL` seeds on (the label says so otherwise)."""
     cat = bounds.catalog()
     per_group = {}
     for (target, model, alpha), runs in data.neural.items():
         g = stack(runs, "generation")[0].astype(int)
         series = per_group.setdefault((target, model), {})
+        enough, label = len(runs) >= MIN_SEEDS_FOR_INTERVAL, _seed_label(alpha, len(runs))
         for key in ("w2_to_data", "D_kl"):
             values = stack(runs, key)
-            if np.isfinite(values).any():
+            if (~np.isnan(values)).any():  # an infinite series is drawn (at the top), not dropped
                 mean, err = _interval(values)
-                series.setdefault(key, {})[alpha] = dict(generation=g, value=mean, stderr=err if len(runs) > 1 else None)
+                series.setdefault(key, {})[alpha] = dict(generation=g, value=mean, stderr=err if enough else None,
+                                                         label=label)
+                if key == "w2_to_data":
+                    series[key][alpha]["clipped"] = clipped_at_zero(runs)
         eta = stack(runs, "eta")
         if np.isfinite(eta).any():
             mean, err = _interval(eta)
-            series.setdefault("eta", {})[alpha] = dict(generation=g, eta=mean, eta_stderr=err if len(runs) > 1 else None)
+            series.setdefault("eta", {})[alpha] = dict(generation=g, eta=mean, eta_stderr=err if enough else None,
+                                                       label=label)
         d0, rows0 = runs[0].path, runs[0].rows
         kl, eh = column(rows0, "I_ideal_kl"), column(rows0, "epshat2")
         if np.isfinite(kl).any() and np.isfinite(eh).any():
@@ -129,7 +142,8 @@ def neural_figures(data: RunData) -> list[str]:
         stem, what = f"{target}_{model}", f"{target}, {model} learner"
         if "w2_to_data" in s:
             made += figures.over_generations(s["w2_to_data"], r"$W_2$(samples, data)", figs / f"{stem}_w2_to_data",
-                                             title=f"{what}: Wasserstein-2 distance to data")
+                                             title=f"{what}: Wasserstein-2 distance to data",
+                                             note="split-half debiased W2, clipped at 0 (hollow: a clipped seed)")
         if "D_kl" in s:
             made += figures.over_generations(s["D_kl"], r"KL$(p^{i+1}\|\mathrm{data})$ of generation $i$'s samples",
                                              figs / f"{stem}_drift_kl", title=f"{what}: accumulated drift (KL)")

@@ -6,13 +6,19 @@ import math
 import numpy as np
 
 import bounds
-from validate.checks.bootstrap import bootstrap_mean_ci
+from validate.checks.bootstrap import MIN_SEEDS_FOR_INTERVAL, bootstrap_mean_ci
+from validate.checks.check import flat_row
 from validate.checks.exact_suite import bound_curves
 from validate.checks.learner_quality import quality_rows
-from validate.report.run_data import RunData, stack
+from validate.report.run_data import RunData, clipped_at_zero, stack
 from validate.report.tables import write_table
 
 NEURAL_TABLE_KEYS = ("second_moment", "w2_to_data", "D_kl", "I_ideal_kl", "epshat2", "eps2", "eta")
+W2_NOTE = ("w2_to_data: the split-half debiased W2, sqrt(max(0, .)), is clipped at 0 (biased up near p = q); "
+           "w2_clipped_at_0 says where a seed's estimate was clipped to 0: there 0 means 'not distinguishable "
+           "at this sample size', not 'equal'.")
+INTERVAL_NOTE = (f"Intervals: 90% percentile bootstrap over seeds, given from {MIN_SEEDS_FOR_INTERVAL} seeds on; "
+                 "from fewer they are labelled with their seed count and are rough. inf: infinite.")
 
 
 def bounds_table(data: RunData) -> list:
@@ -105,14 +111,18 @@ def neural_table(data: RunData) -> list:
         stats = {k: bootstrap_mean_ci(stack(runs, k)) for k in NEURAL_TABLE_KEYS}
         first = runs[0].rows[0]
         bound = cat["prop3.1"].upper_fn(epshat2=np.nan_to_num(stats["epshat2"][0]))
+        clipped = clipped_at_zero(runs)
+        rough = "" if len(runs) >= MIN_SEEDS_FOR_INTERVAL else f" ({len(runs)} seeds < {MIN_SEEDS_FOR_INTERVAL})"
         for i, gen in enumerate(g):
             row = {"target": target, "model": model, "alpha": alpha, "generation": int(gen), "seeds": len(runs)}
             for k in NEURAL_TABLE_KEYS:
                 mean, lo, hi = (s[i] for s in stats[k])
-                if math.isfinite(mean):
+                if not math.isnan(mean):  # inf is shown as inf, never dropped
                     row[k] = mean
                     if len(runs) > 1 and k in ("w2_to_data", "D_kl"):
-                        row[f"{k}_90ci"] = f"[{lo:.3g}, {hi:.3g}]"
+                        row[f"{k}_90ci"] = f"[{lo:.3g}, {hi:.3g}]{rough}"
+                if k == "w2_to_data":
+                    row["w2_clipped_at_0"] = bool(clipped[i])
             if math.isfinite(stats["epshat2"][0][i]):
                 row["prop3.1_bound"] = float(bound[i])
             row["D_estimator"] = first.get("D_kl_estimator", "")
@@ -120,7 +130,8 @@ def neural_table(data: RunData) -> list:
     if not table:
         return []
     return write_table(data.path, "neural_generations", table,
-                       "Neural runs: drift and per-step quantities by generation (mean over seeds, 90% bootstrap interval)")
+                       "Neural runs: drift and per-step quantities by generation (mean over seeds, 90% bootstrap interval)",
+                       notes=[W2_NOTE, INTERVAL_NOTE])
 
 
 def learner_quality_table(data: RunData) -> list:
@@ -158,7 +169,10 @@ def checks_table(data: RunData, rows: list[dict]) -> list:
     list of pathlib.Path
         The table files written.
     """
-    return write_table(data.path, "checks", rows, "Every check and control with its verdict")
+    return write_table(data.path, "checks", [flat_row(r) for r in rows],
+                       "Every check and control with its verdict (vacuous: an infinite or absurd number; see reason)",
+                       blank="A blank reason: the check is not vacuous; a blank learner or target: a proof row "
+                             "(true of any run); a blank min_margin or constants: none defined.")
 
 
 def all_tables(data: RunData) -> list:

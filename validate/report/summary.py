@@ -1,8 +1,29 @@
 """The summary text of a report (DIR/summary.md): counts, the checks by kind, how to read them."""
 from __future__ import annotations
 
+from validate.checks.counts import NOTHING_BINDING, concerns_run, count_rows, counts_line
 from validate.checks.learner_quality import summary_lines as learner_quality_lines
 from validate.report.tables import render
+
+
+def summary_title(manifest: dict) -> str:
+    """The summary's title, by the kind of run: a `collapse reproduce` directory or one `collapse
+    train` run (named by its target, learner and alpha).
+
+    Parameters
+    ----------
+    manifest : dict
+        The run's manifest (`validate.report.run_data.load_manifest`).
+
+    Returns
+    -------
+    str
+        The title.
+    """
+    if manifest.get("kind") == "train":
+        return (f"collapse train: summary of one run ({manifest.get('target')}, {manifest.get('model')}, "
+                f"alpha = {manifest.get('alphas', [None])[0]})")
+    return "collapse reproduce: summary"
 
 
 def summary_markdown(manifest: dict, checks: list, quality: list | None = None) -> str:
@@ -24,22 +45,30 @@ def summary_markdown(manifest: dict, checks: list, quality: list | None = None) 
     """
     binding = [c for c in checks if c.binding]
     failed = [c for c in binding if c.failed]
-    lines = ["# collapse reproduce: summary", "",
+    counts = count_rows([c.summary_row() for c in checks])
+    lines = [f"# {summary_title(manifest)}", "",
              f"Scale `{manifest.get('scale')}`, seed {manifest.get('seed')}, alphas {manifest.get('alphas')}, "
              f"device `{manifest.get('device')}`.", "",
-             f"**{len(binding) - len(failed)} of {len(binding)} binding checks did not fail** "
-             f"({sum(c.verdict == 'inconclusive' for c in binding)} of them inconclusive within the "
-             "measurement's uncertainty). A check fails when it is `violated` beyond two standard errors; "
-             "a control, a deliberately false statement, fails unless it is `violated`. Informative checks concern results whose assumptions the "
-             "numbers cannot certify (unknown constants, the small-error regime, tail conditions); "
-             "their verdicts are reported, not enforced.", ""]
+             f"**{counts_line(counts)}.**", "",
+             "Run-specific checks measure this run; proof rows are symbolic proofs (true of any run), example "
+             "rows worked examples computed beside it (the tight Brownian example, the limit law's reference "
+             "mixtures): neither is counted with the run. A check fails when it is `violated` beyond two "
+             "standard errors; a control, a deliberately false statement, fails unless it is `violated`. "
+             "A check is `vacuous` when a measured value, bound or fitted constant is infinite, NaN or above "
+             "1e12 in magnitude (or comes from a divergent integral): it says nothing, passes nothing and is "
+             "counted apart, with its reason in the `reason` column. Informative checks concern results whose "
+             "assumptions the numbers cannot certify (unknown constants, the small-error regime, tail "
+             "conditions); their verdicts are reported, not enforced.", ""]
+    if not concerns_run(counts):
+        lines += [f"**No binding check concerns this run**: `collapse validate` exits {NOTHING_BINDING} on it.", ""]
     if failed:
         lines += ["Binding checks that did not pass:", ""] + [f"* {c.name}: {c.verdict}" for c in failed] + [""]
     lines += learner_quality_lines(quality or [])
-    cols = ["check", "kind", "verdict", "min_margin", "constants", "passed", "note"]
-    for title, group in (("Binding checks and controls", [c for c in binding if not c.proof]),
+    cols = ["check", "kind", "verdict", "reason", "min_margin", "constants", "passed", "note"]
+    for title, group in (("Run-specific binding checks and controls", [c for c in binding if c.scope == "run"]),
+                         ("Example rows (computed beside the run, not on it)", [c for c in binding if c.scope == "example"]),
                          ("Symbolic proofs (SymPy, for arbitrary densities or symbolic parameters)",
-                          [c for c in binding if c.proof]),
+                          [c for c in binding if c.scope == "proof"]),
                          ("Informative checks", [c for c in checks if not c.binding])):
         if not group:
             continue

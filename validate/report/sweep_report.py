@@ -26,7 +26,9 @@ import numpy as np
 
 from validate.report import figures
 from validate.checks.bootstrap import bootstrap_mean_ci
-from validate.checks.exact_suite import arrays_from_rows, controls, exact_checks, tight_brownian_controls
+from validate.checks.counts import count_rows, counts_line
+from validate.checks.check import attribute, flat_row
+from validate.checks.exact_suite import EXACT_RUN, arrays_from_rows, controls, exact_checks, tight_brownian_controls
 from run_files import METRICS_FILE, atomic_write_text, write_json
 from validate.checks.grid_suite import grid_checks
 from validate.report.run_checks import neural_checks
@@ -269,7 +271,8 @@ def sweep_checks(run_dir, z: float = 2.0) -> list:
         if run_state(r, d) != FINISHED:
             continue
         a = arrays_from_rows(rows)
-        checks += exact_checks(a, r.name, z=z) + controls(a, r.name)
+        checks += attribute(exact_checks(a, r.name, z=z) + controls(a, r.name), scope="run",
+                            run={**EXACT_RUN, "directory": str(d), "alpha": r.config.get("alpha")})
     for r, d, _ in _runs_with_metrics(run_dir, "train"):
         data = RunData.load(d)
         for c in neural_checks(data, z) + grid_checks(neural_runs(data), z):
@@ -308,7 +311,7 @@ def build_sweep_report(run_dir, z: float = 2.0) -> dict:
         made += axis_figures(run, kind)
     checks = sweep_checks(run, z)
     rows = [c.summary_row() for c in checks]
-    write_table(run, "checks", rows, "Every check and control of every run, with its verdict")
+    write_table(run, "checks", [flat_row(r) for r in rows], "Every check and control of every run, with its verdict")
     write_json(run / "checks.json", {"checks": rows, "details": [c.__dict__ for c in checks]})
     atomic_write_text(run / "summary.md", summary_markdown(cov, checks))
     return {"figures": made, "checks": rows, "coverage": cov}
@@ -337,8 +340,8 @@ def summary_markdown(cov: list[dict], checks: list) -> str:
     lines = ["# collapse sweep: summary", "",
              f"**Coverage: {len(cov)} runs, {states['finished']} finished, {states['failed']} failed, "
              f"{states['partial']} partial, {states['missing']} missing.**", "",
-             f"**{len(binding) - len(failed)} of {len(binding)} binding checks did not fail**; "
-             f"{len(checks) - len(binding)} informative checks are reported, not enforced. Tables over the axes "
+             f"**{counts_line(count_rows([c.summary_row() for c in checks]))}.** Informative checks are "
+             "reported, not enforced; vacuous ones (an infinite or absurd number) say nothing. Tables over the axes "
              "(`tables/sweep_*_by_axes`, `tables/sweep_*_final`) show means over seeds with 90% percentile "
              "bootstrap intervals.", ""]
     bad = [r for r in cov if r["state"] == "failed"]
@@ -348,7 +351,7 @@ def summary_markdown(cov: list[dict], checks: list) -> str:
     if failed:
         lines += ["## Binding checks that did not pass", ""] + [f"* {c.name}: {c.verdict}" for c in failed] + [""]
     lines += ["## Runs", "", render(cov, "markdown")]
-    cols = ["check", "kind", "verdict", "min_margin", "constants", "passed", "note"]
+    cols = ["check", "kind", "scope", "verdict", "reason", "min_margin", "constants", "passed", "note"]
     for title, group in (("Binding checks and controls", binding),
                          ("Informative checks", [c for c in checks if not c.binding])):
         lines += [f"## {title}", "", render([c.summary_row() for c in group], "markdown", columns=cols)]

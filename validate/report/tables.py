@@ -193,8 +193,34 @@ def render(rows: Sequence[Mapping], fmt: str = "markdown", columns: Iterable[str
 FILE_FORMATS = {"md": "markdown", "csv": "csv", "tex": "latex"}
 
 
-def write_table(out_dir, name: str, rows: list[dict], caption: str, columns=None) -> list[Path]:
+BLANK_NOTE = "A blank cell: the quantity was not measured for that row (not requested, or not defined there)."
+
+
+def has_blank(rows: Sequence[Mapping], columns: Iterable[str] | None = None) -> bool:
+    """True when some row has no value (missing, None or "") in one of the columns.
+
+    Parameters
+    ----------
+    rows : sequence of mappings
+        The table's rows.
+    columns : iterable of str or None
+        Columns (default: the keys of the rows).
+
+    Returns
+    -------
+    bool
+        Whether a cell would print blank.
+    """
+    cols = _columns(rows, columns)
+    return any(row.get(c) is None or row.get(c) == "" for row in rows for c in cols)
+
+
+def write_table(out_dir, name: str, rows: list[dict], caption: str, columns=None, notes=(),
+                blank: str = BLANK_NOTE) -> list[Path]:
     """`rows` as DIR/tables/<name>.{md,csv,tex}, each written atomically; returns the paths.
+
+    Footnotes: `notes`, and `blank` when a cell is blank (`has_blank`), follow the Markdown table
+    and end the LaTeX caption; the CSV stays plain data.
 
     Parameters
     ----------
@@ -208,12 +234,20 @@ def write_table(out_dir, name: str, rows: list[dict], caption: str, columns=None
         LaTeX caption.
     columns : iterable of str or None
         Columns in order.
+    notes : sequence of str
+        Footnotes (e.g. what a clipped estimator means).
+    blank : str
+        The footnote of a blank cell (default `BLANK_NOTE`).
 
     Returns
     -------
     list of pathlib.Path
         The three files written.
     """
+    notes = list(notes) + ([blank] if has_blank(rows, columns) else [])
     tables = Path(out_dir) / "tables"
-    return [atomic_write_text(tables / f"{name}.{ext}", render(rows, fmt, columns=columns, caption=caption))
-            for ext, fmt in FILE_FORMATS.items()]
+    full = " ".join([caption] + notes)
+    text = {"markdown": render(rows, "markdown", columns=columns) + "".join(f"\n* {n}" for n in notes)
+            + ("\n" if notes else ""),
+            "csv": render(rows, "csv", columns=columns), "latex": render(rows, "latex", columns=columns, caption=full)}
+    return [atomic_write_text(tables / f"{name}.{ext}", text[fmt]) for ext, fmt in FILE_FORMATS.items()]

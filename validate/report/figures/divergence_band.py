@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from validate.report.figures.style import alpha_color, integer_ticks, new_figure, save, use_log_if_spread
+from validate.report.figures.style import (alpha_color, integer_ticks, new_figure, note_off_scale, off_scale, plot_series, save,
+                                   use_log_if_spread)
 
 
 def divergence_band(series: dict, path_stem, reference: str = "q_i"):
@@ -14,11 +15,13 @@ def divergence_band(series: dict, path_stem, reference: str = "q_i"):
     values = []
     for ax, (a, s) in zip(axes[0], sorted(series.items())):
         g = np.asarray(s["generation"])
-        ax.fill_between(g, s["lower"], s["upper"], color=alpha_color(a), alpha=0.2,
+        lo, hi = (np.where(off_scale(v), np.nan, v) for v in (np.asarray(s["lower"], float), np.asarray(s["upper"], float)))
+        ax.fill_between(g, lo, hi, color=alpha_color(a), alpha=0.2,
                         label=r"$[\frac{1}{4}\eta\varepsilon^2,\ 4\varepsilon^2]$")
-        ax.plot(g, s["chi2"], "o-", color=alpha_color(a), ms=3, label=rf"$\chi^2(p^{{i+1}}\|{reference})$")
+        off = plot_series(ax, g, s["chi2"], "o-", color=alpha_color(a), ms=3, label=rf"$\chi^2(p^{{i+1}}\|{reference})$")
         if s.get("kl") is not None:
-            ax.plot(g, s["kl"], "s:", color="0.3", ms=3, label=rf"KL$(p^{{i+1}}\|{reference})$")
+            off += plot_series(ax, g, s["kl"], "s:", color="0.3", ms=3, label=rf"KL$(p^{{i+1}}\|{reference})$")
+        note_off_scale(ax, off)
         ax.set_title(f"alpha = {a}", fontsize=9)
         ax.set_xlabel("generation i")
         integer_ticks(ax)

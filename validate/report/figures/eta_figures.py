@@ -29,7 +29,8 @@ def eta_by_error_type(values: dict, path_stem, estimates: dict | None = None):
 
 
 def eta_over_generations(series: dict, path_stem):
-    """`series[alpha]` = dict(generation, eta, eta_stderr (optional))."""
-    renamed = {a: dict(generation=s["generation"], value=s["eta"], stderr=s.get("eta_stderr"))
+    """`series[alpha]` = dict(generation, eta, eta_stderr (optional), label (optional))."""
+    renamed = {a: dict(generation=s["generation"], value=s["eta"], stderr=s.get("eta_stderr"),
+                       **({"label": s["label"]} if "label" in s else {}))
                for a, s in series.items()}
     return over_generations(renamed, r"observability $\eta_i$", path_stem, ylim=(0, 1.05))
