@@ -32,7 +32,8 @@ import numpy as np
 
 from .grid_law import GridLaw
 from .grid_scores import log_forward_and_score
-from .grid_transition import check_spacing, transition_1d, transition_1d_log_open, transition_2d
+from .grid_transition import (KERNEL_REACH, check_spacing, extrapolate_faces, transition_1d, transition_1d_log_open,
+                              transition_2d)
 from .linear_sde import check_schedule
 
 
@@ -236,12 +237,35 @@ def run_grid_chain(law: GridLaw, error=None, T: float = 4.0, t0: float = 0.02, s
 
 def _transition(law: GridLaw, delta: np.ndarray, h: float, plain: list, fields: list) -> list:
     """One step: K[F] for F in plain, then h div K[(f_0, .., f_{d-1})] summed into one term per
-    coordinate (returned after the plain outputs, one per coordinate)."""
+    coordinate (returned after the plain outputs, one per coordinate). d = 2: the box is open at its
+    faces (`_open_2d`)."""
     if law.dim == 1:
         return transition_1d(float(law.spacing[0]), delta[:, 0], h, plain, fields)
-    deriv0 = fields[:1]
-    deriv1 = fields[1:2]
-    return transition_2d(law.spacing, delta[..., 0], delta[..., 1], h, plain, deriv0, deriv1)
+    return _open_2d(law, delta, h, plain, fields)
+
+
+def _open_2d(law: GridLaw, delta: np.ndarray, h: float, plain: list, fields: list) -> list:
+    """transition_2d on the grid extended beyond each face by the band's reach: there the density's log
+    is continued by the quadratic and the displacements by the straight lines fitted next to the face
+    (`extrapolate_faces`, along each axis in turn; exact for a Gaussian law under an affine drift), the
+    other fields by 0; the outputs are cropped to the box. The mass that left the box comes back to the
+    nodes next to the faces instead of being lost (which would deplete them)."""
+    dx = law.spacing
+    n0, n1 = law.shape
+    reach = float(np.max(np.abs(delta), initial=0.0)) + KERNEL_REACH[2] * math.sqrt(h)
+    e0, e1 = (int(min(n, math.ceil(reach / float(dx[c])))) for c, n in enumerate((n0, n1)))
+
+    def grow(F, degree):
+        return extrapolate_faces(extrapolate_faces(F, e0, degree).T, e1, degree).T
+
+    with np.errstate(divide="ignore"):
+        logp = np.log(plain[0] / law.weights)
+    ext = [np.exp(grow(logp, 2)) * float(dx[0] * dx[1])]
+    ext += [np.pad(F, ((e0, e0), (e1, e1))) for F in plain[1:] + fields]
+    d0, d1 = grow(delta[..., 0], 1), grow(delta[..., 1], 1)
+    k = len(plain)
+    out = transition_2d(dx, d0, d1, h, ext[:k], ext[k:k + 1], ext[k + 1:k + 2])
+    return [o[e0:e0 + n0, e1:e1 + n1] for o in out]
 
 
 def _output(law: GridLaw, dens: np.ndarray, start: GridLaw, which: str, log_density=None) -> GridLaw:
