@@ -31,8 +31,8 @@ import math
 import numpy as np
 import torch
 
-from gaussian_exact import DEFAULT_KAPPA, GridLaw, chi2_good_set, chi2_reason, good_set, kl, run_grid_chain
-from gaussian_exact.grid_divergences import grid_chi2, grid_inner
+from gaussian_exact import GridLaw, chi2_good_set, chi2_reason, good_set, kl, run_grid_chain
+from gaussian_exact.grid_divergences import DEFAULT_KAPPA, grid_chi2, grid_inner
 
 from .gaussian_mixture import GaussianMixture
 
