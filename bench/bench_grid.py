@@ -13,7 +13,11 @@
 4. The paper's 10-D mixture as a product: the 2-D mixture (gmm2d: five components at (0, 0) and
    (+-4, +-4), covariance 0.36 I) times eight N(0, 0.36) coordinates, with the coordinate-wise error
    beta tanh(x): exact KL, chi2, eps2, epshat2, eta of one generation (exact score + error).
-Usage: python bench/bench_grid.py [--quick]
+5. Speed against a baseline checkout (--baseline DIR, e.g. a worktree of the commit before a change):
+   CPU seconds of one 1-D chain (K = 500, default grid, learned + ideal + eta) and one 2-D chain
+   (K = 100, 128 x 128), each measured here and, in a subprocess importing DIR's gaussian_exact, there;
+   the ratio is printed.
+Usage: python bench/bench_grid.py [--quick] [--baseline DIR] [--speed-only]
 """
 import argparse
 import math
@@ -29,6 +33,8 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from gaussian_exact import (AffineError, Gaussian, GridLaw, block_result, chi2, combine_blocks, kl,  # noqa: E402
                             observability, path_energy, reverse, run_grid_chain)
+
+from gaussian_exact.grid_transition import SPACING_RATIO  # noqa: E402
 
 T, T0 = 4.0, 0.02
 
@@ -75,6 +81,8 @@ def convergence(d, settings):
         law = GridLaw.mixture([1.0], [m], [S], points=points, bounds=bounds)
         h = (T - T0) / steps
         ratio = float(law.spacing.max()) / math.sqrt(h)
+        if ratio > SPACING_RATIO:   # refused by the engine (check_spacing)
+            continue
         exact, learned = closed_form(g, err, steps)
         (got, glaw), sec = timed(lambda: grid_quantities(law, err, steps))
         rows.append((d, steps, points, ratio, worst(got, exact, glaw, learned), sec))
@@ -115,10 +123,41 @@ def paper_product(beta=0.3, steps=500):
     return block2, b2, b1, combine_blocks([b2, b1]), s1 + s2
 
 
+SPEED_CASES = {"d=1, K=500, default grid": (1, 500, None), "d=2, K=100, 128 x 128": (2, 100, 128)}
+
+
+def speed(name: str) -> float:
+    """CPU seconds of one speed case (learned + ideal chains and eta) with the gaussian_exact imported here."""
+    d, K, pts = SPEED_CASES[name]
+    g, err, m, S = case(d)
+    law = GridLaw.mixture([1.0], [m], [S], points=pts) if pts else GridLaw.mixture([1.0], [m], [S])
+    return timed(lambda: run_grid_chain(law, err, T, T0, K, track_eta=True))[1]
+
+
+def speed_against(baseline: str) -> None:
+    import subprocess
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    for name in SPEED_CASES:
+        now = speed(name)
+        code = (f"import sys; sys.path.insert(0, {baseline!r}); sys.path.insert(1, {os.path.join(here, 'bench')!r}); "
+                f"import gaussian_exact; assert gaussian_exact.__file__.startswith({baseline!r}); "
+                f"import bench_grid; print(bench_grid.speed({name!r}))")
+        env = dict(os.environ, PYTHONPATH=baseline)
+        before = float(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                                      check=True).stdout.split()[-1])
+        print(f"speed, {name}: {now:.2f} s CPU now, {before:.2f} s at {baseline}: ratio {now / before:.2f}")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="skip the 256 x 256 runs")
+    ap.add_argument("--baseline", help="a checkout to compare the speed of one 1-D and one 2-D chain against")
+    ap.add_argument("--speed-only", action="store_true", help="only the speed comparison (needs --baseline)")
     args = ap.parse_args(argv)
+    if args.baseline:
+        speed_against(os.path.abspath(args.baseline))
+        if args.speed_only:
+            return
     one = [(K, pts, None) for K in (100, 500, 1000) for pts in (None,)] + [
         (500, 182, (-8, 8)), (500, 220, (-8, 8)), (500, 300, (-8, 8)), (1000, 300, (-8, 8))]
     one = [(K, pts if pts else GridLaw.mixture([1.0], [[0.3]], [0.36]).shape[0], b) for K, pts, b in one]

@@ -13,7 +13,9 @@ The ideal recursion with early stopping and its limit law (THEORY.md §5, recons
 `ideal_recursion`, `limit_law`, `hermite_coefficients`, `schedules`.
 """
 from .affine_error import AffineError
-from .divergences import chi2, kl, renyi2, w2
+from .divergence_reason import DivergenceReason, DivergenceResult
+from .divergences import chi2, chi2_reason, kl, renyi2, w2
+from .grid_divergences import chi2_good_set, good_set
 from .gaussian import Gaussian
 from .grid_chain import GridChainResult, run_grid_chain
 from .grid_law import GridLaw
@@ -42,6 +44,8 @@ __all__ = [
     "noise_variance", "observability", "observability_mc", "path_energy", "renyi2", "reverse",
     "run_grid_chain", "signal_scale", "w2",
 ]
+__all__ += ["DivergenceReason", "DivergenceResult", "chi2_good_set", "chi2_reason",
+            "good_set"]  # THEORY.md section 8: why chi2 is infinite, the good-set chi2
 __all__ += ["SmoothedMixture", "hermite_coefficients", "hermite_functions", "ideal_recursion", "limit_law",
             "schedules"]  # THEORY.md §5, the limit law (reconstructed)
 __all__ += ["AssumptionReport", "ConditionalPathQuantities", "GridPathMoments", "InequalityRow", "PathMomentEstimate",

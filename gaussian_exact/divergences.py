@@ -17,7 +17,8 @@ from scipy import linalg
 
 from .gaussian import Gaussian, common_eigenbasis
 from .gaussian_integrals import LOG_FLOAT_MAX, memo_log_product_integral
-from .grid_divergences import grid_chi2, grid_kl, grid_renyi2
+from .divergence_reason import DivergenceReason, DivergenceResult
+from .grid_divergences import chi2_result, grid_chi2, grid_kl, grid_renyi2
 from .grid_law import GridLaw
 
 
@@ -129,6 +130,52 @@ def chi2(p: Gaussian, q: Gaussian, memo: dict | None = None) -> float:
         return math.expm1(r)
     except OverflowError:
         return math.inf
+
+
+def chi2_reason(p, q, names=("p", "q")) -> DivergenceResult:
+    """chi2(p || q) with the reason when it is infinite (THEORY.md section 8, "Tails decide chi2").
+
+    Parameters
+    ----------
+    p, q : Gaussian or GridLaw
+        As for `chi2`.
+    names : (str, str)
+        How the reason names p and q (e.g. ("learned law", "data")).
+
+    Returns
+    -------
+    DivergenceResult
+        value = chi2(p, q); reason None when finite, else a DivergenceReason: for GridLaws the face and
+        the fitted tails (grid_divergences.chi2_result); for Gaussians the direction v in which
+        2 S_p^-1 - S_q^-1 is not positive definite and both laws' variances along v.
+
+    Raises
+    ------
+    ValueError
+        As `chi2`.
+    """
+    if isinstance(p, GridLaw) or isinstance(q, GridLaw):
+        _grid_pair(p, q)
+        return chi2_result(p, q, names=names)
+    value = chi2(p, q)
+    if math.isfinite(value):
+        return DivergenceResult(value)
+    Pp, Pq = np.linalg.inv(p.cov), np.linalg.inv(q.cov)
+    vals, vecs = np.linalg.eigh(2 * Pp - Pq)
+    if vals[0] > 0:
+        return DivergenceResult(value, DivergenceReason(names[0], "", "", "", f"chi2({names[0]} || {names[1]}) exceeds the float range"))
+    v = vecs[:, 0]
+    vp, vq = 1.0 / float(v @ Pp @ v), 1.0 / float(v @ Pq @ v)
+    face = "x -> +-inf" if p.dim == 1 else f"direction ({', '.join(f'{c:.3g}' for c in v)})"
+    tp, tq = f"{names[0]} ~ exp(-x^2 / {2 * vp:.3g})", f"{names[1]} ~ exp(-x^2 / {2 * vq:.3g})"
+    return DivergenceResult(value, DivergenceReason(
+        names[0], face, tp, tq, f"chi2({names[0]} || {names[1]}) = inf: {tp}, {tq} along {face}: "
+        f"{names[0]}'s tail is heavier than the square root of {names[1]}'s (2 / {vp:.3g} <= 1 / {vq:.3g})"))
+
+
+def _grid_pair(p, q) -> None:
+    if not (isinstance(p, GridLaw) and isinstance(q, GridLaw)):
+        raise ValueError("p and q must both be GridLaws (on one grid) or both Gaussians")
 
 
 def w2(p: Gaussian, q: Gaussian) -> float:

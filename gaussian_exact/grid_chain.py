@@ -12,10 +12,9 @@ to quadrature, p_{k+1} = K_k p_k (grid_transition.py), and alongside:
 In d = 1 the two chains' densities are also propagated in logs (log-sum-exp over the same
 trapezoid sums), so that the output laws carry finite log densities where the densities underflow
 below 1e-308 and KL, chi2 against them stay finite there (their values at such e^-700 levels are only
-as good as the scores computed there). The exact score s_q at the K step times comes from the OU semigroup on the grid: q_{t0+h} by one
-kernel, then q_{t+h} = P_h q_t (a fixed kernel of width sqrt(h)); scores by the derivative kernel
-applied to the previous law. In d = 2 the sequence is replayed from sqrt(K) checkpoints (memory
-O(sqrt(K) n^2)).
+as good as the scores computed there). The exact score s_q at the K step times is Tweedie's formula on the grid, taken from q directly at
+each time in log space over the full kernel (grid_scores.py): exact in the far tails, where a kernel
+cut at a fixed number of standard deviations, or a semigroup iterated on the box, is not.
 
 Grid laws need a step count: the continuous limit is reached by increasing `steps` (the chain's law
 converges to the continuous-time output at rate O(h)), refining the grid with it so that the spacing
@@ -31,8 +30,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .grid_law import GridLaw, apply_separable, forward_kernels, scores_from_kernels
-from .grid_transition import check_spacing, transition_1d, transition_1d_log, transition_2d
+from .grid_law import GridLaw
+from .grid_scores import log_forward_and_score
+from .grid_transition import (KERNEL_REACH, check_spacing, extrapolate_faces, transition_1d, transition_1d_log_open,
+                              transition_2d)
 from .linear_sde import check_schedule
 
 
@@ -92,55 +93,34 @@ def evaluate_field(f, points: np.ndarray, t: float, name: str) -> np.ndarray:
 
 class ForwardScores:
     """Exact scores s_q(., t) on the grid at the chain's step times t_k = T - k h, in the order k = 0..K-1
-    (module docstring). Sources S_0 = q, S_j = q_{tau_{j-1}}, tau_j = t0 + h + j h; kernel P_{tau_0} on
-    S_0, P_h on the others (sparse when banded). d = 1: all sources are kept and the scores come from
-    two sparse-dense products; d = 2: checkpoints every ceil(sqrt(K)) sources, segments replayed."""
+    (module docstring): each from q directly, in log space over the full kernel (grid_scores.py), so that
+    they are exact in the far tails too; one grid of scores in memory at a time.
+
+    Parameters
+    ----------
+    law : GridLaw
+        The law q (its `logp` is used: the closed-form log density where the law carries one).
+    T, t0 : float
+        The chain's time window.
+    steps : int
+        K.
+    """
 
     def __init__(self, law: GridLaw, T: float, t0: float, steps: int):
         self.law = law
         self.K = steps
         self.h = (T - t0) / steps
+        self.T = T
         self.tau0 = t0 + self.h
-        self.first = [forward_kernels(a, a, self.tau0, sparse=True) for a in law.axes]
-        self.step = [forward_kernels(a, a, self.h, sparse=True) for a in law.axes]
-        self.every = steps if law.dim == 1 else max(1, int(math.ceil(math.sqrt(steps))))
+        self.log_density = law.logp
 
-    def _apply(self, j: int, S: np.ndarray) -> np.ndarray:
-        Ks = self.first if j == 0 else self.step
-        return np.clip(apply_separable([k[0] for k in Ks], S), 0.0, None)
+    def at(self, t: float) -> np.ndarray:
+        """s_q(., t) at the grid nodes, shape `shape + (d,)`."""
+        return log_forward_and_score(self.law.axes, self.log_density, t)[1]
 
     def __iter__(self):
-        if self.law.dim == 1:
-            yield from self._iter_1d()
-            return
-        K, every = self.K, self.every
-        checkpoints = {}
-        S = self.law.density
-        for j in range(K):
-            if j % every == 0:
-                checkpoints[j] = S
-            if j < K - 1:
-                S = self._apply(j, S)
-        for start in sorted(checkpoints, reverse=True):
-            stop = min(start + every, K)
-            seg = [checkpoints[start]]
-            for j in range(start, stop - 1):
-                seg.append(self._apply(j, seg[-1]))
-            for j in range(stop - 1, start - 1, -1):
-                Ks = self.first if j == 0 else self.step
-                yield scores_from_kernels(self.law, seg[j - start], Ks, self.tau0 + j * self.h)
-            del checkpoints[start]
-
-    def _iter_1d(self):
-        K = self.K
-        S = np.empty((self.law.shape[0], K))
-        S[:, 0] = self.law.density
-        for j in range(K - 1):
-            S[:, j + 1] = self._apply(j, S[:, j])
-        first = scores_from_kernels(self.law, S[:, 0], self.first, self.tau0)
-        rest = scores_from_kernels(self.law, S[:, 1:], self.step, self.tau0 + self.h) if K > 1 else None
-        for j in range(K - 1, -1, -1):
-            yield first if j == 0 else rest[:, j - 1]
+        for k in range(self.K):
+            yield self.at(self.T - k * self.h)
 
 
 def _start(law: GridLaw, init, T: float) -> GridLaw:
@@ -205,8 +185,6 @@ def run_grid_chain(law: GridLaw, error=None, T: float = 4.0, t0: float = 0.02, s
     p_id = start.density.copy() if ideal else None
     p_le = start.density.copy() if learned else None
     # d = 1: the densities also run in logs, so that tails far below 1e-308 keep exact log values
-    with np.errstate(divide="ignore"):
-        log_w = np.log(w) if d == 1 else None
     log_id = start.logp.copy() if (ideal and d == 1) else None
     log_le = start.logp.copy() if (learned and d == 1) else None
     g = np.zeros(shape) if track_eta else None
@@ -227,10 +205,12 @@ def run_grid_chain(law: GridLaw, error=None, T: float = 4.0, t0: float = 0.02, s
                 eps2 += h * float(np.sum(pw * np.sum(e * e, axis=-1)))
             plain = [pw] + ([g * w] if track_eta else [])
             fields = [pw * e[..., c] for c in range(d)] if (track_eta and e is not None) else []
-            new = _transition(law, h * drift, h, plain, fields)
-            p_id = new[0]
-            if log_id is not None:
-                log_id = transition_1d_log(float(law.spacing[0]), h * drift[:, 0], h, log_id + log_w)
+            if log_id is None or track_eta:
+                new = _transition(law, h * drift, h, plain, fields)
+                p_id = new[0]
+            if log_id is not None:   # d = 1: the density from the log chain
+                log_id = transition_1d_log_open(float(law.spacing[0]), h * drift[:, 0], h, log_id)
+                p_id = np.exp(log_id)
             if track_eta:
                 g = new[1] + (sum(new[2:]) if fields else 0.0)
         if learned:
@@ -238,9 +218,11 @@ def run_grid_chain(law: GridLaw, error=None, T: float = 4.0, t0: float = 0.02, s
             if e is not None:
                 epshat2 += h * float(np.sum(pw * np.sum(e * e, axis=-1)))
             delta = h * (drift if e is None else drift + e)
-            p_le = _transition(law, delta, h, [pw], [])[0]
-            if log_le is not None:
-                log_le = transition_1d_log(float(law.spacing[0]), delta[:, 0], h, log_le + log_w)
+            if log_le is not None:   # d = 1: the log chain alone (its exponential is the density)
+                log_le = transition_1d_log_open(float(law.spacing[0]), delta[:, 0], h, log_le)
+                p_le = np.exp(log_le)
+            else:
+                p_le = _transition(law, delta, h, [pw], [])[0]
     out_id = _output(law, p_id, start, "ideal", log_id) if ideal else None
     out_le = _output(law, p_le, start, "learned", log_le) if learned else None
     eta = vcm = math.nan
@@ -255,25 +237,45 @@ def run_grid_chain(law: GridLaw, error=None, T: float = 4.0, t0: float = 0.02, s
 
 def _transition(law: GridLaw, delta: np.ndarray, h: float, plain: list, fields: list) -> list:
     """One step: K[F] for F in plain, then h div K[(f_0, .., f_{d-1})] summed into one term per
-    coordinate (returned after the plain outputs, one per coordinate)."""
+    coordinate (returned after the plain outputs, one per coordinate). d = 2: the box is open at its
+    faces (`_open_2d`)."""
     if law.dim == 1:
         return transition_1d(float(law.spacing[0]), delta[:, 0], h, plain, fields)
-    deriv0 = fields[:1]
-    deriv1 = fields[1:2]
-    return transition_2d(law.spacing, delta[..., 0], delta[..., 1], h, plain, deriv0, deriv1)
+    return _open_2d(law, delta, h, plain, fields)
+
+
+def _open_2d(law: GridLaw, delta: np.ndarray, h: float, plain: list, fields: list) -> list:
+    """transition_2d on the grid extended beyond each face by the band's reach: there the density's log
+    is continued by the quadratic and the displacements by the straight lines fitted next to the face
+    (`extrapolate_faces`, along each axis in turn; exact for a Gaussian law under an affine drift), the
+    other fields by 0; the outputs are cropped to the box. The mass that left the box comes back to the
+    nodes next to the faces instead of being lost (which would deplete them)."""
+    dx = law.spacing
+    n0, n1 = law.shape
+    reach = float(np.max(np.abs(delta), initial=0.0)) + KERNEL_REACH[2] * math.sqrt(h)
+    e0, e1 = (int(min(n, math.ceil(reach / float(dx[c])))) for c, n in enumerate((n0, n1)))
+
+    def grow(F, degree):
+        return extrapolate_faces(extrapolate_faces(F, e0, degree).T, e1, degree).T
+
+    with np.errstate(divide="ignore"):
+        logp = np.log(plain[0] / law.weights)
+    ext = [np.exp(grow(logp, 2)) * float(dx[0] * dx[1])]
+    ext += [np.pad(F, ((e0, e0), (e1, e1))) for F in plain[1:] + fields]
+    d0, d1 = grow(delta[..., 0], 1), grow(delta[..., 1], 1)
+    k = len(plain)
+    out = transition_2d(dx, d0, d1, h, ext[:k], ext[k:k + 1], ext[k + 1:k + 2])
+    return [o[e0:e0 + n0, e1:e1 + n1] for o in out]
 
 
 def _output(law: GridLaw, dens: np.ndarray, start: GridLaw, which: str, log_density=None) -> GridLaw:
-    dens = np.clip(dens, 0.0, None)
+    dens = np.clip(dens, 0.0, None) if log_density is None else np.exp(log_density)   # d = 1: the log chain
     total = float(np.sum(dens * law.weights))
     outside = min(1.0, max(0.0, 1.0 - total))
     if outside > law.mass_tol:
         raise ValueError(
             f"the grid cannot hold the {which} chain's output: mass outside {outside:.3g} > mass_tol "
             f"{law.mass_tol:.3g} (the start held {1 - start.mass_outside:.6g}); widen the law's bounds")
-    if log_density is not None:   # the log chain where the linear one underflows, the linear one elsewhere
-        with np.errstate(divide="ignore"):
-            log_density = np.where(dens > 1e-250, np.log(np.where(dens > 0, dens, 1.0)), log_density)
     return GridLaw(law.axes, dens, mass_outside=outside, mass_tol=law.mass_tol, log_density=log_density)
 
 

@@ -30,6 +30,7 @@ import numpy as np
 from scipy import sparse as sp
 from scipy import special
 
+from .grid_scores import log_forward_and_score
 from .ou import noise_variance, signal_scale
 
 DEFAULT_MASS_TOL = 1e-6        # mass outside the grid above which a law is refused
@@ -595,8 +596,8 @@ class GridLaw:
         return out
 
     def score_on_grid(self, t: float) -> np.ndarray:
-        """The exact score of p_t at every grid node, shape `shape + (d,)` (separable kernels, O(n^3)
-        in d = 2).
+        """The exact score of p_t at every grid node, shape `shape + (d,)`, in log space over the full
+        kernel (grid_scores.py: exact in the far tails too).
 
         Parameters
         ----------
@@ -616,8 +617,7 @@ class GridLaw:
         t = self._check_time(t)
         if t == 0:
             raise ValueError("t must be > 0 for the score of a grid law (use t >= min_time())")
-        pairs = [forward_kernels(a, a, t, sparse=True) for a in self.axes]
-        return scores_from_kernels(self, self.density, pairs, t)
+        return log_forward_and_score(self.axes, self.logp, t)[1]
 
     def _fallback_score(self, x: np.ndarray, t: float) -> np.ndarray:
         a, s2 = signal_scale(t), noise_variance(t)
@@ -709,37 +709,6 @@ class GridLaw:
     def __repr__(self) -> str:
         box = ", ".join(f"[{a[0]:.3g}, {a[-1]:.3g}]" for a in self.axes)
         return f"GridLaw(d={self.dim}, points={self.shape[0]} per axis, box {box}, mass outside {self.mass_outside:.2g})"
-
-
-def scores_from_kernels(law: GridLaw, density: np.ndarray, pairs, t: float) -> np.ndarray:
-    """grad p_t / p_t at the grid nodes from per-axis forward kernel pairs (K, Kd) (see forward_kernels);
-    `density` may carry extra trailing axes in d = 1 (several laws at once: shape (n, m) -> (n, m, 1))."""
-    if law.dim == 1:
-        K, Kd = pairs[0]
-        p = np.asarray(K @ density)
-        grads = [np.asarray(Kd @ density)]
-    else:
-        (K0, Kd0), (K1, Kd1) = pairs
-        p = apply_separable([K0, K1], density)
-        grads = [apply_separable([Kd0, K1], density), apply_separable([K0, Kd1], density)]
-    out = np.empty(p.shape + (law.dim,))
-    ok = p > UNDERFLOW
-    for c, g in enumerate(grads):
-        out[..., c] = np.where(ok, g / np.where(ok, p, 1.0), 0.0)
-    if not np.all(ok):
-        if p.shape == law.shape:
-            out[~ok] = law.with_density(density, mass_outside=law.mass_outside)._fallback_score(
-                law.points[(~ok).ravel()], t)
-        else:   # d = 1, one law per column: each column's Gaussian fallback
-            x = law.axes[0]
-            w = trapezoid_weights(x)[:, None]
-            mass = np.maximum(np.sum(w * density, axis=0), 1e-300)
-            m = np.sum(w * density * x[:, None], axis=0) / mass
-            v = np.maximum(np.sum(w * density * (x[:, None] - m) ** 2, axis=0) / mass, 1e-12)
-            a, s2 = signal_scale(t), noise_variance(t)
-            fallback = -(x[:, None] - a * m) / (a * a * v + s2)
-            out[..., 0] = np.where(ok, out[..., 0], fallback)
-    return out
 
 
 def _linear_draw(left: np.ndarray, right: np.ndarray, u: np.ndarray) -> np.ndarray:

@@ -31,18 +31,19 @@ from numpy.lib.stride_tricks import as_strided
 
 KERNEL_REACH = {1: 8.5, 2: 6.5}   # kernel truncation in standard deviations sqrt(h): tails < 1e-15 (d = 1), < 1e-9 (d = 2)
 RELEVANT = {1: 1e-25, 2: 1e-16}   # sources below this fraction of the largest weight do not set the band
-SPACING_RATIO = 1.0           # largest dx / sqrt(h) accepted (aliasing <= 2 exp(-2 pi^2) ~ 5e-9 per step)
+SPACING_RATIO = 0.9           # largest dx / sqrt(h) accepted (aliasing <= 2 exp(-2 pi^2 / 0.81) ~ 5e-11 per step;
+                              # at 1.0 it was 5e-9 per step, 1e-5 to 2e-4 in chi2 at K = 1000)
 ROWS_PER_CHUNK = 16           # d = 2: source rows per batched product
 COLUMN_BLOCK = 64             # d = 2: source columns per block of the product
 
 
 def check_spacing(spacing, h: float) -> None:
-    """ValueError when the grid is too coarse for the step: dx_max must be <= sqrt(h)."""
+    """ValueError when the grid is too coarse for the step: dx_max must be <= SPACING_RATIO sqrt(h)."""
     dx = float(np.max(spacing))
     if dx > SPACING_RATIO * math.sqrt(h):
         need = SPACING_RATIO * math.sqrt(h)
         raise ValueError(
-            f"steps too many for this grid: the spacing {dx:.4g} must be <= sqrt(h) = {need:.4g} "
+            f"steps too many for this grid: the spacing {dx:.4g} must be <= {SPACING_RATIO:g} sqrt(h) = {need:.4g} "
             f"(h = (T - t0)/steps); rebuild the law with more points (spacing <= {need:.4g}) or use fewer steps")
 
 
@@ -151,6 +152,84 @@ def transition_1d_log(spacing: float, delta: np.ndarray, h: float, log_field: np
         out = safe + np.log(np.sum(np.exp(Z - safe), axis=0))
     out = np.where(np.isfinite(top), out, -np.inf)
     return out[r:r + n]
+
+
+TAIL_FIT_NODES = 8             # nodes next to a face on which log p (quadratic) and delta (linear) are fitted
+
+
+def extrapolate_faces(values: np.ndarray, extra: int, degree: int) -> np.ndarray:
+    """`values` (n,) or (n, m) extended along axis 0 by `extra` nodes beyond each face with the polynomial
+    of `degree` fitted (least squares, in node units, column by column) on the TAIL_FIT_NODES nodes next
+    to that face; a column whose fitted nodes are not all finite is extended with its face value (-inf
+    for a log density that is 0 there)."""
+    if extra <= 0:
+        return values
+    flat = values.reshape(values.shape[0], -1)
+    n, k = flat.shape
+    m = min(TAIL_FIT_NODES, n)
+    out = np.empty((n + 2 * extra, k))
+    out[extra:extra + n] = flat
+    P = _continuation(m, extra, degree)                                  # (extra, m)
+    for side in (0, 1):
+        near = flat[:m][::-1] if side == 0 else flat[n - m:]          # ordered towards the face, face last
+        ok = np.all(np.isfinite(near), axis=0)
+        ext = np.broadcast_to(near[-1], (extra, k)).copy()
+        if np.all(ok):
+            ext = P @ near
+        elif np.any(ok):
+            ext[:, ok] = P @ near[:, ok]
+        if side == 0:
+            out[:extra] = ext[::-1]
+        else:
+            out[extra + n:] = ext
+    return out.reshape((n + 2 * extra,) + values.shape[1:])
+
+
+_CONTINUATION_CACHE: dict = {}
+
+
+def _continuation(m: int, extra: int, degree: int) -> np.ndarray:
+    """The (extra, m) matrix taking m values at nodes 0..m-1 to their least-squares polynomial of
+    `degree` at nodes m..m+extra-1."""
+    key = (m, extra, degree)
+    P = _CONTINUATION_CACHE.get(key)
+    if P is None:
+        deg = min(degree, m - 1)
+        fit = np.linalg.pinv(np.vander(np.arange(m, dtype=float), deg + 1))
+        P = np.vander(np.arange(m, m + extra, dtype=float), deg + 1) @ fit
+        if len(_CONTINUATION_CACHE) > 64:
+            _CONTINUATION_CACHE.clear()
+        _CONTINUATION_CACHE[key] = P
+    return P
+
+
+def transition_1d_log_open(spacing: float, delta: np.ndarray, h: float, log_density: np.ndarray) -> np.ndarray:
+    """log K[p] on a 1-D box open at its faces: as `transition_1d_log`, with sources also beyond each face
+    (as many nodes as the band reaches), where log p is continued by the quadratic and the displacement by
+    the straight line fitted next to the face (`extrapolate_faces`; exact for a Gaussian law under an affine
+    drift). The mass that left the box earlier thus comes back to the nodes next to the faces instead of
+    being lost, which would deplete them. `log_density` is log p itself (no trapezoid weights).
+
+    Parameters
+    ----------
+    spacing : float
+    delta : (n,) array
+        Displacements mu(y) - y at the nodes.
+    h : float
+    log_density : (n,) array
+        log p at the nodes (-inf allowed).
+
+    Returns
+    -------
+    (n,) array: log K[p] at the nodes.
+    """
+    n = delta.shape[0]
+    extra = int(min(n, math.ceil((float(np.max(np.abs(delta))) + KERNEL_REACH[1] * math.sqrt(h)) / spacing)))
+    log_field = extrapolate_faces(log_density, extra, 2) + math.log(spacing)
+    log_field[0] -= math.log(2.0)
+    log_field[-1] -= math.log(2.0)
+    out = transition_1d_log(spacing, extrapolate_faces(delta, extra, 1), h, log_field)
+    return out[extra:extra + n]
 
 
 def transition_2d(spacing, delta0: np.ndarray, delta1: np.ndarray, h: float, plain, deriv0=(), deriv1=()) -> list:

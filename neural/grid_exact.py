@@ -11,12 +11,15 @@ too: q_g = fresh_fraction data + (1 - fresh_fraction) p^g ("replace"), and so ar
 * kl_ideal, chi2_ideal: of p^{g+1} to the ideal chain's output (exact score of q_g, same grid of times,
   same start), which Prop 3.1 bounds exactly by epshat2 / 2 (discrete Girsanov);
 * eps2, epshat2 (Riemann sums over the chain's marginals) and eta (forward g recursion);
-* the terms of Lemma F.1 and the one-step identity, as integrals over the grid's box (where these
-  identities hold exactly even when chi2 over R^d is infinite: heavier tails than data's; nodes where
-  the data density underflows, < 1e-300, are left out of all of them alike):
-  chi2_q_data = chi2(q_g || data), D_chi2_box, D_prev_chi2_box (of p^{g+1}, p^g),
-  cross = <p^g - data, p^{g+1} - q_g>, cross_q = <q_g - data, p^{g+1} - q_g>, J = int (p^{g+1} - q_g)^2 / data.
-  D_chi2 and I_chi2 are +inf when the integrand grows at the box's faces (divergent over R^d).
+* D_chi2, I_chi2, chi2_ideal over R^d: exact, +inf where truly divergent (the log densities' tails
+  decide: gaussian_exact.chi2_reason), with `D_chi2_reason`, `I_chi2_reason`, `chi2_ideal_reason`
+  (None, or a dict with law, face, tail_p, tail_q, text naming the fitted tails);
+* the good-set versions on G = {data >= G_KAPPA max data} (THEORY.md section 8, "Tails decide chi2";
+  a reconstruction of the paper's A5, whose exact form is not public), where Lemma F.1 and the
+  one-step identity hold pointwise and hence exactly: D_chi2_G, D_prev_chi2_G (of p^{g+1}, p^g),
+  I_chi2_G, chi2_q_data_G = chi2_G(q_g || data), chi2_ideal_G, cross_G = <p^g - data, p^{g+1} - q_g>_G,
+  cross_q_G = <q_g - data, p^{g+1} - q_g>_G, J_G = int_G (p^{g+1} - q_g)^2 / data, the learned law's mass
+  outside G (`mass_outside_G`) and `G_kappa`.
 "Exact" means: up to the trapezoid quadrature on the grid (relative error below 1e-9 for the grids
 chosen here) and given the learned score as a float function; the sample draws are not used. Each
 estimator is named "grid_exact_K<steps>_<points>pts".
@@ -28,8 +31,8 @@ import math
 import numpy as np
 import torch
 
-from gaussian_exact import GridLaw, chi2, kl, run_grid_chain
-from gaussian_exact.grid_divergences import grid_chi2, grid_inner
+from gaussian_exact import GridLaw, chi2_good_set, chi2_reason, good_set, kl, run_grid_chain
+from gaussian_exact.grid_divergences import DEFAULT_KAPPA, grid_chi2, grid_inner
 
 from .gaussian_mixture import GaussianMixture
 
@@ -38,7 +41,8 @@ GRID_MAX_DIM = 2
 # extrapolate poorly into the far tails (a barely trained one leaves the expanding drift y/2 of the reverse
 # chain nearly alone, sd up to e^{T/2}), so their boxes are wider; 1-D grids are cheap
 REACH = {"kde": {1: 9.0, 2: 9.0}, "network": {1: 30.0, 2: 14.0}}
-UNDERFLOW = 1e-300           # the box integrals weighted by 1/data run over the nodes where data exceeds this
+G_KAPPA = DEFAULT_KAPPA      # the good set G = {data >= G_KAPPA max data} of the *_G metrics
+NO_ESTIMATOR = ("mass_outside", "mass_outside_G", "D_prev_chi2_G")
 MASS_TOL = 1e-4              # mass outside the grid above which a generation is refused (reported as mass_outside)
 SPACING_OF_SQRT_H = {1: 0.5, 2: 0.9}   # dx <= this times sqrt(h)
 POINTS_PER_SD = {1: 6, 2: 3}           # dx <= min(sd, 1) / this (trapezoid error ~ 2 exp(-2 pi^2 9) for a Gaussian)
@@ -127,27 +131,36 @@ def grid_generation(q: GridLaw, data: GridLaw, previous: GridLaw, score, device,
                        learned=True, ideal=True, track_eta=True)
     p_next = r.learned
     name = f"grid_exact_K{steps}_{q.shape[0]}pts"
-    held = data.density > UNDERFLOW   # where 1/data is representable: the box integrals' region
+    G = good_set(data, G_KAPPA)
     diff_next = p_next.density - q.density
+    learned = "learned law p^{g+1}"
+    D = chi2_reason(p_next, data, (learned, "data"))
+    I = chi2_reason(p_next, q, (learned, "training law q_g"))
+    ideal = chi2_reason(p_next, r.ideal, (learned, "ideal chain output"))
+    D_G, outside_G = chi2_good_set(p_next, data, G_KAPPA)
     values = {
-        "D_chi2": chi2(p_next, data), "D_kl": kl(p_next, data),
-        "I_chi2": chi2(p_next, q), "I_kl": kl(p_next, q),
-        "I_ideal_chi2": chi2(p_next, r.ideal), "I_ideal_kl": kl(p_next, r.ideal),
-        "kl_ideal": kl(p_next, r.ideal), "chi2_ideal": chi2(p_next, r.ideal),
-        "I_chi2_box": grid_chi2(p_next, q, box=True, region=held), "chi2_ideal_box": grid_chi2(p_next, r.ideal, box=True),
+        "D_chi2": D.value, "D_kl": kl(p_next, data),
+        "I_chi2": I.value, "I_kl": kl(p_next, q),
+        "I_ideal_chi2": ideal.value, "I_ideal_kl": kl(p_next, r.ideal),
+        "kl_ideal": kl(p_next, r.ideal), "chi2_ideal": ideal.value,
         "eps2": r.eps2, "epshat2": r.epshat2, "eta": r.eta,
-        "chi2_q_data": grid_chi2(q, data, box=True, region=held),
-        "D_chi2_box": grid_chi2(p_next, data, box=True, region=held),
-        "cross": grid_inner(previous.density - data.density, diff_next, data, held),
-        "cross_q": grid_inner(q.density - data.density, diff_next, data, held),
-        "J": grid_inner(diff_next, diff_next, data, held),
-        "D_prev_chi2_box": grid_chi2(previous, data, box=True, region=held),
+        # on G = {data >= kappa max data} (THEORY.md section 8, a reconstruction of the paper's A5)
+        "D_chi2_G": D_G, "D_prev_chi2_G": grid_chi2(previous, data, region=G),
+        "I_chi2_G": grid_chi2(p_next, q, region=G), "chi2_q_data_G": grid_chi2(q, data, region=G),
+        "chi2_ideal_G": grid_chi2(p_next, r.ideal, region=G),
+        "cross_G": grid_inner(previous.density - data.density, diff_next, data, G),
+        "cross_q_G": grid_inner(q.density - data.density, diff_next, data, G),
+        "J_G": grid_inner(diff_next, diff_next, data, G),
+        "mass_outside_G": outside_G,
         "mass_outside": p_next.mass_outside,
     }
     out = {}
     for key, value in values.items():
         out[key] = float(value)
-        if key not in ("mass_outside", "D_prev_chi2_box"):
+        if key not in NO_ESTIMATOR:
             out[f"{key}_se"] = 0.0
             out[f"{key}_estimator"] = name
+    for key, res in (("D_chi2", D), ("I_chi2", I), ("chi2_ideal", ideal)):
+        out[f"{key}_reason"] = None if res.reason is None else res.reason.as_dict()
+    out["G_kappa"] = G_KAPPA
     return p_next, out

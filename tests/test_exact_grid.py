@@ -77,7 +77,7 @@ def test_two_dimensions_match_the_gaussian_closed_form_to_1e4():
     S = np.array([[0.36, 0.1], [0.1, 0.5]])
     m = np.array([0.3, -0.2])
     g = Gaussian(m, S)
-    law = GridLaw.mixture([1.0], [m], [S], points=72, bounds=(-6.5, 6.5))
+    law = GridLaw.mixture([1.0], [m], [S], points=76, bounds=(-6.5, 6.5))   # dx <= SPACING_RATIO sqrt(h)
     err = AffineError(W=np.array([[-0.1, 0.05], [0.02, 0.08]]), xi=[0.05, -0.03])
     assert_matches_closed_form(law, g, err, 100, 1e-4)
 

@@ -15,7 +15,7 @@ def test_one_by_two_block_product_matches_the_three_dimensional_closed_form():
     W1, W2 = np.array([[-0.15]]), np.array([[-0.1, 0.05], [0.02, 0.08]])
     xi1, xi2 = np.array([0.05]), np.array([-0.04, 0.03])
     b1 = block_result(GridLaw.mixture([1.0], [m1], [0.5]), AffineError(W=W1, xi=xi1), T, T0, K)
-    b2 = block_result(GridLaw.mixture([1.0], [m2], [S2], points=72, bounds=(-6.5, 6.5)),
+    b2 = block_result(GridLaw.mixture([1.0], [m2], [S2], points=76, bounds=(-6.5, 6.5)),
                       AffineError(W=W2, xi=xi2), T, T0, K)
     total = combine_blocks([b1, b2])
     S = np.zeros((3, 3)); S[0, 0] = 0.5; S[1:, 1:] = S2

@@ -61,12 +61,18 @@ def test_kde_run_on_gmm1d_stores_exact_laws_that_the_samples_follow(tmp_path):
                                bounds=(grid[0], grid[-1]))
         assert row["D_kl"] > 0.01 and row["kl_ideal"] <= 0.5 * row["epshat2"]
         assert 0 <= row["eta"] <= 1
-    # Lemma F.1 and the one-step identity on the box integrals, generation 1 (alpha = 0.5)
+    # Lemma F.1 and the one-step identity on the good set G (pointwise), generation 1 (alpha = 0.5)
     r1 = rows[1]
-    assert r1["chi2_q_data"] == pytest.approx(0.25 * r1["D_prev_chi2_box"], rel=1e-9)
-    assert r1["D_chi2_box"] == pytest.approx(r1["chi2_q_data"] + 2 * r1["cross_q"] + r1["J"], rel=1e-9)
-    assert r1["D_chi2_box"] == pytest.approx(0.25 * r1["D_prev_chi2_box"] + 2 * 0.5 * r1["cross"] + r1["J"], rel=1e-9)
-    assert r1["D_prev_chi2_box"] == pytest.approx(rows[0]["D_chi2_box"], rel=1e-12)
+    assert r1["chi2_q_data_G"] == pytest.approx(0.25 * r1["D_prev_chi2_G"], rel=1e-9)
+    assert r1["D_chi2_G"] == pytest.approx(r1["chi2_q_data_G"] + 2 * r1["cross_q_G"] + r1["J_G"], rel=1e-9)
+    assert r1["D_chi2_G"] == pytest.approx(0.25 * r1["D_prev_chi2_G"] + 2 * 0.5 * r1["cross_G"] + r1["J_G"], rel=1e-9)
+    assert r1["D_prev_chi2_G"] == pytest.approx(rows[0]["D_chi2_G"], rel=1e-12)
+    # the good set holds nearly all of the law; the box values are no longer written
+    assert 0 <= r1["mass_outside_G"] < 1e-3 and r1["G_kappa"] == 1e-6
+    assert not any(k.endswith("_box") for k in r1)
+    for key in ("D_chi2", "I_chi2", "chi2_ideal"):
+        assert (r1[f"{key}_reason"] is None) == math.isfinite(r1[key])
+        assert r1[f"{key}_G"] <= r1[key] * (1 + 1e-9) + 1e-12 or not math.isfinite(r1[key])
 
 
 def test_mlp_on_gmm1d_and_kde_on_gmm2d_get_exact_metrics(tmp_path):

@@ -29,10 +29,10 @@ def test_binding_checks_hold_and_controls_fail_on_exact_grid_runs(config):
     assert {c.result_id for c in binding} >= {"lemmaF.1", "identity", "innovation", "innovation.J", "prop3.1"}
     for c in binding:
         assert not c.failed, (c.name, c.verdict, c.rows)
-    D = np.array([rows[0]["D_prev_chi2_box"]] + [r["D_chi2_box"] for r in rows])
+    D = np.array([rows[0]["D_prev_chi2_G"]] + [r["D_chi2_G"] for r in rows])
     controls = [c for c in checks if c.expect == "violated"]
     assert len(controls) == 2 or not np.any(D[1:-1] > 1e-8)
-    cross = np.array([r["cross"] for r in rows[1:]])
+    cross = np.array([r["cross_G"] for r in rows[1:]])
     if np.all(D[1:-1] > 1e-6) and np.all(np.abs(cross) > 1e-6 * D[1:-1]):
         for c in controls:
             assert not c.failed, (c.name, c.verdict, c.rows)
