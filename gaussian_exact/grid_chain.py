@@ -123,7 +123,9 @@ class ForwardScores:
             yield self.at(self.T - k * self.h)
 
 
-def _start(law: GridLaw, init, T: float) -> GridLaw:
+def chain_start(law: GridLaw, init, T: float) -> GridLaw:
+    """The chain's start Y_0 on the grid of `law`: "prior" N(0, I), "exact" the forward law at T, or a
+    GridLaw on that grid (ValueError naming init otherwise)."""
     if isinstance(init, GridLaw):
         law.check_same_grid(init, "init")
         return init
@@ -177,7 +179,7 @@ def run_grid_chain(law: GridLaw, error=None, T: float = 4.0, t0: float = 0.02, s
     h = (T - t0) / steps
     check_spacing(law.spacing, h)
     ideal = ideal or track_eta
-    start = _start(law, init, T)
+    start = chain_start(law, init, T)
     d, shape = law.dim, law.shape
     X = law.points
     Xg = X.reshape(shape + (d,))
@@ -223,8 +225,8 @@ def run_grid_chain(law: GridLaw, error=None, T: float = 4.0, t0: float = 0.02, s
                 p_le = np.exp(log_le)
             else:
                 p_le = _transition(law, delta, h, [pw], [])[0]
-    out_id = _output(law, p_id, start, "ideal", log_id) if ideal else None
-    out_le = _output(law, p_le, start, "learned", log_le) if learned else None
+    out_id = output_law(law, p_id, start, "ideal", log_id) if ideal else None
+    out_le = output_law(law, p_le, start, "learned", log_le) if learned else None
     eta = vcm = math.nan
     if track_eta:
         pos = p_id > 0
@@ -268,7 +270,9 @@ def _open_2d(law: GridLaw, delta: np.ndarray, h: float, plain: list, fields: lis
     return [o[e0:e0 + n0, e1:e1 + n1] for o in out]
 
 
-def _output(law: GridLaw, dens: np.ndarray, start: GridLaw, which: str, log_density=None) -> GridLaw:
+def output_law(law: GridLaw, dens: np.ndarray, start: GridLaw, which: str, log_density=None) -> GridLaw:
+    """The output Y_K of the `which` chain as a GridLaw (from its log density where given); ValueError when
+    more than law.mass_tol of it lies outside the grid."""
     dens = np.clip(dens, 0.0, None) if log_density is None else np.exp(log_density)   # d = 1: the log chain
     total = float(np.sum(dens * law.weights))
     outside = min(1.0, max(0.0, 1.0 - total))

@@ -31,8 +31,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .grid_chain import ForwardScores, _output, _start, evaluate_field
-from .grid_divergences import TAIL_SHARE, beyond_box
+from .grid_chain import ForwardScores, chain_start, evaluate_field, output_law
+from .box_tails import TAIL_SHARE, beyond_box
 from .grid_law import GridLaw
 from .grid_transition import check_spacing, transition_1d, transition_2d
 from .linear_sde import check_schedule
@@ -218,7 +218,7 @@ def grid_path_moments(law: GridLaw, error=None, a_values=(), T: float = 4.0, t0:
             raise ValueError(f"{name} must be a callable f(x, t) or None, got {type(f).__name__}")
     h = (T - t0) / steps
     check_spacing(law.spacing, h)
-    start = _start(law, init, T)
+    start = chain_start(law, init, T)
     d, shape, X, wts = law.dim, law.shape, law.points, law.weights
     Xg = X.reshape(shape + (d,))
     run_learned = conditional or laws
@@ -265,8 +265,8 @@ def grid_path_moments(law: GridLaw, error=None, a_values=(), T: float = 4.0, t0:
             if u.reason is None:
                 tilted_field = u.tilt(0.5 * a * (a - 1.0) * ak, law.axes, k, check=a > 1)
                 u.set(_step(law, h * (drift + a * e), h, [tilted_field * wts], [])[0][0], law.axes, k)
-    ideal_law = _output(law, p, start, "ideal") if (laws or conditional) else None
-    learned_law = _output(law, p_hat, start, "learned") if run_learned else None
+    ideal_law = output_law(law, p, start, "ideal") if (laws or conditional) else None
+    learned_law = output_law(law, p_hat, start, "learned") if run_learned else None
     results = [_finish(law, a, u) for a, u in zip(a_values, tilted)]
     nov = _finish(law, 0.5, novikov)
     qv = [law.integrate(mo) for mo in moments]
