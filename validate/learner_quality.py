@@ -49,6 +49,7 @@ from neural.gaussian_mixture import GaussianMixture
 from neural.run_files import CONFIG_FILE, GENERATION_METRICS_FILE, generation_dir_name
 from neural.sde import VPSDE
 from neural.targets import make_target
+from validate.run_data import learner_label
 
 MODE_TOLERANCE_SE = 3.0
 KL_TOLERANCE = 0.15
@@ -174,8 +175,7 @@ def run_quality(run_dir) -> dict | None:
     samples = torch.as_tensor(np.load(samples_path)).double()
     n = samples.shape[0]
     injected = cfg.get("injected_error")
-    row = {"run": run.name, "learner": f"{cfg['target']}_{cfg['model']}" + (f"+{injected['type']}" if injected else ""),
-           "n": n}
+    row = {"run": run.name, "learner": f"{cfg['target']}_{learner_label(cfg)}", "n": n}
     if (first / EXACT_LAW_FILE).is_file() and isinstance(target, GaussianMixture):
         row.update(exact_quality(cfg, target, first, n))
     else:
