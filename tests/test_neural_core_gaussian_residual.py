@@ -58,3 +58,18 @@ def test_parameterization_options_are_checked():
         make_learner("mlp", (1,), "cpu", tail_scale=0.5)
     with pytest.raises(ValueError, match="tail_scale"):
         GaussianResidualPredictor(ResidualMLP(1, hidden=4, depth=1), 0.0)
+
+
+def test_train_options_pass_the_parameterization_and_refuse_misuse(tmp_path):
+    from validate.cli import main
+    from validate.cli_train import add_arguments
+    from validate.train_options import train_config
+    import argparse
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    args = parser.parse_args(["--target", "gmm1d", "--model", "mlp", "--parameterization", "gaussian_residual",
+                              "--tail-scale", "0.6", "--device", "cpu", "--out", str(tmp_path / "run")])
+    assert train_config(args).model_kw == {"parameterization": "gaussian_residual", "tail_scale": 0.6}
+    for argv in (["--model", "kde", "--parameterization", "gaussian_residual"], ["--model", "mlp", "--tail-scale", "0.5"]):
+        assert main(["train", *argv, "--out", str(tmp_path / "refused")]) == 2
+    assert not (tmp_path / "refused").exists()

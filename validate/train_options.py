@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 
 from neural.devices import resolve_device
+from neural.learners import PARAMETERIZATIONS
 from neural.retraining import METRIC_NAMES, RetrainingConfig
 from validate.arg_types import count, fraction, positive
 
@@ -47,6 +48,13 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
                         help="exact grid laws and metrics (THEORY.md section 7): grid = required (targets of "
                         "dimension <= 2 with a density: gmm1d, gmm2d, gaussian, ring), auto = grid when "
                         "possible (default), off = the sample-based estimators")
+    parser.add_argument("--parameterization", choices=PARAMETERIZATIONS, default=None,
+                        help="mlp only: eps (default; bounded noise prediction, exponential tails) or "
+                        "gaussian_residual (the noise of N(data mean, tail_scale^2) plus a bounded correction: "
+                        "Gaussian tails, neural.gaussian_residual)")
+    parser.add_argument("--tail-scale", type=positive("tail-scale"), default=None,
+                        help="gaussian_residual: the Gaussian's standard deviation (default: the data's); "
+                        "chi2 to data is finite only below sqrt(2) times the data's tail standard deviation")
 
 
 def train_config(args) -> RetrainingConfig:
@@ -69,6 +77,15 @@ def train_config(args) -> RetrainingConfig:
     """
     target_kw = {"data_dir": args.data_dir} if args.target in ("fashion_mnist", "cifar10") else {}
     model_kw = {"steps": args.train_steps} if (args.train_steps and args.model != "kde") else {}
+    parameterization, tail_scale = getattr(args, "parameterization", None), getattr(args, "tail_scale", None)
+    if parameterization is not None:
+        if args.model != "mlp":
+            raise ValueError(f"--parameterization needs --model mlp, got {args.model!r}")
+        model_kw["parameterization"] = parameterization
+    if tail_scale is not None:
+        if parameterization != "gaussian_residual":
+            raise ValueError("--tail-scale needs --parameterization gaussian_residual")
+        model_kw["tail_scale"] = tail_scale
     config = RetrainingConfig(target=args.target, model=args.model, alpha=args.alpha,
                             alpha_schedule=args.alpha_schedule, t0_schedule=args.t0_schedule,
                             generations=args.generations, n=args.n,
