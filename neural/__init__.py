@@ -13,7 +13,8 @@ from .mlp import ResidualMLP
 from .unet import UNet
 from .ema import EMA
 from .training import train_denoiser, EpsilonPredictor, EpsilonScore
-from .learners import make_learner, LEARNER_NAMES
+from .gaussian_residual import GaussianResidualPredictor
+from .learners import make_learner, LEARNER_NAMES, PARAMETERIZATIONS
 from .image_files import load_fashion_mnist, load_cifar10, load_digits_images
 from .error_injection import (ErrorInjectedScore, DriftAlignedScore, aligned_error, random_direction_error, time_only_error,
                               oscillating_xi)
@@ -27,7 +28,7 @@ __all__ = sorted([
     "resolve_device", "make_generator", "cpu_threads", "VPSDE", "per_row_times", "euler_maruyama",
     "probability_flow", "ddpm_sample", "linear_betas", "time_grid", "GaussianMixture", "make_target",
     "TARGET_NAMES", "EmpiricalTarget", "TwoMoons", "KDEScore", "ResidualMLP", "UNet", "EMA", "train_denoiser",
-    "EpsilonPredictor", "EpsilonScore", "make_learner", "LEARNER_NAMES", "load_fashion_mnist", "load_cifar10",
+    "EpsilonPredictor", "EpsilonScore", "GaussianResidualPredictor", "make_learner", "LEARNER_NAMES", "PARAMETERIZATIONS", "load_fashion_mnist", "load_cifar10",
     "load_digits_images", "ErrorInjectedScore", "DriftAlignedScore", "aligned_error",
     "random_direction_error", "time_only_error", "oscillating_xi", "path_energy", "denoising_loss_gap",
     "simulate_path_error", "observability", "RunStore", "RetrainingConfig", "run_generations", "METRIC_NAMES",

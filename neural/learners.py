@@ -7,12 +7,18 @@ returns a score callable ``score(x, t)``.
   and are trained by denoising score matching (``training.train_denoiser``); score = -eps / s_t.
   Training times are uniform on [t_min, t_max] = [sde.t0, sde.T] by default; for DDPM sampling with
   betas set ``t_max=float(sampling.ddpm_times(betas)[-1])`` and pass ``learner.ema_model`` as eps_model.
+  The mlp's ``parameterization``: "eps" (default; ``EpsilonPredictor``: the network's output is the
+  noise, bounded far from the data, so the sampled law has exponential tails) or "gaussian_residual"
+  (``gaussian_residual.GaussianResidualPredictor``: the noise of N(data mean, tail_scale^2 I) plus
+  the network's bounded correction, so the score grows linearly far away and the tails are Gaussian;
+  ``tail_scale`` defaults to the data's standard deviation, the moment-matched Gaussian).
 """
 import math
 
 import torch
 
 from .devices import make_generator, resolve_device
+from .gaussian_residual import GaussianResidualPredictor
 from .kde_score import KDEScore
 from .mlp import ResidualMLP
 from .sde import VPSDE
@@ -20,6 +26,7 @@ from .training import EpsilonPredictor, EpsilonScore, train_denoiser
 from .unet import UNet
 
 LEARNER_NAMES = ("kde", "mlp", "unet")
+PARAMETERIZATIONS = ("eps", "gaussian_residual")
 _TRAIN_KEYS = ("steps", "batch_size", "lr", "weight_decay", "grad_clip", "ema_decay", "warmup", "t_min", "t_max",
                "amp", "compile", "t_sampling")
 
@@ -45,16 +52,38 @@ class KDELearner:
         return KDEScore(x_train.to(self.device), self.bandwidth, self.chunk_size, self.dtype)
 
 
-class NetworkLearner:
-    """Trains a fresh (or, with ``warm_start=True``, the previous) eps-network on each ``fit``."""
+def eps_predictor(net, data):
+    """``EpsilonPredictor(net, sigma_data = data's standard deviation)``."""
+    return EpsilonPredictor(net, float(data.std()) if data.numel() > 1 else 1.0)
 
-    def __init__(self, shape, device, build, sde=None, warm_start=False, **train_kw):
+
+class GaussianResidualFactory:
+    """``GaussianResidualPredictor(net, tail_scale, center = data's mean per coordinate)``; tail_scale
+    None: the data's standard deviation (the moment-matched Gaussian)."""
+
+    def __init__(self, tail_scale=None):
+        if tail_scale is not None and not (0 < float(tail_scale) < float("inf")):
+            raise ValueError(f"tail_scale must be a finite number > 0 or None, got {tail_scale}")
+        self.tail_scale = tail_scale
+
+    def __call__(self, net, data):
+        flat = data.reshape(data.shape[0], -1)
+        tau = self.tail_scale if self.tail_scale is not None else (float(flat.std()) if flat.numel() > 1 else 1.0)
+        return GaussianResidualPredictor(net, tau, flat.mean(0).reshape(data.shape[1:]))
+
+
+class NetworkLearner:
+    """Trains a fresh (or, with ``warm_start=True``, the previous) eps-network on each ``fit``;
+    ``predictor(net, data)`` wraps the network (default `eps_predictor`)."""
+
+    def __init__(self, shape, device, build, sde=None, warm_start=False, predictor=eps_predictor, **train_kw):
         unknown = set(train_kw) - set(_TRAIN_KEYS)
         if unknown:
             raise ValueError(f"unknown learner options {sorted(unknown)}; allowed: {_TRAIN_KEYS}")
         self.shape, self.device = tuple(shape), resolve_device(device)
         self.sde = sde or VPSDE()
         self.build, self.warm_start, self.train_kw = build, warm_start, train_kw
+        self.predictor = predictor
         self.model, self.losses = None, None
 
     def fit(self, x_train, generator=None, progress=False):
@@ -66,8 +95,7 @@ class NetworkLearner:
                 else int(torch.randint(2 ** 62, (1,)))
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(seed)
-                sigma_data = float(data.std()) if data.numel() > 1 else 1.0
-                self.model = EpsilonPredictor(self.build(), sigma_data).to(self.device)
+                self.model = self.predictor(self.build(), data).to(self.device)
         result = train_denoiser(self.model, data, self.sde, generator=generator, progress=progress, **self.train_kw)
         self.losses = result.losses
         self.ema_model = result.ema_model
@@ -81,7 +109,8 @@ class NetworkLearner:
         Parameters
         ----------
         state_dict : dict
-            The ``state_dict()`` of an ``EpsilonPredictor`` around this learner's network.
+            The ``state_dict()`` of this learner's predictor (``EpsilonPredictor`` or
+            ``GaussianResidualPredictor``) around its network.
 
         Returns
         -------
@@ -93,7 +122,8 @@ class NetworkLearner:
         RuntimeError
             If the state does not fit the network (``torch.nn.Module.load_state_dict``).
         """
-        model = EpsilonPredictor(self.build(), 1.0).to(self.device)
+        placeholder = torch.stack([-torch.ones(self.shape), torch.ones(self.shape)])   # buffers come from state_dict
+        model = self.predictor(self.build(), placeholder).to(self.device)
         model.load_state_dict(state_dict)
         self.model = self.ema_model = model.eval().requires_grad_(False)
         self.losses = None
@@ -101,8 +131,9 @@ class NetworkLearner:
 
 
 def make_learner(name, shape, device="cpu", **kw):
-    """A learner by name ("kde", "mlp", "unet"); network options (hidden, depth, time_features, dropout;
-    base_channels, channel_mults, num_res_blocks) and training options (steps, batch_size, lr, ...) in kw.
+    """A learner by name ("kde", "mlp", "unet"); network options (hidden, depth, time_features, dropout,
+    parameterization and tail_scale (mlp, module docstring); base_channels, channel_mults, num_res_blocks)
+    and training options (steps, batch_size, lr, ...) in kw.
 
     Parameters
     ----------
@@ -123,8 +154,9 @@ def make_learner(name, shape, device="cpu", **kw):
     Raises
     ------
     ValueError
-        If name is unknown, "mlp" gets a shape other than (d,), "unet" a shape other than
-        (C, H, W), or the learner rejects an option.
+        If name is unknown, "mlp" gets a shape other than (d,) or a parameterization not in
+        PARAMETERIZATIONS (or tail_scale with "eps"), "unet" a shape other than (C, H, W), or the
+        learner rejects an option.
     """
     shape = tuple(int(s) for s in shape)
     if name == "kde":
@@ -133,9 +165,17 @@ def make_learner(name, shape, device="cpu", **kw):
         if len(shape) != 1:
             raise ValueError(f"the mlp learner needs vector data, shape (d,), got {shape}")
         net_kw = {k: kw.pop(k) for k in ("hidden", "depth", "time_features", "time_dim", "dropout") if k in kw}
+        parameterization = kw.pop("parameterization", "eps")
+        if parameterization not in PARAMETERIZATIONS:
+            raise ValueError(f"parameterization must be one of {PARAMETERIZATIONS}, got {parameterization!r}")
+        tail_scale = kw.pop("tail_scale", None)
+        if parameterization == "eps" and tail_scale is not None:
+            raise ValueError("tail_scale needs parameterization='gaussian_residual'")
+        predictor = eps_predictor if parameterization == "eps" else GaussianResidualFactory(tail_scale)
         sde = kw.pop("sde", None) or VPSDE()
         t_scale = kw.get("t_max") or sde.T
-        return NetworkLearner(shape, device, lambda: ResidualMLP(shape[0], t_scale=t_scale, **net_kw), sde=sde, **kw)
+        return NetworkLearner(shape, device, lambda: ResidualMLP(shape[0], t_scale=t_scale, **net_kw), sde=sde,
+                              predictor=predictor, **kw)
     if name == "unet":
         if len(shape) != 3:
             raise ValueError(f"the unet learner needs image data, shape (C, H, W), got {shape}")

@@ -25,12 +25,15 @@ from pathlib import Path
 
 import numpy as np
 
+from gaussian_exact import GridLaw
 from neural.grid_exact import data_grid_law
 from neural.targets import make_target
 from validate.report import figures
 from validate.checks.check import attribute
 from validate.checks.exact_suite import controls, exact_checks
 from run_files import generation_dir_name
+from validate.checks.learner_quality import data_on_grid
+from validate.report.run_data import learner_label
 
 GRID_FIELDS = ("fresh_fraction", "D_chi2", "I_chi2", "chi2_ideal", "D_prev_chi2_G", "D_chi2_G", "chi2_q_data_G",
                "cross_G", "J_G", "I_chi2_G", "kl_ideal", "eps2", "epshat2", "eta", "G_kappa")
@@ -78,8 +81,7 @@ def run_fields(run) -> dict:
         "directory", "learner" (the model, with its injected error type), "target", "alpha", "seed".
     """
     cfg = run.config
-    injected = cfg.get("injected_error")
-    return {"directory": str(run.path), "learner": str(cfg.get("model")) + (f"+{injected['type']}" if injected else ""),
+    return {"directory": str(run.path), "learner": learner_label(cfg),
             "target": cfg.get("target"), "alpha": cfg.get("alpha"), "seed": cfg.get("seed")}
 
 
@@ -213,6 +215,8 @@ def grid_figures(runs, out_dir) -> list[str]:
             continue
         injected = cfg.get("injected_error")
         model = cfg.get("model")
+        if injected is None and model != "kde":
+            made += _tail_figure(law0, cfg, figs / f"log_density_tails_{d.name}".replace(".", "p"))
         if injected is None:
             laws = {r["generation"]: _load_law(d / generation_dir_name(r["generation"]) / "exact_law.npz") for r in rows}
             target = make_target(cfg["target"], **cfg.get("target_kw", {}))
@@ -221,7 +225,7 @@ def grid_figures(runs, out_dir) -> list[str]:
             samples = {r["generation"]: np.load(d / generation_dir_name(r["generation"]) / "samples.npy") for r in rows}
             made += figures.densities_by_generation(
                 laws, data_curve, figs / f"grid_densities_{d.name}".replace(".", "p"), samples,
-                title=f"{cfg['target']}, {model}, alpha = {float(cfg['alpha']):g}: exact $p^i$ (lines), samples (histograms)")
+                title=f"{cfg['target']}, {learner_label(cfg)}, alpha = {float(cfg['alpha']):g}: exact $p^i$ (lines), samples (histograms)")
         if model == "mlp" and "eta_regression" in rows[0]:
             kind = "none" if injected is None else injected["type"]
             key = (cfg["target"], float(cfg["alpha"]))
@@ -234,3 +238,15 @@ def grid_figures(runs, out_dir) -> list[str]:
                                               figs / f"grid_eta_by_error_type_{target}_mlp_alpha_{alpha:g}".replace(".", "p"),
                                               {k: estimates[(target, alpha)][k] for k in order})
     return [str(p) for p in made]
+
+
+def _tail_figure(law_file: Path, cfg: dict, path_stem) -> list:
+    """The generation-0 exact law's log density against the data's (`figures.log_density_tails`):
+    where a network's tails make chi2(p^1 || data) infinite, and why (THEORY.md section 8)."""
+    law = GridLaw.load(law_file, mass_tol=1.0)
+    target = make_target(cfg["target"], **cfg.get("target_kw", {}))
+    data = data_on_grid(target, law)
+    spread = float(np.sqrt(target.full_covs().numpy()[:, 0, 0].min()))
+    return figures.log_density_tails(law.axes[0], law.logp, data.logp, path_stem,
+                                     title=f"{cfg['target']}, {learner_label(cfg)}: log density of $p^1$ against data",
+                                     beyond=float(np.abs(target.means.numpy()).max()) + 4 * spread)

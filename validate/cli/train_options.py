@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 
+from neural.learners import PARAMETERIZATIONS
 from neural.retraining import METRIC_NAMES, RetrainingConfig
 from validate.cli.arg_types import count, fraction, output_directory, positive
 from validate.pipeline.train_settings import TRAIN_SETTINGS
@@ -48,6 +49,13 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
                         help="exact grid laws and metrics (THEORY.md section 7): grid = required (targets of "
                         "dimension <= 2 with a density: gmm1d, gmm2d, gaussian, ring), auto = grid when "
                         "possible (default), off = the sample-based estimators")
+    parser.add_argument("--parameterization", choices=PARAMETERIZATIONS, default=None,
+                        help="mlp only: eps (default; bounded noise prediction, exponential tails) or "
+                        "gaussian_residual (the noise of N(data mean, tail_scale^2) plus a bounded correction: "
+                        "Gaussian tails, neural.gaussian_residual)")
+    parser.add_argument("--tail-scale", type=positive("tail-scale"), default=None,
+                        help="gaussian_residual: the Gaussian's standard deviation (default: the data's); "
+                        "chi2 to data is finite only below sqrt(2) times the data's tail standard deviation")
 
 
 def train_config(args) -> RetrainingConfig:

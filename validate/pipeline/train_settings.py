@@ -4,8 +4,9 @@
 A sweep spec's `[run]` keys are these settings; `collapse train` builds its configuration with the
 same `train_config`. Ranges are checked by `RetrainingConfig.validate` (called by `train_config`);
 the mapping gives each setting its type and choices. Two settings are not fields but conveniences
-of the command line: `data_dir` (goes to `target_kw` for the image targets) and `train_steps`
-(optimizer steps, goes to `model_kw` for the networks).
+of the command line: `data_dir` (goes to `target_kw` for the image targets), `train_steps`
+(optimizer steps), `parameterization` and `tail_scale` (the MLP's output, THEORY.md section 8 "Tails
+decide chi2"), which go to `model_kw`.
 """
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from dataclasses import MISSING, fields
 from typing import Mapping
 
 from neural.devices import resolve_device
+from neural.learners import PARAMETERIZATIONS
 from neural.retraining import DTYPES, EXACT_MODES, METRIC_NAMES, MODES, RetrainingConfig
-from validate.settings import Setting, at_least
+from validate.settings import Setting, at_least, positive
 
 #: fields that are tables of their own (keyword arguments of the learner, the target, the error)
 TABLE_FIELDS = ("target_kw", "model_kw", "injected_error")
@@ -41,6 +43,9 @@ TRAIN_SETTINGS: dict[str, Setting] = {
     **_field_settings(),
     "data_dir": Setting(str, optional=True, help="directory holding Fashion-MNIST or CIFAR-10 files"),
     "train_steps": Setting(int, at_least(1), optional=True, help="optimizer steps per generation (mlp/unet)"),
+    "parameterization": Setting(str, None, PARAMETERIZATIONS, optional=True,
+                                help="mlp output: eps (noise prediction) or gaussian_residual (Gaussian tails)"),
+    "tail_scale": Setting(float, positive, optional=True, help="tail scale tau of the gaussian_residual mlp"),
 }
 
 
@@ -50,7 +55,7 @@ def train_defaults() -> dict:
     for f in fields(RetrainingConfig):
         if f.name in TRAIN_SETTINGS:
             out[f.name] = f.default if f.default is not MISSING else f.default_factory()
-    return {**out, "data_dir": None, "train_steps": None}
+    return {**out, "data_dir": None, "train_steps": None, "parameterization": None, "tail_scale": None}
 
 
 def train_config(settings: Mapping) -> RetrainingConfig:
@@ -80,6 +85,15 @@ def train_config(settings: Mapping) -> RetrainingConfig:
     data_dir, train_steps = s.pop("data_dir"), s.pop("train_steps")
     target_kw = {"data_dir": data_dir} if s["target"] in IMAGE_TARGETS else {}
     model_kw = {"steps": train_steps} if (train_steps and s["model"] != "kde") else {}
+    parameterization, tail_scale = s.pop("parameterization"), s.pop("tail_scale")
+    if parameterization is not None:
+        if s["model"] != "mlp":
+            raise ValueError(f"parameterization needs model mlp, got {s['model']!r}")
+        model_kw["parameterization"] = parameterization
+    if tail_scale is not None:
+        if parameterization != "gaussian_residual":
+            raise ValueError("tail_scale needs parameterization gaussian_residual")
+        model_kw["tail_scale"] = tail_scale
     config = RetrainingConfig(**{**s, "metrics": list(s["metrics"])}, target_kw=target_kw, model_kw=model_kw)
     config.validate()
     resolve_device(config.device)

@@ -185,15 +185,34 @@ def neural_run_dirs(run_dir) -> list[Path]:
     return sorted(p for p in (Path(run_dir) / "neural").glob("*") if (p / METRICS_FILE).is_file())
 
 
+def learner_label(cfg: dict) -> str:
+    """A run's learner as the reports name it: the model, its parameterization when not the default
+    noise prediction ("mlp-gaussian_residual", `neural.learners.PARAMETERIZATIONS`), and the type of an
+    injected score error ("mlp+aligned").
+
+    Parameters
+    ----------
+    cfg : dict
+        The run's config.json.
+
+    Returns
+    -------
+    str
+        The label.
+    """
+    injected = cfg.get("injected_error")
+    parameterization = (cfg.get("model_kw") or {}).get("parameterization", "eps")
+    return (cfg.get("model", "?") + (f"-{parameterization}" if parameterization != "eps" else "")
+            + (f"+{injected['type']}" if injected else ""))
+
+
 def _neural_groups(run: Path) -> dict:
     out = defaultdict(list)
     for d in neural_run_dirs(run):
         verify_generation_files(d)
         cfg = read_config(d)
         rows = read_metrics(d, required=NEURAL_FIELDS)
-        injected = cfg.get("injected_error")
-        model = cfg.get("model", "?") + (f"+{injected['type']}" if injected else "")
-        key = (cfg.get("target", "gmm"), model, float(cfg.get("alpha", rows[0]["alpha"])))
+        key = (cfg.get("target", "gmm"), learner_label(cfg), float(cfg.get("alpha", rows[0]["alpha"])))
         out[key].append(NeuralRun(d, cfg, rows))
     return dict(sorted(out.items()))
 

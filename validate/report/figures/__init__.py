@@ -13,6 +13,7 @@
   hermite_spectrum       Hermite spectrum of data, iterates and limit with the low-pass curve (§5)
   annealed_drift         distance to data for constant versus annealed t0 (§5)
   densities_by_generation exact 1-D sample laws p^i by generation against data (grid runs)
+  log_density_tails      log p against log data and (log data) / 2: does chi2 converge in the tails
 """
 from validate.report.figures.by_axis import curves_by_group, final_by_axis
 from validate.report.figures.contributions_heatmap import contributions_heatmap
@@ -20,6 +21,7 @@ from validate.report.figures.divergence_band import divergence_band
 from validate.report.figures.drift_envelope import drift_envelope
 from validate.report.figures.eta_figures import eta_by_error_type, eta_over_generations
 from validate.report.figures.grid_densities import densities_by_generation
+from validate.report.figures.log_density_tails import log_density_tails
 from validate.report.figures.kl_and_chi2_vs_energy import kl_and_chi2_vs_energy
 from validate.report.figures.over_generations import over_generations
 from validate.report.figures.pca_scatter import pca_scatter
@@ -30,4 +32,5 @@ __all__ = [
     "pca_scatter", "kl_and_chi2_vs_energy", "divergence_band", "contributions_heatmap",
     "eta_by_error_type", "eta_over_generations", "drift_envelope", "over_generations",
     "final_by_axis", "curves_by_group", "hermite_spectrum", "annealed_drift", "densities_by_generation",
+    "log_density_tails",
 ]
