@@ -258,7 +258,8 @@ def _open_2d(law: GridLaw, delta: np.ndarray, h: float, plain: list, fields: lis
     e0, e1 = (int(min(n, math.ceil(reach / float(dx[c])))) for c, n in enumerate((n0, n1)))
 
     def grow(F, degree):
-        return extrapolate_faces(extrapolate_faces(F, e0, degree).T, e1, degree).T
+        falling = degree == 2    # the log density; the displacements (degree 1) are continued as they are
+        return extrapolate_faces(extrapolate_faces(F, e0, degree, falling).T, e1, degree, falling).T
 
     with np.errstate(divide="ignore"):
         logp = np.log(plain[0] / law.weights)
