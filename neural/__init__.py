@@ -21,14 +21,17 @@ _EXPORTS = {
     "unet": ("UNet",),
     "ema": ("EMA",),
     "training": ("train_denoiser", "EpsilonPredictor", "EpsilonScore"),
-    "learners": ("make_learner", "LEARNER_NAMES"),
+    "learner": ("Learner", "check_learner"),
+    "learners": ("make_learner", "LEARNER_NAMES", "KDELearner", "NetworkLearner"),
+    "estimate": ("Estimate", "metric_fields"),
+    "generation_laws": ("GridLaws", "MixtureLaws", "ProxyLaws", "choose_laws"),
     "image_files": ("load_fashion_mnist", "load_cifar10", "load_digits_images"),
     "error_injection": ("ErrorInjectedScore", "DriftAlignedScore", "aligned_error", "random_direction_error",
                         "time_only_error", "oscillating_xi"),
     "path_energy": ("path_energy", "denoising_loss_gap", "simulate_path_error"),
     "observability": ("observability",),
     "run_store": ("RunStore",),
-    "retraining": ("RetrainingConfig", "run_generations", "METRIC_NAMES"),
+    "retraining": ("RetrainingConfig", "Retraining", "Generation", "run_generations", "METRIC_NAMES"),
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 _SUBPACKAGES = ("estimators",)
