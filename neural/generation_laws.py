@@ -24,12 +24,12 @@ from gaussian_exact import GridLaw
 from .estimate import Estimate
 from .estimators import density_ratio_divergences, gaussian_chi2_proxy, gaussian_kl_proxy
 from .estimators.features import PCAFeatures
-from .gaussian_mixture import GaussianMixture
+from .gaussian_mixture import TorchGaussianMixture
 from .grid_exact import MASS_TOL, TorchGridScore, data_grid_law, grid_generation
 from .grid_exact import REACH as GRID_REACH
 from .kde_score import KDEScore
-from .observability import observability
-from .path_energy import denoising_loss_gap, path_energy
+from .observability import observability_mc
+from .path_energy import denoising_loss_gap_mc, path_energy_mc
 
 EMPIRICAL_BANDWIDTH = 1e-3
 PROXY_MAX_DIM = 16  # above this many coordinates the Gaussian proxies use the top PCA features of the data
@@ -43,7 +43,7 @@ def choose_laws(run):
     Gaussian-mixture target, else proxies."""
     if run.config.uses_exact_grid(run.target):
         return GridLaws(run)
-    if isinstance(run.target, GaussianMixture) and run.learner.kernel_bandwidth is not None:
+    if isinstance(run.target, TorchGaussianMixture) and run.learner.kernel_bandwidth is not None:
         return MixtureLaws(run)
     return ProxyLaws(run)
 
@@ -122,11 +122,10 @@ class GridLaws(_Laws):
         cfg, run = self.config, self.run
         if "eta" not in cfg.metrics:
             return {}
-        res = observability(Float64Score(gen.score, run.dtype), TorchGridScore(gen.q), self.path_draws(gen, cfg.eval_paths),
-                            gen.sde, cfg.steps, features="poly2", generator=run.generator(gen.g, "ideal_paths"),
-                            chunk_size=cfg.chunk_size)
-        return {"eta_regression": Estimate(res["eta"], res["eta_se"], cfg.eval_paths,
-                                           f"{res['estimator']}_vs_grid_exact_training_law")}
+        eta = observability_mc(Float64Score(gen.score, run.dtype), TorchGridScore(gen.q),
+                               self.path_draws(gen, cfg.eval_paths), gen.sde, cfg.steps, features="poly2",
+                               generator=run.generator(gen.g, "ideal_paths"), chunk_size=cfg.chunk_size)["eta"]
+        return {"eta_regression": eta.named(f"{eta.estimator}_vs_grid_exact_training_law")}
 
 
 class MixtureLaws(_Laws):
@@ -142,7 +141,7 @@ class MixtureLaws(_Laws):
 
     def replayed_output_law(self, g, x_train, sde):
         """P: the KDE of the training set pushed to t0 (neural/retraining.py's docstring)."""
-        return GaussianMixture.from_points(x_train.reshape(x_train.shape[0], -1).cpu(), self.bandwidth).forward(sde.t0)
+        return TorchGaussianMixture.from_points(x_train.reshape(x_train.shape[0], -1).cpu(), self.bandwidth).forward(sde.t0)
 
     def divergences(self, gen, reference, wanted) -> dict:
         cfg, run = self.config, self.run
@@ -164,16 +163,13 @@ class MixtureLaws(_Laws):
         learned, exact = KDEScore(gen.x_train.to(torch.float64), self.bandwidth), gen.q.score
         x_T, d, out = self.path_draws(gen, cfg.eval_paths), int(np.prod(run.target.shape)), {}
         if "eta" in wanted or "eps2" in wanted:
-            res = observability(learned, exact, x_T, gen.sde, cfg.steps, features="poly2" if d <= 20 else "rff",
-                                generator=run.generator(gen.g, "ideal_paths"), chunk_size=cfg.chunk_size)
-            out["eta"] = Estimate(res["eta"], res["eta_se"], cfg.eval_paths, f"{res['estimator']}_{suffix}")
-            out["eps2"] = Estimate(res["eps2"], res["eps2_se"], cfg.eval_paths,
-                                   f"mc_ideal_paths_riemann_K{cfg.steps}_{suffix}")
+            res = observability_mc(learned, exact, x_T, gen.sde, cfg.steps, features="poly2" if d <= 20 else "rff",
+                                   generator=run.generator(gen.g, "ideal_paths"), chunk_size=cfg.chunk_size)
+            out["eta"], out["eps2"] = res["eta"], res["eps2"]
         if "epshat2" in wanted:
-            res = path_energy(learned, exact, x_T, "learned", gen.sde, cfg.steps,
-                              generator=run.generator(gen.g, "learned_paths"), chunk_size=cfg.chunk_size)
-            out["epshat2"] = Estimate(res["value"], res["se"], cfg.eval_paths, f"{res['estimator']}_{suffix}")
-        return {k: v for k, v in out.items() if k in wanted}
+            out["epshat2"] = path_energy_mc(learned, exact, x_T, "learned", gen.sde, cfg.steps,
+                                            generator=run.generator(gen.g, "learned_paths"), chunk_size=cfg.chunk_size)
+        return {k: v.named(f"{v.estimator}_{suffix}") for k, v in out.items() if k in wanted}
 
 
 class ProxyLaws(_Laws):
@@ -209,15 +205,13 @@ class ProxyLaws(_Laws):
         exact = KDEScore(gen.x_train.to(torch.float64), EMPIRICAL_BANDWIDTH)
         x_T, d, out = self.path_draws(gen, cfg.eval_paths), int(np.prod(run.target.shape)), {}
         if "eta" in wanted:
-            res = observability(learned, exact, x_T, gen.sde, cfg.steps, features="poly2" if d <= 20 else "rff",
-                                generator=run.generator(gen.g, "ideal_paths"), chunk_size=cfg.chunk_size)
-            out["eta"] = Estimate(res["eta"], res["eta_se"], cfg.eval_paths, f"{res['estimator']}_{suffix}")
+            out["eta"] = observability_mc(learned, exact, x_T, gen.sde, cfg.steps,
+                                          features="poly2" if d <= 20 else "rff",
+                                          generator=run.generator(gen.g, "ideal_paths"), chunk_size=cfg.chunk_size)["eta"]
         if "eps2" in wanted:
-            res = denoising_loss_gap(learned, exact, gen.x_train.to(torch.float64), gen.sde,
-                                     generator=run.generator(gen.g, "dsm"))
-            out["eps2"] = Estimate(res["value"], res["se"], res["n_draws"], f"{res['estimator']}_{suffix}")
+            out["eps2"] = denoising_loss_gap_mc(learned, exact, gen.x_train.to(torch.float64), gen.sde,
+                                                generator=run.generator(gen.g, "dsm"))
         if "epshat2" in wanted:
-            res = path_energy(learned, exact, x_T, "learned", gen.sde, cfg.steps,
-                              generator=run.generator(gen.g, "learned_paths"), chunk_size=cfg.chunk_size)
-            out["epshat2"] = Estimate(res["value"], res["se"], cfg.eval_paths, f"{res['estimator']}_{suffix}")
-        return out
+            out["epshat2"] = path_energy_mc(learned, exact, x_T, "learned", gen.sde, cfg.steps,
+                                            generator=run.generator(gen.g, "learned_paths"), chunk_size=cfg.chunk_size)
+        return {k: v.named(f"{v.estimator}_{suffix}") for k, v in out.items()}

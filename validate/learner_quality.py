@@ -31,7 +31,7 @@ import numpy as np
 import torch
 
 from neural.estimators import PCAFeatures, gaussian_kl_proxy, mode_weights
-from neural.gaussian_mixture import GaussianMixture
+from neural.gaussian_mixture import TorchGaussianMixture
 from neural.run_files import CONFIG_FILE, GENERATION_METRICS_FILE, generation_dir_name
 from neural.sde import VPSDE
 from neural.targets import make_target
@@ -67,9 +67,9 @@ def run_quality(run_dir) -> dict | None:
     flat = samples.reshape(n, -1)
     gen = torch.Generator().manual_seed(1234)
     data = target.sample(n, generator=gen, dtype=torch.float64).reshape(n, -1)
-    if cfg["model"] == "kde" and isinstance(target, GaussianMixture):
+    if cfg["model"] == "kde" and isinstance(target, TorchGaussianMixture):
         batch = torch.as_tensor(np.load(first / "training_batch.npy")).double()
-        law = GaussianMixture.from_points(batch.reshape(batch.shape[0], -1), cfg["bandwidth"]).forward(
+        law = TorchGaussianMixture.from_points(batch.reshape(batch.shape[0], -1), cfg["bandwidth"]).forward(
             VPSDE(cfg["T"], cfg["t0"]).t0)
         ideal, ideal_name = law.sample(n, generator=gen, dtype=torch.float64), "exact KDE law"
     else:
@@ -86,7 +86,7 @@ def run_quality(run_dir) -> dict | None:
            "kl_ideal": gaussian_kl_proxy(ideal, data_f, ridge=RIDGE),
            "ideal": ideal_name}
     row["kl_ok"] = bool(row["kl_to_data"] <= row["kl_ideal"] + KL_TOLERANCE)
-    if isinstance(target, GaussianMixture) and target.kind in ("isotropic", "diagonal"):
+    if isinstance(target, TorchGaussianMixture) and target.kind in ("isotropic", "diagonal"):
         share, se = mode_weights(samples.reshape(n, -1), target)
         error = (share - target.weights).abs()
         row.update(mode_weights=[round(float(s), 4) for s in share],
