@@ -1,5 +1,11 @@
 """The recursive retraining loop (THEORY.md §2, the paper's protocol §6), resumable.
 
+The engine is `Retraining(config, out_dir, learner=None)`: `run()` runs (or resumes) every
+generation, `step()` the next one (`begin`, then `finish`). The learner is any `neural.Learner`
+(neural/learner.py; default the toolkit's KDE, MLP or U-Net named by `config.model`), and how the
+run knows its laws (exact grid, exact mixture or proxies) is one strategy object chosen at
+construction (`neural.generation_laws`). `run_generations` is `Retraining(...).run()`.
+
 Generation g = 0, 1, ..., G-1 fits a score model on a training set X_g, samples n points with the
 Euler-Maruyama reverse chain (`neural.sampling`, T to t0, `steps` steps, from N(0, I)) and commits
 them with `neural.run_store.RunStore`:
@@ -583,7 +589,7 @@ class Retraining:
         return out
 
 
-def run_generations(config: RetrainingConfig, out_dir, progress: bool = False, fit_from=()) -> list:
+def run_generations(config: RetrainingConfig, out_dir, progress: bool = False, fit_from=(), learner=None) -> list:
     """Run (or resume) `config` in `out_dir`; returns the metrics lines of all finished generations.
     Bad configurations raise ValueError before anything is written.
 
@@ -599,6 +605,8 @@ def run_generations(config: RetrainingConfig, out_dir, progress: bool = False, f
         Finished runs whose generation-0 network this run loads instead of training its own when
         the fit is the same computation (`reusable_fit`: e.g. the same learner with an injected
         error, or another alpha); the metrics line then names the source in `fit_shared_from`.
+    learner : neural.Learner or None
+        The learner (`Retraining`); default: the toolkit's learner named by ``config.model``.
 
     Returns
     -------
@@ -608,11 +616,12 @@ def run_generations(config: RetrainingConfig, out_dir, progress: bool = False, f
     Raises
     ------
     ValueError
-        If the config is invalid (`RetrainingConfig.validate`), or the device is unavailable.
+        If the config is invalid (`RetrainingConfig.validate`), the device is unavailable, or the
+        learner lacks a member of `neural.Learner`.
     RunFileError
         If out_dir is a file, or holds a run with another config or a malformed config.json.
     """
-    return Retraining(config, out_dir, progress, fit_from).run()
+    return Retraining(config, out_dir, progress, fit_from, learner).run()
 
 
 def _finished_source_like(source_dir, config: RetrainingConfig, keys_except) -> RunStore | None:
