@@ -88,10 +88,10 @@ class GaussianSampler:
         ``h (y/2 + s)`` bit for bit.
         """
         if self.clip_range is None:
-            base = self.pull[k] * y + score
+            base = float(self.pull[k]) * y + score
             if error is not None:
                 base = base + error
-            return self.gain[k] * base
+            return float(self.gain[k]) * base
         s = score if error is None else score + error
         return self._clipped_mean(k, y, s) - y
 

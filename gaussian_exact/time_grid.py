@@ -149,3 +149,23 @@ def as_time_grid(schedule=None, T=4.0, t0=0.02, steps=None, init="prior") -> Tim
     if not isinstance(schedule, TimeGrid):
         raise ValueError(f"schedule must be a TimeGrid or None, got {type(schedule).__name__}")
     return schedule
+
+
+def keyword_form(schedule, T, t0, steps, init) -> tuple:
+    """(T, t0, steps, init) of a uniform `schedule` (a TimeGrid), or the keywords themselves when it is None
+    (the exact functions' two forms meet here).
+
+    Raises
+    ------
+    ValueError
+        Naming schedule when it is not a TimeGrid, or has an explicit grid (then give it as a sampler:
+        `euler_maruyama(schedule)`).
+    """
+    if schedule is None:
+        return T, t0, steps, init
+    if not isinstance(schedule, TimeGrid):
+        raise ValueError(f"schedule must be a TimeGrid or None, got {type(schedule).__name__}")
+    if not schedule.uniform:
+        raise ValueError("schedule has an explicit time grid, which this function's Gaussian closed form does not "
+                         "take: pass sampler=euler_maruyama(schedule) where offered, or a GridLaw target")
+    return schedule.T, schedule.t0, schedule.steps, schedule.init

@@ -5,7 +5,8 @@ import nothing of it: the run-directory format they share with it is the package
 """
 from .devices import resolve_device, make_generator, cpu_threads
 from .sde import VPSDE, per_row_times
-from .sampling import euler_maruyama, probability_flow, ddpm_sample, linear_betas, time_grid
+from .sampling import (euler_maruyama, probability_flow, ddpm_sample, linear_betas, time_grid, sample_chain,
+                       ddpm_ancestral_sample)
 from .gaussian_mixture import GaussianMixture
 from .targets import make_target, TARGET_NAMES, EmpiricalTarget, TwoMoons
 from .kde_score import KDEScore
@@ -32,5 +33,5 @@ __all__ = sorted([
     "load_digits_images", "ErrorInjectedScore", "DriftAlignedScore", "aligned_error",
     "random_direction_error", "time_only_error", "oscillating_xi", "path_energy", "denoising_loss_gap",
     "simulate_path_error", "observability", "RunStore", "RetrainingConfig", "run_generations", "METRIC_NAMES",
-    "estimators"
+    "estimators", "sample_chain", "ddpm_ancestral_sample"
 ])
