@@ -161,6 +161,18 @@ def resolve_sampler(schedule=None, sampler=None, T=4.0, t0=0.02, steps=None, ini
     return euler_maruyama(grid)
 
 
+def mean_difference(chain: GaussianSampler, k: int, e: np.ndarray, delta_id: np.ndarray, delta_le: np.ndarray):
+    """(d_k / v_k, r, weight) of step k with ``|d_k|^2 / v_k = weight r`` (THEORY.md §8), d_k = mu_hat_k - mu*_k
+    from the two chains' displacements. Without clipping d = gain e, so r = |e|^2 and weight = gain (gain / v)
+    (EM: h |e|^2 and d / v = e, bit for bit as before samplers were general)."""
+    v = float(chain.variance[k])
+    if chain.affine:
+        ratio = float(chain.gain[k]) / v
+        return (e if ratio == 1.0 else ratio * e), np.sum(e * e, axis=-1), float(chain.gain[k]) * ratio
+    dk = delta_le - delta_id
+    return dk / v, np.sum(dk * dk, axis=-1), 1.0 / v
+
+
 def run_grid_chain(law: GridLaw, error=None, T: float = 4.0, t0: float = 0.02, steps=None, init="prior",
                    score=None, learned: bool = True, ideal: bool = True, track_eta: bool = False, *,
                    schedule: TimeGrid | None = None, sampler: GaussianSampler | None = None) -> GridChainResult:
@@ -240,16 +252,7 @@ def run_grid_chain(law: GridLaw, error=None, T: float = 4.0, t0: float = 0.02, s
             e = None
         delta_id = chain.displacement(k, Xg, s_q)
         delta_le = delta_id if e is None else chain.displacement(k, Xg, s_q, e)
-        if e is None:
-            d_over_v = e2 = weight = None
-        elif chain.affine:   # d = gain e: |d|^2 / v = gain (gain / v) |e|^2 (EM: h |e|^2, bit for bit)
-            ratio = float(chain.gain[k]) / v
-            d_over_v = e if ratio == 1.0 else ratio * e
-            e2, weight = np.sum(e * e, axis=-1), float(chain.gain[k]) * ratio
-        else:
-            dk = delta_le - delta_id
-            d_over_v = dk / v
-            e2, weight = np.sum(dk * dk, axis=-1), 1.0 / v
+        d_over_v, e2, weight = (None, None, None) if e is None else mean_difference(chain, k, e, delta_id, delta_le)
         if ideal:
             pw = p_id * w
             if e is not None:

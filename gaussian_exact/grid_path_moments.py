@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .grid_chain import ForwardScores, chain_start, evaluate_field, output_law, resolve_sampler
+from .grid_chain import ForwardScores, chain_start, evaluate_field, mean_difference, output_law, resolve_sampler
 from .box_tails import TAIL_SHARE, beyond_box
 from .grid_law import GridLaw
 from .grid_transition import check_spacing, transition_1d, transition_2d
@@ -246,14 +246,7 @@ def grid_path_moments(law: GridLaw, error=None, a_values=(), T: float = 4.0, t0:
             e = np.zeros(shape + (d,))
         delta_id = chain.displacement(k, Xg, s_q)
         delta_le = chain.displacement(k, Xg, s_q, e)
-        if chain.affine:     # d_k = gain e_k: |d|^2 / v = gain (gain / v) |e|^2 (EM: h |e|^2, bit for bit)
-            ratio = float(chain.gain[k]) / v
-            d_over_v = e if ratio == 1.0 else ratio * e
-            e2, weight = np.sum(e * e, axis=-1), float(chain.gain[k]) * ratio
-        else:
-            dk = delta_le - delta_id
-            d_over_v = dk / v
-            e2, weight = np.sum(dk * dk, axis=-1), 1.0 / v
+        d_over_v, e2, weight = mean_difference(chain, k, e, delta_id, delta_le)
         ak = weight * e2                                      # |d_k|^2 / v_k
         eps2 += float(np.sum(p * wts * ak))
         # ideal chain: p, g, the moments of <M>, c, Novikov
