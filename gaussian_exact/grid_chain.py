@@ -163,8 +163,8 @@ def resolve_sampler(schedule=None, sampler=None, T=4.0, t0=0.02, steps=None, ini
 
 def mean_difference(chain: GaussianSampler, k: int, e: np.ndarray, delta_id: np.ndarray, delta_le: np.ndarray):
     """(d_k / v_k, r, weight) of step k with ``|d_k|^2 / v_k = weight r`` (THEORY.md §8), d_k = mu_hat_k - mu*_k
-    from the two chains' displacements. Without clipping d = gain e, so r = |e|^2 and weight = gain (gain / v)
-    (EM: h |e|^2 and d / v = e, bit for bit as before samplers were general)."""
+    from the two chains' displacements. Without clipping d = gain e, so ``r = |e|^2`` and weight = gain (gain / v)
+    (EM: ``h |e|^2`` and d / v = e, bit for bit as before samplers were general)."""
     v = float(chain.variance[k])
     if chain.affine:
         ratio = float(chain.gain[k]) / v

@@ -23,6 +23,9 @@ over the K steps, all by the trapezoid transition K_k (grid_transition.py):
 Hence (section 8) Zbar = E*[Z | Y_K] = -g_K / p_K - w_K / (2 p_K), R = p_hat_K / p_K, Psi = R - 1 - Zbar,
 E*[Z^2] = E*[M^2] + E*[M <M>] + E*[<M>^2] / 4 = eps2 + int c_K + int w2_K / 4 (E*[M^2] = E*<M> = eps2),
 eta eps2 = int g_K^2 / p_K. The skeleton's inequalities are evaluated by proof_skeleton.py.
+Any Gaussian-transition sampler (`sampler=`, gaussian_sampler.py; THEORY.md §8) runs through the same pass:
+the step variance v_k replaces h, d_k = mu_hat_k - mu*_k replaces h e_k (a_k = |d_k|^2 / v_k), and the
+tilted transition has the mean mu*_k + a d_k.
 """
 from __future__ import annotations
 
@@ -193,7 +196,7 @@ def grid_path_moments(law: GridLaw, error=None, a_values=(), T: float = 4.0, t0:
         Also return both output laws (runs the learned chain).
     schedule, sampler : TimeGrid, GaussianSampler, optional
         As in `run_grid_chain`: one schedule object, or any Gaussian-transition sampler (THEORY.md §8:
-        step variance v_k, d_k = mu_hat_k - mu*_k, a_k = |d_k|^2 / v_k, tilted mean mu*_k + a d_k).
+        step variance v_k, ``d_k = mu_hat_k - mu*_k``, ``a_k = |d_k|^2 / v_k``, tilted mean ``mu*_k + a d_k``).
 
     Returns
     -------

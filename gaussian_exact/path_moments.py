@@ -183,12 +183,13 @@ def tilted_moment(target, error, a, T: float = 4.0, t0: float = 0.02, steps=None
 
 
 def path_renyi(target, error, a, T: float = 4.0, t0: float = 0.02, steps=None, init="prior",
-               score=None) -> float:
+               score=None, *, schedule=None, sampler=None) -> float:
     """R_a(P_hat || P*) = log E*[Lambda^a] / (a - 1) of the chain's paths; a = 1: KL = epshat2 / 2.
 
     THEORY.md section 8. Exact (see `tilted_moment` for the recursions and the arguments); +inf where
     E*[Lambda^a] is infinite (a > 1; `tilted_moment(...).reason` says why). A time-only error gives
-    a eps2 / 2; data processing: R_a(output_hat || output*) <= R_a(P_hat || P*).
+    a eps2 / 2; data processing: R_a(output_hat || output*) <= R_a(P_hat || P*). `schedule=` and `sampler=` as in
+    `tilted_moment`.
 
     Returns
     -------
@@ -204,11 +205,15 @@ def path_renyi(target, error, a, T: float = 4.0, t0: float = 0.02, steps=None, i
     a = check_order(a)
     if a == 1.0:
         if isinstance(target, GridLaw):
-            return 0.5 * grid_path_energy(target, error, T, t0, "learned", steps, init, score)
+            return 0.5 * grid_path_energy(target, error, T, t0, "learned", steps, init, score, schedule=schedule,
+                                          sampler=sampler)
+        if sampler is not None:
+            raise ValueError("sampler= is for GridLaw targets here (the closed form is of the uniform EM chain)")
+        T, t0, steps, init = keyword_form(schedule, T, t0, steps, init)
         if score is not None:
             raise ValueError("score= is for GridLaw targets; for a Gaussian target give an AffineError")
         T, t0, steps = check_schedule(T, t0, steps)
         if steps is None:
             raise ValueError("steps must be an integer >= 1 (the Renyi divergence is of the K-step chain's paths)")
         return 0.5 * propagate(target, error, T, t0, steps, init=init, path="learned").energy
-    return tilted_moment(target, error, a, T, t0, steps, init, score).renyi
+    return tilted_moment(target, error, a, T, t0, steps, init, score, schedule=schedule, sampler=sampler).renyi

@@ -151,3 +151,22 @@ def test_ddpm_eta_on_the_grid_against_monte_carlo_of_the_martingale():
     assert abs(M.var() - r.eps2) < 5 * r.eps2 * math.sqrt(2 / n)
     se = 3 * eta_mc / math.sqrt(n) + 4 * math.sqrt(eta_mc / n)
     assert abs(r.eta - eta_mc) < se and 0.05 < r.eta < 1
+
+
+@pytest.mark.parametrize("variance", ["beta", "posterior"])
+def test_ddpm_tilted_moment_of_a_time_only_error_is_exact(variance):
+    """THEORY.md §8: a time-only error gives log E*[Lambda^a] = a (a - 1) eps2 / 2 exactly, with
+    eps2 = sum_k |d_k|^2 / v_k, d_k = beta_i / sqrt(1 - beta_i) xi(t_i) (written here from the betas)."""
+    from gaussian_exact import grid_path_moments
+    betas = linear_betas(20, 0.02, 0.3)
+    xi = lambda t: 0.4 * math.exp(-0.5 * t)               # noqa: E731
+    abar = np.cumprod(1 - betas)
+    eps2 = 0.0
+    for i in range(len(betas) - 1, 0, -1):
+        v = betas[i] if variance == "beta" else betas[i] * (1 - abar[i - 1]) / (1 - abar[i])
+        eps2 += (betas[i] / math.sqrt(1 - betas[i]) * xi(-math.log(abar[i]))) ** 2 / v
+    law = _gauss_grid(Gaussian([0.2], [[0.5]]), 0.02)
+    r = grid_path_moments(law, lambda x, t: np.full_like(x, xi(t)), (2.0, 3.0), sampler=ddpm_ancestral(betas, variance))
+    assert abs(r.eps2 - eps2) < 1e-12 * eps2
+    for a, m in zip((2.0, 3.0), r.tilted):
+        assert abs(m.log_moment - a * (a - 1) * eps2 / 2) < 1e-8 * eps2
