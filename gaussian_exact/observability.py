@@ -125,7 +125,7 @@ def _features(y: np.ndarray, quadratic: bool) -> np.ndarray:
 
 
 def observability_mc(target: Gaussian, error, T: float = 4.0, t0: float = 0.02, steps: int = 500,
-                     n_paths: int = 20000, rng=0, init="prior", features: str = "auto") -> EtaEstimate:
+                     n_paths: int = 20000, rng=0, init="prior", features: str = "auto", *, schedule=None) -> EtaEstimate:
     """Estimate eta by simulating n_paths ideal chains and regressing M on features of Y_K.
 
     ``eta = Var(E[M_T | Y_t0]) / eps2`` (THEORY.md section 2). Simulates the chain of `reverse`
@@ -155,6 +155,8 @@ def observability_mc(target: Gaussian, error, T: float = 4.0, t0: float = 0.02, 
         Y_0 ~ N(0, I) or Y_0 ~ forward(target, T).
     features : {"auto", "linear", "quadratic"}
         The regression features (see above).
+    schedule : TimeGrid, optional
+        T, t0, steps and init as one object (a uniform grid; time_grid.py), instead of the keywords.
 
     Returns
     -------
@@ -167,6 +169,7 @@ def observability_mc(target: Gaussian, error, T: float = 4.0, t0: float = 0.02, 
     ValueError
         Naming T, t0, steps, n_paths, error, features or init when out of range.
     """
+    T, t0, steps, init = keyword_form(schedule, T, t0, steps, init)
     T, t0, steps = check_schedule(T, t0, steps)
     if steps is None:
         raise ValueError("steps must be an integer >= 1 for the Monte-Carlo estimator, got None")

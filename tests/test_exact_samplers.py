@@ -170,3 +170,17 @@ def test_ddpm_tilted_moment_of_a_time_only_error_is_exact(variance):
     assert abs(r.eps2 - eps2) < 1e-12 * eps2
     for a, m in zip((2.0, 3.0), r.tilted):
         assert abs(m.log_moment - a * (a - 1) * eps2 / 2) < 1e-8 * eps2
+
+
+def test_every_exact_function_takes_the_schedule_object():
+    from gaussian_exact import generations, observability, path_renyi, tilted_moment
+    g, err = Gaussian([0.1, 0.3], [[0.5, 0.1], [0.1, 0.4]]), AffineError(W=0.1, xi=[0.05, 0.0])
+    sched = TimeGrid(T=3.0, t0=0.1, steps=25, init="exact")
+    kw = dict(T=3.0, t0=0.1, steps=25, init="exact")
+    assert observability(g, err, schedule=sched) == observability(g, err, **kw)
+    assert tilted_moment(g, err, 2.0, schedule=sched).log_moment == tilted_moment(g, err, 2.0, **kw).log_moment
+    assert path_renyi(g, err, 1.0, schedule=sched) == path_renyi(g, err, 1.0, **kw)
+    a, b = generations(g, 0.5, 2, err, schedule=sched), generations(g, 0.5, 2, err, **kw)
+    assert np.array_equal(a.laws[-1].cov, b.laws[-1].cov)
+    with pytest.raises(ValueError, match="schedule"):
+        observability(g, err, schedule=TimeGrid(times=[3.0, 1.0, 0.1]))
