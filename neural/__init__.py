@@ -8,7 +8,8 @@ retraining engine (`step` advances one generation); sample-based estimators end 
 """
 from .devices import resolve_device, make_generator, cpu_threads
 from .sde import VPSDE, per_row_times
-from .sampling import euler_maruyama, probability_flow, ddpm_sample, linear_betas, time_grid
+from .sampling import (euler_maruyama, probability_flow, ddpm_sample, linear_betas, time_grid, sample_chain,
+                       ddpm_ancestral_sample)
 from .gaussian_mixture import TorchGaussianMixture
 from .targets import make_target, TARGET_NAMES, EmpiricalTarget, TwoMoons
 from .kde_score import KDEScore
@@ -40,5 +41,5 @@ __all__ = sorted([
     "load_digits_images", "ErrorInjectedScore", "DriftAlignedScore", "aligned_error",
     "random_direction_error", "time_only_error", "oscillating_xi", "path_energy_mc", "denoising_loss_gap_mc",
     "simulate_path_error", "observability_mc", "RunStore", "RetrainingConfig", "Retraining", "Generation",
-    "run_generations", "METRIC_NAMES", "estimators",
+    "run_generations", "METRIC_NAMES", "estimators", "sample_chain", "ddpm_ancestral_sample",
 ])
