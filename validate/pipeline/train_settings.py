@@ -5,7 +5,8 @@ A sweep spec's `[run]` keys are these settings (`validate.sweep.spec`, flat or i
 tables); `collapse train`'s options are generated from them (`validate.cli.train_options`), and
 both build the configuration with `train_config`. Type, range, choices and help come from each
 field's `run_files.settings.Setting`; defaults from the fields. One setting is not a field but a
-convenience: `data_dir` (the image targets' files), which goes to `target_kw`.
+convenience: `data_dir` (the image targets' files), which goes to `target_kw` of an image target
+and is ignored by the others (so a sweep may cross image and other targets under one data_dir).
 """
 from __future__ import annotations
 
@@ -58,8 +59,6 @@ def train_config(settings: Mapping) -> RetrainingConfig:
     data_dir, target = s.pop("data_dir", None), s.get("target", train_defaults()["target"])
     if target in IMAGE_TARGETS:   # as config.json has always held it (None: the default location)
         s["target_kw"] = {"data_dir": data_dir, **s.get("target_kw", {})}
-    elif data_dir is not None:
-        raise ValueError(f"data_dir needs an image target ({', '.join(IMAGE_TARGETS)}), got {target!r}")
     config = RetrainingConfig(**s)
     resolve_device(config.device)
     return config
