@@ -361,7 +361,12 @@ class RetrainingConfig:
 
     def replace(self, **changes) -> "RetrainingConfig":
         """A copy with flat settings changed (validated)."""
-        return RetrainingConfig(**{**self.to_json(), **changes})
+        return RetrainingConfig(**{**self.settings(), **changes})
+
+    def settings(self) -> dict:
+        """Every setting by its name (`setting_fields`; ``model_kw`` the free table only)."""
+        return {name: getattr(self.learner, name) if section == "learner" else getattr(self, name)
+                for name, section in section_of_settings().items()}
 
     def uses_exact_grid(self, target) -> bool:
         """Whether the run takes exact grid laws (neural/grid_exact.py): `exact` is "grid", or
