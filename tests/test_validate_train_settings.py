@@ -130,3 +130,13 @@ def test_the_paper_protocol_spec_plans_the_runs_of_reproduce_paper():
     assert [r.config["alpha"] for r in exact] == [0.1, 0.5, 0.9]
     reference = SCALES["paper"].exact_config((0.1, 0.5, 0.9), 0)
     assert all(r.config == reference.run_json(r.config["alpha"]) for r in exact)
+
+
+def test_the_readme_spec_with_sections_plans():
+    import re
+
+    readme = (ROOT / "README.md").read_text()
+    (block,) = [b for b in re.findall(r"```toml\n(.*?)```", readme, re.S) if "[run.learner]" in b]
+    runs = parse_spec(block).runs()
+    assert [RetrainingConfig.from_json(r.config).learner.lr for r in runs] == [1e-3, 3e-3]
+    assert runs[0].config["model_kw"] == {"hidden": 64, "depth": 3, "lr": 1e-3, "steps": 1000, "dropout": 0.0}
