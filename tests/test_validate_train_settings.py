@@ -108,8 +108,8 @@ def test_train_help_lists_an_option_per_setting_with_its_default(capsys):
     (["--model-kw", "[1]"], "argument --model-kw: model-kw must be a JSON object"),
     (["--exact", "maybe"], "argument --exact: exact must be one of auto, grid, off"),
     (["--t0", "5"], "t0"),
-    (["--model", "mlp", "--tail-scale", "0.5"], "tail_scale needs parameterization gaussian_residual"),
-    (["--hidden", "8"], "hidden needs model mlp"),
+    (["--model", "mlp", "--tail-scale", "0.5"], "argument --tail-scale: tail_scale needs parameterization gaussian_residual"),
+    (["--hidden", "8"], "argument --hidden: hidden needs model mlp"),
 ])
 def test_bad_values_are_one_line_exit_2_naming_the_option(tmp_path, capsys, extra, message):
     out = tmp_path / "run"
