@@ -13,7 +13,7 @@ torch); the eta-by-error-type experiment, which needs torch, is `validate.pipeli
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
