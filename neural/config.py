@@ -27,6 +27,7 @@ Bad values raise ValueError naming the field and its allowed range.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, fields, replace
 
@@ -402,10 +403,10 @@ class RetrainingConfig:
         """The flat mapping of `config.json`: every setting by name, lists as lists, the network
         options inside ``model_kw`` (the format run directories have always held)."""
         out = {}
-        for name, section in flat_settings().items():
-            value = self.model_kw if name == "model_kw" else getattr(self, name)
-            if name in LEARNER_KW:
+        for name in section_of_settings():
+            if name in LEARNER_KW:   # inside model_kw
                 continue
+            value = getattr(self, name)   # model_kw: the learner's full keyword arguments
             out[name] = list(value) if isinstance(value, tuple) else value
         return out
 
@@ -440,15 +441,10 @@ def flat_settings() -> dict[str, str]:
     return out
 
 
-_OWNER = None
-
-
+@functools.cache
 def section_of_settings() -> dict[str, str]:
-    """`flat_settings`, computed once."""
-    global _OWNER
-    if _OWNER is None:
-        _OWNER = flat_settings()
-    return _OWNER
+    """`flat_settings`, computed once (do not modify the returned mapping)."""
+    return flat_settings()
 
 
 def setting_fields() -> dict:
