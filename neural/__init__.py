@@ -28,6 +28,7 @@ from .error_injection import (ErrorInjectedScore, DriftAlignedScore, aligned_err
 from .path_energy import path_energy_mc, denoising_loss_gap_mc, simulate_path_error
 from .observability import observability_mc
 from .run_store import RunStore
+from .config import EvaluationConfig, LearnerConfig, PipelineConfig, ScheduleConfig
 from .retraining import RetrainingConfig, Retraining, Generation, run_generations, METRIC_NAMES
 from . import estimators
 
@@ -42,4 +43,5 @@ __all__ = sorted([
     "random_direction_error", "time_only_error", "oscillating_xi", "path_energy_mc", "denoising_loss_gap_mc",
     "simulate_path_error", "observability_mc", "RunStore", "RetrainingConfig", "Retraining", "Generation",
     "run_generations", "METRIC_NAMES", "estimators", "sample_chain", "ddpm_ancestral_sample",
+    "LearnerConfig", "ScheduleConfig", "PipelineConfig", "EvaluationConfig",
 ])

@@ -62,225 +62,26 @@ from __future__ import annotations
 import json
 import math
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from .config import DTYPES, EXACT_MODES, INJECTED_TYPES, METRIC_NAMES, MODES, RetrainingConfig  # noqa: F401 (the names' old home)
 from .devices import make_generator, resolve_device
 from .error_injection import aligned_error, random_direction_error, time_only_error
 from .estimate import metric_fields
 from .estimators import w2_to_data
 from .generation_laws import DIVERGENCES, PATH_METRICS, choose_laws
-from .grid_exact import grid_exact_supported
 from .learner import check_learner
-from .learners import LEARNER_NAMES, make_learner
+from .learners import make_learner
 from run_files import CONFIG_FILE
 from .run_store import RunStore
 from .sampling import euler_maruyama
 from .sde import VPSDE
-from .targets import TARGET_NAMES, make_target
-
-METRIC_NAMES = ("D_chi2", "D_kl", "I_chi2", "I_kl", "eps2", "epshat2", "eta")
-MODES = ("replace", "accumulate")
-EXACT_MODES = ("auto", "grid", "off")
-INJECTED_TYPES = ("aligned", "random", "time_only")   # neural.error_injection (reconstructed forms)
-DTYPES = {"float32": torch.float32, "float64": torch.float64}
-
-
-@dataclass
-class RetrainingConfig:
-    """One recursive run. `model_kw` goes to `make_learner` (the KDE's `bandwidth` is a field),
-    `target_kw` to `make_target`; `steps` is the Euler-Maruyama step count of sampling and of the
-    path metrics; `eval_paths` simulated paths for eps2/epshat2/eta (the paper: 50,000);
-    `eval_points` draws for D and I and the W2 subset; `chunk_size` rows per score call in the
-    samplers (the KDE kernels bound their own memory); `dtype` of data, samples and sampling
-    (metrics run in float64).
-
-    The constructor checks nothing; `validate` (called by `run_generations`) does.
-
-    Parameters
-    ----------
-    target : str
-        A name of ``TARGET_NAMES`` (default "gmm").
-    model : str
-        A name of ``LEARNER_NAMES`` (default "kde").
-    alpha : float in [0, 1]
-        Fraction of fresh data (default 0.5).
-    generations : int >= 1
-        Number of generations (default 3).
-    n : int >= 2
-        Training set size per generation (default 512).
-    steps : int >= 1
-        Euler-Maruyama steps of sampling and the path metrics (default 50).
-    seed : int
-        Run seed (default 0).
-    device : str
-        "auto", "cpu", "cuda" or "cuda:N" (default "auto").
-    mode : str
-        One of ``MODES`` (default "replace").
-    alpha_schedule : list of float in [0, 1], or None
-        alpha of generations 1, 2, ... (last repeated).
-    t0_schedule : list of float in (0, T), or None
-        t0 of generations 0, 1, ... (last repeated): annealed truncation.
-    metrics : list of str
-        Names of ``METRIC_NAMES`` to compute (default none).
-    bandwidth : float > 0
-        KDE bandwidth (default 0.6).
-    T : float > 0
-        Horizon (default 4).
-    t0 : float in (0, T)
-        Early-stopping time (default 0.02).
-    eval_paths : int >= 1
-        Simulated paths for eps2, epshat2 and eta (default 1000).
-    eval_points : int >= 1
-        Draws for D and I and the W2 subset (default 1000).
-    chunk_size : int >= 1 or None
-        Rows per score call in the samplers.
-    dtype : str
-        A key of ``DTYPES`` (default "float32").
-    target_kw : dict
-        Keyword arguments of `make_target`.
-    model_kw : dict
-        Keyword arguments of `make_learner`.
-    exact : str
-        One of ``EXACT_MODES`` (default "auto"); "grid" needs a Gaussian-mixture target of
-        dimension <= 2.
-    injected_error : dict or None
-        ``{"type": one of INJECTED_TYPES, "size": w}``, added to the learned score.
-    """
-
-    target: str = "gmm"
-    model: str = "kde"
-    alpha: float = 0.5
-    generations: int = 3
-    n: int = 512
-    steps: int = 50
-    seed: int = 0
-    device: str = "auto"
-    mode: str = "replace"
-    alpha_schedule: list | None = None
-    t0_schedule: list | None = None  # t0 of generations 0, 1, ... (last repeated): annealed truncation
-    metrics: list = field(default_factory=list)
-    bandwidth: float = 0.6
-    T: float = 4.0
-    t0: float = 0.02
-    eval_paths: int = 1000
-    eval_points: int = 1000
-    chunk_size: int | None = None
-    dtype: str = "float32"
-    target_kw: dict = field(default_factory=dict)
-    model_kw: dict = field(default_factory=dict)
-    exact: str = "auto"
-    injected_error: dict | None = None   # {"type": one of INJECTED_TYPES, "size": w}: added to the learned score
-
-    def validate(self) -> None:
-        """ValueError naming the first bad field and its allowed values.
-
-        Raises
-        ------
-        ValueError
-            If a field is outside the range the class lists (target, model, alpha and its
-            schedule, t0_schedule, the counts, mode, metrics, dtype, chunk_size, bandwidth, exact,
-            injected_error), or T and t0 do not make a `VPSDE`.
-        """
-        if self.target not in TARGET_NAMES:
-            raise ValueError(f"target must be one of {TARGET_NAMES}, got {self.target!r}")
-        if self.model not in LEARNER_NAMES:
-            raise ValueError(f"model must be one of {LEARNER_NAMES}, got {self.model!r}")
-        for a in [self.alpha] + list(self.alpha_schedule or []):
-            if not (isinstance(a, (int, float)) and 0.0 <= a <= 1.0):
-                raise ValueError(f"alpha must be in [0, 1], got {a}")
-        if self.alpha_schedule is not None and len(self.alpha_schedule) == 0:
-            raise ValueError("alpha_schedule must hold at least one value in [0, 1]")
-        if self.t0_schedule is not None:
-            if len(self.t0_schedule) == 0:
-                raise ValueError(f"t0_schedule must hold at least one value in (0, T) = (0, {self.T})")
-            for t in self.t0_schedule:
-                if isinstance(t, bool) or not isinstance(t, (int, float)) or not 0.0 < t < self.T:
-                    raise ValueError(f"t0_schedule values must be in (0, T) = (0, {self.T}), got {t!r}")
-        for name in ("generations", "n", "steps", "eval_paths", "eval_points"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < (1 if name != "n" else 2):
-                raise ValueError(f"{name} must be an int >= {1 if name != 'n' else 2}, got {value!r}")
-        if self.mode not in MODES:
-            raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
-        unknown = [m for m in self.metrics if m not in METRIC_NAMES]
-        if unknown:
-            raise ValueError(f"metrics must be among {METRIC_NAMES}, got {unknown}")
-        if self.dtype not in DTYPES:
-            raise ValueError(f"dtype must be one of {tuple(DTYPES)}, got {self.dtype!r}")
-        if self.chunk_size is not None and (isinstance(self.chunk_size, bool) or not isinstance(self.chunk_size, int)
-                                            or self.chunk_size < 1):
-            raise ValueError(f"chunk_size must be an int >= 1 or None, got {self.chunk_size!r}")
-        if not self.bandwidth > 0:
-            raise ValueError(f"bandwidth must be > 0, got {self.bandwidth}")
-        if self.exact not in EXACT_MODES:
-            raise ValueError(f"exact must be one of {EXACT_MODES}, got {self.exact!r}")
-        if self.exact == "grid" and not grid_exact_supported(make_target(self.target, **self.target_kw)):
-            raise ValueError(f"exact='grid' needs a Gaussian-mixture target of dimension <= 2, got {self.target!r}")
-        if self.injected_error is not None:
-            spec = self.injected_error
-            if not isinstance(spec, dict) or spec.get("type") not in INJECTED_TYPES or \
-                    not isinstance(spec.get("size"), (int, float)) or not np.isfinite(spec["size"]):
-                raise ValueError(f"injected_error must be {{'type': one of {INJECTED_TYPES}, 'size': a finite "
-                                 f"number}}, got {spec!r}")
-        VPSDE(self.T, self.t0)
-
-    def uses_exact_grid(self, target) -> bool:
-        """Whether the run takes exact grid laws (neural/grid_exact.py): `exact` is "grid", or
-        "auto" on a target the grid engine holds (a Gaussian mixture of dimension <= 2).
-
-        Parameters
-        ----------
-        target : object
-            The run's target (`make_target(self.target, **self.target_kw)`).
-
-        Returns
-        -------
-        bool
-        """
-        return self.exact == "grid" or (self.exact == "auto" and grid_exact_supported(target))
-
-    def alpha_at(self, g: int) -> float:
-        """alpha_g: the schedule's (g-1)-th value (last repeated), else `alpha`.
-
-        Parameters
-        ----------
-        g : int >= 0
-            Generation (g = 0 gets the schedule's first value).
-
-        Returns
-        -------
-        float
-            alpha_g.
-        """
-        if not self.alpha_schedule or g == 0:
-            return float(self.alpha if not self.alpha_schedule else self.alpha_schedule[0])
-        return float(self.alpha_schedule[min(g, len(self.alpha_schedule)) - 1])
-
-    def t0_at(self, g: int) -> float:
-        """t0 of generation g: `t0_schedule[g]` (last value repeated), else `t0`.
-
-        Parameters
-        ----------
-        g : int >= 0
-            Generation.
-
-        Returns
-        -------
-        float
-            t0 of generation g.
-        """
-        if not self.t0_schedule:
-            return float(self.t0)
-        return float(self.t0_schedule[min(g, len(self.t0_schedule) - 1)])
-
-    def to_json(self) -> dict:
-        return asdict(self)
-
+from .targets import make_target
 
 def _seed(seed: int, g: int, purpose: str) -> int:
     """An independent seed for each (run seed, generation, purpose)."""

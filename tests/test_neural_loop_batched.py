@@ -48,7 +48,7 @@ def test_batched_job_reproduces_each_single_run(tmp_path, single_runs):
         assert samples.shape == (60, 10)
     # control: a different seed in one run changes that run's results
     other = configs()
-    other[0].seed = 7
+    other[0] = other[0].replace(seed=7)
     changed = run_batched_generations(other[:1], [tmp_path / "other"])[0]
     assert not math.isclose(changed[1]["eps2"], single_runs[0][1]["eps2"], rel_tol=1e-6)
 
@@ -76,7 +76,7 @@ def test_batched_job_resumes_runs_stopped_at_different_generations(tmp_path, sin
 
 def test_batched_job_rejects_runs_that_differ_elsewhere(tmp_path):
     bad = configs()
-    bad[1].steps = 13
+    bad[1] = bad[1].replace(steps=13)
     with pytest.raises(ValueError, match="differ only in"):
         run_batched_generations(bad, [tmp_path / f"r{i}" for i in range(4)])
     with pytest.raises(ValueError, match="model='kde'"):

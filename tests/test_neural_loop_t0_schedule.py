@@ -52,4 +52,4 @@ def test_cli_passes_the_t0_schedule():
     args = build_parser("train").parse_args(["train", "--out", "x", "--device", "cpu",
                                              "--t0-schedule", "0.1", "0.05", "0.02"])
     config = train_config(args)
-    assert config.t0_schedule == [0.1, 0.05, 0.02] and config.t0_at(7) == 0.02 and config.t0_at(1) == 0.05
+    assert config.t0_schedule == (0.1, 0.05, 0.02) and config.t0_at(7) == 0.02 and config.t0_at(1) == 0.05

@@ -22,8 +22,8 @@ def test_specs_grouped_by_lane_on_the_cpu_only():
     with pytest.raises(ValueError, match="lane must be an int >= 0"):
         neural_lanes([dict(lane=-1)], "cpu", cores=2)
     assert lane_threads(2, cores=2) == 1 and lane_threads(1, cores=2) == 2 and lane_threads(2, cores=1) == 1
-    assert all(len(neural_lanes(SCALES[s]["neural"], "cpu", cores=2)) == 1 for s in ("tiny", "paper"))
-    assert len(neural_lanes(SCALES["small"]["neural"], "cpu", cores=2)) == 2
+    assert all(len(neural_lanes(SCALES[s].neural, "cpu", cores=2)) == 1 for s in ("tiny", "paper"))
+    assert len(neural_lanes(SCALES["small"].neural, "cpu", cores=2)) == 2
 
 
 def test_lane_process_reports_success_and_failure():

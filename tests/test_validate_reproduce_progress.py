@@ -59,7 +59,7 @@ def test_run_bars_only_on_a_terminal_and_a_line_per_finished_run(tmp_path, monke
 
     cfg = types.SimpleNamespace(seed=0, model="mlp")
     seen = []
-    monkeypatch.setattr(rep, "_spec_configs", lambda *a: ([("gmm1d_mlp_alpha_0.5_seed_0", cfg)], "float64"))
+    spec = types.SimpleNamespace(configs=lambda *a: [("gmm1d_mlp_alpha_0.5_seed_0", cfg)], metrics_dtype="float64")
     monkeypatch.setattr(rep, "_batchable", lambda c: False)
     monkeypatch.setattr(rep, "run_generations", lambda c, out, progress, fit_from: seen.append(progress) or [{}, {}])
 
@@ -70,8 +70,8 @@ def test_run_bars_only_on_a_terminal_and_a_line_per_finished_run(tmp_path, monke
     for stream, bars in ((io.StringIO(), False), (Terminal(), True)):
         monkeypatch.setattr(sys, "stderr", stream)
         lines = []
-        rep.run_neural_specs(tmp_path, [{}], (0.5,), 0, "cpu", True, lines.append)
+        rep.run_neural_specs(tmp_path, [spec], (0.5,), 0, "cpu", True, lines.append)
         assert seen.pop() is bars
         assert lines[-1].startswith("  gmm1d_mlp_alpha_0.5_seed_0 done: 2 generations")
-    rep.run_neural_specs(tmp_path, [{}], (0.5,), 0, "cpu", False, lines.append)   # --quiet
+    rep.run_neural_specs(tmp_path, [spec], (0.5,), 0, "cpu", False, lines.append)   # --quiet
     assert seen.pop() is False

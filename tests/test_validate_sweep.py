@@ -99,7 +99,9 @@ def test_spec_expands_to_one_named_hashed_run_per_combination():
 
 
 @pytest.mark.parametrize("text, message", [
-    (TOY.replace("n = 64", "n = 64\nlr = 0.1"), "[run] unknown key 'lr'; allowed:"),
+    (TOY.replace("n = 64", "n = 64\nlearning_rate = 0.1"), "[run] unknown key 'learning_rate'; allowed:"),
+    (TOY.replace("n = 64", "n = 64\nlr = 0.1"), "[run] lr: lr needs a network model, got model 'kde'"),
+    (TOY.replace("[axes]", "[run.learner]\nT = 2.0\n[axes]"), "[run.learner] unknown key 'T'; allowed: model,"),
     (TOY.replace("seed = [0, 1]", "seed = []"), "[axes] seed: empty axis"),
     (TOY.replace("n = 64", 'n = "ten"'), "[run] n: expected an integer, got 'ten'"),
     (TOY.replace("alpha = [0.1, 0.9]", "alpha = [0.1, 1.5]"), "[axes] alpha: alpha must be in [0, 1], got 1.5"),

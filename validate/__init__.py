@@ -16,6 +16,8 @@ _EXPORTS = {
     "validate.report.build": ("build_report",),
     "validate.report.run_data": ("RunData",),
     "validate.pipeline.reproduce": ("reproduce",),
+    "validate.pipeline.run_spec": ("NeuralRunSpec", "Scale"),
+    "validate.pipeline.train_settings": ("train_config",),
     "validate.pipeline.exact_runs": ("ExactRunConfig", "run_exact", "write_exact_run", "exact_rows"),
     "validate.sweep.runner": ("run_sweep",),
     "validate.sweep.spec": ("load_spec", "parse_spec"),

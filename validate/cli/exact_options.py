@@ -7,16 +7,12 @@ from __future__ import annotations
 import argparse
 from dataclasses import MISSING, fields
 
-from validate.cli.arg_types import typed
+from validate.cli.setting_options import add_setting_options
 from validate.pipeline.exact_runs import ExactRunConfig
+from validate.settings import settings_of
 
 #: field -> option name where they differ (`--alpha 0.1 0.5` sets `alphas`)
 OPTION_NAMES = {"alphas": "alpha"}
-
-
-def option_name(field_name: str) -> str:
-    """The long option of a field: ``--n-samples`` for `n_samples`, ``--alpha`` for `alphas`."""
-    return "--" + OPTION_NAMES.get(field_name, field_name).replace("_", "-")
 
 
 def add_exact_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,20 +23,8 @@ def add_exact_arguments(parser: argparse.ArgumentParser) -> None:
     parser : argparse.ArgumentParser
         The parser to add the options to.
     """
-    for f in fields(ExactRunConfig):
-        setting = f.metadata["setting"]
-        default = f.default if f.default is not MISSING else None
-        shown = " ".join(f"{v:g}" for v in default) if isinstance(default, tuple) else default
-        kwargs = {"dest": f.name, "default": list(default) if isinstance(default, tuple) else default,
-                  "help": f"{setting.help} (default: {shown if shown is not None else 'none'})"}
-        if setting.choices is not None:
-            kwargs["choices"] = setting.choices
-        else:
-            kwargs["type"] = typed(option_name(f.name)[2:], setting.scalar, setting.check)
-        if setting.nargs is not None:
-            kwargs["nargs"] = setting.nargs
-            kwargs["metavar"] = option_name(f.name)[2:].upper()
-        parser.add_argument(option_name(f.name), **kwargs)
+    defaults = {f.name: f.default if f.default is not MISSING else None for f in fields(ExactRunConfig)}
+    add_setting_options(parser, settings_of(ExactRunConfig), defaults, renamed=OPTION_NAMES)
 
 
 def exact_config(args) -> ExactRunConfig:

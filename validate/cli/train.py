@@ -6,7 +6,8 @@ collapse train --target gmm --model kde --alpha 0.5 --generations 3 --n 512 --st
 
 Rerunning the same command on the same --out resumes after the last finished generation (a larger
 --generations extends the run). Bad settings are usage errors (one line, exit 2), found by
-the argument types and by `RetrainingConfig.validate` before anything is written.
+the argument types (generated from the fields of `neural.config.RetrainingConfig`) and by the
+configuration's own checks, before anything is written; the message names the option.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import json
 from neural.retraining import run_generations
 from validate.cli.main import UsageError
 from validate.cli.train_options import add_train_arguments, train_config
+from validate.pipeline.train_settings import TRAIN_SETTINGS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -49,8 +51,12 @@ def run(args) -> int:
     """
     try:
         config = train_config(args)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+    except ValueError as exc:   # a setting refused with another ("hidden needs model mlp"): name its option
+        message = str(exc)
+        name = message.split(maxsplit=1)[0] if message else ""
+        if name in TRAIN_SETTINGS:
+            message = f"argument --{name.replace('_', '-')}: {message}"
+        raise UsageError(message) from None
     rows = run_generations(config, args.out, progress=not args.quiet)
     for row in rows:
         shown = {k: v for k, v in row.items() if not k.endswith(("_estimator", "_se"))}

@@ -13,7 +13,7 @@ torch); the eta-by-error-type experiment, which needs torch, is `validate.pipeli
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -22,17 +22,12 @@ from gaussian_exact import AffineError, Gaussian
 from gaussian_exact.generations import generations as run_generations
 from run_files import CONFIG_FILE, METRICS_FILE, write_json, write_jsonl
 from validate.report.run_io import read_config
-from validate.settings import Setting, at_least, finite, fraction, positive, validate_settings
+from validate.settings import Setting, at_least, finite, fraction, positive, setting_field, validate_settings
 
 #: the columns `collapse exact` prints: D_* of p^g; the others describe the transition g -> g+1
 COLUMNS = ("alpha", "generation", "D_chi2", "D_kl", "D_w2", "I_chi2", "I_chi2_se", "I_chi2_gaussian",
            "eps2", "epshat2", "eta", "kl_ideal", "cross", "J")
 MODES = ("replace", "accumulate")
-
-
-def _setting(default, setting: Setting):
-    """A dataclass field with its `Setting` in the metadata (defaults are immutable: tuples, numbers)."""
-    return field(default=default, metadata={"setting": setting})
 
 
 @dataclass(frozen=True)
@@ -73,22 +68,22 @@ class ExactRunConfig:
         Naming the first bad setting.
     """
 
-    alphas: tuple = _setting((0.1, 0.5, 0.9), Setting(float, fraction, nargs="+", help="fresh-data fractions in [0, 1]"))
-    generations: int = _setting(20, Setting(int, at_least(1), help="number of generations N >= 1"))
-    dim: int = _setting(10, Setting(int, at_least(1), help="dimension d >= 1"))
-    steps: int = _setting(0, Setting(int, at_least(0), help="Euler-Maruyama steps K on [t0, T]; 0 for continuous time"))
-    T: float = _setting(4.0, Setting(float, positive, help="horizon T"))
-    t0: float = _setting(0.02, Setting(float, finite, help="early-stopping time t0 in [0, T)"))
-    slope: float = _setting(-0.03, Setting(float, finite, help="W = slope * I in e = W x + xi"))
-    bias: float = _setting(0.05, Setting(float, finite, help="|xi|, along (1,...,1)/sqrt(d)"))
-    mode: str = _setting("replace", Setting(str, choices=MODES, help="replace or accumulate the training data"))
-    n_samples: int | None = _setting(None, Setting(int, at_least(1), optional=True,
+    alphas: tuple = setting_field((0.1, 0.5, 0.9), Setting(float, fraction, nargs="+", help="fresh-data fractions in [0, 1]"))
+    generations: int = setting_field(20, Setting(int, at_least(1), help="number of generations N >= 1"))
+    dim: int = setting_field(10, Setting(int, at_least(1), help="dimension d >= 1"))
+    steps: int = setting_field(0, Setting(int, at_least(0), help="Euler-Maruyama steps K on [t0, T]; 0 for continuous time"))
+    T: float = setting_field(4.0, Setting(float, positive, help="horizon T"))
+    t0: float = setting_field(0.02, Setting(float, finite, help="early-stopping time t0 in [0, T)"))
+    slope: float = setting_field(-0.03, Setting(float, finite, help="W = slope * I in e = W x + xi"))
+    bias: float = setting_field(0.05, Setting(float, finite, help="|xi|, along (1,...,1)/sqrt(d)"))
+    mode: str = setting_field("replace", Setting(str, choices=MODES, help="replace or accumulate the training data"))
+    n_samples: int | None = setting_field(None, Setting(int, at_least(1), optional=True,
                                                    help="fit the learner from this many samples per generation "
                                                         "(none: at the population level)"))
-    mixture_samples: int = _setting(2 ** 13, Setting(int, at_least(0), help="importance samples for chi2/KL to q_i "
+    mixture_samples: int = setting_field(2 ** 13, Setting(int, at_least(0), help="importance samples for chi2/KL to q_i "
                                                      "where sampled (d >= 2, more than two components; two are "
                                                      "exact); 0 skips"))
-    seed: int = _setting(0, Setting(int, at_least(0), help="seed of the data covariance and the samples"))
+    seed: int = setting_field(0, Setting(int, at_least(0), help="seed of the data covariance and the samples"))
 
     def __post_init__(self):
         if isinstance(self.alphas, (int, float)) and not isinstance(self.alphas, bool):

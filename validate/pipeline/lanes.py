@@ -42,8 +42,8 @@ def neural_lanes(specs: list, device: str, cores: int | None = None) -> list:
 
     Parameters
     ----------
-    specs : list of dict
-        Neural run specs (a SCALES entry's "neural" list).
+    specs : list of NeuralRunSpec or dict
+        Neural run specs (a SCALES entry's `neural`).
     device : str
         Device of the runs; lanes are used on "cpu" only (a GPU job is one process).
     cores : int or None
@@ -51,7 +51,7 @@ def neural_lanes(specs: list, device: str, cores: int | None = None) -> list:
 
     Returns
     -------
-    list of list of dict
+    list of list
         The lanes; empty when there are no specs.
 
     Raises
@@ -60,7 +60,7 @@ def neural_lanes(specs: list, device: str, cores: int | None = None) -> list:
         If a spec's "lane" is not an int >= 0.
     """
     for s in specs:
-        lane = s.get("lane", 0)
+        lane = _lane(s)
         if isinstance(lane, bool) or not isinstance(lane, int) or lane < 0:
             raise ValueError(f"a spec's lane must be an int >= 0, got {lane!r}")
     if not specs:
@@ -68,8 +68,14 @@ def neural_lanes(specs: list, device: str, cores: int | None = None) -> list:
     cores = usable_cores() if cores is None else cores
     if not str(device).startswith("cpu") or cores < 2:
         return [list(specs)]
-    ids = sorted({s.get("lane", 0) for s in specs})
-    return [[s for s in specs if s.get("lane", 0) == i] for i in ids]
+    ids = sorted({_lane(s) for s in specs})
+    return [[s for s in specs if _lane(s) == i] for i in ids]
+
+
+def _lane(spec) -> int:
+    """A spec's lane: the `lane` of a `validate.pipeline.run_spec.NeuralRunSpec`, or the "lane" key of
+    a dict (0 when absent)."""
+    return spec.get("lane", 0) if isinstance(spec, dict) else spec.lane
 
 
 def lane_threads(lanes: int, cores: int | None = None) -> int:

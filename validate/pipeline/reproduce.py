@@ -30,7 +30,7 @@ constant-versus-annealed figure) runs at every scale (`limit_law_part`).
 Every part is resumable: a finished exact alpha or neural generation is kept, so a killed run
 started again with the same arguments continues where it stopped.
 
-On the CPU with at least 2 usable cores the neural specs run in lanes (a spec's "lane" key,
+On the CPU with at least 2 usable cores the neural specs run in lanes (a spec's `lane`,
 `validate.pipeline.lanes`): lane 0 in this process, the others in spawned processes started
 before the bounds, each with cores / lanes torch threads (small networks do not use two threads
 well; two processes do). Lanes are independent; on a GPU, or one core, everything is lane 0.
@@ -59,71 +59,67 @@ from neural.batched_retraining import run_batched_generations
 from neural.devices import cpu_threads
 from neural.gaussian_mixture import TorchGaussianMixture
 from neural.protocol_cost import calibrate, estimate_seconds, format_duration
-from neural.retraining import RetrainingConfig, run_generations, share_generation_zero
+from neural.retraining import run_generations, share_generation_zero
 from run_files import MANIFEST_FILE, atomic_write_text, write_json
 from neural.targets import make_target
 from validate.report.bounds_table import accumulated_rows
 from validate.pipeline.eta_experiment import eta_by_error_type
 from validate.pipeline.exact_runs import ExactRunConfig, run_exact
 from validate.pipeline.limit_stage import limit_law_stage
+from validate.pipeline.run_spec import Scale, neural_spec
 from validate.checks.limit_suite import LIMIT_CHECKS_FILE
 from validate.pipeline.lanes import LaneProcess, lane_threads, neural_lanes
 from validate.report.build import build_report
 from validate.report.tables import render
-from validate.report.run_data import learner_label
 
 # the 1-D MLP of the exact-grid runs; the injected-error runs use the same, so they load its
 # generation-0 network (neural.retraining.reusable_fit) instead of training it again. 1000 steps: the
 # exact generation-0 gate (validate.checks.learner_quality) needs every mode and KL(p^1 || data) <= ideal + 0.15
 # (400 steps flattened the central mode: exact KL 0.21). Its bounded eps gives exponential tails, so
 # chi2 = inf: the counter-example of THEORY.md section 8.
-GMM1D_MLP = {"steps": 1000, "hidden": 64, "depth": 3, "lr": 3e-3}
+GMM1D_MLP = {"train_steps": 1000, "hidden": 64, "depth": 3, "lr": 3e-3}
 # the same network inside the theory's regime: the noise of N(mean, 0.6^2) plus a bounded correction
 # (neural.gaussian_residual), so the score is linear far away and the tails Gaussian of variance about
 # 0.36 < 2 x 0.36 (the modes' variance): chi2 finite at every generation, eps2 <= 1
-GMM1D_MLP_IN_REGIME = dict(GMM1D_MLP, steps=1500, parameterization="gaussian_residual", tail_scale=0.6)
+GMM1D_MLP_IN_REGIME = dict(GMM1D_MLP, train_steps=1500, parameterization="gaussian_residual", tail_scale=0.6)
 
 SCALES = {
-    "small": {
-        "exact": dict(generations=20, dim=10),
-        "neural": [
-            dict(target="gmm", model="kde", n=400, steps=500, generations=5, eval_paths=300, eval_points=400,
-                 metrics=["D_kl", "I_kl", "eps2", "epshat2", "eta"], seeds=(0, 1, 2), metrics_dtype="float32"),
-            dict(target="gmm", model="mlp", n=400, steps=100, generations=3, eval_points=400,
-                 metrics=["D_kl", "I_kl"], model_kw={"steps": 600, "hidden": 128, "depth": 3, "lr": 2e-3},
-                 seeds=(0,)),
+    "small": Scale(
+        exact=ExactRunConfig(generations=20, dim=10),
+        neural=(
+            neural_spec(target="gmm", model="kde", n=400, steps=500, generations=5, eval_paths=300, eval_points=400,
+                        metrics=["D_kl", "I_kl", "eps2", "epshat2", "eta"], seeds=(0, 1, 2), metrics_dtype="float32"),
+            neural_spec(target="gmm", model="mlp", n=400, steps=100, generations=3, eval_points=400,
+                        metrics=["D_kl", "I_kl"], train_steps=600, hidden=128, depth=3, lr=2e-3, seeds=(0,)),
             # one alpha: 2 fits of a U-Net trained long enough to meet the generation-0 criterion
-            dict(target="digits", model="unet", n=1000, steps=50, generations=2, eval_points=300,
-                 metrics=["D_kl", "I_kl"], lane=1, alphas=(0.5,),
-                 model_kw={"steps": 1300, "batch_size": 64, "base_channels": 16, "lr": 2e-3, "dropout": 0.0,
-                           "t_sampling": "log_uniform"}, seeds=(0,)),
+            neural_spec(target="digits", model="unet", n=1000, steps=50, generations=2, eval_points=300,
+                        metrics=["D_kl", "I_kl"], lane=1, alphas=(0.5,), train_steps=1300, batch_size=64, lr=2e-3,
+                        model_kw={"base_channels": 16, "dropout": 0.0, "t_sampling": "log_uniform"}, seeds=(0,)),
             # exact grid laws (THEORY.md section 7): binding checks on a network and on a 2-D KDE
-            dict(target="gmm1d", model="mlp", n=400, steps=100, generations=3, eval_paths=1000,
-                 metrics=["eta"], model_kw=GMM1D_MLP, seeds=(0,)),
-            dict(target="gmm2d", model="kde", n=400, steps=50, generations=3, seeds=(0,)),
+            neural_spec(target="gmm1d", model="mlp", n=400, steps=100, generations=3, eval_paths=1000,
+                        metrics=["eta"], **GMM1D_MLP, seeds=(0,)),
+            neural_spec(target="gmm2d", model="kde", n=400, steps=50, generations=3, seeds=(0,)),
             # a network inside the theory's regime (finite chi2, eps2 <= 1), beside the U-Net's lane
-            dict(target="gmm1d", model="mlp", n=400, steps=100, generations=3, model_kw=GMM1D_MLP_IN_REGIME,
-                 seeds=(0,), alphas=(0.5,), lane=1),
-        ] + [dict(target="gmm1d", model="mlp", n=400, steps=100, generations=1, eval_paths=1000, metrics=["eta"],
-                  model_kw=GMM1D_MLP, injected_error={"type": kind, "size": -0.2}, seeds=(0,), alphas=(0.5,))
-             for kind in ("aligned", "random", "time_only")],
-    },
-    "tiny": {  # a smoke run of every stage in well under a minute (used by the tests)
-        "exact": dict(generations=4, dim=3, mixture_samples=2 ** 10),
-        "neural": [
-            dict(target="gmm", model="kde", n=100, steps=20, generations=2, eval_paths=200, eval_points=100,
-                 metrics=["D_kl", "I_kl", "eps2", "epshat2", "eta"], seeds=(0, 1)),
-            dict(target="gmm1d", model="kde", n=100, steps=20, generations=2, seeds=(0,)),
-        ],
-    },
-    "paper": {
-        "exact": dict(generations=20, dim=10),
-        "neural": [
-            dict(target="gmm", model="kde", n=100_000, steps=500, generations=20, eval_paths=50_000,
-                 eval_points=20_000, metrics=["D_kl", "I_kl", "D_chi2", "I_chi2", "eps2", "epshat2", "eta"],
-                 seeds=tuple(range(10)), metrics_dtype="float32"),
-        ],
-    },
+            neural_spec(target="gmm1d", model="mlp", n=400, steps=100, generations=3, **GMM1D_MLP_IN_REGIME,
+                        seeds=(0,), alphas=(0.5,), lane=1),
+        ) + tuple(neural_spec(target="gmm1d", model="mlp", n=400, steps=100, generations=1, eval_paths=1000,
+                              metrics=["eta"], **GMM1D_MLP, injected_error={"type": kind, "size": -0.2}, seeds=(0,),
+                              alphas=(0.5,))
+                  for kind in ("aligned", "random", "time_only"))),
+    "tiny": Scale(  # a smoke run of every stage in well under a minute (used by the tests)
+        exact=ExactRunConfig(generations=4, dim=3, mixture_samples=2 ** 10),
+        neural=(
+            neural_spec(target="gmm", model="kde", n=100, steps=20, generations=2, eval_paths=200, eval_points=100,
+                        metrics=["D_kl", "I_kl", "eps2", "epshat2", "eta"], seeds=(0, 1)),
+            neural_spec(target="gmm1d", model="kde", n=100, steps=20, generations=2, seeds=(0,)),
+        )),
+    "paper": Scale(  # THEORY.md section 6; the same protocol as a sweep spec: examples/sweep_paper_protocol.toml
+        exact=ExactRunConfig(generations=20, dim=10),
+        neural=(
+            neural_spec(target="gmm", model="kde", n=100_000, steps=500, generations=20, eval_paths=50_000,
+                        eval_points=20_000, metrics=["D_kl", "I_kl", "D_chi2", "I_chi2", "eps2", "epshat2", "eta"],
+                        seeds=tuple(range(10)), metrics_dtype="float32"),
+        )),
 }
 
 
@@ -164,22 +160,6 @@ class ProgressETA:
                  f"ETA {format_duration(eta)}")
 
 
-def _spec_configs(run_spec: dict, alphas, seed: int, device: str):
-    """[(name, RetrainingConfig)] of one neural spec over alphas x seeds, and its metrics dtype."""
-    run_spec = dict(run_spec)
-    seeds = run_spec.pop("seeds")
-    run_spec.pop("lane", None)
-    metrics_dtype = run_spec.pop("metrics_dtype", "float64")
-    run_alphas = run_spec.pop("alphas", alphas)
-    label = learner_label(run_spec)
-    out = []
-    for a in run_alphas:
-        for s in seeds:
-            name = f"{run_spec['target']}_{label}_alpha_{a:g}_seed_{seed + s}"
-            out.append((name, RetrainingConfig(alpha=a, seed=seed + s, device=device, **run_spec)))
-    return out, metrics_dtype
-
-
 def _batchable(config) -> bool:
     """KDE runs on a Gaussian mixture that do not take exact grid laws (the batched job has none)."""
     target = make_target(config.target, **config.target_kw)
@@ -213,8 +193,8 @@ def estimate_neural(spec: dict, alphas, seed: int, device: str) -> dict:
 
     Parameters
     ----------
-    spec : dict
-        A scale of SCALES (its "neural" run specs).
+    spec : Scale
+        A scale of SCALES (its neural run specs).
     alphas : sequence of float
         The alphas of the runs.
     seed : int
@@ -228,8 +208,8 @@ def estimate_neural(spec: dict, alphas, seed: int, device: str) -> dict:
         "seconds" (total) and "specs" (per batched run spec: runs, seconds and throughputs).
     """
     total, details = 0.0, []
-    for run_spec in spec["neural"]:
-        named, metrics_dtype = _spec_configs(run_spec, alphas, seed, device)
+    for run_spec in spec.neural:
+        named, metrics_dtype = run_spec.configs(alphas, seed, device), run_spec.metrics_dtype
         configs = [c for _, c in named]
         if not _batchable(configs[0]):
             continue
@@ -287,7 +267,7 @@ def reproduce(out_dir, scale: str = "small", device: str = "cpu", seed: int = 0,
     out.mkdir(parents=True, exist_ok=True)
     spec = SCALES[scale]
     write_json(out / MANIFEST_FILE, {"scale": scale, "device": device, "seed": seed, "alphas": list(alphas),
-                                "neural": neural, "spec": spec,
+                                "neural": neural, "spec": spec.to_json(),
                                 "started": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")})
     log = _log if progress else (lambda m: None)
     if neural and (estimate if estimate is not None else scale == "paper"):
@@ -300,12 +280,12 @@ def reproduce(out_dir, scale: str = "small", device: str = "cpu", seed: int = 0,
         log(f"estimated duration of the neural part (the bounds and exact parts take seconds): "
             f"{format_duration(est['seconds'])}")
 
-    lanes = neural_lanes(spec["neural"], device) if neural else []
+    lanes = neural_lanes(list(spec.neural), device) if neural else []
     threads = lane_threads(len(lanes))
     parallel = []   # the other lanes in processes of their own, from the start (the bounds and exact parts overlap)
     for lane in lanes[1:]:
         log(f"neural lane in a parallel process ({threads} torch thread(s) per lane): "
-            f"{', '.join(_spec_label(s) for s in lane)}")
+            f"{', '.join(s.label for s in lane)}")
         parallel.append(LaneProcess(_lane_worker, (str(out), lane, tuple(alphas), seed, device, progress), threads))
     try:
         with cpu_threads(threads) if len(lanes) > 1 else contextlib.nullcontext():
@@ -323,10 +303,10 @@ def _main_lane(out, scale, spec, lanes, parallel, alphas, seed, device, progress
     atomic_write_text(out / "bounds" / "accumulated.csv", render(accumulated_rows(alphas, [1e-3], 20), "csv"))
 
     log("exact Gaussian generations")
-    run_exact(out / "exact", ExactRunConfig(alphas=tuple(alphas), seed=seed, **spec["exact"]), progress=log)
+    run_exact(out / "exact", spec.exact_config(alphas, seed), progress=log)
     eta_file = out / "exact" / "eta_by_error_type.json"
     if not eta_file.is_file():
-        write_json(eta_file, eta_by_error_type(spec["exact"]["dim"], seed))
+        write_json(eta_file, eta_by_error_type(spec.exact.dim, seed))
 
     if lanes:
         wall, cpu = time.perf_counter(), time.process_time()
@@ -334,14 +314,10 @@ def _main_lane(out, scale, spec, lanes, parallel, alphas, seed, device, progress
         log(f"neural lane 0 done: {time.perf_counter() - wall:.0f} s wall, {time.process_time() - cpu:.0f} s CPU")
     limit_law_part(out, scale, log)
     for lane, process in zip(lanes[1:], parallel):
-        log(f"waiting for the parallel lane ({', '.join(_spec_label(s) for s in lane)})")
+        log(f"waiting for the parallel lane ({', '.join(s.label for s in lane)})")
         process.result()
     log("tables, figures, summary")
     return build_report(out)
-
-
-def _spec_label(run_spec: dict) -> str:
-    return f"{run_spec['target']}_{learner_label(run_spec)}"
 
 
 def _lane_worker(out: str, specs: list, alphas, seed: int, device: str, progress: bool) -> None:
@@ -350,7 +326,7 @@ def _lane_worker(out: str, specs: list, alphas, seed: int, device: str, progress
     log = _log if progress else (lambda m: None)
     wall, cpu = time.perf_counter(), time.process_time()
     run_neural_specs(Path(out), specs, alphas, seed, device, progress, log, bars=False)
-    log(f"parallel lane ({', '.join(_spec_label(s) for s in specs)}) done: {time.perf_counter() - wall:.0f} s wall, "
+    log(f"parallel lane ({', '.join(s.label for s in specs)}) done: {time.perf_counter() - wall:.0f} s wall, "
         f"{time.process_time() - cpu:.0f} s CPU")
 
 
@@ -365,7 +341,7 @@ def run_neural_specs(out: Path, specs: list, alphas, seed: int, device: str, pro
     ----------
     out : pathlib.Path
         The output directory.
-    specs : list of dict
+    specs : list of NeuralRunSpec
         Run specs of a SCALES entry.
     alphas : sequence of float
         The fresh-data fractions.
@@ -385,7 +361,7 @@ def run_neural_specs(out: Path, specs: list, alphas, seed: int, device: str, pro
     bars = (progress and sys.stderr.isatty()) if bars is None else bars
     fitted = {}  # seed -> network runs done so far, whose generation-0 fit a later run may reuse
     for run_spec in specs:
-        named, metrics_dtype = _spec_configs(run_spec, alphas, seed, device)
+        named, metrics_dtype = run_spec.configs(alphas, seed, device), run_spec.metrics_dtype
         if _batchable(named[0][1]):
             for batch in _batches(named, device):
                 label = f"batched {len(batch)} runs {batch[0][0].rsplit('_alpha', 1)[0]}"

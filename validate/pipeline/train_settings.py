@@ -1,61 +1,35 @@
-"""The settings of a recursive retraining run as a plain mapping, derived from the fields of
-`neural.retraining.RetrainingConfig`, and the configuration built from such a mapping.
+"""The settings of a recursive retraining run as a flat mapping, generated from the fields of
+`neural.config.RetrainingConfig` and its sections, and the configuration built from such a mapping.
 
-A sweep spec's `[run]` keys are these settings; `collapse train` builds its configuration with the
-same `train_config`. Ranges are checked by `RetrainingConfig.validate` (called by `train_config`);
-the mapping gives each setting its type and choices. Two settings are not fields but conveniences
-of the command line: `data_dir` (goes to `target_kw` for the image targets), `train_steps`
-(optimizer steps), `parameterization` and `tail_scale` (the MLP's output, THEORY.md section 8 "Tails
-decide chi2"), which go to `model_kw`.
+A sweep spec's `[run]` keys are these settings (`validate.sweep.spec`, flat or in the sections'
+tables); `collapse train`'s options are generated from them (`validate.cli.train_options`), and
+both build the configuration with `train_config`. Type, range, choices and help come from each
+field's `run_files.settings.Setting`; defaults from the fields. One setting is not a field but a
+convenience: `data_dir` (the image targets' files), which goes to `target_kw` of an image target
+and is ignored by the others (so a sweep may cross image and other targets under one data_dir).
 """
 from __future__ import annotations
 
-from dataclasses import MISSING, fields
 from typing import Mapping
 
+from neural.config import SECTIONS, RetrainingConfig, section_of_settings, setting_defaults, setting_fields
 from neural.devices import resolve_device
-from neural.learners import PARAMETERIZATIONS
-from neural.retraining import DTYPES, EXACT_MODES, METRIC_NAMES, MODES, RetrainingConfig
-from validate.settings import Setting, at_least, positive
+from validate.settings import Setting
 
-#: fields that are tables of their own (keyword arguments of the learner, the target, the error)
-TABLE_FIELDS = ("target_kw", "model_kw", "injected_error")
-#: what the items of the list fields are; the choices of the fields that have them
-LIST_ITEMS = {"alpha_schedule": (float, "+"), "t0_schedule": (float, "+"), "metrics": (str, "*")}
-CHOICES = {"mode": MODES, "dtype": tuple(DTYPES), "exact": EXACT_MODES, "metrics": METRIC_NAMES}
-SCALARS = {"str": str, "int": int, "float": float}
 IMAGE_TARGETS = ("fashion_mnist", "cifar10")
+#: settings that are not fields of the configuration
+CONVENIENCES = {"data_dir": Setting(str, optional=True, help="directory holding Fashion-MNIST or CIFAR-10 files")}
 
-
-def _field_settings() -> dict[str, Setting]:
-    out = {}
-    for f in fields(RetrainingConfig):
-        if f.name in TABLE_FIELDS:
-            continue
-        kind = str(f.type).split("|")[0].strip()
-        scalar, nargs = LIST_ITEMS[f.name] if kind == "list" else (SCALARS[kind], None)
-        out[f.name] = Setting(scalar, at_least(0) if f.name == "seed" else None, CHOICES.get(f.name), nargs,
-                              optional="None" in str(f.type))
-    return out
-
-
-TRAIN_SETTINGS: dict[str, Setting] = {
-    **_field_settings(),
-    "data_dir": Setting(str, optional=True, help="directory holding Fashion-MNIST or CIFAR-10 files"),
-    "train_steps": Setting(int, at_least(1), optional=True, help="optimizer steps per generation (mlp/unet)"),
-    "parameterization": Setting(str, None, PARAMETERIZATIONS, optional=True,
-                                help="mlp output: eps (noise prediction) or gaussian_residual (Gaussian tails)"),
-    "tail_scale": Setting(float, positive, optional=True, help="tail scale tau of the gaussian_residual mlp"),
-}
+TRAIN_SETTINGS: dict[str, Setting] = {**{name: f.metadata["setting"] for name, f in setting_fields().items()},
+                                      **CONVENIENCES}
+#: the table (section) of each setting, for nested sweep specs: learner, schedule, pipeline, evaluation, run
+SETTING_SECTIONS: dict[str, str] = {**section_of_settings(), "data_dir": "pipeline"}
+SECTION_NAMES = tuple(SECTIONS)
 
 
 def train_defaults() -> dict:
-    """setting -> default (the field defaults of `RetrainingConfig`; None for the conveniences)."""
-    out = {}
-    for f in fields(RetrainingConfig):
-        if f.name in TRAIN_SETTINGS:
-            out[f.name] = f.default if f.default is not MISSING else f.default_factory()
-    return {**out, "data_dir": None, "train_steps": None, "parameterization": None, "tail_scale": None}
+    """setting -> default (the fields' defaults; None for the conveniences)."""
+    return {**setting_defaults(), **{name: None for name in CONVENIENCES}}
 
 
 def train_config(settings: Mapping) -> RetrainingConfig:
@@ -69,32 +43,22 @@ def train_config(settings: Mapping) -> RetrainingConfig:
 
     Returns
     -------
-    neural.retraining.RetrainingConfig
+    neural.config.RetrainingConfig
         The validated configuration.
 
     Raises
     ------
     ValueError
-        Naming the first bad setting (an unknown key, `RetrainingConfig.validate`, an unavailable
+        Naming the first bad setting (an unknown key, the configuration's checks, an unavailable
         device).
     """
     unknown = [k for k in settings if k not in TRAIN_SETTINGS]
     if unknown:
         raise ValueError(f"{unknown[0]} is not a setting of a train run; allowed: {', '.join(TRAIN_SETTINGS)}")
-    s = {**train_defaults(), **settings}
-    data_dir, train_steps = s.pop("data_dir"), s.pop("train_steps")
-    target_kw = {"data_dir": data_dir} if s["target"] in IMAGE_TARGETS else {}
-    model_kw = {"steps": train_steps} if (train_steps and s["model"] != "kde") else {}
-    parameterization, tail_scale = s.pop("parameterization"), s.pop("tail_scale")
-    if parameterization is not None:
-        if s["model"] != "mlp":
-            raise ValueError(f"parameterization needs model mlp, got {s['model']!r}")
-        model_kw["parameterization"] = parameterization
-    if tail_scale is not None:
-        if parameterization != "gaussian_residual":
-            raise ValueError("tail_scale needs parameterization gaussian_residual")
-        model_kw["tail_scale"] = tail_scale
-    config = RetrainingConfig(**{**s, "metrics": list(s["metrics"])}, target_kw=target_kw, model_kw=model_kw)
-    config.validate()
+    s = {k: v for k, v in settings.items() if v is not None or TRAIN_SETTINGS[k].optional}
+    data_dir, target = s.pop("data_dir", None), s.get("target", train_defaults()["target"])
+    if target in IMAGE_TARGETS:   # as config.json has always held it (None: the default location)
+        s["target_kw"] = {"data_dir": data_dir, **s.get("target_kw", {})}
+    config = RetrainingConfig(**s)
     resolve_device(config.device)
     return config

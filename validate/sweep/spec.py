@@ -4,8 +4,13 @@ Layout of a spec::
 
     [run]                      # fixed `collapse train` settings (long option names, underscores)
     target = "gmm"
-    model = "kde"
+    model = "mlp"
     generations = 2
+    [run.learner]              # optional: a section's settings in its own table (the same keys)
+    lr = 1e-3
+    hidden = 64
+    [run.model_kw]             # a table-valued setting (the learner's other keywords)
+    dropout = 0.0
     [axes]                     # lists crossed with each other: one train run per combination
     alpha = [0.1, 0.9]
     seed = [0, 1]
@@ -18,7 +23,11 @@ Layout of a spec::
 
 Train runs exist when `[run]` or `[axes]` is present, exact runs when `[exact]` is. The keys are
 the settings of the configuration objects, not of the command line: a train run's are
-`validate.pipeline.train_settings.TRAIN_SETTINGS` (the fields of `RetrainingConfig`), an exact run's
+`validate.pipeline.train_settings.TRAIN_SETTINGS` (every field of `neural.config.RetrainingConfig`
+and its sections, so every `collapse train` option), flat in `[run]` / `[axes]` or inside the
+sections' sub-tables `[run.learner]`, `[run.schedule]`, `[run.pipeline]`, `[run.evaluation]` (and
+`[axes.<section>]`): a setting's name is unique, so the two spellings are the same run; the free
+tables `model_kw`, `target_kw`, `injected_error` are TOML tables (`[run.model_kw]`). An exact run's
 the fields of `validate.pipeline.exact_runs.ExactRunConfig`, with one `alpha` (a number) for its
 `alphas`. Values are checked against the setting's type, choices and range, then every combination
 is checked as the configuration checks it (`RetrainingConfig.validate`, `ExactRunConfig`), so a
@@ -44,7 +53,8 @@ except ModuleNotFoundError:  # Python 3.10: the same parser from the `tomli` pac
     import tomli as tomllib
 
 from validate.pipeline.exact_runs import ExactRunConfig
-from validate.pipeline.train_settings import TRAIN_SETTINGS, train_config, train_defaults
+from validate.pipeline.train_settings import (SECTION_NAMES, SETTING_SECTIONS, TRAIN_SETTINGS, train_config,
+                                              train_defaults)
 from validate.settings import Setting, fraction, settings_of
 
 KINDS = ("train", "exact")
@@ -198,7 +208,10 @@ def _coerce(value, setting: Setting, key: str, where: str):
 def _coerce_scalar(value, setting: Setting, key: str, where: str):
     """The value as the setting's scalar (float, int or str), in its choices and range."""
     scalar, choices = setting.scalar, setting.choices
-    if scalar is float:
+    if scalar is dict:
+        if not isinstance(value, dict):
+            raise SpecError(f"{where} {key}: expected a table, got {value!r}")
+    elif scalar is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise SpecError(f"{where} {key}: expected a number, got {value!r}")
         value = float(value)
@@ -263,6 +276,26 @@ def parse_spec(text: str, source: str = "spec") -> SweepSpec:
     return spec
 
 
+def _flatten_sections(content: dict, table: str, source: str) -> dict:
+    """A train table's settings with the sections' sub-tables (``[run.learner]``, ``[axes.schedule]``)
+    merged in: every setting's name is unique, so ``[run.learner] lr`` is ``[run] lr``."""
+    out = {k: v for k, v in content.items() if k not in SECTION_NAMES}
+    for section in SECTION_NAMES:
+        if section not in content:
+            continue
+        where = f"{source}: [{table}.{section}]"
+        if not isinstance(content[section], dict):
+            raise SpecError(f"{where} must be a table, got {content[section]!r}")
+        for key, value in content[section].items():
+            if SETTING_SECTIONS.get(key) != section:
+                allowed = ", ".join(k for k, v in SETTING_SECTIONS.items() if v == section)
+                raise SpecError(f"{where} unknown key {key!r}; allowed: {allowed}")
+            if key in out:
+                raise SpecError(f"{where} {key}: also set in [{table}]; give it in one table")
+            out[key] = value
+    return out
+
+
 def _parse_tables(kind: str, fixed, axes, source: str):
     options = _settings(kind)
     allowed = ", ".join(sorted(options))
@@ -271,6 +304,8 @@ def _parse_tables(kind: str, fixed, axes, source: str):
         where = f"{source}: {_where(kind, table)}"
         if not isinstance(content, dict):
             raise SpecError(f"{where} must be a table, got {content!r}")
+        if kind == "train":
+            content = _flatten_sections(content, table, source)
         for key, value in content.items():
             if key in SWEEP_OWNED[kind]:
                 raise SpecError(f"{where} {key}: set by `collapse sweep`, not by the spec")

@@ -134,8 +134,8 @@ def execute_run(run: dict, run_dir: str) -> dict:
 
 
 def _train(spec: SweepRun, out: Path) -> None:
-    config = RetrainingConfig(**spec.config)
-    config.device = _worker_device(config.device)
+    config = RetrainingConfig.from_json(spec.config)
+    config = config.replace(device=_worker_device(config.device))
     run_generations(config, out, progress=False)
 
 
