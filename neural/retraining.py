@@ -76,6 +76,7 @@ from .estimators import w2_to_data
 from .generation_laws import DIVERGENCES, PATH_METRICS, choose_laws
 from .grid_exact import grid_exact_supported
 from .learner import check_learner
+from .learner_factory import is_factory_spec, learner_record
 from .learners import LEARNER_NAMES, make_learner
 from run_files import CONFIG_FILE
 from .run_store import RunStore
@@ -106,7 +107,9 @@ class RetrainingConfig:
     target : str
         A name of ``TARGET_NAMES`` (default "gmm").
     model : str
-        A name of ``LEARNER_NAMES`` (default "kde").
+        A name of ``LEARNER_NAMES`` (default "kde"), or a user's learner factory
+        ``"package.module:factory"`` called as ``factory(shape, device, **model_kw)``
+        (neural/learner_factory.py).
     alpha : float in [0, 1]
         Fraction of fresh data (default 0.5).
     generations : int >= 1
@@ -144,7 +147,7 @@ class RetrainingConfig:
     target_kw : dict
         Keyword arguments of `make_target`.
     model_kw : dict
-        Keyword arguments of `make_learner`.
+        Keyword arguments of `make_learner` (of a user's factory: its own settings).
     exact : str
         One of ``EXACT_MODES`` (default "auto"); "grid" needs a Gaussian-mixture target of
         dimension <= 2.
@@ -188,8 +191,9 @@ class RetrainingConfig:
         """
         if self.target not in TARGET_NAMES:
             raise ValueError(f"target must be one of {TARGET_NAMES}, got {self.target!r}")
-        if self.model not in LEARNER_NAMES:
-            raise ValueError(f"model must be one of {LEARNER_NAMES}, got {self.model!r}")
+        if self.model not in LEARNER_NAMES and not is_factory_spec(self.model):
+            raise ValueError(f"model must be one of {LEARNER_NAMES} or a user's factory 'package.module:factory', "
+                             f"got {self.model!r}")
         for a in [self.alpha] + list(self.alpha_schedule or []):
             if not (isinstance(a, (int, float)) and 0.0 <= a <= 1.0):
                 raise ValueError(f"alpha must be in [0, 1], got {a}")
@@ -282,6 +286,42 @@ class RetrainingConfig:
         return asdict(self)
 
 
+#: config.json keys a resumed run may change ("learner": absent from runs written before it was recorded)
+RESUME_KEYS_EXCEPT = ("generations", "device", "learner")
+
+
+def run_record(config: RetrainingConfig, learner, given: bool) -> dict:
+    """The run's config.json: the config's fields, and the learner as it is (`learner_record`: its
+    name and class under "learner").
+
+    A learner passed as an object (`given`) while `config.model` names a toolkit learner is not that
+    learner: ``model`` records its `neural.Learner.name` and ``model_kw`` its optional ``settings``
+    (a dict, or a method returning one; else ``config.model_kw``). A ``"module:factory"`` model is
+    recorded as written, with ``model_kw`` the factory's settings.
+
+    Parameters
+    ----------
+    config : RetrainingConfig
+        The run.
+    learner : neural.Learner
+        Its learner.
+    given : bool
+        Whether the caller passed the learner (rather than the config naming it).
+
+    Returns
+    -------
+    dict
+        The record (JSON-serialisable through ``run_files.to_jsonable``).
+    """
+    record = {**config.to_json(), "learner": learner_record(learner)}
+    if given and not is_factory_spec(config.model):
+        settings = getattr(learner, "settings", None)
+        settings = settings() if callable(settings) else settings
+        record["model"] = str(learner.name)
+        record["model_kw"] = dict(settings) if settings is not None else dict(config.model_kw)
+    return record
+
+
 def _seed(seed: int, g: int, purpose: str) -> int:
     """An independent seed for each (run seed, generation, purpose)."""
     key = [seed, g + 1] + [ord(c) for c in purpose]
@@ -353,11 +393,14 @@ class Retraining:
     fit_from : sequence of path-like
         Finished runs whose stored generation-0 fit may replace this run's (`reusable_fit`).
     learner : neural.Learner or None
-        The learner; default ``make_learner(config.model, ...)`` with ``config.model_kw``.
+        The learner; default ``make_learner(config.model, ...)`` with ``config.model_kw``. A learner
+        passed as an object is recorded in config.json by its own name and settings (`run_record`).
 
     Attributes
     ----------
     learner : neural.Learner
+    record : dict
+        The run's config.json (`run_record`).
     laws : GridLaws, MixtureLaws or ProxyLaws
         How the run knows its laws (`neural.generation_laws.choose_laws`), chosen once.
     store : RunStore
@@ -378,6 +421,7 @@ class Retraining:
         self.device = resolve_device(config.device)
         self.dtype = DTYPES[config.dtype]
         self.target = make_target(config.target, **config.target_kw)
+        given = learner is not None
         if learner is None:
             learner_kw = dict(config.model_kw)
             if config.model == "kde":   # the config's bandwidth field is the KDE learner's setting
@@ -385,6 +429,7 @@ class Retraining:
             learner = make_learner(config.model, self.target.shape, self.device, **learner_kw)
         check_learner(learner)
         self.learner = learner
+        self.record = run_record(config, learner, given)
         self.sde = VPSDE(config.T, config.t0)
         self.laws = choose_laws(self)
         if config.injected_error is not None and not self.laws.measures_injected_error:
@@ -422,7 +467,7 @@ class Retraining:
             If out_dir is a file, or holds a run with another config or a malformed config.json.
         """
         cfg = self.config
-        self.next = self.store.open(cfg.to_json(), compare_keys_except=("generations", "device"))
+        self.next = self.store.open(self.record, compare_keys_except=RESUME_KEYS_EXCEPT)
         self.reference = self.target.sample(cfg.eval_points, generator=self.generator(-1, "reference"),
                                             device=self.device, dtype=self.dtype)
         self.x_train = self.samples = self.q = self.p_out = None
@@ -632,7 +677,7 @@ def _finished_source_like(source_dir, config: RetrainingConfig, keys_except) -> 
         return None
     theirs = json.loads((source.root / CONFIG_FILE).read_text())
     mine = json.loads(json.dumps(config.to_json(), default=str))
-    if any(theirs.get(k) != mine.get(k) for k in set(theirs) | set(mine) if k not in keys_except):
+    if any(theirs.get(k) != mine.get(k) for k in set(theirs) | set(mine) if k not in keys_except + ("learner",)):
         return None
     return source
 
@@ -686,7 +731,7 @@ def share_generation_zero(source_dir, config: RetrainingConfig, out_dir) -> bool
     if source is None:
         return False
     store = RunStore(out_dir)
-    if store.open(config.to_json(), compare_keys_except=("generations", "device")) > 0:
+    if store.open(config.to_json(), compare_keys_except=RESUME_KEYS_EXCEPT) > 0:
         return False
     metrics = dict(source.metrics(1)[0])
     metrics["alpha"] = config.alpha_at(0)

@@ -21,7 +21,8 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--target", default="gmm", help="target law: gaussian, gmm, gmm1d, gmm2d, ring, two_moons, digits, "
                         "fashion_mnist, cifar10 (default: gmm, the paper's 10-D mixture)")
     parser.add_argument("--data-dir", default=None, help="directory holding Fashion-MNIST or CIFAR-10 files")
-    parser.add_argument("--model", default="kde", help="score model: kde, mlp, unet (default: kde)")
+    parser.add_argument("--model", default="kde", help="score model: kde, mlp, unet, or a user's learner 'package.module:factory', "
+                        "called as factory(shape, device, **model_kw) (neural/learner_factory.py; default: kde)")
     parser.add_argument("--alpha", type=fraction("alpha"), default=0.5, help="fresh-data fraction in [0, 1] (default: 0.5)")
     parser.add_argument("--alpha-schedule", type=fraction("alpha"), nargs="+", default=None,
                         help="alpha for generations 1, 2, ... (last value repeated); overrides --alpha")

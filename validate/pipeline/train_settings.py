@@ -6,7 +6,8 @@ same `train_config`. Ranges are checked by `RetrainingConfig.validate` (called b
 the mapping gives each setting its type and choices. Two settings are not fields but conveniences
 of the command line: `data_dir` (goes to `target_kw` for the image targets), `train_steps`
 (optimizer steps), `parameterization` and `tail_scale` (the MLP's output, THEORY.md section 8 "Tails
-decide chi2"), which go to `model_kw`.
+decide chi2"), which go to `model_kw`. `model_kw` itself is a table (a sweep spec's ``[run.model_kw]``):
+the learner's keyword arguments, e.g. the settings of a user's ``"module:factory"`` learner.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from dataclasses import MISSING, fields
 from typing import Mapping
 
 from neural.devices import resolve_device
+from neural.learner_factory import import_factory, is_factory_spec
 from neural.learners import PARAMETERIZATIONS
 from neural.retraining import DTYPES, EXACT_MODES, METRIC_NAMES, MODES, RetrainingConfig
 from validate.settings import Setting, at_least, positive
@@ -46,6 +48,7 @@ TRAIN_SETTINGS: dict[str, Setting] = {
     "parameterization": Setting(str, None, PARAMETERIZATIONS, optional=True,
                                 help="mlp output: eps (noise prediction) or gaussian_residual (Gaussian tails)"),
     "tail_scale": Setting(float, positive, optional=True, help="tail scale tau of the gaussian_residual mlp"),
+    "model_kw": Setting(dict, optional=True, help="keyword arguments of the learner (a user's factory: its settings)"),
 }
 
 
@@ -55,7 +58,8 @@ def train_defaults() -> dict:
     for f in fields(RetrainingConfig):
         if f.name in TRAIN_SETTINGS:
             out[f.name] = f.default if f.default is not MISSING else f.default_factory()
-    return {**out, "data_dir": None, "train_steps": None, "parameterization": None, "tail_scale": None}
+    return {**out, "data_dir": None, "train_steps": None, "parameterization": None, "tail_scale": None,
+            "model_kw": None}
 
 
 def train_config(settings: Mapping) -> RetrainingConfig:
@@ -75,8 +79,8 @@ def train_config(settings: Mapping) -> RetrainingConfig:
     Raises
     ------
     ValueError
-        Naming the first bad setting (an unknown key, `RetrainingConfig.validate`, an unavailable
-        device).
+        Naming the first bad setting (an unknown key, `RetrainingConfig.validate`, a user's
+        ``"module:factory"`` model that does not import, an unavailable device).
     """
     unknown = [k for k in settings if k not in TRAIN_SETTINGS]
     if unknown:
@@ -84,7 +88,9 @@ def train_config(settings: Mapping) -> RetrainingConfig:
     s = {**train_defaults(), **settings}
     data_dir, train_steps = s.pop("data_dir"), s.pop("train_steps")
     target_kw = {"data_dir": data_dir} if s["target"] in IMAGE_TARGETS else {}
-    model_kw = {"steps": train_steps} if (train_steps and s["model"] != "kde") else {}
+    model_kw = dict(s.pop("model_kw") or {})
+    if train_steps and s["model"] != "kde":
+        model_kw["steps"] = train_steps
     parameterization, tail_scale = s.pop("parameterization"), s.pop("tail_scale")
     if parameterization is not None:
         if s["model"] != "mlp":
@@ -96,5 +102,7 @@ def train_config(settings: Mapping) -> RetrainingConfig:
         model_kw["tail_scale"] = tail_scale
     config = RetrainingConfig(**{**s, "metrics": list(s["metrics"])}, target_kw=target_kw, model_kw=model_kw)
     config.validate()
+    if is_factory_spec(config.model):   # a user's learner: its module must import before any work
+        import_factory(config.model)
     resolve_device(config.device)
     return config
