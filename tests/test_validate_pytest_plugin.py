@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from run_files import write_json
 from validate import check_run
-from validate.pipeline.exact_runs import ExactRunConfig, run_exact
+from tests._small_runs import write_small_exact_run
 
 pytest_plugins = ["pytester"]
 PLUGIN = "validate.testing.pytest_plugin"
@@ -28,10 +27,7 @@ def _plugin_args():
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
-    d = tmp_path_factory.mktemp("run")
-    write_json(d / "manifest.json", {"scale": "test", "seed": 0, "alphas": [0.5], "device": "cpu"})
-    run_exact(d / "exact", ExactRunConfig(alphas=(0.5,), generations=4, dim=2, mixture_samples=2 ** 10))
-    return d
+    return write_small_exact_run(tmp_path_factory.mktemp("run"))
 
 
 def test_an_unaltered_run_passes_with_one_item_per_check(run_dir, pytester):
