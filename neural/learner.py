@@ -48,7 +48,7 @@ class Learner(Protocol):
     kernel_bandwidth: float | None
 
     def fit(self, x_train, generator=None, progress: bool = False):
-        """Fit on ``x_train`` of shape ``(n, *shape)`` with the random stream `generator` (a torch.Generator);
+        """Fit on ``x_train`` of shape ``(n,) + shape`` with the random stream `generator` (a torch.Generator);
         return the score model ``score(x, t)``."""
 
     def state_dict(self) -> dict:
