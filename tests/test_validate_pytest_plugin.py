@@ -3,10 +3,10 @@ DIR` passes on an unaltered finished run and fails when one metric is altered to
 bound; one item per check of `validate.check_run`; the session fixture runs a small configuration
 once. Loading the plugin imports neither hypothesis nor torch."""
 import json
+import os
 import shutil
 import subprocess
 import sys
-from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
@@ -20,9 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _plugin_args():
-    """-p PLUGIN unless the installed package already registers it by its entry point."""
-    installed = any(ep.value == PLUGIN for ep in entry_points(group="pytest11"))
-    return [] if installed else ["-p", PLUGIN]
+    """-p PLUGIN: safe whether or not the installed package registers it (test below)."""
+    return ["-p", PLUGIN]
 
 
 @pytest.fixture(scope="module")
@@ -100,4 +99,22 @@ def test_pyproject_registers_the_plugin_entry_point():
     import tomllib
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    assert project["entry-points"]["pytest11"] == {"collapse": PLUGIN}
+    assert project["entry-points"]["pytest11"] == {PLUGIN: PLUGIN}
+
+
+@pytest.mark.parametrize("name, ok", [(PLUGIN, True), ("collapse", False)])
+def test_the_entry_point_and_an_explicit_p_load_one_plugin(run_dir, tmp_path, name, ok):
+    """With the entry point installed (a distribution's metadata on sys.path), `-p PLUGIN` still
+    works because the entry point bears the module's name; the control, an entry point named
+    otherwise, makes pytest refuse the second registration."""
+    dist = tmp_path / "site" / "fake_collapse-0.0.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: fake-collapse\nVersion: 0.0\n")
+    (dist / "entry_points.txt").write_text(f"[pytest11]\n{name} = {PLUGIN}\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(tmp_path / "site")])}
+    done = subprocess.run([sys.executable, "-m", "pytest", "-p", PLUGIN, "--collapse-run", str(run_dir),
+                           "--collapse-check", "identity", "-q", "-p", "no:cacheprovider"], cwd=tmp_path,
+                          env=env, capture_output=True, text=True)
+    assert (done.returncode == 0) == ok, done.stdout[-2000:] + done.stderr[-2000:]
+    if not ok:
+        assert "already registered" in done.stdout + done.stderr

@@ -1,5 +1,6 @@
-"""The pytest plugin of the toolkit (entry point ``pytest11``: ``collapse``): the checks of a
-finished run as test items, and a fixture that runs a small configuration once per session.
+"""The pytest plugin of the toolkit (entry point ``pytest11``, named as this module so that an explicit
+``-p validate.testing.pytest_plugin`` beside the installed entry point loads it once): the checks of
+a finished run as test items, and a fixture that runs a small configuration once per session.
 
 ``pytest --collapse-run DIR`` (repeatable) collects one item per check of the finished run in DIR
 (`validate.check_run`: a `collapse train`, `collapse reproduce` or `collapse sweep` directory):
