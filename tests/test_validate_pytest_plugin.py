@@ -60,6 +60,14 @@ def test_informative_and_vacuous_checks_are_skipped_with_the_reason(run_dir, pyt
         result.stdout.fnmatch_lines(["*SKIPPED*informative*"])
 
 
+@pytest.mark.parametrize("extra, message", [([], "does not exist"), (["--collapse-check", "prop9.9"], "unknown check")])
+def test_a_bad_run_or_check_is_a_usage_error(pytester, tmp_path, extra, message):
+    result = pytester.runpytest(*_plugin_args(), "--collapse-run", str(tmp_path / "none"), *extra,
+                                "-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert message in "\n".join(result.errlines + result.outlines)
+
+
 def test_the_small_run_fixture_runs_once_per_session(pytester):
     pytester.makepyfile(test_user="""
         import validate

@@ -57,7 +57,10 @@ class CollapseRun(pytest.Collector):
     def collect(self):
         from validate.report.check_run import check_run
 
-        checks = check_run(self.run_dir, z=self.z, only=self.only)
+        try:
+            checks = check_run(self.run_dir, z=self.z, only=self.only)
+        except (ValueError, OSError) as exc:   # a missing or malformed run, an unknown check name
+            raise pytest.UsageError(f"--collapse-run {self.run_dir}: {exc}") from None
         seen = {}
         for check in checks:
             base = f"{check.result_id}::{check.kind}::{check.name}"
