@@ -19,6 +19,9 @@ from .ema import EMA
 from .training import train_denoiser, EpsilonPredictor, EpsilonScore
 from .gaussian_residual import GaussianResidualPredictor
 from .learner import Learner, check_learner
+from .learner_factory import import_factory, is_factory_spec
+from .diffusers_adapter import (DDPMSchedule, DiffusersEps, ddpm_schedule, diffusers_learner, diffusers_score,
+                                sample_like_scheduler)
 from .learners import make_learner, LEARNER_NAMES, PARAMETERIZATIONS, KDELearner, NetworkLearner
 from .estimate import Estimate, metric_fields
 from .generation_laws import GridLaws, MixtureLaws, ProxyLaws, choose_laws
@@ -37,6 +40,8 @@ __all__ = sorted([
     "probability_flow", "ddpm_sample", "linear_betas", "time_grid", "TorchGaussianMixture", "make_target",
     "TARGET_NAMES", "EmpiricalTarget", "TwoMoons", "KDEScore", "ResidualMLP", "UNet", "EMA", "train_denoiser",
     "EpsilonPredictor", "EpsilonScore", "GaussianResidualPredictor", "Learner", "check_learner", "make_learner",
+    "import_factory", "is_factory_spec", "DDPMSchedule", "DiffusersEps", "ddpm_schedule", "diffusers_learner",
+    "diffusers_score", "sample_like_scheduler",
     "LEARNER_NAMES", "PARAMETERIZATIONS", "KDELearner", "NetworkLearner", "Estimate", "metric_fields",
     "GridLaws", "MixtureLaws", "ProxyLaws", "choose_laws", "load_fashion_mnist", "load_cifar10",
     "load_digits_images", "ErrorInjectedScore", "DriftAlignedScore", "aligned_error",

@@ -5,6 +5,12 @@ A learner fits a score model ``score(x, t) -> grad log p_t(x)`` (THEORY.md §1, 
 set, records its last fit as a state dict, and can restore a stored fit. The toolkit's learners
 (`neural.learners`: the KDE, the MLP and the U-Net) implement it; a user's learner needs no base
 class, only these members (`typing.Protocol`, checked by `check_learner` before any work).
+
+A user's learner enters the loop as an object (``neural.Retraining(config, out, learner=obj)``) or,
+on the command line and in sweep specs, as ``model = "package.module:factory"``
+(neural/learner_factory.py: ``factory(shape, device, **model_kw)`` returns the learner). config.json
+records it as such: the factory string and its ``model_kw``, or for an object its `name` and its
+optional ``settings`` (a dict, or a method returning one), and under "learner" its name and class.
 """
 from __future__ import annotations
 

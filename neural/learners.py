@@ -20,6 +20,8 @@ import torch
 from .devices import make_generator, resolve_device
 from .gaussian_residual import GaussianResidualPredictor
 from .kde_score import KDEScore
+from .learner import check_learner
+from .learner_factory import import_factory, is_factory_spec
 from .mlp import ResidualMLP
 from .sde import VPSDE
 from .training import EpsilonPredictor, EpsilonScore, train_denoiser
@@ -168,14 +170,15 @@ class NetworkLearner:
 
 
 def make_learner(name, shape, device="cpu", **kw):
-    """A learner by name ("kde", "mlp", "unet"); network options (hidden, depth, time_features, dropout,
+    """A learner by name ("kde", "mlp", "unet", or a user's ``"package.module:factory"``, called as
+    ``factory(shape, device, **kw)`` and checked by `check_learner`: neural/learner_factory.py); network options (hidden, depth, time_features, dropout,
     parameterization and tail_scale (mlp, module docstring); base_channels, channel_mults, num_res_blocks)
     and training options (steps, batch_size, lr, ...) in kw.
 
     Parameters
     ----------
-    name : {"kde", "mlp", "unet"}
-        The learner.
+    name : {"kde", "mlp", "unet"} or str
+        The learner, or ``"package.module:factory"``.
     shape : sequence of int
         Shape of one sample: (d,) for "mlp", (C, H, W) for "unet".
     device : str or torch.device
@@ -185,17 +188,22 @@ def make_learner(name, shape, device="cpu", **kw):
 
     Returns
     -------
-    KDELearner or NetworkLearner
+    KDELearner, NetworkLearner or the factory's neural.Learner
         The learner.
 
     Raises
     ------
     ValueError
-        If name is unknown, "mlp" gets a shape other than (d,) or a parameterization not in
+        If name is unknown (or its factory cannot be imported, or returns an object lacking a member of
+        `neural.Learner`), "mlp" gets a shape other than (d,) or a parameterization not in
         PARAMETERIZATIONS (or tail_scale with "eps"), "unet" a shape other than (C, H, W), or the
         learner rejects an option.
     """
     shape = tuple(int(s) for s in shape)
+    if is_factory_spec(name):
+        learner = import_factory(name)(shape, device, **kw)
+        check_learner(learner)
+        return learner
     if name == "kde":
         return KDELearner(shape, device, **kw)
     if name == "mlp":

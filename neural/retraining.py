@@ -77,11 +77,48 @@ from .estimators import w2_to_data
 from .generation_laws import DIVERGENCES, PATH_METRICS, choose_laws
 from .learner import check_learner
 from .learners import make_learner
+from .learner_factory import is_factory_spec, learner_record
 from run_files import CONFIG_FILE
 from .run_store import RunStore
 from .sampling import euler_maruyama
 from .sde import VPSDE
 from .targets import make_target
+
+#: config.json keys a resumed run may change ("learner": absent from runs written before it was recorded)
+RESUME_KEYS_EXCEPT = ("generations", "device", "learner")
+
+
+def run_record(config: RetrainingConfig, learner, given: bool) -> dict:
+    """The run's config.json: the config's fields, and the learner as it is (`learner_record`: its
+    name and class under "learner").
+
+    A learner passed as an object (`given`) while `config.model` names a toolkit learner is not that
+    learner: ``model`` records its `neural.Learner.name` and ``model_kw`` its optional ``settings``
+    (a dict, or a method returning one; else ``config.model_kw``). A ``"module:factory"`` model is
+    recorded as written, with ``model_kw`` the factory's settings.
+
+    Parameters
+    ----------
+    config : RetrainingConfig
+        The run.
+    learner : neural.Learner
+        Its learner.
+    given : bool
+        Whether the caller passed the learner (rather than the config naming it).
+
+    Returns
+    -------
+    dict
+        The record (JSON-serialisable through ``run_files.to_jsonable``).
+    """
+    record = {**config.to_json(), "learner": learner_record(learner)}
+    if given and not is_factory_spec(config.model):
+        settings = getattr(learner, "settings", None)
+        settings = settings() if callable(settings) else settings
+        record["model"] = str(learner.name)
+        record["model_kw"] = dict(settings) if settings is not None else dict(config.model_kw)
+    return record
+
 
 def _seed(seed: int, g: int, purpose: str) -> int:
     """An independent seed for each (run seed, generation, purpose)."""
@@ -154,11 +191,14 @@ class Retraining:
     fit_from : sequence of path-like
         Finished runs whose stored generation-0 fit may replace this run's (`reusable_fit`).
     learner : neural.Learner or None
-        The learner; default ``make_learner(config.model, ...)`` with ``config.model_kw``.
+        The learner; default ``make_learner(config.model, ...)`` with ``config.model_kw``. A learner
+        passed as an object is recorded in config.json by its own name and settings (`run_record`).
 
     Attributes
     ----------
     learner : neural.Learner
+    record : dict
+        The run's config.json (`run_record`).
     laws : GridLaws, MixtureLaws or ProxyLaws
         How the run knows its laws (`neural.generation_laws.choose_laws`), chosen once.
     store : RunStore
@@ -179,6 +219,7 @@ class Retraining:
         self.device = resolve_device(config.device)
         self.dtype = DTYPES[config.dtype]
         self.target = make_target(config.target, **config.target_kw)
+        given = learner is not None
         if learner is None:
             learner_kw = dict(config.model_kw)
             if config.model == "kde":   # the config's bandwidth field is the KDE learner's setting
@@ -186,6 +227,7 @@ class Retraining:
             learner = make_learner(config.model, self.target.shape, self.device, **learner_kw)
         check_learner(learner)
         self.learner = learner
+        self.record = run_record(config, learner, given)
         self.sde = VPSDE(config.T, config.t0)
         self.laws = choose_laws(self)
         if config.injected_error is not None and not self.laws.measures_injected_error:
@@ -223,7 +265,7 @@ class Retraining:
             If out_dir is a file, or holds a run with another config or a malformed config.json.
         """
         cfg = self.config
-        self.next = self.store.open(cfg.to_json(), compare_keys_except=("generations", "device"))
+        self.next = self.store.open(self.record, compare_keys_except=RESUME_KEYS_EXCEPT)
         self.reference = self.target.sample(cfg.eval_points, generator=self.generator(-1, "reference"),
                                             device=self.device, dtype=self.dtype)
         self.x_train = self.samples = self.q = self.p_out = None
@@ -433,7 +475,7 @@ def _finished_source_like(source_dir, config: RetrainingConfig, keys_except) -> 
         return None
     theirs = json.loads((source.root / CONFIG_FILE).read_text())
     mine = json.loads(json.dumps(config.to_json(), default=str))
-    if any(theirs.get(k) != mine.get(k) for k in set(theirs) | set(mine) if k not in keys_except):
+    if any(theirs.get(k) != mine.get(k) for k in set(theirs) | set(mine) if k not in keys_except + ("learner",)):
         return None
     return source
 
@@ -487,7 +529,7 @@ def share_generation_zero(source_dir, config: RetrainingConfig, out_dir) -> bool
     if source is None:
         return False
     store = RunStore(out_dir)
-    if store.open(config.to_json(), compare_keys_except=("generations", "device")) > 0:
+    if store.open(config.to_json(), compare_keys_except=RESUME_KEYS_EXCEPT) > 0:
         return False
     metrics = dict(source.metrics(1)[0])
     metrics["alpha"] = config.alpha_at(0)

@@ -266,7 +266,7 @@ def ddpm_times(betas):
 
 
 def ddpm_sample(eps_model, x, times, *, generator=None, noise=None, callback=None, progress=False,
-                chunk_size=None, variance="beta"):
+                chunk_size=None, variance="beta", clip_x0=None):
     """DDPM ancestral sampling (Ho et al. 2020, Algorithm 2) with an eps-prediction model.
 
     ``times = time_grid(betas=betas)``: the VP-SDE times ``t_N > ... > t_1`` of the steps, from
@@ -275,7 +275,10 @@ def ddpm_sample(eps_model, x, times, *, generator=None, noise=None, callback=Non
     i = N..1 (no noise at the last step), ``sigma_i^2 = beta_i`` (``variance="beta"``) or the posterior
     ``beta_i (1 - abar_{i-1}) / (1 - abar_i)`` (``"posterior"``). ``eps_model(x, t)`` receives the
     continuous VP-SDE time, so a network trained on the OU process of THEORY.md section 1 plugs in
-    directly. ``callback`` sees ``{"k", "t", "h", "y", "z", "model"}`` with ``y`` the state before
+    directly. With ``clip_x0 = r`` the predicted ``x0 = (x_i - sqrt(1 - abar_i) eps) / sqrt(abar_i)``
+    is clipped to [-r, r] and ``x_{i-1} = sqrt(abar_{i-1}) beta_i / (1 - abar_i) x0 + sqrt(alpha_i)
+    (1 - abar_{i-1}) / (1 - abar_i) x_i + sigma_i z`` (the same step when nothing is clipped;
+    diffusers' ``clip_sample``; THEORY.md section 8: clipping changes only the mean map). ``callback`` sees ``{"k", "t", "h", "y", "z", "model"}`` with ``y`` the state before
     the step and ``h = t_i - t_{i-1}``.
 
     Parameters
@@ -298,6 +301,8 @@ def ddpm_sample(eps_model, x, times, *, generator=None, noise=None, callback=Non
         Most rows per model call.
     variance : {"beta", "posterior"}
         Choice of sigma_i^2 (default "beta").
+    clip_x0 : float > 0 or None
+        Clip the predicted x0 to [-clip_x0, clip_x0] (default None: no clipping).
 
     Returns
     -------
@@ -307,12 +312,14 @@ def ddpm_sample(eps_model, x, times, *, generator=None, noise=None, callback=Non
     Raises
     ------
     ValueError
-        If variance is not "beta" or "posterior", x is not a tensor with a batch dimension, times
+        If variance is not "beta" or "posterior", clip_x0 is not a finite positive number, x is not a tensor with a batch dimension, times
         is not a 1-D strictly decreasing grid of positive times, noise returns the wrong shape, or
         chunk_size < 1.
     """
     if variance not in ("beta", "posterior"):
         raise ValueError(f"variance must be 'beta' or 'posterior', got {variance!r}")
+    if clip_x0 is not None and not (isinstance(clip_x0, (int, float)) and math.isfinite(clip_x0) and clip_x0 > 0):
+        raise ValueError(f"clip_x0 must be a finite number > 0 or None, got {clip_x0!r}")
     _check_start(x)
     t_dec = torch.as_tensor(times, dtype=torch.float64).cpu()
     if t_dec.ndim != 1 or t_dec.numel() < 1 or not bool((t_dec > 0).all()) \
@@ -330,13 +337,20 @@ def ddpm_sample(eps_model, x, times, *, generator=None, noise=None, callback=Non
     c_eps = (betas / torch.sqrt(1 - abar)).tolist()
     c_x = (1 / torch.sqrt(alphas)).tolist()
     sigma = torch.sqrt(sigma2).tolist()
+    root_abar, root_noise = torch.sqrt(abar).tolist(), torch.sqrt(1 - abar).tolist()
+    c_x0 = (torch.sqrt(abar_prev) * betas / (1 - abar)).tolist()
+    c_keep = (torch.sqrt(alphas) * (1 - abar_prev) / (1 - abar)).tolist()
     y = x
     for n, i in enumerate(_progress(range(len(times_l) - 1, -1, -1), progress, "ddpm")):
         eps = chunked_call(eps_model, y, times_l[i], chunk_size)
         z = _gaussian_noise(noise, generator, n, y) if i > 0 else None
         if callback is not None:
             callback({"k": n, "t": times_l[i], "h": steps_l[i], "y": y, "z": z, "model": eps})
-        y = c_x[i] * (y - c_eps[i] * eps)
+        if clip_x0 is None:
+            y = c_x[i] * (y - c_eps[i] * eps)
+        else:
+            x0 = ((y - root_noise[i] * eps) / root_abar[i]).clamp(-clip_x0, clip_x0)
+            y = c_x0[i] * x0 + c_keep[i] * y
         if i > 0:
             y = y + sigma[i] * z
     return y

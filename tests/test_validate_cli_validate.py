@@ -10,16 +10,12 @@ from validate.checks.check import SCOPES, SOURCES
 from validate.cli import main
 from validate.checks.exact_suite import EXACT_RUN
 from validate.checks.verdict import ABSURD
-from validate.pipeline.exact_runs import ExactRunConfig, run_exact
-from run_files import write_json
+from tests._small_runs import write_small_exact_run
 
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
-    d = tmp_path_factory.mktemp("run")
-    write_json(d / "manifest.json", {"scale": "test", "seed": 0, "alphas": [0.5], "device": "cpu"})
-    run_exact(d / "exact", ExactRunConfig(alphas=(0.5,), generations=4, dim=2, mixture_samples=2 ** 10))
-    return d
+    return write_small_exact_run(tmp_path_factory.mktemp("run"))
 
 
 def _copy(src, dst):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from neural.retraining import run_generations
+from neural.retraining import Retraining
 from validate.cli.main import UsageError
 from validate.cli.train_options import add_train_arguments, train_config
 from validate.pipeline.train_settings import TRAIN_SETTINGS
@@ -47,17 +47,19 @@ def run(args) -> int:
     Raises
     ------
     UsageError
-        If the settings are refused (ValueError).
+        If the settings are refused (ValueError), or the learner (a user's "module:factory") does not
+        build or lacks a member of `neural.Learner`: before anything is written.
     """
     try:
         config = train_config(args)
+        engine = Retraining(config, args.out, progress=not args.quiet)   # builds and checks the learner
     except ValueError as exc:   # a setting refused with another ("hidden needs model mlp"): name its option
         message = str(exc)
         name = message.split(maxsplit=1)[0] if message else ""
         if name in TRAIN_SETTINGS:
             message = f"argument --{name.replace('_', '-')}: {message}"
         raise UsageError(message) from None
-    rows = run_generations(config, args.out, progress=not args.quiet)
+    rows = engine.run()
     for row in rows:
         shown = {k: v for k, v in row.items() if not k.endswith(("_estimator", "_se"))}
         print(json.dumps(shown))

@@ -15,6 +15,7 @@ from typing import Mapping
 from neural.config import SECTIONS, RetrainingConfig, section_of_settings, setting_defaults, setting_fields
 from neural.devices import resolve_device
 from validate.settings import Setting
+from neural.learner_factory import import_factory, is_factory_spec
 
 IMAGE_TARGETS = ("fashion_mnist", "cifar10")
 #: settings that are not fields of the configuration
@@ -60,5 +61,7 @@ def train_config(settings: Mapping) -> RetrainingConfig:
     if target in IMAGE_TARGETS:   # as config.json has always held it (None: the default location)
         s["target_kw"] = {"data_dir": data_dir, **s.get("target_kw", {})}
     config = RetrainingConfig(**s)
+    if is_factory_spec(config.model):   # a user's learner: its module must import before any work
+        import_factory(config.model)
     resolve_device(config.device)
     return config

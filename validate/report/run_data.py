@@ -186,7 +186,8 @@ def neural_run_dirs(run_dir) -> list[Path]:
 
 
 def learner_label(cfg: dict) -> str:
-    """A run's learner as the reports name it: the model, its parameterization when not the default
+    """A run's learner as the reports name it: the learner's own name (config.json's "learner", else
+    its "model"; a user's ``"module:factory"`` learner goes by its `neural.Learner.name`), its parameterization when not the default
     noise prediction ("mlp-gaussian_residual", `neural.learners.PARAMETERIZATIONS`), and the type of an
     injected score error ("mlp+aligned").
 
@@ -202,7 +203,8 @@ def learner_label(cfg: dict) -> str:
     """
     injected = cfg.get("injected_error")
     parameterization = (cfg.get("model_kw") or {}).get("parameterization", "eps")
-    return (cfg.get("model", "?") + (f"-{parameterization}" if parameterization != "eps" else "")
+    name = (cfg.get("learner") or {}).get("name") or cfg.get("model", "?")
+    return (name + (f"-{parameterization}" if parameterization != "eps" else "")
             + (f"+{injected['type']}" if injected else ""))
 
 

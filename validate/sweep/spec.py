@@ -21,6 +21,9 @@ Layout of a spec::
     [exact.axes]
     alpha = [0.1, 0.9]
 
+A user's learner: ``model = "mypkg.mymod:make_learner"`` (importable by the runs) with its settings in
+a ``[run.model_kw]`` table (neural/learner_factory.py).
+
 Train runs exist when `[run]` or `[axes]` is present, exact runs when `[exact]` is. The keys are
 the settings of the configuration objects, not of the command line: a train run's are
 `validate.pipeline.train_settings.TRAIN_SETTINGS` (every field of `neural.config.RetrainingConfig`
@@ -192,6 +195,10 @@ def _where(kind: str, table: str) -> str:
 
 def _coerce(value, setting: Setting, key: str, where: str):
     """The TOML value as the setting's type; SpecError naming the key otherwise."""
+    if setting.scalar is dict:
+        if not isinstance(value, dict):
+            raise SpecError(f"{where} {key}: expected a table, got {value!r}")
+        return dict(value)
     if setting.scalar is bool:
         if not isinstance(value, bool):
             raise SpecError(f"{where} {key}: expected true or false, got {value!r}")
