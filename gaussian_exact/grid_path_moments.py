@@ -9,9 +9,11 @@ over the K steps, all by the trapezoid transition K_k (grid_transition.py):
   mean mu*_k + a d_k, E*[Lambda^a] = int u_K (kept as a mantissa field rescaled to max 1 and a log
   scale, so the factor never overflows; +inf with the reason when u_k, before or after a transition,
   grows toward the box faces; a lower bound, exact=False, when the shares of its mass deposited beyond
-  the box sum to more than TAIL_SHARE). A divergence that starts beyond the box is not seen: near the
-  largest finite order a* the grid value can be far off (widen the bounds; the Gaussian Riccati
-  recursion of path_moments.py is exact there);
+  the box sum to more than TAIL_SHARE). In d = 1 the field runs in logs on a box open at its faces and
+  its divergence is decided from its fitted log tails (tilted_log_field.py): near the largest finite
+  order a* the value is exact, +inf with the reason, or flagged not exact (its tails beyond the box
+  extrapolated), never a wrong finite value marked exact. In d = 2 a divergence that starts beyond the
+  box can still be missed (compare with the Gaussian Riccati recursion of path_moments.py);
 * Novikov (A2): n_{k+1} = K_k [n_k exp(a_k / 2)], E* exp(<M>/2) = int n_K (same scaling);
 * moments of <M> (A4): m^{(j)}_k(y) dy = E*[<M>_k^j; Y_k in dy], m^{(0)} = p*,
   m^{(j)}_{k+1} = K_k [sum_{i <= j} binom(j, i) a_k^{j-i} m^{(i)}_k], E*<M>^j = int m^{(j)}_K
@@ -36,6 +38,7 @@ from .box_tails import TAIL_SHARE, beyond_box
 from .grid_law import GridLaw
 from .grid_transition import check_spacing, transition_1d, transition_2d
 from .linear_sde import check_schedule
+from .tilted_log_field import LogTiltedField
 from .tilted_result import TiltedMoment, check_order
 
 
@@ -227,8 +230,12 @@ def grid_path_moments(law: GridLaw, error=None, a_values=(), T: float = 4.0, t0:
     g = np.zeros(shape)
     c = np.zeros(shape) if conditional else None
     p_hat = start.density.copy() if run_learned else None
-    tilted = [_Scaled(start.density, wts) for _ in a_values]
-    novikov = _Scaled(start.density, wts)
+    if d == 1:   # in logs on a box open at its faces, divergence decided from the fitted log tails
+        tilted = [LogTiltedField(start.logp, float(law.spacing[0])) for _ in a_values]
+        novikov = LogTiltedField(start.logp, float(law.spacing[0]))
+    else:
+        tilted = [_Scaled(start.density, wts) for _ in a_values]
+        novikov = _Scaled(start.density, wts)
     eps2 = 0.0
     epshat2 = 0.0 if run_learned else math.nan
     binom = [[math.comb(j, i) for i in range(j + 1)] for j in range(max_moment + 1)]
@@ -245,7 +252,11 @@ def grid_path_moments(law: GridLaw, error=None, a_values=(), T: float = 4.0, t0:
         eps2 += float(np.sum(p * wts * ak))
         # ideal chain: p, g, the moments of <M>, c, Novikov
         new_moments = [sum(binom[j][i] * ak ** (j - i) * moments[i] for i in range(j + 1)) for j in range(max_moment + 1)]
-        plain = [mo * wts for mo in new_moments] + [g * wts, novikov.tilt(0.5 * ak, law.axes, k) * wts]
+        plain = [mo * wts for mo in new_moments] + [g * wts]
+        if d == 1:
+            novikov.step(0.5 * ak, h * drift[:, 0], h, k)
+        else:
+            plain.append(novikov.tilt(0.5 * ak, law.axes, k) * wts)
         fields = [[p * wts * e[..., i] for i in range(d)]]
         if conditional:
             plain.append((c + ak * g) * wts)
@@ -254,15 +265,18 @@ def grid_path_moments(law: GridLaw, error=None, a_values=(), T: float = 4.0, t0:
         n = max_moment + 1
         moments = outs[:n]
         g = outs[n] + divs[0]
-        novikov.set(outs[n + 1], law.axes, k)
+        if d != 1:
+            novikov.set(outs[n + 1], law.axes, k)
         if conditional:
-            c = outs[n + 2] + divs[1]
+            c = outs[n + 1 + (d != 1)] + divs[1]
         p = moments[0]
         if run_learned:
             epshat2 += h * float(np.sum(p_hat * wts * np.sum(e * e, axis=-1)))
             p_hat = _step(law, h * (drift + e), h, [p_hat * wts], [])[0][0]
         for a, u in zip(a_values, tilted):
-            if u.reason is None:
+            if d == 1:
+                u.step(0.5 * a * (a - 1.0) * ak, h * (drift + a * e)[:, 0], h, k, check=a > 1)
+            elif u.reason is None:
                 tilted_field = u.tilt(0.5 * a * (a - 1.0) * ak, law.axes, k, check=a > 1)
                 u.set(_step(law, h * (drift + a * e), h, [tilted_field * wts], [])[0][0], law.axes, k)
     ideal_law = output_law(law, p, start, "ideal") if (laws or conditional) else None
@@ -275,7 +289,9 @@ def grid_path_moments(law: GridLaw, error=None, a_values=(), T: float = 4.0, t0:
                            learned_law if laws else None, steps, h)
 
 
-def _finish(law: GridLaw, a: float, u: _Scaled) -> TiltedMoment:
+def _finish(law: GridLaw, a: float, u) -> TiltedMoment:
+    if isinstance(u, LogTiltedField):
+        return u.finish(a, law.weights)
     if u.reason is not None:
         return TiltedMoment(a, math.inf, u.reason)
     tail = beyond_box(u.field, law.axes)
