@@ -312,7 +312,8 @@ def _conditional(law: GridLaw, p, p_hat, g, w, w2, c, eps2) -> ConditionalPathQu
     safe = np.where(pos, p, 1.0)
     num = g + 0.5 * w                                  # -Zbar p*
     Zbar = np.where(pos, -num / safe, 0.0)
-    R = np.where(pos, p_hat / safe, 0.0)
+    with np.errstate(over="ignore"):
+        R = np.where(pos, p_hat / safe, 0.0)
     Psi = np.where(pos, R - 1.0 - Zbar, 0.0)
     lost = ~pos & ((p_hat != 0) | (num != 0))
     chi2_f = np.where(pos, (p_hat - p) ** 2 / safe, 0.0)
