@@ -86,3 +86,26 @@ def test_accumulation_controls_fail_on_a_bias_dominated_exact_chain():
     checks = companion_examples()
     assert [c.kind for c in checks] == ["check", "control", "check", "control"]
     assert all(c.passed for c in checks)
+
+
+def test_gaussian_hellinger_closed_form_matches_quadrature():
+    from scipy import integrate
+
+    from gaussian_exact import Gaussian
+    from gaussian_exact.divergences import hellinger
+    p, q = Gaussian([0.3], [0.36]), Gaussian([-0.2], [0.8])
+    dens = lambda g, x: math.exp(-(x - g.mean[0]) ** 2 / (2 * g.cov[0, 0])) / math.sqrt(2 * math.pi * g.cov[0, 0])  # noqa: E731
+    h2 = 0.5 * integrate.quad(lambda x: (math.sqrt(dens(p, x)) - math.sqrt(dens(q, x))) ** 2, -30, 30, limit=200)[0]
+    assert hellinger(p, q) == pytest.approx(math.sqrt(h2), rel=1e-9)
+    assert hellinger(p, p) == 0.0
+
+
+def test_hellinger_laws_hold_on_an_exact_gaussian_run():
+    from validate.checks.assumption_suite import gaussian_companion_checks
+    from validate.checks.exact_suite import arrays_from_rows
+    from validate.pipeline.exact_runs import ExactRunConfig, exact_run_rows
+    cfg = ExactRunConfig(alphas=(0.5,), generations=4, dim=3, mixture_samples=0)
+    checks = gaussian_companion_checks(arrays_from_rows(exact_run_rows(cfg, 0.5)), "exact")
+    assert [c.name.split(" [")[0] for c in checks] == [
+        "hellinger.step", "hellinger.accumulation, one generation at a time", "hellinger.accumulation from generation 0"]
+    assert all(c.passed and c.kind == "check" for c in checks)

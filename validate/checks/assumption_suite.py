@@ -219,6 +219,32 @@ def theory_run_checks(rows: list[dict], label: str, run: dict) -> list[Check]:
     return attribute(checks, scope="run", run=run)
 
 
+def gaussian_companion_checks(a: dict, label: str) -> list[Check]:
+    """The Hellinger laws on an exact Gaussian run (`validate.checks.exact_suite.arrays_from_rows` arrays
+    with D_hel, hel_p_ideal, hel_ideal_q_bound; empty without them): `hellinger.step` and
+    `hellinger.accumulation` one generation at a time and accumulated from generation 0, every distance
+    in closed form (Gaussians), the bias c_i replaced by its upper bound (sum_j w_j H^2(p*, q_i's
+    component j))^{1/2} (joint convexity of H^2: the law with it is implied by the law with c_i). TV is
+    not checked there (no closed form for Gaussians in d > 1); the controls that drop the bias are on
+    `companion_examples`."""
+    if "D_hel" not in a or "hel_p_ideal" not in a:
+        return []
+    cat = bounds.catalog()
+    H, alpha, eps, c = a["D_hel"], a["alpha"], a["epshat2"], a["hel_ideal_q_bound"]
+    gens = np.arange(len(alpha))
+    note = "c_i <= (sum_j w_j H^2(p*, q_i component j))^(1/2) (joint convexity); Hellinger in closed form"
+    out = check(cat["hellinger.step"], a["hel_p_ideal"], {"epshat2": eps}, generations=gens, atol=1e-12,
+                name=f"hellinger.step [{label}]")
+    out += check(cat["hellinger.accumulation"], H[1:], {"alpha": alpha, "epshat2": eps[:, None], "hel_bias": c[:, None],
+                                                       "hel0": H[:-1], "N": np.ones(len(alpha), dtype=int)},
+                 generations=gens, atol=1e-12, note=note, name=f"hellinger.accumulation, one generation at a time [{label}]")
+    if np.all(alpha == alpha[0]):
+        out += check(cat["hellinger.accumulation"], H[1:], {"alpha": float(alpha[0]), "epshat2": eps, "hel_bias": c,
+                                                           "hel0": H[0], "N": np.arange(1, len(alpha) + 1)},
+                     generations=gens, atol=1e-12, note=note, name=f"hellinger.accumulation from generation 0 [{label}]")
+    return out
+
+
 # ---- cases built for the controls (scope "example") ---------------------------------------------------
 def _two_atom(M, QV, R):
     """The skeleton's scalars on two equally likely atoms (Y-measurable M, <M>, R): Z = -M - <M>/2 = Zbar."""
