@@ -14,7 +14,7 @@ The ideal recursion with early stopping and its limit law (THEORY.md §5, recons
 """
 from .affine_error import AffineError
 from .divergence_reason import DivergenceReason, DivergenceResult
-from .divergences import chi2, chi2_reason, kl, renyi2, w2
+from .divergences import chi2, chi2_reason, hellinger, kl, renyi2, w2
 from .grid_divergences import chi2_good_set, good_set
 from .gaussian import Gaussian
 from .grid_chain import GridChainResult, run_grid_chain
@@ -29,6 +29,7 @@ from .ou import forward, forward_score, noise_variance, signal_scale
 from .path_energy import path_energy
 from .path_moments import path_renyi, tilted_moment
 from .tilted_result import TiltedMoment
+from .tilted_log_field import LogTiltedField
 from .grid_path_moments import ConditionalPathQuantities, GridPathMoments, combine_tilted, grid_path_moments
 from .path_renyi_mc import PathMomentEstimate, path_renyi_mc
 from .proof_skeleton import InequalityRow, ProofSkeleton, proof_skeleton, skeleton_from_moments
@@ -50,4 +51,5 @@ __all__ += ["SmoothedMixture", "hermite_coefficients", "hermite_functions", "ide
             "schedules"]  # THEORY.md §5, the limit law (reconstructed)
 __all__ += ["AssumptionReport", "ConditionalPathQuantities", "GridPathMoments", "InequalityRow", "PathMomentEstimate",
             "ProofSkeleton", "TiltedMoment", "assumption_report", "combine_tilted", "grid_path_moments", "path_renyi",
-            "path_renyi_mc", "proof_skeleton", "skeleton_from_moments", "tilted_moment"]  # THEORY.md §8
+            "path_renyi_mc", "proof_skeleton", "skeleton_from_moments", "tilted_moment", "hellinger",
+            "LogTiltedField"]  # THEORY.md §8
