@@ -23,7 +23,8 @@ the generation's chain gives, exactly up to quadrature:
   (sqrt p - sqrt q)^2), each by the trapezoid rule on the grid (the laws' mass outside the box,
   `companion_error`, bounds the error of each); `renyi_output` {a: R_a(p^{g+1} || p*^{g+1})} for the
   path-Renyi data-processing bound (+inf when p^a q^{1-a} does not decay at a face, from the fitted
-  log tails; the box sum plus the fitted tails otherwise).
+  log tails; the box sum plus the fitted tails otherwise; in 2-D the box sum, NaN (undecided) when the
+  integrand's estimated mass beyond the box, `gaussian_exact.box_tails.beyond_box`, exceeds TAIL_SHARE).
 The added time is measured in bench/bench_theory_metrics.py (metrics stay deterministic).
 """
 from __future__ import annotations
@@ -33,6 +34,7 @@ import math
 import numpy as np
 
 from gaussian_exact import GridLaw, grid_path_moments, skeleton_from_moments
+from gaussian_exact.box_tails import TAIL_SHARE, beyond_box
 from gaussian_exact.tilted_log_field import fitted_log_tails
 
 THEORY_ORDERS = (1.5, 2.0, 2.5, 3.0)   # orders of E*[Lambda^a]: A3 (some a > 2 finite) and the Renyi DPI
@@ -67,6 +69,12 @@ def renyi_grid(p: GridLaw, q: GridLaw, a: float) -> float:
                 return math.inf if a > 1 else -math.inf
             if math.isfinite(log_tail):
                 total += math.exp(log_tail - top)
+    else:   # d = 2: the box sum, unless the integrand's estimated mass beyond the box is not negligible
+        beyond = beyond_box(np.exp(log_f - float(np.max(log_f))), p.axes)
+        if math.isinf(beyond):
+            return math.inf if a > 1 else -math.inf
+        if beyond * math.exp(float(np.max(log_f)) - top) > TAIL_SHARE * total:
+            return math.nan
     return (top + math.log(total)) / (a - 1.0)
 
 

@@ -84,7 +84,7 @@ def mark_not_applicable(checks: list, rows: list[dict]) -> list:
                 why = reasons[g] if g < len(reasons) else ""
                 if c.result_id in SMALL_ERROR and g < len(eps2) and eps2[g] > 1:
                     why = "; ".join(x for x in (why, f"not applicable: eps2 = {eps2[g]:.3g} > 1 (small-error regime)") if x)
-            if why and row["verdict"] != "fitted":
+            if why and row["verdict"] != "fitted" and why not in row.get("reason", ""):
                 row["verdict"] = VACUOUS
                 row["reason"] = "; ".join(x for x in (row.get("reason", ""), why) if x)
     return checks
@@ -197,6 +197,7 @@ def companion_checks(rows: list[dict], label: str) -> list[Check]:
         path = np.array([float(r["renyi_path"][a]) for r in rows])
         output = np.array([float(r["renyi_output"][a]) for r in rows])
         why = np.where(np.isnan(path), f"E*[Lambda^{a}] not decided on the grid", "")
+        why = np.where(np.isnan(output), f"output R_{a} not decided (its integrand's mass beyond the box)", why)
         out += check(cat["renyi.dpi"], output, {"renyi_path": np.where(np.isnan(path), np.inf, path)}, generations=gens,
                      rtol=1e-7, atol=1e-9, vacuous=why, name=f"renyi.dpi, a = {a} [{label}]")
     return out

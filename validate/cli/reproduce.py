@@ -5,7 +5,7 @@ import argparse
 
 from neural.devices import resolve_device
 from neural.protocol_cost import format_duration
-from validate.cli.arg_types import count, fraction
+from validate.cli.arg_types import count, fraction, output_directory
 from validate.checks.counts import count_rows, counts_line
 from validate.cli.main import UsageError
 from validate.pipeline.reproduce import SCALES, estimate_neural, reproduce
