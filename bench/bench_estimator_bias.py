@@ -23,7 +23,7 @@ import gaussian_exact as ge  # noqa: E402
 from neural.error_injection import ErrorInjectedScore, random_direction_matrix  # noqa: E402
 from neural.estimators import (classifier_divergences, frechet_distance, knn_kl,  # noqa: E402
                                w2_to_data)
-from neural.observability import observability  # noqa: E402
+from neural.observability import observability_mc  # noqa: E402
 from neural.sde import VPSDE  # noqa: E402
 
 D = 10
@@ -103,10 +103,11 @@ def run_eta(reps, n_paths=300, steps=100, **kw):
     vals, raw, ses = [], [], []
     for s in range(reps):
         x_T = torch.randn(n_paths, D, generator=torch.Generator().manual_seed(s), dtype=torch.float64)
-        out = observability(learned, exact, x_T, VPSDE(), steps, generator=torch.Generator().manual_seed(10_000 + s), **kw)
-        vals.append(out["eta"])
-        raw.append(out.get("eta_unclipped", math.nan))
-        ses.append(out["eta_se"])
+        out = observability_mc(learned, exact, x_T, VPSDE(), steps, generator=torch.Generator().manual_seed(10_000 + s),
+                               **kw)
+        vals.append(out["eta"].value)
+        raw.append(out["eta_unclipped"].value if "eta_unclipped" in out else math.nan)
+        ses.append(out["eta"].se)
     rows = [("eta regression (eta, clipped)", "W = 0.3 skew + 0.04 I", n_paths, truth, vals, ses)]
     if not np.all(np.isnan(raw)):
         rows.append(("eta regression (eta_unclipped)", "W = 0.3 skew + 0.04 I", n_paths, truth, raw, ses))

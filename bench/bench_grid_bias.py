@@ -25,10 +25,10 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from gaussian_exact import GridLaw, kl, run_grid_chain  # noqa: E402
 from neural.error_injection import aligned_error, random_direction_error, time_only_error  # noqa: E402
-from neural.gaussian_mixture import GaussianMixture  # noqa: E402
+from neural.gaussian_mixture import TorchGaussianMixture  # noqa: E402
 from neural.grid_exact import NumpyScore, data_grid_law  # noqa: E402
 from neural.learners import make_learner  # noqa: E402
-from neural.observability import observability  # noqa: E402
+from neural.observability import observability_mc  # noqa: E402
 from neural.sde import VPSDE  # noqa: E402
 from neural.targets import make_target  # noqa: E402
 
@@ -90,10 +90,11 @@ def main(argv=None):
             r = run_grid_chain(data, score=NumpyScore(learned, "cpu", torch.float64), T=T, t0=T0, steps=args.steps,
                                learned=False, ideal=True, track_eta=True)
             x_T = torch.randn((args.paths, 1), generator=torch.Generator().manual_seed(1), dtype=torch.float64)
-            est = observability(learned, target.score, x_T, sde, args.steps, features="poly2",
-                                generator=torch.Generator().manual_seed(2))
-            print(f"| {name} | {kind} | {r.eta:.4f} | {est['eta']:.4f} +- {est['eta_se']:.4f} | "
-                  f"{est['eta'] - r.eta:+.4f} | {r.eps2:.5g} | {est['eps2']:.5g} +- {est['eps2_se']:.2g} |")
+            est = observability_mc(learned, target.score, x_T, sde, args.steps, features="poly2",
+                                   generator=torch.Generator().manual_seed(2))
+            eta, eps2 = est["eta"], est["eps2"]
+            print(f"| {name} | {kind} | {r.eta:.4f} | {eta.value:.4f} +- {eta.se:.4f} | "
+                  f"{eta.value - r.eta:+.4f} | {r.eps2:.5g} | {eps2.value:.5g} +- {eps2.se:.2g} |")
 
 
 def _as64(score):

@@ -11,6 +11,10 @@ THEORY.md §8: tilted path moments and path Renyi divergences (`tilted_moment`, 
 (a)-(e) with computed constants (`proof_skeleton`).
 The ideal recursion with early stopping and its limit law (THEORY.md §5, reconstructed):
 `ideal_recursion`, `limit_law`, `hermite_coefficients`, `schedules`.
+One schedule object, `TimeGrid` (T, t0 in [0, T), steps or an explicit grid, init), is accepted as
+`schedule=` by the exact functions; any Gaussian-transition sampler (`euler_maruyama` on any grid,
+`ddpm_ancestral`, THEORY.md §8) as `sampler=`, with the schedule and prediction adapters of
+noise_schedules.py.
 """
 from .affine_error import AffineError
 from .divergence_reason import DivergenceReason, DivergenceResult
@@ -38,6 +42,11 @@ from .reverse import reverse
 from .smoothed_mixture import SmoothedMixture
 from .two_component_divergences import Chi2BeyondFloatRange
 from . import schedules
+from .time_grid import TimeGrid
+from .gaussian_sampler import GaussianSampler, ddpm_ancestral, euler_maruyama
+from .gaussian_chain import GaussianChainLaw, gaussian_chain
+from .noise_schedules import (cosine_betas, karras_sigmas, linear_betas, ou_time_from_sigma, ou_times_from_betas,
+                              score_from_prediction, sigma_from_ou_time, vp_ou_time)
 
 __all__ = [
     "AffineError", "BlockResult", "Chi2BeyondFloatRange", "EtaEstimate", "Gaussian", "GaussianMixture", "GenerationsResult", "GridChainResult", "GridLaw", "chi2",
@@ -53,3 +62,6 @@ __all__ += ["AssumptionReport", "ConditionalPathQuantities", "GridPathMoments", 
             "ProofSkeleton", "TiltedMoment", "assumption_report", "combine_tilted", "grid_path_moments", "path_renyi",
             "path_renyi_mc", "proof_skeleton", "skeleton_from_moments", "tilted_moment", "hellinger",
             "LogTiltedField"]  # THEORY.md §8
+__all__ += ["GaussianChainLaw", "GaussianSampler", "TimeGrid", "cosine_betas", "ddpm_ancestral", "euler_maruyama",
+            "gaussian_chain", "karras_sigmas", "linear_betas", "ou_time_from_sigma", "ou_times_from_betas",
+            "score_from_prediction", "sigma_from_ou_time", "vp_ou_time"]  # THEORY.md §8: any Gaussian-transition sampler

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from .time_grid import keyword_form
 from .gaussian import Gaussian
 from .grid_law import GridLaw
 from .grid_path_moments import grid_path_moments
@@ -95,7 +96,7 @@ class AssumptionReport:
 
 def assumption_report(target, error=None, T: float = 4.0, t0: float = 0.02, steps=None, init="prior",
                       score=None, a_max: float = 16.0, a_tol: float = 1e-3, a_grid=A_GRID,
-                      max_moment: int = 4) -> AssumptionReport:
+                      max_moment: int = 4, *, schedule=None) -> AssumptionReport:
     """Measure A1-A4 on the K-step chain of `target` with `error` (module docstring).
 
     Parameters
@@ -112,6 +113,8 @@ def assumption_report(target, error=None, T: float = 4.0, t0: float = 0.02, step
         GridLaw targets: the orders tried.
     max_moment : int >= 2
         GridLaw targets: the highest moment of <M> reported.
+    schedule : TimeGrid, optional
+        T, t0, steps and init as one object (a uniform grid; time_grid.py), instead of the keywords.
 
     Returns
     -------
@@ -122,6 +125,7 @@ def assumption_report(target, error=None, T: float = 4.0, t0: float = 0.02, step
     ValueError
         Naming target, a_max, a_tol, a_grid, or as `tilted_moment` / grid_path_moments.
     """
+    T, t0, steps, init = keyword_form(schedule, T, t0, steps, init)
     if isinstance(target, GridLaw):
         return _grid_report(target, error, T, t0, steps, init, score, a_grid, max_moment)
     if not isinstance(target, Gaussian):

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .time_grid import keyword_form
 from .affine_error import AffineError, add_errors
 from .divergences import chi2, hellinger, kl, renyi2, w2
 from .gaussian import Gaussian
@@ -167,7 +168,7 @@ def _fluctuation(exact: Gaussian, fitted: Gaussian) -> AffineError:
 def generations(data: Gaussian, alpha, n_generations: int, error=None, n_samples=None,
                 mode: str = "replace", T: float = 4.0, t0: float = 0.02, steps=None, init="prior",
                 p0: Gaussian | None = None, seed: int = 0, mixture_samples: int = 2 ** 16,
-                compute_eta: bool = True) -> GenerationsResult:
+                compute_eta: bool = True, *, schedule=None) -> GenerationsResult:
     """Run the exact Gaussian pipeline (module docstring) for n_generations rounds.
 
     alpha: a number in [0, 1], a sequence of n_generations numbers, or a function i -> alpha_i.
@@ -206,6 +207,8 @@ def generations(data: Gaussian, alpha, n_generations: int, error=None, n_samples
         Importance-sampling budget in [2, 2**31], or 0 to skip I_chi2 / I_kl (default 2**16).
     compute_eta : bool
         Track the ideal path's accumulators to compute eta (default True).
+    schedule : TimeGrid, optional
+        T, t0, steps and init as one object (a uniform grid; time_grid.py), instead of the keywords.
 
     Returns
     -------
@@ -221,6 +224,7 @@ def generations(data: Gaussian, alpha, n_generations: int, error=None, n_samples
         entries, an error is not an AffineError or None (or does not fit the dimension), or init is
         not "prior", "exact" or a Gaussian of data's dimension.
     """
+    T, t0, steps, init = keyword_form(schedule, T, t0, steps, init)
     if not isinstance(data, Gaussian):
         raise ValueError(f"data must be a Gaussian, got {type(data).__name__}")
     n = count("n_generations", n_generations, 1, 10 ** 6)

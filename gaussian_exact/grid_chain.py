@@ -34,7 +34,8 @@ from .grid_law import GridLaw
 from .grid_scores import log_forward_and_score
 from .grid_transition import (KERNEL_REACH, check_spacing, extrapolate_faces, transition_1d, transition_1d_log_open,
                               transition_2d)
-from .linear_sde import check_schedule
+from .gaussian_sampler import GaussianSampler, euler_maruyama
+from .time_grid import TimeGrid, as_time_grid
 
 
 @dataclass
@@ -106,13 +107,14 @@ class ForwardScores:
         K.
     """
 
-    def __init__(self, law: GridLaw, T: float, t0: float, steps: int):
+    def __init__(self, law: GridLaw, T: float, t0: float, steps: int, times=None):
         self.law = law
         self.K = steps
         self.h = (T - t0) / steps
         self.T = T
         self.tau0 = t0 + self.h
         self.log_density = law.logp
+        self.times = times
 
     def at(self, t: float) -> np.ndarray:
         """s_q(., t) at the grid nodes, shape `shape + (d,)`."""
@@ -120,7 +122,7 @@ class ForwardScores:
 
     def __iter__(self):
         for k in range(self.K):
-            yield self.at(self.T - k * self.h)
+            yield self.at(self.T - k * self.h if self.times is None else float(self.times[k]))
 
 
 def chain_start(law: GridLaw, init, T: float) -> GridLaw:
@@ -136,9 +138,50 @@ def chain_start(law: GridLaw, init, T: float) -> GridLaw:
     raise ValueError(f"init must be 'prior', 'exact' or a GridLaw on the law's grid, got {init!r}")
 
 
+def resolve_sampler(schedule=None, sampler=None, T=4.0, t0=0.02, steps=None, init="prior") -> GaussianSampler:
+    """The sampler of a grid run: `sampler` itself (a GaussianSampler, its schedule carrying init), else the
+    Euler-Maruyama chain on `schedule` or on TimeGrid(T, t0, steps, init) (the keyword form).
+
+    Raises
+    ------
+    ValueError
+        Naming sampler, schedule, T, t0, steps (None: a grid chain needs steps) or init.
+    """
+    if sampler is not None:
+        if schedule is not None:
+            raise ValueError("give sampler or schedule, not both (a sampler carries its schedule)")
+        if not isinstance(sampler, GaussianSampler):
+            raise ValueError(f"sampler must be a GaussianSampler or None, got {type(sampler).__name__}")
+        return sampler
+    grid = as_time_grid(schedule, T, t0, steps, init)
+    if grid.steps is None:
+        raise ValueError("steps must be an integer >= 1 for a GridLaw target (the exact law is that of the "
+                         "K-step Euler-Maruyama chain; the continuous limit is reached by raising steps with "
+                         "the grid spacing below sqrt(h))")
+    return euler_maruyama(grid)
+
+
+def mean_difference(chain: GaussianSampler, k: int, e: np.ndarray, delta_id: np.ndarray, delta_le: np.ndarray):
+    """(d_k / v_k, r, weight) of step k with ``|d_k|^2 / v_k = weight r`` (THEORY.md §8), d_k = mu_hat_k - mu*_k
+    from the two chains' displacements. Without clipping d = gain e, so ``r = |e|^2`` and weight = gain (gain / v)
+    (EM: ``h |e|^2`` and d / v = e, bit for bit as before samplers were general)."""
+    v = float(chain.variance[k])
+    if chain.affine:
+        ratio = float(chain.gain[k]) / v
+        return (e if ratio == 1.0 else ratio * e), np.sum(e * e, axis=-1), float(chain.gain[k]) * ratio
+    dk = delta_le - delta_id
+    return dk / v, np.sum(dk * dk, axis=-1), 1.0 / v
+
+
 def run_grid_chain(law: GridLaw, error=None, T: float = 4.0, t0: float = 0.02, steps=None, init="prior",
-                   score=None, learned: bool = True, ideal: bool = True, track_eta: bool = False) -> GridChainResult:
-    """Run the ideal and/or the learned chain on the grid of `law` (module docstring).
+                   score=None, learned: bool = True, ideal: bool = True, track_eta: bool = False, *,
+                   schedule: TimeGrid | None = None, sampler: GaussianSampler | None = None) -> GridChainResult:
+    """Run the ideal and/or the learned chain on the grid of `law` (module docstring), for the
+    Euler-Maruyama chain or any Gaussian-transition `sampler` (THEORY.md §8; gaussian_sampler.py).
+
+    For a sampler ``y_{k+1} ~ N(mu_k(y_k), v_k I)`` the law follows the same transitions with variance v_k,
+    the path energies are ``sum_k E |d_k|^2 / v_k`` (d_k = mu_hat_k - mu*_k; EM: ``sum_k h_k E|e_k|^2``) and
+    eta's recursion is ``g_{k+1} = K_k g_k + v_k div K_k[p_k d_k / v_k]``.
 
     Parameters
     ----------
@@ -149,37 +192,42 @@ def run_grid_chain(law: GridLaw, error=None, T: float = 4.0, t0: float = 0.02, s
     score : callable or None
         The learned score itself (then e = score - s_q); give error or score, not both.
     T, t0, steps, init
-        As in `reverse`; steps is required (an integer >= 1).
+        As in `reverse` (the keyword form of `schedule`); steps is required (an integer >= 1).
     learned, ideal, track_eta : bool
         Which chains to run; track_eta runs the ideal chain's g recursion (eta).
+    schedule : TimeGrid, optional
+        The EM chain's schedule (any decreasing grid), instead of T, t0, steps, init.
+    sampler : GaussianSampler, optional
+        Any Gaussian-transition sampler (e.g. `ddpm_ancestral`), instead of the EM chain.
 
     Returns
     -------
     GridChainResult
+        ``h`` is the largest step variance (the EM step on a uniform grid).
 
     Raises
     ------
     ValueError
         Naming steps (None, or too many for the grid's spacing), init, error/score (both given; wrong
-        shape or NaN returned), or when an output law leaves more than law.mass_tol outside the grid.
+        shape or NaN returned), sampler/schedule, or when an output law leaves more than law.mass_tol
+        outside the grid.
     """
     if not isinstance(law, GridLaw):
         raise ValueError(f"law must be a GridLaw, got {type(law).__name__}")
-    T, t0, steps = check_schedule(T, t0, steps)
-    if steps is None:
-        raise ValueError("steps must be an integer >= 1 for a GridLaw target (the exact law is that of the "
-                         "K-step Euler-Maruyama chain; the continuous limit is reached by raising steps with "
-                         "the grid spacing below sqrt(h))")
+    chain = resolve_sampler(schedule, sampler, T, t0, steps, init)
+    grid = chain.schedule
+    T, t0, steps = grid.T, grid.t0, chain.steps
     if error is not None and score is not None:
         raise ValueError("give error or score, not both")
     if error is not None and not callable(error):
         raise ValueError(f"error must be a callable f(x, t) or None, got {type(error).__name__}")
     if score is not None and not callable(score):
         raise ValueError(f"score must be a callable f(x, t) or None, got {type(score).__name__}")
-    h = (T - t0) / steps
-    check_spacing(law.spacing, h)
+    variances = chain.variance
+    h = float(np.max(variances))
+    check_spacing(law.spacing, float(np.min(variances)))
     ideal = ideal or track_eta
-    start = chain_start(law, init, T)
+    start = chain_start(law, grid.init, T)
     d, shape = law.dim, law.shape
     X = law.points
     Xg = X.reshape(shape + (d,))
@@ -192,39 +240,42 @@ def run_grid_chain(law: GridLaw, error=None, T: float = 4.0, t0: float = 0.02, s
     g = np.zeros(shape) if track_eta else None
     eps2 = 0.0 if ideal else math.nan
     epshat2 = 0.0 if learned else math.nan
-    for k, s_q in enumerate(ForwardScores(law, T, t0, steps)):
-        t = T - k * h
+    times = None if (chain.name == "euler_maruyama" and grid.uniform) else chain.times
+    for k, s_q in enumerate(ForwardScores(law, T, t0, steps, times)):
+        t = T - k * h if times is None else float(times[k])
+        v = float(variances[k])
         if score is not None:
             e = evaluate_field(score, X, t, "score").reshape(shape + (d,)) - s_q
         elif error is not None:
             e = evaluate_field(error, X, t, "error").reshape(shape + (d,))
         else:
             e = None
-        drift = 0.5 * Xg + s_q
+        delta_id = chain.displacement(k, Xg, s_q)
+        delta_le = delta_id if e is None else chain.displacement(k, Xg, s_q, e)
+        d_over_v, e2, weight = (None, None, None) if e is None else mean_difference(chain, k, e, delta_id, delta_le)
         if ideal:
             pw = p_id * w
             if e is not None:
-                eps2 += h * float(np.sum(pw * np.sum(e * e, axis=-1)))
+                eps2 += weight * float(np.sum(pw * e2))
             plain = [pw] + ([g * w] if track_eta else [])
-            fields = [pw * e[..., c] for c in range(d)] if (track_eta and e is not None) else []
+            fields = [pw * d_over_v[..., c] for c in range(d)] if (track_eta and e is not None) else []
             if log_id is None or track_eta:
-                new = _transition(law, h * drift, h, plain, fields)
+                new = _transition(law, delta_id, v, plain, fields)
                 p_id = new[0]
             if log_id is not None:   # d = 1: the density from the log chain
-                log_id = transition_1d_log_open(float(law.spacing[0]), h * drift[:, 0], h, log_id)
+                log_id = transition_1d_log_open(float(law.spacing[0]), delta_id[:, 0], v, log_id)
                 p_id = np.exp(log_id)
             if track_eta:
                 g = new[1] + (sum(new[2:]) if fields else 0.0)
         if learned:
             pw = p_le * w
             if e is not None:
-                epshat2 += h * float(np.sum(pw * np.sum(e * e, axis=-1)))
-            delta = h * (drift if e is None else drift + e)
+                epshat2 += weight * float(np.sum(pw * e2))
             if log_le is not None:   # d = 1: the log chain alone (its exponential is the density)
-                log_le = transition_1d_log_open(float(law.spacing[0]), delta[:, 0], h, log_le)
+                log_le = transition_1d_log_open(float(law.spacing[0]), delta_le[:, 0], v, log_le)
                 p_le = np.exp(log_le)
             else:
-                p_le = _transition(law, delta, h, [pw], [])[0]
+                p_le = _transition(law, delta_le, v, [pw], [])[0]
     out_id = output_law(law, p_id, start, "ideal", log_id) if ideal else None
     out_le = output_law(law, p_le, start, "learned", log_le) if learned else None
     eta = vcm = math.nan
@@ -258,7 +309,8 @@ def _open_2d(law: GridLaw, delta: np.ndarray, h: float, plain: list, fields: lis
     e0, e1 = (int(min(n, math.ceil(reach / float(dx[c])))) for c, n in enumerate((n0, n1)))
 
     def grow(F, degree):
-        return extrapolate_faces(extrapolate_faces(F, e0, degree).T, e1, degree).T
+        falling = degree == 2    # the log density; the displacements (degree 1) are continued as they are
+        return extrapolate_faces(extrapolate_faces(F, e0, degree, falling).T, e1, degree, falling).T
 
     with np.errstate(divide="ignore"):
         logp = np.log(plain[0] / law.weights)
@@ -284,21 +336,24 @@ def output_law(law: GridLaw, dens: np.ndarray, start: GridLaw, which: str, log_d
 
 
 def grid_reverse(law: GridLaw, error=None, T: float = 4.0, t0: float = 0.02, steps=None, init="prior",
-                 score=None) -> GridLaw:
-    """Exact law (a GridLaw) of the K-step learned chain's output (see run_grid_chain)."""
-    return run_grid_chain(law, error, T, t0, steps, init, score, learned=True, ideal=False).learned
+                 score=None, **chain) -> GridLaw:
+    """Exact law (a GridLaw) of the K-step learned chain's output (see run_grid_chain; `chain`: schedule=
+    or sampler=)."""
+    return run_grid_chain(law, error, T, t0, steps, init, score, learned=True, ideal=False, **chain).learned
 
 
 def grid_path_energy(law: GridLaw, error=None, T: float = 4.0, t0: float = 0.02, path: str = "ideal",
-                     steps=None, init="prior", score=None) -> float:
-    """eps2 (path="ideal") or epshat2 (path="learned") on the chain (module docstring)."""
+                     steps=None, init="prior", score=None, **chain) -> float:
+    """eps2 (path="ideal") or epshat2 (path="learned") on the chain (module docstring; `chain`: schedule=
+    or sampler=)."""
     if path not in ("ideal", "learned"):
         raise ValueError(f"path must be 'ideal' or 'learned', got {path!r}")
-    r = run_grid_chain(law, error, T, t0, steps, init, score, learned=path == "learned", ideal=path == "ideal")
+    r = run_grid_chain(law, error, T, t0, steps, init, score, learned=path == "learned", ideal=path == "ideal", **chain)
     return r.eps2 if path == "ideal" else r.epshat2
 
 
 def grid_observability(law: GridLaw, error=None, T: float = 4.0, t0: float = 0.02, steps=None, init="prior",
-                       score=None) -> float:
-    """Exact eta of the chain (module docstring); NaN when eps2 = 0."""
-    return run_grid_chain(law, error, T, t0, steps, init, score, learned=False, ideal=True, track_eta=True).eta
+                       score=None, **chain) -> float:
+    """Exact eta of the chain (module docstring; `chain`: schedule= or sampler=); NaN when eps2 = 0."""
+    return run_grid_chain(law, error, T, t0, steps, init, score, learned=False, ideal=True, track_eta=True,
+                          **chain).eta

@@ -25,6 +25,9 @@ over the K steps, all by the trapezoid transition K_k (grid_transition.py):
 Hence (section 8) Zbar = E*[Z | Y_K] = -g_K / p_K - w_K / (2 p_K), R = p_hat_K / p_K, Psi = R - 1 - Zbar,
 E*[Z^2] = E*[M^2] + E*[M <M>] + E*[<M>^2] / 4 = eps2 + int c_K + int w2_K / 4 (E*[M^2] = E*<M> = eps2),
 eta eps2 = int g_K^2 / p_K. The skeleton's inequalities are evaluated by proof_skeleton.py.
+Any Gaussian-transition sampler (`sampler=`, gaussian_sampler.py; THEORY.md §8) runs through the same pass:
+the step variance v_k replaces h, d_k = mu_hat_k - mu*_k replaces h e_k (a_k = |d_k|^2 / v_k), and the
+tilted transition has the mean mu*_k + a d_k.
 """
 from __future__ import annotations
 
@@ -33,11 +36,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .grid_chain import ForwardScores, chain_start, evaluate_field, output_law
+from .grid_chain import ForwardScores, chain_start, evaluate_field, mean_difference, output_law, resolve_sampler
 from .box_tails import TAIL_SHARE, beyond_box
 from .grid_law import GridLaw
 from .grid_transition import check_spacing, transition_1d, transition_2d
-from .linear_sde import check_schedule
 from .tilted_log_field import LogTiltedField
 from .tilted_result import TiltedMoment, check_order
 
@@ -174,7 +176,7 @@ class _Scaled:
 
 def grid_path_moments(law: GridLaw, error=None, a_values=(), T: float = 4.0, t0: float = 0.02, steps=None,
                       init="prior", score=None, max_moment: int = 2, conditional: bool = False,
-                      laws: bool = False) -> GridPathMoments:
+                      laws: bool = False, *, schedule=None, sampler=None) -> GridPathMoments:
     """Tilted moments E*[Lambda^a] (each a in a_values), E* exp(<M>/2), E*<M>^j (j <= max_moment),
     the path energies and, with conditional=True, the proof's conditional quantities, in one pass
     over the chain (module docstring; THEORY.md section 8).
@@ -195,10 +197,14 @@ def grid_path_moments(law: GridLaw, error=None, a_values=(), T: float = 4.0, t0:
         Also compute Zbar, R, Psi and their moments (runs the learned chain).
     laws : bool
         Also return both output laws (runs the learned chain).
+    schedule, sampler : TimeGrid, GaussianSampler, optional
+        As in `run_grid_chain`: one schedule object, or any Gaussian-transition sampler (THEORY.md §8:
+        step variance v_k, ``d_k = mu_hat_k - mu*_k``, ``a_k = |d_k|^2 / v_k``, tilted mean ``mu*_k + a d_k``).
 
     Returns
     -------
     GridPathMoments
+        ``h`` is the largest step variance (the EM step on a uniform grid).
 
     Raises
     ------
@@ -211,16 +217,16 @@ def grid_path_moments(law: GridLaw, error=None, a_values=(), T: float = 4.0, t0:
     a_values = [check_order(a) for a in a_values]
     if isinstance(max_moment, bool) or int(max_moment) != max_moment or max_moment < 2:
         raise ValueError(f"max_moment must be an integer >= 2, got {max_moment!r}")
-    T, t0, steps = check_schedule(T, t0, steps)
-    if steps is None:
-        raise ValueError("steps must be an integer >= 1 for a GridLaw target (the moments are of the K-step chain)")
+    chain = resolve_sampler(schedule, sampler, T, t0, steps, init)
+    T, t0, steps, init = chain.schedule.T, chain.schedule.t0, chain.steps, chain.schedule.init
     if error is not None and score is not None:
         raise ValueError("give error or score, not both")
     for name, f in (("error", error), ("score", score)):
         if f is not None and not callable(f):
             raise ValueError(f"{name} must be a callable f(x, t) or None, got {type(f).__name__}")
-    h = (T - t0) / steps
-    check_spacing(law.spacing, h)
+    h = float(np.max(chain.variance))
+    check_spacing(law.spacing, float(np.min(chain.variance)))
+    times = None if (chain.name == "euler_maruyama" and chain.schedule.uniform) else chain.times
     start = chain_start(law, init, T)
     d, shape, X, wts = law.dim, law.shape, law.points, law.weights
     Xg = X.reshape(shape + (d,))
@@ -239,29 +245,32 @@ def grid_path_moments(law: GridLaw, error=None, a_values=(), T: float = 4.0, t0:
     eps2 = 0.0
     epshat2 = 0.0 if run_learned else math.nan
     binom = [[math.comb(j, i) for i in range(j + 1)] for j in range(max_moment + 1)]
-    for k, s_q in enumerate(ForwardScores(law, T, t0, steps)):
-        t = T - k * h
+    for k, s_q in enumerate(ForwardScores(law, T, t0, steps, times)):
+        t = T - k * h if times is None else float(times[k])
+        v = float(chain.variance[k])
         if score is not None:
             e = evaluate_field(score, X, t, "score").reshape(shape + (d,)) - s_q
         elif error is not None:
             e = evaluate_field(error, X, t, "error").reshape(shape + (d,))
         else:
             e = np.zeros(shape + (d,))
-        drift = 0.5 * Xg + s_q
-        ak = h * np.sum(e * e, axis=-1)                      # |d_k|^2 / v_k
+        delta_id = chain.displacement(k, Xg, s_q)
+        delta_le = chain.displacement(k, Xg, s_q, e)
+        d_over_v, e2, weight = mean_difference(chain, k, e, delta_id, delta_le)
+        ak = weight * e2                                      # |d_k|^2 / v_k
         eps2 += float(np.sum(p * wts * ak))
         # ideal chain: p, g, the moments of <M>, c, Novikov
         new_moments = [sum(binom[j][i] * ak ** (j - i) * moments[i] for i in range(j + 1)) for j in range(max_moment + 1)]
         plain = [mo * wts for mo in new_moments] + [g * wts]
         if d == 1:
-            novikov.step(0.5 * ak, h * drift[:, 0], h, k)
+            novikov.step(0.5 * ak, delta_id[:, 0], v, k)
         else:
             plain.append(novikov.tilt(0.5 * ak, law.axes, k) * wts)
-        fields = [[p * wts * e[..., i] for i in range(d)]]
+        fields = [[p * wts * d_over_v[..., i] for i in range(d)]]
         if conditional:
             plain.append((c + ak * g) * wts)
-            fields.append([(moments[1] + ak * p) * wts * e[..., i] for i in range(d)])
-        outs, divs = _step(law, h * drift, h, plain, fields)
+            fields.append([(moments[1] + ak * p) * wts * d_over_v[..., i] for i in range(d)])
+        outs, divs = _step(law, delta_id, v, plain, fields)
         n = max_moment + 1
         moments = outs[:n]
         g = outs[n] + divs[0]
@@ -271,14 +280,18 @@ def grid_path_moments(law: GridLaw, error=None, a_values=(), T: float = 4.0, t0:
             c = outs[n + 1 + (d != 1)] + divs[1]
         p = moments[0]
         if run_learned:
-            epshat2 += h * float(np.sum(p_hat * wts * np.sum(e * e, axis=-1)))
-            p_hat = _step(law, h * (drift + e), h, [p_hat * wts], [])[0][0]
+            epshat2 += weight * float(np.sum(p_hat * wts * e2))
+            p_hat = _step(law, delta_le, v, [p_hat * wts], [])[0][0]
         for a, u in zip(a_values, tilted):
+            if d != 1 and u.reason is not None:
+                continue
+            shifted = (chain.displacement(k, Xg, s_q, a * e) if chain.affine
+                       else delta_id + a * (delta_le - delta_id))       # the mean mu*_k + a d_k
             if d == 1:
-                u.step(0.5 * a * (a - 1.0) * ak, h * (drift + a * e)[:, 0], h, k, check=a > 1)
-            elif u.reason is None:
+                u.step(0.5 * a * (a - 1.0) * ak, shifted[:, 0], v, k, check=a > 1)
+            else:
                 tilted_field = u.tilt(0.5 * a * (a - 1.0) * ak, law.axes, k, check=a > 1)
-                u.set(_step(law, h * (drift + a * e), h, [tilted_field * wts], [])[0][0], law.axes, k)
+                u.set(_step(law, shifted, v, [tilted_field * wts], [])[0][0], law.axes, k)
     ideal_law = output_law(law, p, start, "ideal") if (laws or conditional) else None
     learned_law = output_law(law, p_hat, start, "learned") if run_learned else None
     results = [_finish(law, a, u) for a, u in zip(a_values, tilted)]

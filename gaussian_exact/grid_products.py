@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from .time_grid import keyword_form
 from .divergences import chi2, kl
 from .gaussian import Gaussian
 from .grid_chain import run_grid_chain
@@ -55,7 +56,7 @@ class BlockResult:
 
 
 def block_result(target, error=None, T: float = 4.0, t0: float = 0.02, steps=None, init="prior",
-                 score=None, reference="ideal", multiplicity: int = 1) -> BlockResult:
+                 score=None, reference="ideal", multiplicity: int = 1, *, schedule=None) -> BlockResult:
     """Run one block's learned and ideal chains and measure the learned output against `reference`.
 
     Parameters
@@ -69,6 +70,8 @@ def block_result(target, error=None, T: float = 4.0, t0: float = 0.02, steps=Non
         the given law.
     multiplicity : int >= 1
         Number of identical independent copies of this block.
+    schedule : TimeGrid, optional
+        T, t0, steps and init as one object (a uniform grid; time_grid.py), instead of the keywords.
 
     Returns
     -------
@@ -79,6 +82,7 @@ def block_result(target, error=None, T: float = 4.0, t0: float = 0.02, steps=Non
     ValueError
         Naming target (neither GridLaw nor Gaussian), reference or multiplicity.
     """
+    T, t0, steps, init = keyword_form(schedule, T, t0, steps, init)
     if isinstance(multiplicity, bool) or int(multiplicity) != multiplicity or multiplicity < 1:
         raise ValueError(f"multiplicity must be an integer >= 1, got {multiplicity}")
     if isinstance(target, GridLaw):

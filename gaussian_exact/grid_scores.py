@@ -153,12 +153,12 @@ def log_forward_and_score(axes, log_density: np.ndarray, t: float) -> tuple:
     logw = [np.log(np.full(y.size, y[1] - y[0])) for y in ys]
     if len(axes) == 1:
         x, y = axes[0], ys[0]
-        L = (extrapolate_faces(log_density, ext[0], 2) + logw[0])[:, None]
+        L = (extrapolate_faces(log_density, ext[0], 2, never_rising=True) + logw[0])[:, None]
         logp, (ybar,) = log_gaussian_sums(x, y, a, s2, L, [y[:, None]])
         logp = logp[:, 0] - 0.5 * math.log(2 * math.pi * s2)
         return logp, ((a * ybar[:, 0] - x) / s2)[:, None]
     (x0, x1), (y0, y1) = axes, ys
-    L = extrapolate_faces(extrapolate_faces(log_density, ext[0], 2).T, ext[1], 2).T     # (m0, m1)
+    L = extrapolate_faces(extrapolate_faces(log_density, ext[0], 2, True).T, ext[1], 2, True).T     # (m0, m1)
     L = L + logw[0][:, None] + logw[1][None, :]
     # pass 1, over y_0 for every column y_1: log A(x_0, y_1), E[y_0 | x_0, y_1]
     logA, (m0,) = log_gaussian_sums(x0, y0, a, s2, L, [np.broadcast_to(y0[:, None], L.shape)])

@@ -157,11 +157,13 @@ def transition_1d_log(spacing: float, delta: np.ndarray, h: float, log_field: np
 TAIL_FIT_NODES = 8             # nodes next to a face on which log p (quadratic) and delta (linear) are fitted
 
 
-def extrapolate_faces(values: np.ndarray, extra: int, degree: int) -> np.ndarray:
+def extrapolate_faces(values: np.ndarray, extra: int, degree: int, never_rising: bool = False) -> np.ndarray:
     """`values` (n,) or (n, m) extended along axis 0 by `extra` nodes beyond each face with the polynomial
     of `degree` fitted (least squares, in node units, column by column) on the TAIL_FIT_NODES nodes next
     to that face; a column whose fitted nodes are not all finite is extended with its face value (-inf
-    for a log density that is 0 there)."""
+    for a log density that is 0 there). never_rising (for log densities): the continuation never rises
+    above the face value nor turns up outward (a mixture's log tail is not one quadratic, and a fit that
+    turns up would put bogus mass beyond the box; falling Gaussian tails are unchanged)."""
     if extra <= 0:
         return values
     flat = values.reshape(values.shape[0], -1)
@@ -178,6 +180,8 @@ def extrapolate_faces(values: np.ndarray, extra: int, degree: int) -> np.ndarray
             ext = P @ near
         elif np.any(ok):
             ext[:, ok] = P @ near[:, ok]
+        if never_rising:
+            ext = np.minimum.accumulate(np.minimum(ext, near[-1]), axis=0)
         if side == 0:
             out[:extra] = ext[::-1]
         else:
@@ -203,7 +207,8 @@ def _continuation(m: int, extra: int, degree: int) -> np.ndarray:
     return P
 
 
-def transition_1d_log_open(spacing: float, delta: np.ndarray, h: float, log_density: np.ndarray) -> np.ndarray:
+def transition_1d_log_open(spacing: float, delta: np.ndarray, h: float, log_density: np.ndarray,
+                           never_rising: bool = True) -> np.ndarray:
     """log K[p] on a 1-D box open at its faces: as `transition_1d_log`, with sources also beyond each face
     (as many nodes as the band reaches), where log p is continued by the quadratic and the displacement by
     the straight line fitted next to the face (`extrapolate_faces`; exact for a Gaussian law under an affine
@@ -225,7 +230,7 @@ def transition_1d_log_open(spacing: float, delta: np.ndarray, h: float, log_dens
     """
     n = delta.shape[0]
     extra = int(min(n, math.ceil((float(np.max(np.abs(delta))) + KERNEL_REACH[1] * math.sqrt(h)) / spacing)))
-    log_field = extrapolate_faces(log_density, extra, 2) + math.log(spacing)
+    log_field = extrapolate_faces(log_density, extra, 2, never_rising=never_rising) + math.log(spacing)
     log_field[0] -= math.log(2.0)
     log_field[-1] -= math.log(2.0)
     out = transition_1d_log(spacing, extrapolate_faces(delta, extra, 1), h, log_field)

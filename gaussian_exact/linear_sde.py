@@ -43,28 +43,17 @@ from scipy.integrate import solve_ivp
 
 from .affine_error import AffineError
 from .gaussian import Gaussian
+from .time_grid import MAX_STEPS, MAX_TIME, TimeGrid  # noqa: F401 (re-exported)
 from .ou import REVERSE_DRIFT_SLOPE, noise_variance, signal_scale
-from .validation import count, real_scalar
 
 ODE_RTOL, ODE_ATOL = 1e-10, 1e-12
 
 
-MAX_TIME = 1e4       # beyond, the OU process has mixed to N(0, I) to machine precision many times over
-MAX_STEPS = 10 ** 6
-
-
 def check_schedule(T: float, t0: float, steps) -> tuple[float, float, int | None]:
-    """Validate the time window and the step count; ValueError naming the argument."""
-    T, t0 = real_scalar("T", T), real_scalar("t0", t0)
-    if not math.isfinite(T) or not 0 < T <= MAX_TIME:
-        raise ValueError(f"T must be a finite time in (0, {MAX_TIME:g}], got {T}")
-    if not math.isfinite(t0) or t0 < 0:
-        raise ValueError(f"t0 must be a finite time >= 0, got {t0}")
-    if t0 >= T:
-        raise ValueError(f"t0 must be < T (t0 in [0, T)), got t0={t0}, T={T}")
-    if steps is not None:
-        steps = count("steps", steps, 1, MAX_STEPS)
-    return T, t0, steps
+    """Validate the time window and the step count through `TimeGrid` (the one t0 rule, time_grid.py);
+    ValueError naming the argument. T may also be a TimeGrid (then t0 and steps are read from it)."""
+    grid = T if isinstance(T, TimeGrid) else TimeGrid(T=T, t0=t0, steps=steps)
+    return grid.T, grid.t0, grid.steps
 
 
 def check_error(error, d: int) -> AffineError:

@@ -28,6 +28,7 @@ import numpy as np
 from .gaussian import Gaussian
 from .grid_chain import grid_observability
 from .grid_law import GridLaw
+from .time_grid import keyword_form
 from .linear_sde import Propagation, check_error, check_schedule, endpoint_variance_of_conditional_mean, propagate
 from .ou import forward, reverse_drift
 
@@ -42,7 +43,7 @@ def eta_of(p: Propagation) -> float:
 
 
 def observability(target, error=None, T: float = 4.0, t0: float = 0.02, steps=None,
-                  init="prior", score=None) -> float:
+                  init="prior", score=None, *, schedule=None, sampler=None) -> float:
     """Exact eta in [0, 1] on the ideal path (module docstring); NaN when eps2 = 0 (0/0).
     A GridLaw target takes any callable error (or score=) and needs steps: the forward g recursion
     of THEORY.md section 7 (grid_chain.py).
@@ -65,6 +66,8 @@ def observability(target, error=None, T: float = 4.0, t0: float = 0.02, steps=No
         Initial law of the reverse path (default "prior").
     score : callable or None
         For a GridLaw target only: the learner's score, instead of `error`.
+    schedule, sampler : TimeGrid, GaussianSampler, optional
+        As in `reverse` (a sampler or a non-uniform grid: GridLaw targets only).
 
     Returns
     -------
@@ -78,9 +81,13 @@ def observability(target, error=None, T: float = 4.0, t0: float = 0.02, steps=No
         or of the wrong kind for the target.
     """
     if isinstance(target, GridLaw):
-        return grid_observability(target, error, T, t0, steps, init, score)
+        return grid_observability(target, error, T, t0, steps, init, score, schedule=schedule, sampler=sampler)
     if score is not None:
         raise ValueError("score= is for GridLaw targets; for a Gaussian target give an AffineError")
+    if sampler is not None or (schedule is not None and not schedule.uniform):
+        raise ValueError("sampler (or a non-uniform schedule) with a Gaussian target: eta of such chains is computed "
+                         "on a GridLaw target (grid_chain.py); the Gaussian closed form covers the uniform EM chain")
+    T, t0, steps, init = keyword_form(schedule, T, t0, steps, init)
     return eta_of(propagate(target, error, T, t0, steps, init=init, path="ideal", track=True))
 
 
@@ -118,7 +125,7 @@ def _features(y: np.ndarray, quadratic: bool) -> np.ndarray:
 
 
 def observability_mc(target: Gaussian, error, T: float = 4.0, t0: float = 0.02, steps: int = 500,
-                     n_paths: int = 20000, rng=0, init="prior", features: str = "auto") -> EtaEstimate:
+                     n_paths: int = 20000, rng=0, init="prior", features: str = "auto", *, schedule=None) -> EtaEstimate:
     """Estimate eta by simulating n_paths ideal chains and regressing M on features of Y_K.
 
     ``eta = Var(E[M_T | Y_t0]) / eps2`` (THEORY.md section 2). Simulates the chain of `reverse`
@@ -148,6 +155,8 @@ def observability_mc(target: Gaussian, error, T: float = 4.0, t0: float = 0.02, 
         Y_0 ~ N(0, I) or Y_0 ~ forward(target, T).
     features : {"auto", "linear", "quadratic"}
         The regression features (see above).
+    schedule : TimeGrid, optional
+        T, t0, steps and init as one object (a uniform grid; time_grid.py), instead of the keywords.
 
     Returns
     -------
@@ -160,6 +169,7 @@ def observability_mc(target: Gaussian, error, T: float = 4.0, t0: float = 0.02, 
     ValueError
         Naming T, t0, steps, n_paths, error, features or init when out of range.
     """
+    T, t0, steps, init = keyword_form(schedule, T, t0, steps, init)
     T, t0, steps = check_schedule(T, t0, steps)
     if steps is None:
         raise ValueError("steps must be an integer >= 1 for the Monte-Carlo estimator, got None")

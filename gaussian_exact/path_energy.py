@@ -9,13 +9,15 @@ is exact (each step is N(mean, h I) with means differing by h e_k).
 """
 from __future__ import annotations
 
+from .gaussian_chain import affine_chain, gaussian_chain
 from .grid_chain import grid_path_energy
+from .time_grid import keyword_form
 from .grid_law import GridLaw
 from .linear_sde import propagate
 
 
 def path_energy(target, error=None, T: float = 4.0, t0: float = 0.02, path: str = "ideal",
-                steps=None, init="prior", score=None) -> float:
+                steps=None, init="prior", score=None, *, schedule=None, sampler=None) -> float:
     """eps2 (path="ideal") or epshat2 (path="learned") of `error` on the reverse path of `target`.
     A GridLaw target takes any callable error (or score=) and needs steps (grid_chain.py).
 
@@ -39,6 +41,9 @@ def path_energy(target, error=None, T: float = 4.0, t0: float = 0.02, path: str 
         Initial law of the reverse path (default "prior").
     score : callable or None
         For a GridLaw target only: the learner's score, instead of `error`.
+    schedule, sampler : TimeGrid, GaussianSampler, optional
+        As in `reverse` (one schedule object; any Gaussian-transition sampler, whose energy is
+        ``sum_k E |d_k|^2 / v_k``, THEORY.md §8).
 
     Returns
     -------
@@ -52,7 +57,13 @@ def path_energy(target, error=None, T: float = 4.0, t0: float = 0.02, path: str 
         steps, error or init is out of range or of the wrong kind for the target.
     """
     if isinstance(target, GridLaw):
-        return grid_path_energy(target, error, T, t0, path, steps, init, score)
+        return grid_path_energy(target, error, T, t0, path, steps, init, score, schedule=schedule, sampler=sampler)
     if score is not None:
         raise ValueError("score= is for GridLaw targets; for a Gaussian target give an AffineError")
+    if path not in ("ideal", "learned"):
+        raise ValueError(f"path must be 'ideal' or 'learned', got {path!r}")
+    chain = affine_chain(schedule, sampler)
+    if chain is not None:
+        return gaussian_chain(target, chain, error, path=path).energy
+    T, t0, steps, init = keyword_form(schedule, T, t0, steps, init)
     return propagate(target, error, T, t0, steps, init=init, path=path).energy

@@ -36,6 +36,7 @@ from .grid_chain import grid_path_energy
 from .grid_law import GridLaw
 from .grid_path_moments import grid_path_moments
 from .linear_sde import check_error, check_schedule, propagate
+from .time_grid import keyword_form
 from .ou import REVERSE_DRIFT_SLOPE, forward, noise_variance, signal_scale
 from .tilted_result import TiltedMoment, check_order
 
@@ -121,7 +122,7 @@ def gaussian_log_tilted(target: Gaussian, error, shift: float, weight: float, T:
 
 
 def tilted_moment(target, error, a, T: float = 4.0, t0: float = 0.02, steps=None, init="prior",
-                  score=None) -> TiltedMoment:
+                  score=None, *, schedule=None, sampler=None) -> TiltedMoment:
     """E*[Lambda^a] of the K-step Euler-Maruyama chain's paths, exactly (module docstring).
 
     ``u_{k+1} = K^{(a)}_k [u_k exp(a (a - 1) h |e_k|^2 / 2)]``, ``E*[Lambda^a] = int u_K``
@@ -146,6 +147,10 @@ def tilted_moment(target, error, a, T: float = 4.0, t0: float = 0.02, steps=None
         The common start of both chains.
     score : callable, optional
         GridLaw targets only: the learned score instead of `error`.
+    schedule : TimeGrid, optional
+        T, t0, steps, init as one object (a uniform grid for a Gaussian target).
+    sampler : GaussianSampler, optional
+        GridLaw targets: any Gaussian-transition sampler (THEORY.md §8).
 
     Returns
     -------
@@ -160,11 +165,15 @@ def tilted_moment(target, error, a, T: float = 4.0, t0: float = 0.02, steps=None
     """
     a = check_order(a)
     if isinstance(target, GridLaw):
-        return grid_path_moments(target, error, (a,), T, t0, steps, init, score).tilted[0]
+        return grid_path_moments(target, error, (a,), T, t0, steps, init, score, schedule=schedule,
+                                 sampler=sampler).tilted[0]
     if score is not None:
         raise ValueError("score= is for GridLaw targets; for a Gaussian target give an AffineError")
     if not isinstance(target, Gaussian):
         raise ValueError(f"target must be a Gaussian or a GridLaw, got {type(target).__name__}")
+    if sampler is not None:
+        raise ValueError("sampler= is for GridLaw targets here (the Riccati recursion is of the uniform EM chain)")
+    T, t0, steps, init = keyword_form(schedule, T, t0, steps, init)
     T, t0, steps = check_schedule(T, t0, steps)
     if steps is None:
         raise ValueError("steps must be an integer >= 1 (the tilted moment is of the K-step chain's paths)")
@@ -174,12 +183,13 @@ def tilted_moment(target, error, a, T: float = 4.0, t0: float = 0.02, steps=None
 
 
 def path_renyi(target, error, a, T: float = 4.0, t0: float = 0.02, steps=None, init="prior",
-               score=None) -> float:
+               score=None, *, schedule=None, sampler=None) -> float:
     """R_a(P_hat || P*) = log E*[Lambda^a] / (a - 1) of the chain's paths; a = 1: KL = epshat2 / 2.
 
     THEORY.md section 8. Exact (see `tilted_moment` for the recursions and the arguments); +inf where
     E*[Lambda^a] is infinite (a > 1; `tilted_moment(...).reason` says why). A time-only error gives
-    a eps2 / 2; data processing: R_a(output_hat || output*) <= R_a(P_hat || P*).
+    a eps2 / 2; data processing: R_a(output_hat || output*) <= R_a(P_hat || P*). `schedule=` and `sampler=` as in
+    `tilted_moment`.
 
     Returns
     -------
@@ -195,11 +205,15 @@ def path_renyi(target, error, a, T: float = 4.0, t0: float = 0.02, steps=None, i
     a = check_order(a)
     if a == 1.0:
         if isinstance(target, GridLaw):
-            return 0.5 * grid_path_energy(target, error, T, t0, "learned", steps, init, score)
+            return 0.5 * grid_path_energy(target, error, T, t0, "learned", steps, init, score, schedule=schedule,
+                                          sampler=sampler)
+        if sampler is not None:
+            raise ValueError("sampler= is for GridLaw targets here (the closed form is of the uniform EM chain)")
+        T, t0, steps, init = keyword_form(schedule, T, t0, steps, init)
         if score is not None:
             raise ValueError("score= is for GridLaw targets; for a Gaussian target give an AffineError")
         T, t0, steps = check_schedule(T, t0, steps)
         if steps is None:
             raise ValueError("steps must be an integer >= 1 (the Renyi divergence is of the K-step chain's paths)")
         return 0.5 * propagate(target, error, T, t0, steps, init=init, path="learned").energy
-    return tilted_moment(target, error, a, T, t0, steps, init, score).renyi
+    return tilted_moment(target, error, a, T, t0, steps, init, score, schedule=schedule, sampler=sampler).renyi

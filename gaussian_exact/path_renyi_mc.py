@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .time_grid import keyword_form
 from .gaussian import Gaussian
 from .grid_law import GridLaw
 from .linear_sde import check_schedule
@@ -112,7 +113,7 @@ def _initial(init, n: int, dim, rng, T: float) -> np.ndarray:
 
 
 def path_renyi_mc(score, error, a, T: float = 4.0, t0: float = 0.02, steps: int = 500, n_paths: int = 20000,
-                  rng=0, init="prior", dim=None) -> PathMomentEstimate:
+                  rng=0, init="prior", dim=None, *, schedule=None) -> PathMomentEstimate:
     """Estimate E*[Lambda^a] and R_a(P_hat || P*) from n_paths sampled ideal chains (module docstring).
 
     ``E*[Lambda^a] ~ mean exp(a Z)``, ``Z = sum_k [sqrt(h) e_k . z_k - h |e_k|^2 / 2]``,
@@ -139,6 +140,8 @@ def path_renyi_mc(score, error, a, T: float = 4.0, t0: float = 0.02, steps: int 
         The start of the chain ("prior": N(0, I)).
     dim : int, optional
         The dimension, needed only for init="prior" with a callable score.
+    schedule : TimeGrid, optional
+        T, t0, steps and init as one object (a uniform grid; time_grid.py), instead of the keywords.
 
     Returns
     -------
@@ -149,6 +152,7 @@ def path_renyi_mc(score, error, a, T: float = 4.0, t0: float = 0.02, steps: int 
     ValueError
         Naming a, T, t0, steps, n_paths, score, init, dim, or error (wrong shape or non-finite values).
     """
+    T, t0, steps, init = keyword_form(schedule, T, t0, steps, init)
     a = check_order(a)
     T, t0, steps = check_schedule(T, t0, steps)
     if steps is None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from .time_grid import keyword_form
 from .grid_law import GridLaw
 from .grid_path_moments import grid_path_moments
 
@@ -168,7 +169,7 @@ def skeleton_from_moments(eps2: float, chi2: float, E_Zbar: float, E_Zbar2: floa
 
 
 def proof_skeleton(target, error=None, T: float = 4.0, t0: float = 0.02, steps=None, init="prior",
-                   score=None) -> ProofSkeleton:
+                   score=None, *, schedule=None) -> ProofSkeleton:
     """The proof's quantities and its steps (a)-(e4) exactly on a grid (THEORY.md section 8).
 
     Runs grid_path_moments(..., conditional=True): w_K, g_K, w2_K, Zbar = -g_K/p_K - w_K/(2 p_K),
@@ -182,6 +183,8 @@ def proof_skeleton(target, error=None, T: float = 4.0, t0: float = 0.02, steps=N
         The score error e(x, t), or the learned score (not both).
     T, t0, steps, init
         As in `reverse` (steps required).
+    schedule : TimeGrid, optional
+        T, t0, steps and init as one object (a uniform grid; time_grid.py), instead of the keywords.
 
     Returns
     -------
@@ -193,6 +196,7 @@ def proof_skeleton(target, error=None, T: float = 4.0, t0: float = 0.02, steps=N
     ValueError
         Naming target when it is not a GridLaw, or as grid_path_moments.
     """
+    T, t0, steps, init = keyword_form(schedule, T, t0, steps, init)
     if not isinstance(target, GridLaw):
         raise ValueError(f"target must be a GridLaw (the conditional quantities are exact on grids), "
                          f"got {type(target).__name__}")

@@ -7,13 +7,15 @@ plus `error`. The output is Gaussian; see linear_sde.py for the moment recursion
 """
 from __future__ import annotations
 
+from .gaussian_chain import affine_chain, gaussian_chain
 from .grid_chain import grid_reverse
+from .time_grid import keyword_form
 from .grid_law import GridLaw
 from .linear_sde import propagate
 
 
 def reverse(target, error=None, T: float = 4.0, t0: float = 0.02, steps=None,
-            init="prior", ode: bool = False, score=None):
+            init="prior", ode: bool = False, score=None, *, schedule=None, sampler=None):
     """Exact law of the reverse process's output (a Gaussian; a GridLaw for a GridLaw target).
 
     The reverse SDE of THEORY.md section 1, ``dY = [+1/2 Y + score_hat(Y, T - tau)] dtau + dW``,
@@ -50,6 +52,13 @@ def reverse(target, error=None, T: float = 4.0, t0: float = 0.02, steps=None,
         Run the probability-flow ODE instead of the SDE (Gaussian targets only).
     score : callable, optional
         For a GridLaw target, the learned score itself, instead of `error`.
+    schedule : TimeGrid, optional
+        T, t0, steps (or an explicit decreasing grid) and init as one object (time_grid.py), instead
+        of the keywords.
+    sampler : GaussianSampler, optional
+        Any Gaussian-transition sampler (gaussian_sampler.py: EM on any grid, DDPM ancestral), instead of
+        the uniform EM chain: its exact law on a GridLaw target, or on a Gaussian target (no clipping;
+        gaussian_chain.py).
 
     Returns
     -------
@@ -66,7 +75,11 @@ def reverse(target, error=None, T: float = 4.0, t0: float = 0.02, steps=None,
         if ode:
             raise ValueError("ode must be False for a GridLaw target (the exact grid chain needs the SDE's "
                              "Gaussian transitions)")
-        return grid_reverse(target, error, T, t0, steps, init, score)
+        return grid_reverse(target, error, T, t0, steps, init, score, schedule=schedule, sampler=sampler)
     if score is not None:
         raise ValueError("score= is for GridLaw targets; for a Gaussian target give an AffineError")
+    chain = affine_chain(schedule, sampler, ode)
+    if chain is not None:
+        return gaussian_chain(target, chain, error, path="learned").out
+    T, t0, steps, init = keyword_form(schedule, T, t0, steps, init)
     return propagate(target, error, T, t0, steps, init=init, ode=ode, path="learned", with_energy=False).out

@@ -91,7 +91,8 @@ class LogTiltedField:
         tilted = self.log_u + log_factor
         if check and self._diverges(tilted, f"step {k}"):
             return
-        self.log_u = transition_1d_log_open(self.spacing, delta, h, tilted)
+        # the plain quadratic continuation: a tilted field may rise toward a face (its peak beyond the box)
+        self.log_u = transition_1d_log_open(self.spacing, delta, h, tilted, never_rising=False)
 
     def finish(self, a: float, weights: np.ndarray) -> TiltedMoment:
         """E*[Lambda^a] = int u_K: box sum plus the fitted tails (module docstring)."""

@@ -4,7 +4,8 @@
 `run_batched_generations(configs, out_dirs)` runs the KDE learner on a Gaussian-mixture target for
 several `RetrainingConfig`s that differ only in `alpha` / `alpha_schedule` / `seed`, and writes each
 run's directory exactly as `neural.retraining.run_generations` would (same RunStore layout, same
-metrics lines, same per-run random streams): only the two step loops are shared.
+metrics lines, same per-run random streams): each run is a `neural.Retraining` whose generation is
+its own `begin` / `finish` (the loop's `step` in two halves); only the two sampling loops are shared.
 * Sampling: the B runs' KDEs are one `BatchedKDEScore` (points (B, n_train, d)) and the B chains one
   (B, n, d) Euler-Maruyama chain; each run's start and step noise come from its own generator, so
   run b's samples are those of its single run (up to kernel rounding; tested).
@@ -30,12 +31,14 @@ import time
 import numpy as np
 import torch
 
+from .estimate import Estimate
+from .generation_laws import MixtureLaws
 from .kde_score import BatchedKDEScore
 from .mixture_kernel import isotropic_mixture_stream
 from .observability import eta_fields
 from .path_energy import mean_and_se, simulate_path_error
 from .protocol_cost import job_entries
-from .retraining import DTYPES, RetrainingConfig, _metric_of, _Run, share_generation_zero
+from .retraining import DTYPES, Retraining, RetrainingConfig, share_generation_zero
 from .sampling import euler_maruyama
 
 PER_RUN_KEYS = ("alpha", "alpha_schedule", "seed")  # the fields in which batched runs may differ
@@ -97,12 +100,6 @@ def check_batchable(configs):
             raise ValueError(f"batched runs may differ only in {PER_RUN_KEYS}; they differ in {diff}")
 
 
-class _State:
-    def __init__(self, run, start, reference):
-        self.run, self.next, self.reference = run, start, reference
-        self.x_train = self.samples = self.q = self.p_out = None
-
-
 def run_batched_generations(configs, out_dirs, metrics_dtype="float64", progress=None) -> list:
     """Run (or resume) the runs `configs` (into `out_dirs`, one each) as one batched job; returns
     each run's metrics lines (a list per run). Raises ValueError (before writing anything) unless
@@ -113,8 +110,8 @@ def run_batched_generations(configs, out_dirs, metrics_dtype="float64", progress
         raise ValueError(f"out_dirs must hold one directory per config ({len(configs)}), got {len(out_dirs)}")
     if metrics_dtype not in DTYPES:
         raise ValueError(f"metrics_dtype must be one of {tuple(DTYPES)}, got {metrics_dtype!r}")
-    runs = [_Run(c, d, progress=False) for c, d in zip(configs, out_dirs)]
-    if not runs[0].exact:
+    runs = [Retraining(c, d, progress=False) for c, d in zip(configs, out_dirs)]
+    if not isinstance(runs[0].laws, MixtureLaws):
         raise ValueError(f"batched runs need a Gaussian-mixture target, got {configs[0].target!r}")
     job = _Job(runs, DTYPES[metrics_dtype], progress)
     job.run()
@@ -126,6 +123,7 @@ class _Job:
         self.runs, self.metrics_dtype, self.progress = runs, metrics_dtype, progress
         self.cfg, self.first = runs[0].config, runs[0]
         self.device, self.dtype = self.first.device, self.first.dtype
+        self.bandwidth = float(self.first.learner.kernel_bandwidth)
         self.done = 0
         self.total = 0
 
@@ -134,137 +132,106 @@ class _Job:
         if self.progress is not None:
             self.progress(self.done, self.total)
 
-    def open(self):
-        states = []
-        for run in self.runs:
-            cfg = run.config
-            start = run.store.open(cfg.to_json(), compare_keys_except=("generations", "device"))
-            reference = run.target.sample(cfg.eval_points, generator=run.generator(-1, "reference"),
-                                          device=run.device, dtype=run.dtype)
-            state = _State(run, start, reference)
-            for g in range(start):  # replay committed generations (training sets and laws)
-                state.x_train, state.q, state.p_out = run.replay(g, state.x_train, state.q, state.p_out)
-                state.samples = torch.as_tensor(run.store.load_array(g, "samples")).to(run.device, run.dtype)
-            states.append(state)
-        return states
-
     def run(self):
-        states = self.open()
+        for run in self.runs:
+            run.open()
         cfg = self.cfg
-        followers = _generation_zero_followers([s for s in states if s.next == 0])
-        self.total = sum(job_entries(s.run.config, start=s.next) for s in states) \
-            - sum(job_entries(s.run.config) - job_entries(s.run.config, start=1) for s, _ in followers)
-        for g in range(min(s.next for s in states), cfg.generations):
-            active = [s for s in states if s.next == g and not (g == 0 and any(s is f for f, _ in followers))]
+        followers = _generation_zero_followers([r for r in self.runs if r.next == 0])
+        self.total = sum(job_entries(r.config, start=r.next) for r in self.runs) \
+            - sum(job_entries(r.config) - job_entries(r.config, start=1) for r, _ in followers)
+        for g in range(min(r.next for r in self.runs), cfg.generations):
+            active = [r for r in self.runs if r.next == g and not (g == 0 and any(r is f for f, _ in followers))]
             if not active:
                 continue
             began = time.perf_counter()
-            batches = {}
-            for s in active:
-                alpha, k = s.run.config.alpha_at(g), s.run.fresh_count(g)
-                batch = s.run.fresh(g, k) if g == 0 else torch.cat([s.run.fresh(g, k), s.samples[: cfg.n - k]])
-                s.x_train, s.q = s.run.advance(g, batch, s.x_train, s.q, s.p_out)
-                batches[id(s)] = (alpha, k, batch)
-            for group in _groups(active, lambda s: tuple(s.x_train.shape)):
-                self.sample(g, group)
-            for s in active:
-                s.p_out = s.run.output_law(s.x_train)
-            paths = self.path_metrics(g, active)
-            for s in active:
-                alpha, k, batch = batches[id(s)]
-                metrics = {"generation": g, "alpha": alpha, "fresh_fraction": k / cfg.n,
-                           "n_train": int(s.x_train.shape[0])}
-                metrics.update(s.run.measure(g, None, s.x_train, s.samples, s.reference, s.q, s.p_out,
-                                             path_results=paths.get(id(s))))
-                metrics["seconds"] = time.perf_counter() - began  # wall time of the whole batch's generation
-                metrics["batched_runs"] = len(active)
-                s.run.store.commit_generation(g, {"samples": s.samples.cpu().numpy(),
-                                                  "training_batch": batch.cpu().numpy()},
-                                              s.run.checkpoint(s.x_train), metrics)
-                s.next = g + 1
+            gens = [r.begin() for r in active]
+            for group in _groups(list(zip(active, gens)), lambda pair: tuple(pair[1].x_train.shape)):
+                self.sample(group)
+            paths = self.path_metrics(list(zip(active, gens)))
+            for run, gen in zip(active, gens):
+                run.finish(gen, samples=gen.samples, path_estimates=paths.get(id(gen)), began=began,
+                           extra={"batched_runs": len(active)})
             if g == 0:
-                for s, rep in followers:
-                    share_generation_zero(rep.run.store.root, s.run.config, s.run.store.root)
-                    s.x_train, s.q, s.p_out = s.run.replay(0, None, None, None)
-                    s.samples = torch.as_tensor(s.run.store.load_array(0, "samples")).to(self.device, self.dtype)
-                    s.next = 1
+                for run, rep in followers:
+                    share_generation_zero(rep.store.root, run.config, run.store.root)
+                    run.open()
 
-    def sample(self, g, group):
+    def sample(self, group):
+        """The group's samples: one (B, n, d) Euler-Maruyama chain, each run's noise its own."""
         cfg = self.cfg
-        points = torch.stack([s.x_train.reshape(s.x_train.shape[0], -1) for s in group])
-        score = _Counted(BatchedKDEScore(points, float(self.first.learner.bandwidth), chunk_size=cfg.chunk_size),
-                         points.shape[1], self.tally)
+        points = torch.stack([gen.x_train.reshape(gen.x_train.shape[0], -1) for _, gen in group])
+        score = _Counted(BatchedKDEScore(points, self.bandwidth, chunk_size=cfg.chunk_size), points.shape[1], self.tally)
         shape = tuple(self.first.target.shape)
-        x_T = torch.stack([torch.randn((cfg.n,) + shape, generator=s.run.generator(g, "start"), device=self.device,
-                                       dtype=self.dtype).reshape(cfg.n, -1) for s in group])
-        noise = _stacked_noise([s.run.generator(g, "sampler") for s in group], self.device, self.dtype)
+        x_T = torch.stack([torch.randn((cfg.n,) + shape, generator=r.generator(gen.g, "start"), device=self.device,
+                                       dtype=self.dtype).reshape(cfg.n, -1) for r, gen in group])
+        noise = _stacked_noise([r.generator(gen.g, "sampler") for r, gen in group], self.device, self.dtype)
         with torch.no_grad():
-            samples = euler_maruyama(score, x_T, self.first.sde.time_grid(cfg.steps), noise=noise)
-        for b, s in enumerate(group):
-            s.samples = samples[b].reshape((cfg.n,) + shape)
+            samples = euler_maruyama(score, x_T, group[0][1].sde.time_grid(cfg.steps), noise=noise)
+        for b, (_, gen) in enumerate(group):
+            gen.samples = samples[b].reshape((cfg.n,) + shape)
 
-    def path_metrics(self, g, active) -> dict:
-        """{id(state): eps2/epshat2/eta fields} for the active runs, batched per group."""
-        cfg = self.cfg
-        wanted = set(cfg.metrics)
+    def path_metrics(self, pairs) -> dict:
+        """{id(generation): eps2/epshat2/eta estimates} for the active (run, generation) pairs,
+        batched per group."""
+        wanted = set(self.cfg.metrics)
         if not wanted & {"eps2", "epshat2", "eta"}:
             return {}
         out = {}
-        key = (lambda s: (tuple(s.x_train.shape), s.q.n_components, s.q.kind))
-        for group in _groups(active, key):
-            if group[0].q.kind != "isotropic":  # no batched kernel: each run on its own
-                for s in group:
-                    out[id(s)] = s.run.path_metrics(g, None, s.x_train, s.q, wanted)
+        key = (lambda pair: (tuple(pair[1].x_train.shape), pair[1].q.n_components, pair[1].q.kind))
+        for group in _groups(pairs, key):
+            if group[0][1].q.kind != "isotropic":  # no batched kernel: each run on its own
+                for run, gen in group:
+                    out[id(gen)] = run.laws.path_metrics(gen, wanted)
                 continue
-            out.update(self.batched_path_metrics(g, group, wanted))
+            out.update(self.batched_path_metrics(group, wanted))
         return out
 
-    def batched_path_metrics(self, g, group, wanted) -> dict:
+    def batched_path_metrics(self, group, wanted) -> dict:
         cfg, dt, dev = self.cfg, self.metrics_dtype, self.device
         d = int(np.prod(self.first.target.shape))
-        points = torch.stack([s.x_train.reshape(s.x_train.shape[0], -1).to(dt) for s in group])
-        learned = _Counted(BatchedKDEScore(points, float(self.first.learner.bandwidth)), points.shape[1], self.tally)
-        exact = _Counted(BatchedMixtureScore([s.q for s in group], dev, dt), group[0].q.n_components, self.tally)
-        x_T = torch.stack([torch.randn((cfg.eval_paths, d), generator=s.run.generator(g, "paths"), device=dev,
-                                       dtype=torch.float64) for s in group]).to(dt)  # the single run's draws
+        runs, gens = [r for r, _ in group], [gen for _, gen in group]
+        g, sde, n_paths = gens[0].g, gens[0].sde, cfg.eval_paths
+        points = torch.stack([gen.x_train.reshape(gen.x_train.shape[0], -1).to(dt) for gen in gens])
+        learned = _Counted(BatchedKDEScore(points, self.bandwidth), points.shape[1], self.tally)
+        exact = _Counted(BatchedMixtureScore([gen.q for gen in gens], dev, dt), gens[0].q.n_components, self.tally)
+        x_T = torch.stack([torch.randn((n_paths, d), generator=r.generator(g, "paths"), device=dev,
+                                       dtype=torch.float64) for r in runs]).to(dt)  # the single run's draws
         res = [{} for _ in group]
         features = "poly2" if d <= 20 else "rff"
         with torch.no_grad():
             if "eta" in wanted or "eps2" in wanted:
-                noise = _stacked_noise([s.run.generator(g, "ideal_paths") for s in group], dev, dt, torch.float64)
-                energy, martingale, y = simulate_path_error(learned, exact, x_T, "ideal", self.first.sde, cfg.steps,
+                noise = _stacked_noise([r.generator(g, "ideal_paths") for r in runs], dev, dt, torch.float64)
+                energy, martingale, y = simulate_path_error(learned, exact, x_T, "ideal", sde, cfg.steps,
                                                             noise=noise, batch_dims=2)
                 energy, martingale, y = energy.cpu(), martingale.cpu(), y.cpu()
                 for b in range(len(group)):
                     fields = eta_fields(martingale[b], y[b], features, cfg.steps)
-                    eps2, eps2_se = mean_and_se(energy[b])
-                    res[b].update(eta=fields["eta"], eta_se=fields["eta_se"],
-                                  eta_estimator=f"{fields['estimator']}_{SUFFIX}",
-                                  eps2=eps2, eps2_se=eps2_se, eps2_estimator=f"mc_ideal_paths_riemann_K{cfg.steps}_{SUFFIX}")
+                    res[b]["eta"] = Estimate(fields["eta"], fields["eta_se"], n_paths, f"{fields['estimator']}_{SUFFIX}")
+                    res[b]["eps2"] = Estimate(*mean_and_se(energy[b]), n_paths,
+                                              f"mc_ideal_paths_riemann_K{cfg.steps}_{SUFFIX}")
             if "epshat2" in wanted:
-                noise = _stacked_noise([s.run.generator(g, "learned_paths") for s in group], dev, dt, torch.float64)
-                energy, _, _ = simulate_path_error(learned, exact, x_T, "learned", self.first.sde, cfg.steps,
+                noise = _stacked_noise([r.generator(g, "learned_paths") for r in runs], dev, dt, torch.float64)
+                energy, _, _ = simulate_path_error(learned, exact, x_T, "learned", sde, cfg.steps,
                                                    noise=noise, batch_dims=2)
                 energy = energy.cpu()
                 for b in range(len(group)):
-                    value, se = mean_and_se(energy[b])
-                    res[b].update(epshat2=value, epshat2_se=se,
-                                  epshat2_estimator=f"mc_learned_paths_riemann_K{cfg.steps}_{SUFFIX}")
-        return {id(s): {k: v for k, v in r.items() if _metric_of(k) in wanted} for s, r in zip(group, res)}
+                    res[b]["epshat2"] = Estimate(*mean_and_se(energy[b]), n_paths,
+                                                 f"mc_learned_paths_riemann_K{cfg.steps}_{SUFFIX}")
+        return {id(gen): {k: v for k, v in r.items() if k in wanted} for gen, r in zip(gens, res)}
 
 
-def _generation_zero_followers(states) -> list:
-    """[(state, representative)]: runs whose generation 0 is the same computation as an earlier run's
+def _generation_zero_followers(runs) -> list:
+    """[(run, representative)]: runs whose generation 0 is the same computation as an earlier run's
     (configs equal but for alpha / alpha_schedule: generation 0 trains on n fresh draws), so that it
     is computed once and copied (`neural.retraining.share_generation_zero`)."""
     reps, out = {}, []
-    for s in states:
-        key = json.dumps({k: v for k, v in s.run.config.to_json().items() if k not in ("alpha", "alpha_schedule")},
+    for run in runs:
+        key = json.dumps({k: v for k, v in run.config.to_json().items() if k not in ("alpha", "alpha_schedule")},
                          sort_keys=True, default=str)
         if key in reps:
-            out.append((s, reps[key]))
+            out.append((run, reps[key]))
         else:
-            reps[key] = s
+            reps[key] = run
     return out
 
 

@@ -23,7 +23,7 @@ def _as_float64(value, name):
         raise ValueError(f"{name} must be numeric array-like: {error}") from None
 
 
-class GaussianMixture:
+class TorchGaussianMixture:
     """``sum_k w_k N(mu_k, S_k)`` with exact ``score(x, t)``, ``log_prob(x, t)`` and ``sample``.
 
     THEORY.md sections 1 and 4.
@@ -93,7 +93,7 @@ class GaussianMixture:
         return self.means.shape[0]
 
     def __repr__(self):
-        return f"GaussianMixture(k={self.n_components}, d={self.dim}, covs={self.kind})"
+        return f"TorchGaussianMixture(k={self.n_components}, d={self.dim}, covs={self.kind})"
 
     def full_covs(self):
         """Covariances as (k, d, d) float64."""
@@ -126,28 +126,28 @@ class GaussianMixture:
 
         Parameters
         ----------
-        other : GaussianMixture
+        other : TorchGaussianMixture
             A mixture of the same dimension.
         alpha : float in [0, 1]
             Weight of self.
 
         Returns
         -------
-        GaussianMixture
+        TorchGaussianMixture
             The mixture (covariances of the more general kind of the two).
 
         Raises
         ------
         ValueError
-            If alpha is outside [0, 1] or other is not a GaussianMixture of this dimension.
+            If alpha is outside [0, 1] or other is not a TorchGaussianMixture of this dimension.
         """
         alpha = float(alpha)
         if not 0 <= alpha <= 1:
             raise ValueError(f"alpha must be in [0, 1], got {alpha}")
-        if not isinstance(other, GaussianMixture) or other.dim != self.dim:
-            raise ValueError(f"other must be a GaussianMixture of dimension {self.dim}")
+        if not isinstance(other, TorchGaussianMixture) or other.dim != self.dim:
+            raise ValueError(f"other must be a TorchGaussianMixture of dimension {self.dim}")
         kind = _KINDS[max(_KINDS.index(self.kind), _KINDS.index(other.kind))]
-        return GaussianMixture(torch.cat([alpha * self.weights, (1 - alpha) * other.weights]),
+        return TorchGaussianMixture(torch.cat([alpha * self.weights, (1 - alpha) * other.weights]),
                                torch.cat([self.means, other.means]),
                                torch.cat([self._covs_as(kind), other._covs_as(kind)]))
 
@@ -161,7 +161,7 @@ class GaussianMixture:
 
         Returns
         -------
-        GaussianMixture
+        TorchGaussianMixture
             The convolved mixture.
 
         Raises
@@ -173,7 +173,7 @@ class GaussianMixture:
         if not variance >= 0:
             raise ValueError(f"variance must be >= 0, got {variance}")
         covs = self.covs + variance * (torch.eye(self.dim, dtype=torch.float64) if self.kind == "full" else 1.0)
-        return GaussianMixture(self.weights, self.means, covs)
+        return TorchGaussianMixture(self.weights, self.means, covs)
 
     def forward(self, t):
         """The OU marginal at time t (float): components ``N(a_t mu_k, a_t^2 S_k + s_t^2 I)``.
@@ -187,7 +187,7 @@ class GaussianMixture:
 
         Returns
         -------
-        GaussianMixture
+        TorchGaussianMixture
             The marginal.
 
         Raises
@@ -200,7 +200,7 @@ class GaussianMixture:
             raise ValueError(f"t must be >= 0, got {t}")
         a, s2 = VPSDE.mean_coef(t), VPSDE.var(t)
         covs = a * a * self.covs + s2 * (torch.eye(self.dim, dtype=torch.float64) if self.kind == "full" else 1.0)
-        return GaussianMixture(self.weights, a * self.means, covs)
+        return TorchGaussianMixture(self.weights, a * self.means, covs)
 
     @classmethod
     def from_points(cls, points, bandwidth):
@@ -215,7 +215,7 @@ class GaussianMixture:
 
         Returns
         -------
-        GaussianMixture
+        TorchGaussianMixture
             The isotropic KDE mixture.
 
         Raises

@@ -36,7 +36,7 @@ import torch
 from gaussian_exact import GridLaw, chi2_good_set, chi2_reason, good_set, kl, run_grid_chain
 from gaussian_exact.grid_divergences import DEFAULT_KAPPA, grid_chi2, grid_inner
 
-from .gaussian_mixture import GaussianMixture
+from .gaussian_mixture import TorchGaussianMixture
 from .grid_theory import theory_metrics
 
 GRID_MAX_DIM = 2
@@ -54,10 +54,10 @@ GRID_CHUNK = 65536           # grid nodes per score call
 
 def grid_exact_supported(target) -> bool:
     """True for targets with a density (Gaussian mixtures) of dimension <= 2."""
-    return isinstance(target, GaussianMixture) and target.dim <= GRID_MAX_DIM
+    return isinstance(target, TorchGaussianMixture) and target.dim <= GRID_MAX_DIM
 
 
-def data_grid_law(target: GaussianMixture, steps: int, T: float, t0: float, reach: float = REACH["kde"][1]) -> GridLaw:
+def data_grid_law(target: TorchGaussianMixture, steps: int, T: float, t0: float, reach: float = REACH["kde"][1]) -> GridLaw:
     """The target as a GridLaw on a grid fit for `steps` Euler-Maruyama steps on [t0, T]: spacing
     <= SPACING_OF_SQRT_H sqrt(h) and <= min(sd, 1) / POINTS_PER_SD, box = every component's mean
     +- `reach` sd and [-reach, reach] (the N(0, I) start).

@@ -10,7 +10,7 @@ import math
 
 import torch
 
-from .gaussian_mixture import GaussianMixture
+from .gaussian_mixture import TorchGaussianMixture
 from .mixture_kernel import block_sizes, check_kernel, isotropic_mixture_stream
 
 
@@ -18,7 +18,7 @@ class KDEScore:
     """``score(x, t)``: exact OU-time-t score of the Gaussian KDE ``(1/n) sum_j N(x_j, h^2 I)``.
 
     Calling it with x of shape ``(m, *shape)`` and t a float or of shape (m,) returns the score at
-    (x, t), of x's shape. Equal to ``GaussianMixture.score`` of the same components (tested).
+    (x, t), of x's shape. Equal to ``TorchGaussianMixture.score`` of the same components (tested).
     Component of THEORY.md section 6: the paper's KDE learner, bandwidth 0.6.
 
     Parameters
@@ -92,8 +92,8 @@ class KDEScore:
         return self._stream(x, t, True)[1].to(x.dtype)
 
     def as_mixture(self):
-        """The same KDE as a ``neural.gaussian_mixture.GaussianMixture`` (isotropic components h^2 I)."""
-        return GaussianMixture.from_points(self.points.reshape(self.points.shape[0], -1), self.bandwidth)
+        """The same KDE as a ``neural.gaussian_mixture.TorchGaussianMixture`` (isotropic components h^2 I)."""
+        return TorchGaussianMixture.from_points(self.points.reshape(self.points.shape[0], -1), self.bandwidth)
 
 
 class BatchedKDEScore:

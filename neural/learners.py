@@ -1,5 +1,5 @@
-"""Score learners behind one interface: ``make_learner(name, shape, device, **kw).fit(x_train, generator)``
-returns a score callable ``score(x, t)``.
+"""The toolkit's score learners, implementations of `neural.Learner` (neural/learner.py):
+``make_learner(name, shape, device, **kw).fit(x_train, generator)`` returns a score callable ``score(x, t)``.
 
 * "kde": the paper's Gaussian-mixture model (THEORY.md sections 4 and 6): fit stores the points,
   the score is the exact OU score of their Gaussian KDE (bandwidth h, default 0.6).
@@ -39,17 +39,38 @@ def _check_data(x_train, shape):
 
 
 class KDELearner:
-    """fit(x) -> ``KDEScore(x, bandwidth)``."""
+    """fit(x) -> ``KDEScore(x, bandwidth)`` (a `neural.Learner`; its fit is its training set, so a
+    stored fit is never reused and the checkpoint records the bandwidth and the point count)."""
+
+    name = "kde"
+    reusable = False
+    warm_start = False
 
     def __init__(self, shape, device="cpu", bandwidth=0.6, chunk_size=None, dtype=None):
         self.shape, self.device = tuple(shape), resolve_device(device)
         if not (math.isfinite(float(bandwidth)) and float(bandwidth) > 0):
             raise ValueError(f"bandwidth must be a finite number > 0, got {bandwidth}")
         self.bandwidth, self.chunk_size, self.dtype = float(bandwidth), chunk_size, dtype
+        self.n_points = None
+
+    @property
+    def kernel_bandwidth(self) -> float:
+        """h: the fitted score is the exact OU score of the KDE of the training set (THEORY.md §4)."""
+        return self.bandwidth
 
     def fit(self, x_train, generator=None, progress=False):
         _check_data(x_train, self.shape)
+        self.n_points = int(x_train.shape[0])
         return KDEScore(x_train.to(self.device), self.bandwidth, self.chunk_size, self.dtype)
+
+    def state_dict(self) -> dict:
+        """{"bandwidth", "n_points", "note"}: the training set itself is in the run's batch files."""
+        return {"bandwidth": self.bandwidth, "n_points": self.n_points,
+                "note": "the KDE score is determined by the training set: concatenate training_batch files"}
+
+    def load_state_dict(self, state):
+        """Refused: the KDE's fit is its training set (ValueError); fit it instead."""
+        raise ValueError("a KDE fit cannot be loaded from a state dict: fit the training set")
 
 
 def eps_predictor(net, data):
@@ -73,10 +94,14 @@ class GaussianResidualFactory:
 
 
 class NetworkLearner:
-    """Trains a fresh (or, with ``warm_start=True``, the previous) eps-network on each ``fit``;
-    ``predictor(net, data)`` wraps the network (default `eps_predictor`)."""
+    """Trains a fresh (or, with ``warm_start=True``, the previous) eps-network on each ``fit`` (a
+    `neural.Learner`: its state dict is the EMA network's); ``predictor(net, data)`` wraps the network
+    (default `eps_predictor`)."""
 
-    def __init__(self, shape, device, build, sde=None, warm_start=False, predictor=eps_predictor, **train_kw):
+    kernel_bandwidth = None
+
+    def __init__(self, shape, device, build, sde=None, warm_start=False, predictor=eps_predictor, name="network",
+                 **train_kw):
         unknown = set(train_kw) - set(_TRAIN_KEYS)
         if unknown:
             raise ValueError(f"unknown learner options {sorted(unknown)}; allowed: {_TRAIN_KEYS}")
@@ -84,7 +109,19 @@ class NetworkLearner:
         self.sde = sde or VPSDE()
         self.build, self.warm_start, self.train_kw = build, warm_start, train_kw
         self.predictor = predictor
-        self.model, self.losses = None, None
+        self.name = name
+        self.model, self.ema_model, self.losses = None, None, None
+
+    @property
+    def reusable(self) -> bool:
+        """A stored fit replaces a new one unless each fit continues the previous (warm start)."""
+        return not self.warm_start
+
+    def state_dict(self) -> dict:
+        """The EMA network's ``state_dict()`` of the last fit (ValueError before any fit)."""
+        if self.ema_model is None:
+            raise ValueError("the learner has no fit yet: call fit or load_state_dict first")
+        return self.ema_model.state_dict()
 
     def fit(self, x_train, generator=None, progress=False):
         _check_data(x_train, self.shape)
@@ -101,7 +138,7 @@ class NetworkLearner:
         self.ema_model = result.ema_model
         return EpsilonScore(result.ema_model, self.sde)
 
-    def load(self, state_dict):
+    def load_state_dict(self, state_dict):
         """The score of a stored fit: an eps-network built as `fit` builds it, with the weights (and
         the ``sigma_data`` buffer) of `state_dict` (a run checkpoint's EMA state), in eval mode;
         ``score(x, t) = -eps(x, t) / s_t`` as after `fit` (THEORY.md section 1).
@@ -175,7 +212,7 @@ def make_learner(name, shape, device="cpu", **kw):
         sde = kw.pop("sde", None) or VPSDE()
         t_scale = kw.get("t_max") or sde.T
         return NetworkLearner(shape, device, lambda: ResidualMLP(shape[0], t_scale=t_scale, **net_kw), sde=sde,
-                              predictor=predictor, **kw)
+                              predictor=predictor, name="mlp", **kw)
     if name == "unet":
         if len(shape) != 3:
             raise ValueError(f"the unet learner needs image data, shape (C, H, W), got {shape}")
@@ -183,5 +220,6 @@ def make_learner(name, shape, device="cpu", **kw):
                   if k in kw}
         sde = kw.pop("sde", None) or VPSDE()
         t_scale = kw.get("t_max") or sde.T
-        return NetworkLearner(shape, device, lambda: UNet(shape[0], t_scale=t_scale, **net_kw), sde=sde, **kw)
+        return NetworkLearner(shape, device, lambda: UNet(shape[0], t_scale=t_scale, **net_kw), sde=sde,
+                              name="unet", **kw)
     raise ValueError(f"learner must be one of {LEARNER_NAMES}, got {name!r}")

@@ -32,6 +32,7 @@ import math
 
 import torch
 
+from .estimate import Estimate
 from .path_energy import mean_and_se, simulate_path_error
 from .sde import VPSDE
 
@@ -160,12 +161,13 @@ def eta_fields(martingale: torch.Tensor, endpoint: torch.Tensor, features: str, 
     return {"eta": eta, "eta_unclipped": raw, "eta_se": eta_se, "estimator": f"regression_{method}_{features}_K{steps}"}
 
 
-def observability(learned, exact, x_T: torch.Tensor, sde: VPSDE | None = None, steps: int = 500,
-                  features: str = "poly2", generator=None, noise=None, chunk_size=None,
-                  progress=False) -> dict:
-    """eta (and eps2 from the same ideal paths) started at the rows of x_T (draw them from N(0, I)).
-    Returns `{"eta", "eta_unclipped", "eta_se", "eps2", "eps2_se", "n_paths", "estimator"}`
-    ("eta" is "eta_unclipped", the cross-fitted estimate, clipped to [0, 1]).
+def observability_mc(learned, exact, x_T: torch.Tensor, sde: VPSDE | None = None, steps: int = 500,
+                     features: str = "poly2", generator=None, noise=None, chunk_size=None,
+                     progress=False) -> dict:
+    """eta (and eps2 from the same ideal paths) by regression over the paths started at the rows of
+    x_T (draw them from N(0, I)): the sample-based estimator of `gaussian_exact.observability`.
+    Returns `{"eta", "eta_unclipped", "eps2"}` as `neural.Estimate` values ("eta" is
+    "eta_unclipped", the cross-fitted estimate, clipped to [0, 1]).
 
     ``eta = Var(E[M | Y_t0]) / eps2`` (THEORY.md §2; the estimator of the module docstring).
 
@@ -186,8 +188,9 @@ def observability(learned, exact, x_T: torch.Tensor, sde: VPSDE | None = None, s
 
     Returns
     -------
-    dict
-        "eta", "eta_unclipped", "eta_se", "eps2", "eps2_se", "n_paths" and "estimator".
+    dict of str to Estimate
+        "eta", "eta_unclipped" (estimator "regression_<method>_<features>_K<steps>") and "eps2"
+        (estimator "mc_ideal_paths_riemann_K<steps>"), each over the n = len(x_T) paths.
 
     Raises
     ------
@@ -198,7 +201,7 @@ def observability(learned, exact, x_T: torch.Tensor, sde: VPSDE | None = None, s
     energy, martingale, y = simulate_path_error(learned, exact, x_T, "ideal", sde, steps, generator,
                                                 noise, chunk_size, progress)
     fields = eta_fields(martingale, y, features, steps)
-    eps2, eps2_se = mean_and_se(energy)
-    return {"eta": fields["eta"], "eta_unclipped": fields["eta_unclipped"], "eta_se": fields["eta_se"],
-            "eps2": eps2, "eps2_se": eps2_se,
-            "n_paths": int(x_T.shape[0]), "estimator": fields["estimator"]}
+    n = int(x_T.shape[0])
+    return {"eta": Estimate(fields["eta"], fields["eta_se"], n, fields["estimator"]),
+            "eta_unclipped": Estimate(fields["eta_unclipped"], fields["eta_se"], n, fields["estimator"]),
+            "eps2": Estimate(*mean_and_se(energy), n, f"mc_ideal_paths_riemann_K{steps}")}

@@ -21,6 +21,7 @@ import math
 
 import torch
 
+from .estimate import Estimate
 from .sampling import chunked_call, euler_maruyama, time_grid
 from .sde import VPSDE
 
@@ -95,10 +96,10 @@ def mean_and_se(values: torch.Tensor) -> tuple[float, float]:
     return float(values.mean()), float(values.std() / math.sqrt(values.numel()))
 
 
-def path_energy(learned, exact, x_T: torch.Tensor, path: str = "ideal", sde: VPSDE | None = None,
-                steps: int = 500, generator=None, noise=None, chunk_size=None, progress=False) -> dict:
+def path_energy_mc(learned, exact, x_T: torch.Tensor, path: str = "ideal", sde: VPSDE | None = None,
+                   steps: int = 500, generator=None, noise=None, chunk_size=None, progress=False) -> Estimate:
     """eps2 (path="ideal") or epshat2 (path="learned") by Monte Carlo over the paths started at the
-    rows of x_T (draw them from N(0, I)); returns `{"value", "se", "n_paths", "estimator"}`.
+    rows of x_T (draw them from N(0, I)): the sample-based estimator of `gaussian_exact.path_energy`.
 
     The Riemann sum ``sum_k h abs(e_k)^2`` of THEORY.md section 2 (`simulate_path_error`).
 
@@ -119,8 +120,9 @@ def path_energy(learned, exact, x_T: torch.Tensor, path: str = "ideal", sde: VPS
 
     Returns
     -------
-    dict
-        "value" (the mean energy), "se" (its standard error), "n_paths" and "estimator".
+    Estimate
+        The mean energy, its standard error, the number of paths, and the estimator
+        "mc_<path>_paths_riemann_K<steps>".
 
     Raises
     ------
@@ -130,12 +132,11 @@ def path_energy(learned, exact, x_T: torch.Tensor, path: str = "ideal", sde: VPS
     energy, _, _ = simulate_path_error(learned, exact, x_T, path, sde, steps, generator, noise,
                                        chunk_size, progress)
     value, se = mean_and_se(energy)
-    return {"value": value, "se": se, "n_paths": int(x_T.shape[0]),
-            "estimator": f"mc_{path}_paths_riemann_K{steps}"}
+    return Estimate(value, se, int(x_T.shape[0]), f"mc_{path}_paths_riemann_K{steps}")
 
 
-def denoising_loss_gap(score, reference, data: torch.Tensor, sde: VPSDE | None = None,
-                       n_draws: int | None = None, generator=None) -> dict:
+def denoising_loss_gap_mc(score, reference, data: torch.Tensor, sde: VPSDE | None = None,
+                          n_draws: int | None = None, generator=None) -> Estimate:
     """`eps2(score) - eps2(reference)` from data x0 ~ q by the gap of denoising losses.
 
     ::
@@ -164,9 +165,9 @@ def denoising_loss_gap(score, reference, data: torch.Tensor, sde: VPSDE | None =
 
     Returns
     -------
-    dict
-        ``{"value", "se", "n_draws", "estimator"}``: the estimated gap, its standard error, the
-        number of draws and ``"denoising_loss_gap"``.
+    Estimate
+        The estimated gap, its standard error, the number of draws and the estimator
+        ``"denoising_loss_gap"``.
 
     Raises
     ------
@@ -189,4 +190,4 @@ def denoising_loss_gap(score, reference, data: torch.Tensor, sde: VPSDE | None =
         gap = ((score(x_t, t) - g).flatten(1).square().sum(1)
                - (reference(x_t, t) - g).flatten(1).square().sum(1))
     value, se = mean_and_se((sde.T - sde.t0) * gap)
-    return {"value": value, "se": se, "n_draws": n_draws, "estimator": "denoising_loss_gap"}
+    return Estimate(value, se, n_draws, "denoising_loss_gap")

@@ -22,7 +22,7 @@ import time
 
 import torch
 
-from .gaussian_mixture import GaussianMixture
+from .gaussian_mixture import TorchGaussianMixture
 from .kde_score import BatchedKDEScore
 from .mixture_kernel import isotropic_mixture_stream
 from .observability import eta_from_paths
@@ -31,7 +31,7 @@ from .targets import make_target
 
 def _components(cfg) -> int:
     target = make_target(cfg.target, **cfg.target_kw)
-    return target.n_components if isinstance(target, GaussianMixture) else 0
+    return target.n_components if isinstance(target, TorchGaussianMixture) else 0
 
 
 def generation_entries(cfg, g: int, components=None) -> dict:

@@ -1,5 +1,11 @@
 """The recursive retraining loop (THEORY.md §2, the paper's protocol §6), resumable.
 
+The engine is `Retraining(config, out_dir, learner=None)`: `run()` runs (or resumes) every
+generation, `step()` the next one (`begin`, then `finish`). The learner is any `neural.Learner`
+(neural/learner.py; default the toolkit's KDE, MLP or U-Net named by `config.model`), and how the
+run knows its laws (exact grid, exact mixture or proxies) is one strategy object chosen at
+construction (`neural.generation_laws`). `run_generations` is `Retraining(...).run()`.
+
 Generation g = 0, 1, ..., G-1 fits a score model on a training set X_g, samples n points with the
 Euler-Maruyama reverse chain (`neural.sampling`, T to t0, `steps` steps, from N(0, I)) and commits
 them with `neural.run_store.RunStore`:
@@ -64,18 +70,13 @@ import torch
 from tqdm.auto import tqdm
 
 from .devices import make_generator, resolve_device
-from .estimators import density_ratio_divergences, gaussian_chi2_proxy, gaussian_kl_proxy, w2_to_data
 from .error_injection import aligned_error, random_direction_error, time_only_error
-from .estimators.features import PCAFeatures
-from gaussian_exact import GridLaw
-
-from .gaussian_mixture import GaussianMixture
-from .grid_exact import MASS_TOL, TorchGridScore, data_grid_law, grid_exact_supported, grid_generation
-from .grid_exact import REACH as GRID_REACH
-from .kde_score import KDEScore
+from .estimate import metric_fields
+from .estimators import w2_to_data
+from .generation_laws import DIVERGENCES, PATH_METRICS, choose_laws
+from .grid_exact import grid_exact_supported
+from .learner import check_learner
 from .learners import LEARNER_NAMES, make_learner
-from .observability import observability
-from .path_energy import denoising_loss_gap, path_energy
 from run_files import CONFIG_FILE
 from .run_store import RunStore
 from .sampling import euler_maruyama
@@ -87,8 +88,6 @@ MODES = ("replace", "accumulate")
 EXACT_MODES = ("auto", "grid", "off")
 INJECTED_TYPES = ("aligned", "random", "time_only")   # neural.error_injection (reconstructed forms)
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
-EMPIRICAL_BANDWIDTH = 1e-3
-PROXY_MAX_DIM = 16  # above this many coordinates the Gaussian proxies use the top PCA features of the data
 
 
 @dataclass
@@ -289,121 +288,262 @@ def _seed(seed: int, g: int, purpose: str) -> int:
     return int(np.random.SeedSequence(key).generate_state(1, dtype=np.uint64)[0] % (2**63 - 1))
 
 
-class _Run:
-    def __init__(self, config: RetrainingConfig, out_dir, progress: bool, fit_from=()):
+@dataclass
+class Generation:
+    """One generation in progress (`Retraining.begin` to `Retraining.finish`).
+
+    Attributes
+    ----------
+    g : int
+        The generation.
+    sde : VPSDE
+        The forward SDE with the generation's truncation time.
+    alpha : float
+        alpha_g.
+    k : int
+        Fresh draws in the new batch.
+    batch : torch.Tensor
+        The new training batch (fresh draws, then the previous samples).
+    x_train : torch.Tensor
+        The training set X_g.
+    q : object or None
+        The training law q_g (None for proxy laws).
+    score : callable
+        The learned score (with the injected error, if any).
+    fit_source : str or None
+        The run whose stored fit was loaded instead of fitting (`reusable_fit`).
+    began : float
+        `time.perf_counter()` at the start.
+    samples : torch.Tensor or None
+        The n samples, once drawn.
+    p_out : object or None
+        The output law p^{g+1}, once known.
+    """
+
+    g: int
+    sde: VPSDE
+    alpha: float
+    k: int
+    batch: torch.Tensor
+    x_train: torch.Tensor
+    q: object
+    score: object
+    fit_source: str | None
+    began: float
+    samples: torch.Tensor | None = None
+    p_out: object = None
+
+
+class Retraining:
+    """A recursive retraining run (module docstring), resumable, advanced one generation per `step`.
+
+    ``Retraining(config, out_dir).run()`` runs (or resumes) every generation; ``step()`` runs the
+    next one and returns its metrics line. A step is `begin` (training set, training law, fit) then
+    `finish` (sampling unless samples are given, output law, metrics, commit): a caller that samples
+    many runs at once (`neural.batched_retraining`) calls the two halves with its own samples.
+
+    Parameters
+    ----------
+    config : RetrainingConfig
+        The run (validated here).
+    out_dir : str or path-like
+        The run directory (`RunStore`); committed generations are replayed, not recomputed.
+    progress : bool
+        Show progress bars.
+    fit_from : sequence of path-like
+        Finished runs whose stored generation-0 fit may replace this run's (`reusable_fit`).
+    learner : neural.Learner or None
+        The learner; default ``make_learner(config.model, ...)`` with ``config.model_kw``.
+
+    Attributes
+    ----------
+    learner : neural.Learner
+    laws : GridLaws, MixtureLaws or ProxyLaws
+        How the run knows its laws (`neural.generation_laws.choose_laws`), chosen once.
+    store : RunStore
+    next : int
+        The next generation to run (after `open`).
+
+    Raises
+    ------
+    ValueError
+        If the config is invalid, the learner lacks a member of `neural.Learner`, or an injected
+        error is asked of a run whose laws would not see it.
+    """
+
+    def __init__(self, config: RetrainingConfig, out_dir, progress: bool = False, fit_from=(), learner=None):
         config.validate()
         self.config, self.progress = config, progress
         self.fit_from = [Path(p) for p in fit_from]
         self.device = resolve_device(config.device)
         self.dtype = DTYPES[config.dtype]
         self.target = make_target(config.target, **config.target_kw)
-        learner_kw = dict(config.model_kw)
-        if config.model == "kde":
-            learner_kw.setdefault("bandwidth", config.bandwidth)
-        self.learner = make_learner(config.model, self.target.shape, self.device, **learner_kw)
+        if learner is None:
+            learner_kw = dict(config.model_kw)
+            if config.model == "kde":   # the config's bandwidth field is the KDE learner's setting
+                learner_kw.setdefault("bandwidth", config.bandwidth)
+            learner = make_learner(config.model, self.target.shape, self.device, **learner_kw)
+        check_learner(learner)
+        self.learner = learner
         self.sde = VPSDE(config.T, config.t0)
-        self.exact = isinstance(self.target, GaussianMixture) and config.model == "kde"
-        # exact grid laws (neural/grid_exact.py): "grid" demands them, "auto" uses them for d <= 2
-        self.grid = config.uses_exact_grid(self.target)
-        reach = GRID_REACH["kde" if config.model == "kde" else "network"].get(getattr(self.target, "dim", 0), 9.0)
-        self.data_law = data_grid_law(self.target, config.steps, config.T, config.t0, reach) if self.grid else None
-        if self.grid:
-            self.exact = False
-        if config.injected_error is not None and not self.grid:
+        self.laws = choose_laws(self)
+        if config.injected_error is not None and not self.laws.measures_injected_error:
             raise ValueError("injected_error needs exact grid laws (exact='grid' or 'auto' on a Gaussian-mixture "
                              "target of dimension <= 2): the other estimators use the learner's own score")
         self.store = RunStore(out_dir)
+        self.next = None
+        self.x_train = self.samples = self.q = self.p_out = self.reference = None
 
     def generator(self, g: int, purpose: str):
+        """The random stream of (generation g, purpose), a function of the run seed only."""
         return make_generator(_seed(self.config.seed, g, purpose), self.device)
 
     def fresh(self, g: int, k: int) -> torch.Tensor:
+        """k fresh draws of the target for generation g."""
         return self.target.sample(k, generator=self.generator(g, "data"), device=self.device, dtype=self.dtype)
 
-    # ----- exact laws (Gaussian-mixture target, KDE learner) -------------------------------------
-    def output_law(self, x_train: torch.Tensor) -> GaussianMixture:
-        """P: the KDE of the training set pushed to t0 (module docstring)."""
-        h = float(self.learner.bandwidth)
-        return GaussianMixture.from_points(x_train.reshape(x_train.shape[0], -1).cpu(), h).forward(self.sde.t0)
+    def fresh_count(self, g: int) -> int:
+        """Fresh draws in generation g's batch: n at g = 0, round(alpha_g n) after."""
+        return self.config.n if g == 0 else int(round(self.config.alpha_at(g) * self.config.n))
 
-    def next_training_law(self, q_prev, p_prev, k: int, n_prev: int):
-        data = self.data_law if self.grid else self.target
-        batch = data if k == self.config.n else (
-            p_prev if k == 0 else data.mix(p_prev, k / self.config.n))
-        if q_prev is None or self.config.mode == "replace":
-            return batch
-        return q_prev.mix(batch, n_prev / (n_prev + self.config.n))
+    def sde_at(self, g: int) -> VPSDE:
+        """The forward SDE with generation g's truncation time (`RetrainingConfig.t0_at`)."""
+        t0 = self.config.t0_at(g)
+        return self.sde if self.sde.t0 == t0 else VPSDE(self.config.T, t0)
 
-    # ----- one generation --------------------------------------------------------------------------
-    def run(self) -> list:
+    # ----- opening and resuming ---------------------------------------------------------------------
+    def open(self) -> int:
+        """Open the run directory and replay its committed generations (training sets and laws);
+        returns the next generation to run. Called again, it re-reads the directory.
+
+        Raises
+        ------
+        RunFileError
+            If out_dir is a file, or holds a run with another config or a malformed config.json.
+        """
         cfg = self.config
-        start = self.store.open(cfg.to_json(), compare_keys_except=("generations", "device"))
-        reference = self.target.sample(cfg.eval_points, generator=self.generator(-1, "reference"),
-                                       device=self.device, dtype=self.dtype)
-        x_train, samples, q, p_out = None, None, None, None
-        for g in range(start):  # replay committed generations (training sets and laws)
-            x_train, q, p_out = self.replay(g, x_train, q, p_out)
-            samples = torch.as_tensor(self.store.load_array(g, "samples")).to(self.device, self.dtype)
-        generations = range(start, cfg.generations)
+        self.next = self.store.open(cfg.to_json(), compare_keys_except=("generations", "device"))
+        self.reference = self.target.sample(cfg.eval_points, generator=self.generator(-1, "reference"),
+                                            device=self.device, dtype=self.dtype)
+        self.x_train = self.samples = self.q = self.p_out = None
+        for g in range(self.next):
+            self._replay(g)
+        return self.next
+
+    def _replay(self, g: int) -> None:
+        if self.learner.warm_start:
+            raise ValueError("resuming a warm-started network run is not supported; use a new --out")
+        self.sde = self.sde_at(g)
+        batch = torch.as_tensor(self.store.load_array(g, "training_batch")).to(self.device, self.dtype)
+        self.x_train, self.q = self._advance(g, batch)
+        self.p_out = self.laws.replayed_output_law(g, self.x_train, self.sde)
+        self.samples = torch.as_tensor(self.store.load_array(g, "samples")).to(self.device, self.dtype)
+
+    def _advance(self, g: int, batch):
+        """Generation g's training set and training law from its new batch."""
+        n_prev = 0 if self.x_train is None else self.x_train.shape[0]
+        x_train = batch if (g == 0 or self.config.mode == "replace") else torch.cat([self.x_train, batch])
+        return x_train, self.laws.training_law(self.q, self.p_out, self.fresh_count(g), n_prev)
+
+    @property
+    def done(self) -> bool:
+        """Whether every generation of the config is committed (opens the run if needed)."""
+        if self.next is None:
+            self.open()
+        return self.next >= self.config.generations
+
+    # ----- one generation ---------------------------------------------------------------------------
+    def run(self) -> list:
+        """Run (or resume) the remaining generations; returns the metrics lines of all of them."""
+        start = self.open()
+        generations = range(start, self.config.generations)
         if self.progress:
-            generations = tqdm(generations, desc="generations", initial=start, total=cfg.generations)
-        for g in generations:
-            began = time.perf_counter()
-            self.sde = self.sde_at(g)
-            alpha, k = cfg.alpha_at(g), self.fresh_count(g)
-            batch = self.fresh(g, k) if g == 0 else torch.cat([self.fresh(g, k), samples[: cfg.n - k]])
-            x_train, q = self.advance(g, batch, x_train, q, p_out)
-            score, fit_source = self.fit(g, x_train, batch)
-            score = self.inject(score)
-            x_T = torch.randn((cfg.n,) + tuple(self.target.shape), generator=self.generator(g, "start"),
-                              device=self.device, dtype=self.dtype)
-            with torch.no_grad():
-                samples = euler_maruyama(score, x_T, self.sde.time_grid(cfg.steps), generator=self.generator(g, "sampler"),
-                                         chunk_size=cfg.chunk_size, progress=self.progress)
-            grid_metrics, npz = {}, None
-            if self.grid:
-                previous = self.data_law if p_out is None else p_out
-                p_out, grid_metrics = grid_generation(q, self.data_law, previous, score, self.device, self.dtype,
-                                                      cfg.steps, cfg.T, cfg.t0)
-                npz = {"exact_law": p_out.arrays()}   # grid, density, mass_outside (+ log_density in 1-D)
-            else:
-                p_out = self.output_law(x_train) if self.exact else None
-            metrics = {"generation": g, "alpha": alpha, "fresh_fraction": k / cfg.n,
-                       "n_train": int(x_train.shape[0])}
-            if fit_source is not None:
-                metrics["fit_shared_from"] = fit_source
-            metrics.update(self.measure(g, score, x_train, samples, reference, q, p_out))
-            metrics.update(grid_metrics)
-            if self.grid and "eta" in cfg.metrics:   # the regression estimator beside the exact eta
-                metrics.update(self.regression_eta(g, score, q))
-            metrics["seconds"] = time.perf_counter() - began
-            self.store.commit_generation(g, {"samples": samples.cpu().numpy(), "training_batch": batch.cpu().numpy()},
-                                         self.checkpoint(x_train), metrics, npz=npz)
+            generations = tqdm(generations, desc="generations", initial=start, total=self.config.generations)
+        for _ in generations:
+            self.step()
         return self.store.metrics()
 
-    def fit(self, g, x_train, batch):
-        """(score, name of the run whose stored network it is, or None): the learner fitted to x_train,
-        or at generation 0 the stored generation-0 network of the first `fit_from` run that made the
-        same fit (`reusable_fit`), loaded instead of trained again."""
-        if g == 0 and self.config.model != "kde" and not getattr(self.learner, "warm_start", False):
+    def step(self) -> dict:
+        """Run the next generation (sample with the Euler-Maruyama chain, measure, commit); returns
+        its metrics line. ValueError when every generation is done."""
+        return self.finish(self.begin())
+
+    def begin(self) -> Generation:
+        """The first half of a step: the next generation's training set X_g, training law q_g and fit."""
+        if self.done:
+            raise ValueError(f"the run has all its {self.config.generations} generations; raise generations to extend it")
+        cfg, g = self.config, self.next
+        began = time.perf_counter()
+        self.sde = self.sde_at(g)
+        k = self.fresh_count(g)
+        batch = self.fresh(g, k) if g == 0 else torch.cat([self.fresh(g, k), self.samples[: cfg.n - k]])
+        x_train, q = self._advance(g, batch)
+        score, fit_source = self._fit(g, x_train, batch)
+        return Generation(g=g, sde=self.sde, alpha=cfg.alpha_at(g), k=k, batch=batch, x_train=x_train, q=q,
+                          score=self._inject(score), fit_source=fit_source, began=began)
+
+    def sample(self, gen: Generation) -> torch.Tensor:
+        """n samples of the learned score's Euler-Maruyama chain, T to the generation's t0, from N(0, I)."""
+        cfg = self.config
+        x_T = torch.randn((cfg.n,) + tuple(self.target.shape), generator=self.generator(gen.g, "start"),
+                          device=self.device, dtype=self.dtype)
+        with torch.no_grad():
+            return euler_maruyama(gen.score, x_T, gen.sde.time_grid(cfg.steps), generator=self.generator(gen.g, "sampler"),
+                                  chunk_size=cfg.chunk_size, progress=self.progress)
+
+    def finish(self, gen: Generation, samples=None, path_estimates=None, began=None, extra=None) -> dict:
+        """The second half of a step: sample (unless `samples` are given), the output law, the metrics,
+        the commit; returns the metrics line.
+
+        Parameters
+        ----------
+        gen : Generation
+            From `begin`.
+        samples : torch.Tensor or None
+            The generation's samples, drawn elsewhere with this run's random streams (batched job).
+        path_estimates : dict of str to Estimate, or None
+            eps2 / epshat2 / eta computed elsewhere; replaces the law strategy's `path_metrics`.
+        began : float or None
+            Start time of the wall-clock `seconds` (default: `gen.began`).
+        extra : dict or None
+            Keys appended to the metrics line.
+
+        Returns
+        -------
+        dict
+            The committed metrics line.
+        """
+        cfg = self.config
+        gen.samples = self.sample(gen) if samples is None else samples
+        gen.p_out, law_metrics, npz = self.laws.output_law(gen, self.p_out)
+        metrics = {"generation": gen.g, "alpha": gen.alpha, "fresh_fraction": gen.k / cfg.n,
+                   "n_train": int(gen.x_train.shape[0])}
+        if gen.fit_source is not None:
+            metrics["fit_shared_from"] = gen.fit_source
+        metrics.update(self._measure(gen, path_estimates))
+        metrics.update(law_metrics)
+        metrics.update(metric_fields(self.laws.extra_metrics(gen)))
+        metrics["seconds"] = time.perf_counter() - (gen.began if began is None else began)
+        metrics.update(extra or {})
+        checkpoint = {"model": self.learner.name, "state_dict": self.learner.state_dict()}
+        self.store.commit_generation(gen.g, {"samples": gen.samples.cpu().numpy(), "training_batch": gen.batch.cpu().numpy()},
+                                     checkpoint, metrics, npz=npz)
+        self.x_train, self.q, self.p_out, self.samples = gen.x_train, gen.q, gen.p_out, gen.samples
+        self.next = gen.g + 1
+        return metrics
+
+    def _fit(self, g, x_train, batch):
+        """(score, name of the run whose stored fit it is, or None): the learner fitted to x_train,
+        or at generation 0 the stored generation-0 fit of the first `fit_from` run that made the same
+        fit (`reusable_fit`), loaded instead of fitted again."""
+        if g == 0 and self.learner.reusable:
             for source in self.fit_from:
-                state = reusable_fit(source, self.config, batch)
+                state = reusable_fit(source, self.config, batch, model=self.learner.name)
                 if state is not None:
-                    return self.learner.load(state), source.name
+                    return self.learner.load_state_dict(state), source.name
         return self.learner.fit(x_train, generator=self.generator(g, "fit"), progress=self.progress), None
 
-    def regression_eta(self, g, score, q) -> dict:
-        """eta by regression over eval_paths simulated ideal paths (neural.observability, poly2 features),
-        the exact score of q_g from its grid law: the paper's estimator, measured against the exact eta."""
-        cfg = self.config
-        x_T = torch.randn((cfg.eval_paths,) + tuple(self.target.shape), generator=self.generator(g, "paths"),
-                          device=self.device, dtype=torch.float64)
-        res = observability(_Float64Score(score, self.dtype), TorchGridScore(q), x_T, self.sde, cfg.steps,
-                            features="poly2", generator=self.generator(g, "ideal_paths"), chunk_size=cfg.chunk_size)
-        return {"eta_regression": res["eta"], "eta_regression_se": res["eta_se"],
-                "eta_regression_estimator": f"{res['estimator']}_vs_grid_exact_training_law"}
-
-    def inject(self, score):
+    def _inject(self, score):
         """The learned score plus the configured injected error (neural.error_injection)."""
         spec = self.config.injected_error
         if spec is None:
@@ -415,146 +555,41 @@ class _Run:
             return random_direction_error(score, w, d, seed=self.config.seed)
         return time_only_error(score, torch.full((d,), w, dtype=torch.float64))
 
-    def replay(self, g, x_train, q, p_out):
-        self.sde = self.sde_at(g)
-        if getattr(self.learner, "warm_start", False):
-            raise ValueError("resuming a warm-started network run is not supported; use a new --out")
-        batch = torch.as_tensor(self.store.load_array(g, "training_batch")).to(self.device, self.dtype)
-        x_train, q = self.advance(g, batch, x_train, q, p_out)
-        if self.grid:
-            return x_train, q, GridLaw.load(self.store.gen_dir(g) / "exact_law.npz", mass_tol=MASS_TOL)
-        return x_train, q, (self.output_law(x_train) if self.exact else None)
+    # ----- metrics ---------------------------------------------------------------------------------
+    def _measure(self, gen: Generation, path_estimates=None) -> dict:
+        """The metrics of generation g; `path_estimates` (computed elsewhere, e.g. by
+        `neural.batched_retraining` for many runs at once) replaces the strategy's path metrics."""
+        cfg, out = self.config, {}
+        flat = gen.samples.reshape(gen.samples.shape[0], -1).double()
+        out["second_moment"] = float(flat.square().sum(1).mean())
+        out["w2_to_data"], out["w2_to_data_estimator"] = w2_to_data(
+            flat.cpu(), self.reference.reshape(self.reference.shape[0], -1).cpu(),
+            max_points=cfg.eval_points, seed=_seed(cfg.seed, gen.g, "w2") % 2**32)
+        wanted = set(cfg.metrics)
+        estimates = {}
+        if wanted & set(DIVERGENCES):
+            estimates.update(self.laws.divergences(gen, self.reference, wanted))
+        if path_estimates is not None:
+            estimates.update(path_estimates)
+        elif wanted & set(PATH_METRICS):
+            estimates.update(self.laws.path_metrics(gen, wanted))
+        out.update(metric_fields(estimates))
+        out.update(self._smoothing(gen))
+        return out
 
-    def sde_at(self, g: int) -> VPSDE:
-        """The forward SDE with generation g's truncation time (`RetrainingConfig.t0_at`)."""
-        t0 = self.config.t0_at(g)
-        return self.sde if self.sde.t0 == t0 else VPSDE(self.config.T, t0)
-
-    def smoothing(self, x_train) -> dict:
+    def _smoothing(self, gen: Generation) -> dict:
         """The round's two variance contributions per coordinate (module docstring)."""
-        t0 = self.sde.t0
+        x_train, t0 = gen.x_train, gen.sde.t0
         v_q = float(x_train.reshape(x_train.shape[0], -1).double().var(dim=0).mean()) if x_train.shape[0] > 1 else 0.0
         out = {"t0": t0, "variance_added_t0": -math.expm1(-t0) * (1.0 - v_q)}
-        if self.config.model == "kde":
-            out["variance_added_kde"] = math.exp(-t0) * float(self.learner.bandwidth) ** 2
+        h = self.learner.kernel_bandwidth
+        if h is not None:
+            out["variance_added_kde"] = math.exp(-t0) * float(h) ** 2
         out["smoothing_estimator"] = "population_variance_decomposition_of_the_training_set"
         return out
 
-    def fresh_count(self, g: int) -> int:
-        return self.config.n if g == 0 else int(round(self.config.alpha_at(g) * self.config.n))
 
-    def advance(self, g, batch, x_train, q, p_out):
-        """Generation g's training set (and exact training law) from its new batch."""
-        n_prev = 0 if x_train is None else x_train.shape[0]
-        x_train = batch if (g == 0 or self.config.mode == "replace") else torch.cat([x_train, batch])
-        if self.exact or self.grid:
-            q = self.next_training_law(q, p_out, self.fresh_count(g), n_prev)
-        return x_train, q
-
-    def checkpoint(self, x_train) -> dict:
-        if self.config.model == "kde":
-            return {"model": "kde", "bandwidth": float(self.learner.bandwidth), "n_points": int(x_train.shape[0]),
-                    "note": "the KDE score is determined by the training set: concatenate training_batch files"}
-        return {"model": self.config.model, "state_dict": self.learner.ema_model.state_dict()}
-
-    # ----- metrics ---------------------------------------------------------------------------------
-    def measure(self, g, score, x_train, samples, reference, q, p_out, path_results=None) -> dict:
-        """The metrics of generation g; `path_results` (eps2/epshat2/eta fields computed elsewhere, e.g.
-        by `neural.batched_retraining` for many runs at once) replaces `path_metrics` when given."""
-        cfg, out = self.config, {}
-        flat = samples.reshape(samples.shape[0], -1).double()
-        out["second_moment"] = float(flat.square().sum(1).mean())
-        out["w2_to_data"], out["w2_to_data_estimator"] = w2_to_data(flat.cpu(), reference.reshape(reference.shape[0], -1).cpu(),
-                                                                    max_points=cfg.eval_points, seed=_seed(cfg.seed, g, "w2") % 2**32)
-        wanted = set(cfg.metrics) if not self.grid else set()   # grid runs: every metric exact (grid_exact.py)
-        if wanted & {"D_chi2", "D_kl", "I_chi2", "I_kl"}:
-            out.update(self.divergences(g, samples, x_train, reference, q, p_out, wanted))
-        if path_results is not None:
-            out.update(path_results)
-        elif wanted & {"eps2", "epshat2", "eta"}:
-            out.update(self.path_metrics(g, score, x_train, q, wanted))
-        out.update(self.smoothing(x_train))
-        return out
-
-    def divergences(self, g, samples, x_train, reference, q, p_out, wanted) -> dict:
-        out = {}
-        if self.exact:
-            draws = p_out.sample(self.config.eval_points, generator=self.generator(g, "divergence"),
-                                 device=self.device, dtype=torch.float64)
-            name = f"mc_exact_mixture_densities_{self.config.eval_points}_draws_kde_output_law"
-            laws = (("D", self.target), ("I", q), ("I_ideal", q.forward(self.sde.t0)))
-            for prefix, law in laws:
-                res = density_ratio_divergences(draws, p_out.log_prob, law.log_prob)
-                for kind in ("chi2", "kl"):
-                    out[f"{prefix}_{kind}"], out[f"{prefix}_{kind}_se"] = res[kind], res[f"{kind}_se"]
-                    out[f"{prefix}_{kind}_estimator"] = name
-            if "I_chi2" in wanted or "I_kl" in wanted:
-                wanted = wanted | {"I_ideal_chi2", "I_ideal_kl"}
-        else:
-            flat = samples.reshape(samples.shape[0], -1).cpu()
-            features, space = (lambda x: x), ""
-            if flat.shape[1] > PROXY_MAX_DIM:  # images: pixel covariances are singular (constant borders)
-                pca = PCAFeatures(reference.reshape(reference.shape[0], -1).cpu().double(), PROXY_MAX_DIM)
-                features, space = (lambda x: pca(x.double())), f"pca{PROXY_MAX_DIM}_"
-            for prefix, other, what in (("D", reference, "data"), ("I", x_train, "training_set")):
-                other = features(other.reshape(other.shape[0], -1).cpu())
-                for kind, fn in (("chi2", gaussian_chi2_proxy), ("kl", gaussian_kl_proxy)):
-                    out[f"{prefix}_{kind}"] = fn(features(flat), other, ridge=1e-6)
-                    out[f"{prefix}_{kind}_se"] = None
-                    out[f"{prefix}_{kind}_estimator"] = f"gaussian_proxy_{space}samples_vs_{what}"
-        return {k: v for k, v in out.items() if _metric_of(k) in wanted}
-
-    def path_metrics(self, g, score, x_train, q, wanted) -> dict:
-        cfg, out = self.config, {}
-        d = int(np.prod(self.target.shape))
-        if self.exact:
-            learned = KDEScore(x_train.to(torch.float64), self.learner.bandwidth)
-            exact, suffix = q.score, "vs_exact_training_mixture"
-        else:
-            learned = _Float64Score(score, self.dtype)
-            exact = KDEScore(x_train.to(torch.float64), EMPIRICAL_BANDWIDTH)
-            suffix = "vs_empirical_training_law"
-        x_T = torch.randn((cfg.eval_paths,) + tuple(self.target.shape), generator=self.generator(g, "paths"),
-                          device=self.device, dtype=torch.float64)
-        if "eta" in wanted or ("eps2" in wanted and self.exact):
-            res = observability(learned, exact, x_T, self.sde, cfg.steps, features="poly2" if d <= 20 else "rff",
-                                generator=self.generator(g, "ideal_paths"), chunk_size=cfg.chunk_size)
-            out.update(eta=res["eta"], eta_se=res["eta_se"], eta_estimator=f"{res['estimator']}_{suffix}")
-            if self.exact:
-                out.update(eps2=res["eps2"], eps2_se=res["eps2_se"],
-                           eps2_estimator=f"mc_ideal_paths_riemann_K{cfg.steps}_{suffix}")
-        if "eps2" in wanted and not self.exact:
-            res = denoising_loss_gap(learned, exact, x_train.to(torch.float64), self.sde,
-                                     generator=self.generator(g, "dsm"))
-            out.update(eps2=res["value"], eps2_se=res["se"], eps2_estimator=f"{res['estimator']}_{suffix}")
-        if "epshat2" in wanted:
-            res = path_energy(learned, exact, x_T, "learned", self.sde, cfg.steps,
-                              generator=self.generator(g, "learned_paths"), chunk_size=cfg.chunk_size)
-            out.update(epshat2=res["value"], epshat2_se=res["se"], epshat2_estimator=f"{res['estimator']}_{suffix}")
-        return {k: v for k, v in out.items() if _metric_of(k) in wanted}
-
-
-def _metric_of(key: str) -> str:
-    """'D_chi2_se' -> 'D_chi2', 'eta_estimator' -> 'eta'."""
-    for suffix in ("_se", "_estimator"):
-        if key.endswith(suffix):
-            return key[: -len(suffix)]
-    return key
-
-
-class _Float64Score:
-    """A score evaluated in the model's dtype and returned in float64."""
-
-    def __init__(self, score, dtype):
-        self.score, self.dtype = score, dtype
-
-    @torch.no_grad()
-    def __call__(self, x, t):
-        t = t.to(self.dtype) if torch.is_tensor(t) else t
-        return self.score(x.to(self.dtype), t).to(torch.float64)
-
-
-def run_generations(config: RetrainingConfig, out_dir, progress: bool = False, fit_from=()) -> list:
+def run_generations(config: RetrainingConfig, out_dir, progress: bool = False, fit_from=(), learner=None) -> list:
     """Run (or resume) `config` in `out_dir`; returns the metrics lines of all finished generations.
     Bad configurations raise ValueError before anything is written.
 
@@ -570,6 +605,8 @@ def run_generations(config: RetrainingConfig, out_dir, progress: bool = False, f
         Finished runs whose generation-0 network this run loads instead of training its own when
         the fit is the same computation (`reusable_fit`: e.g. the same learner with an injected
         error, or another alpha); the metrics line then names the source in `fit_shared_from`.
+    learner : neural.Learner or None
+        The learner (`Retraining`); default: the toolkit's learner named by ``config.model``.
 
     Returns
     -------
@@ -579,11 +616,12 @@ def run_generations(config: RetrainingConfig, out_dir, progress: bool = False, f
     Raises
     ------
     ValueError
-        If the config is invalid (`RetrainingConfig.validate`), or the device is unavailable.
+        If the config is invalid (`RetrainingConfig.validate`), the device is unavailable, or the
+        learner lacks a member of `neural.Learner`.
     RunFileError
         If out_dir is a file, or holds a run with another config or a malformed config.json.
     """
-    return _Run(config, out_dir, progress, fit_from).run()
+    return Retraining(config, out_dir, progress, fit_from, learner).run()
 
 
 def _finished_source_like(source_dir, config: RetrainingConfig, keys_except) -> RunStore | None:
@@ -602,7 +640,7 @@ def _finished_source_like(source_dir, config: RetrainingConfig, keys_except) -> 
 FIT_KEYS_EXCEPT = ("alpha", "alpha_schedule", "generations", "device", "injected_error")
 
 
-def reusable_fit(source_dir, config: RetrainingConfig, batch) -> dict | None:
+def reusable_fit(source_dir, config: RetrainingConfig, batch, model: str | None = None) -> dict | None:
     """The stored generation-0 network state of the run in `source_dir` when `config`'s generation-0
     fit is the same computation, else None. The same computation: both configs agree on every field
     but FIT_KEYS_EXCEPT (generation 0 trains on n fresh draws with seed-only random streams whatever
@@ -617,6 +655,8 @@ def reusable_fit(source_dir, config: RetrainingConfig, batch) -> dict | None:
         The run that would fit.
     batch : torch.Tensor
         Its generation-0 training batch.
+    model : str or None
+        The learner's name (`neural.Learner.name`; default ``config.model``).
 
     Returns
     -------
@@ -629,7 +669,7 @@ def reusable_fit(source_dir, config: RetrainingConfig, batch) -> dict | None:
     if not np.array_equal(source.load_array(0, "training_batch"), batch.cpu().numpy()):
         return None
     checkpoint = source.load_checkpoint(0)
-    if checkpoint.get("model") != config.model or "state_dict" not in checkpoint:
+    if checkpoint.get("model") != (config.model if model is None else model) or "state_dict" not in checkpoint:
         return None
     return checkpoint["state_dict"]
 

@@ -14,6 +14,10 @@ chunk_size=None)``:
 * ``callback(info)``: one dict per step, ``{"k", "t", "h", "y", "z", "model"}``: the state before
   step k, its time, the step length, the noise that moves it (None for the ODE) and the model's
   value at ``(y, t)``.
+Any Gaussian-transition sampler of ``gaussian_exact`` (THEORY.md §8: EM on any grid, DDPM ancestral with
+both variances and x0 clipping) runs through ``sample_chain(model, x, sampler)``, sharing the sampler
+description's coefficients so that ``gaussian_exact.run_grid_chain(..., sampler=sampler)`` gives its exact
+law; ``ddpm_ancestral_sample(model, x, betas, ...)`` builds the DDPM description.
 The reverse drift is ``VPSDE.reverse_drift`` (``+y/2 + score``; the sign trap of THEORY.md section 1).
 Nothing in the loops reads device values back to the host.
 """
@@ -21,6 +25,9 @@ import math
 
 import torch
 from tqdm.auto import tqdm
+
+from gaussian_exact import GaussianSampler, ddpm_ancestral, score_from_prediction
+from gaussian_exact.noise_schedules import PREDICTIONS
 
 from .sde import VPSDE
 
@@ -333,3 +340,88 @@ def ddpm_sample(eps_model, x, times, *, generator=None, noise=None, callback=Non
         if i > 0:
             y = y + sigma[i] * z
     return y
+
+
+def _score_of(model, prediction):
+    if prediction == "score":
+        return model
+    return score_from_prediction(model, prediction)
+
+
+def sample_chain(model, x, sampler, *, generator=None, noise=None, callback=None, progress=False, chunk_size=None,
+                 prediction="score", final_denoise=False):
+    """Any Gaussian-transition sampler of `gaussian_exact` (THEORY.md §8): ``y_{k+1} = mu_k(y_k) + sqrt(v_k) z_k``.
+
+    The mean maps, variances and score times are the sampler description's own
+    (`gaussian_exact.euler_maruyama(schedule)`, `gaussian_exact.ddpm_ancestral(betas, ...)`), so the samples
+    drawn here follow the law `gaussian_exact.run_grid_chain(..., sampler=sampler)` computes. ``callback``
+    sees ``{"k", "t", "h", "y", "z", "model"}`` with ``h = v_k`` (the step variance) and ``model`` the score.
+
+    Parameters
+    ----------
+    model : callable
+        ``model(y, t) -> tensor like y`` at OU time t (a float): the score, or an epsilon-, x0- or
+        v-prediction (`prediction`).
+    x : torch.Tensor, shape (m, ...)
+        The start y_0 at the sampler's first time (drawn by the caller from the sampler's init law).
+    sampler : gaussian_exact.GaussianSampler
+        The chain.
+    generator, noise, progress, chunk_size
+        As in the module docstring.
+    prediction : {"score", "epsilon", "x0", "v"}
+        What `model` returns (`gaussian_exact.score_from_prediction`).
+    final_denoise : bool
+        DDPM only: also apply the last, noiseless step x_0 = mu_1(x_1) (a deterministic map: the exact law
+        computed by gaussian_exact is that of x_1, the chain's output, not of this x_0).
+
+    Returns
+    -------
+    torch.Tensor
+        y_K (or x_0 with final_denoise), x's shape.
+
+    Raises
+    ------
+    ValueError
+        Naming sampler, prediction, x, noise or chunk_size.
+    """
+    if not isinstance(sampler, GaussianSampler):
+        raise ValueError(f"sampler must be a gaussian_exact.GaussianSampler, got {type(sampler).__name__}")
+    if prediction not in ("score",) + PREDICTIONS:
+        raise ValueError(f"prediction must be one of {('score',) + PREDICTIONS}, got {prediction!r}")
+    _check_start(x)
+    score = _score_of(model, prediction)
+    times = sampler.times.tolist()
+    variance = sampler.variance.tolist()
+    y = x
+    for k in _progress(range(sampler.steps), progress, sampler.name):
+        z = _gaussian_noise(noise, generator, k, y)
+        s = chunked_call(score, y, times[k], chunk_size)
+        if callback is not None:
+            callback({"k": k, "t": times[k], "h": variance[k], "y": y, "z": z, "model": s})
+        y = sampler.mean(k, y, s) + math.sqrt(variance[k]) * z
+    if final_denoise:
+        y = sampler.final_mean(y, chunked_call(score, y, sampler.schedule.t0, chunk_size))
+    return y
+
+
+def ddpm_ancestral_sample(model, x, betas, *, variance="beta", clip_sample=False, clip_range=1.0,
+                          prediction="epsilon", generator=None, noise=None, callback=None, progress=False,
+                          chunk_size=None, final_denoise=False):
+    """DDPM ancestral sampling (Ho et al. 2020, Algorithm 2; diffusers' `DDPMScheduler.step`) through the
+    sampler description `gaussian_exact.ddpm_ancestral(betas, variance, clip_sample, clip_range)`, so
+    that its exact law is computable (`sample_chain`). ``model(x, t)`` receives the OU time
+    ``t_i = -log abar_i``. See `sample_chain` for the other arguments.
+
+    Returns
+    -------
+    torch.Tensor
+        x_1 (the chain's output), or x_0 with final_denoise.
+
+    Raises
+    ------
+    ValueError
+        Naming betas, variance, clip_sample, clip_range, prediction, x, noise or chunk_size.
+    """
+    sampler = ddpm_ancestral(betas, variance=variance, clip_sample=clip_sample, clip_range=clip_range)
+    return sample_chain(model, x, sampler, generator=generator, noise=noise, callback=callback, progress=progress,
+                        chunk_size=chunk_size, prediction=prediction, final_denoise=final_denoise)

@@ -8,6 +8,8 @@ import math
 
 import torch
 
+from gaussian_exact.time_grid import TimeGrid
+
 
 def expand_time(t, x):
     """``t`` (float or tensor of shape (m,)) as a tensor broadcastable against ``x`` of shape (m, ...)."""
@@ -53,21 +55,18 @@ class VPSDE:
     T : float
         Finite horizon > 0 (default 4).
     t0 : float
-        Early-stopping time in (0, T) (default 0.02).
+        Early-stopping time in [0, T) (default 0.02): the project's one t0 rule,
+        `gaussian_exact.TimeGrid` (training, which divides by s_t, asks t_min > 0 itself).
 
     Raises
     ------
     ValueError
-        If T is not finite and > 0, or t0 is not in (0, T).
+        If T is not finite and in (0, 1e4], or t0 is not in [0, T) (from `gaussian_exact.TimeGrid`).
     """
 
     def __init__(self, T=4.0, t0=0.02):
-        T, t0 = float(T), float(t0)
-        if not (math.isfinite(T) and T > 0):
-            raise ValueError(f"T must be a finite number > 0, got {T}")
-        if not (0 < t0 < T):
-            raise ValueError(f"t0 must be in (0, T) = (0, {T}), got {t0}")
-        self.T, self.t0 = T, t0
+        self.schedule = TimeGrid(T=T, t0=t0)   # validated once, in one place
+        self.T, self.t0 = self.schedule.T, self.schedule.t0
 
     def __repr__(self):
         return f"VPSDE(T={self.T}, t0={self.t0})"
@@ -223,11 +222,7 @@ class VPSDE:
         ValueError
             If steps is not an int >= 1 (bools refused).
         """
-        K = _check_steps(steps)
-        k = torch.arange(K + 1, dtype=torch.float64)
-        grid = self.T - k * self.step_size(K)
-        grid[-1] = self.t0
-        return grid
+        return torch.from_numpy(self.schedule.replace(steps=_check_steps(steps)).grid())
 
 
 def _check_steps(steps):

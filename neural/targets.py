@@ -6,7 +6,7 @@ the means, so we use one at 0 and four at (+-4, +-4, 0, ..., 0), i.e. (4, 4), (4
 (-4, -4) in the first two coordinates), "gmm1d" and "gmm2d" (that mixture projected on its first
 coordinate, 0.2 N(0, 0.36) + 0.4 N(-4, 0.36) + 0.4 N(4, 0.36), and on its first two, five equal
 components at (0, 0) and (+-4, +-4) with covariance 0.36 I: the targets with exact grid metrics,
-THEORY.md section 7), "mixture" (any ``GaussianMixture(weights, means, covs)`` given as keywords), "ring" (2-D: equal-weight N(r (cos 2 pi k / K, sin 2 pi k / K),
+THEORY.md section 7), "mixture" (any ``TorchGaussianMixture(weights, means, covs)`` given as keywords), "ring" (2-D: equal-weight N(r (cos 2 pi k / K, sin 2 pi k / K),
 std^2 I), k < K).  Sample-only: "two_moons" (2-D), "digits" (scikit-learn, (1, 8, 8) in [-1, 1]),
 "fashion_mnist" ((1, 28, 28)) and "cifar10" ((3, 32, 32)) read from ``data_dir``.
 """
@@ -14,7 +14,7 @@ import math
 
 import torch
 
-from .gaussian_mixture import GaussianMixture
+from .gaussian_mixture import TorchGaussianMixture
 from . import image_files
 
 TARGET_NAMES = ("gaussian", "gmm", "gmm1d", "gmm2d", "mixture", "ring", "two_moons", "digits", "fashion_mnist", "cifar10")
@@ -145,7 +145,7 @@ class TwoMoons:
 
 
 def gaussian_target(dim=2, mean=None, cov=None, std=1.0):
-    """N(mean, cov) (default N(0, std^2 I)) as a one-component ``GaussianMixture``."""
+    """N(mean, cov) (default N(0, std^2 I)) as a one-component ``TorchGaussianMixture``."""
     dim = _positive_int(dim, "dim")
     mean = torch.zeros(dim, dtype=torch.float64) if mean is None else torch.as_tensor(mean, dtype=torch.float64)
     if mean.shape != (dim,):
@@ -153,11 +153,11 @@ def gaussian_target(dim=2, mean=None, cov=None, std=1.0):
     if cov is None:
         if not std > 0:
             raise ValueError(f"std must be > 0, got {std}")
-        return GaussianMixture([1.0], mean[None], [float(std) ** 2])
+        return TorchGaussianMixture([1.0], mean[None], [float(std) ** 2])
     cov = torch.as_tensor(cov, dtype=torch.float64)
     if cov.shape != (dim, dim):
         raise ValueError(f"cov must have shape ({dim}, {dim}), got {tuple(cov.shape)}")
-    return GaussianMixture([1.0], mean[None], cov[None])
+    return TorchGaussianMixture([1.0], mean[None], cov[None])
 
 
 def paper_gmm(dim=10, std=0.6, means=None):
@@ -175,7 +175,7 @@ def paper_gmm(dim=10, std=0.6, means=None):
     if not std > 0:
         raise ValueError(f"std must be > 0, got {std}")
     k = means.shape[0]
-    return GaussianMixture(torch.full((k,), 1.0 / k), means, torch.full((k,), float(std) ** 2))
+    return TorchGaussianMixture(torch.full((k,), 1.0 / k), means, torch.full((k,), float(std) ** 2))
 
 
 def paper_gmm_projection(dim=1, std=0.6):
@@ -188,7 +188,7 @@ def paper_gmm_projection(dim=1, std=0.6):
         raise ValueError(f"std must be > 0, got {std}")
     if dim == 2:
         return paper_gmm(dim=2, std=std)
-    return GaussianMixture(torch.tensor([0.2, 0.4, 0.4], dtype=torch.float64),
+    return TorchGaussianMixture(torch.tensor([0.2, 0.4, 0.4], dtype=torch.float64),
                            torch.tensor([[0.0], [-4.0], [4.0]], dtype=torch.float64),
                            torch.full((3,), float(std) ** 2))
 
@@ -200,7 +200,7 @@ def ring_target(n_components=8, radius=3.0, std=0.3):
         raise ValueError(f"need radius >= 0 and std > 0, got {radius}, {std}")
     angle = 2 * math.pi * torch.arange(K, dtype=torch.float64) / K
     means = float(radius) * torch.stack([torch.cos(angle), torch.sin(angle)], 1)
-    return GaussianMixture(torch.full((K,), 1.0 / K), means, torch.full((K,), float(std) ** 2))
+    return TorchGaussianMixture(torch.full((K,), 1.0 / K), means, torch.full((K,), float(std) ** 2))
 
 
 def _positive_int(value, name):
@@ -222,7 +222,7 @@ def make_target(name, **kw):
 
     Returns
     -------
-    GaussianMixture, TwoMoons or EmpiricalTarget
+    TorchGaussianMixture, TwoMoons or EmpiricalTarget
         The target.
 
     Raises
@@ -241,7 +241,7 @@ def make_target(name, **kw):
     if name == "gmm2d":
         return paper_gmm_projection(2, **kw)
     if name == "mixture":
-        return GaussianMixture(kw["weights"], kw["means"], kw["covs"])
+        return TorchGaussianMixture(kw["weights"], kw["means"], kw["covs"])
     if name == "ring":
         return ring_target(**kw)
     if name == "two_moons":

@@ -147,8 +147,6 @@ PRIVATE_ALLOWED = {
     ("validate.pipeline.lanes", "os._exit"): "documented API: leave a forked child without cleanup",
     ("neural.ema", "torch._foreach_lerp_"): "torch's fused multi-tensor lerp, no public alias",
     # temporary: helper HOUSE-E is turning retraining's _Run into the public run object
-    ("neural.batched_retraining", "neural.retraining._Run"): "temporary (issue 17, one retraining engine)",
-    ("neural.batched_retraining", "neural.retraining._metric_of"): "temporary (issue 17, one result type)",
 }
 
 

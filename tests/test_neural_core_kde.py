@@ -1,10 +1,10 @@
-"""KDEScore and GaussianMixture scores against brute-force autograd of log-densities (THEORY.md section 4)."""
+"""KDEScore and TorchGaussianMixture scores against brute-force autograd of log-densities (THEORY.md section 4)."""
 import math
 
 import pytest
 import torch
 
-from neural import GaussianMixture, KDEScore
+from neural import TorchGaussianMixture, KDEScore
 
 TIMES = [0.0, 0.02, 0.5, 3.0]
 
@@ -82,7 +82,7 @@ def test_kde_equals_its_gaussian_mixture(kde_setup, t):
     points, x = kde_setup
     kde = KDEScore(points, 0.6)
     torch.testing.assert_close(kde.as_mixture().score(x, t), kde(x, t))
-    torch.testing.assert_close(GaussianMixture.from_points(points, 0.6).log_prob(x, t), kde.log_prob(x, t))
+    torch.testing.assert_close(TorchGaussianMixture.from_points(points, 0.6).log_prob(x, t), kde.log_prob(x, t))
 
 
 def random_spd(k, d, gen):
@@ -105,7 +105,7 @@ def test_mixture_score_equals_autograd_of_brute_force(kind, t):
         full = torch.diag_embed(covs)
     else:
         covs = full = random_spd(k, d, gen)
-    mixture = GaussianMixture(weights, means, covs)
+    mixture = TorchGaussianMixture(weights, means, covs)
     assert mixture.kind == kind
     x = 2 * torch.randn(30, d, generator=gen, dtype=torch.float64)
     log_density = mvn_mixture_log_density(weights, means, full, t)
@@ -120,9 +120,9 @@ def test_mixture_score_equals_autograd_of_brute_force(kind, t):
 
 def test_mix_and_convolve_match_brute_force():
     gen = torch.Generator().manual_seed(3)
-    data = GaussianMixture([0.5, 0.5], torch.tensor([[0.0, 0.0], [3.0, 1.0]]), [0.36, 0.36])
+    data = TorchGaussianMixture([0.5, 0.5], torch.tensor([[0.0, 0.0], [3.0, 1.0]]), [0.36, 0.36])
     points = torch.randn(20, 2, generator=gen, dtype=torch.float64)
-    model = GaussianMixture.from_points(points, 0.6).convolve(0.25)
+    model = TorchGaussianMixture.from_points(points, 0.6).convolve(0.25)
     q = data.mix(model, 0.3)
     x = 2 * torch.randn(15, 2, generator=gen, dtype=torch.float64)
     t = 0.4
@@ -132,14 +132,14 @@ def test_mix_and_convolve_match_brute_force():
     def log_q(y):
         return torch.logaddexp(math.log(0.3) + p_data(y), math.log(0.7) + p_model(y))
     torch.testing.assert_close(q.score(x, t), brute_force_score(log_q, x), rtol=1e-9, atol=1e-9)
-    full = GaussianMixture([1.0], [[0.0, 0.0]], [[[1.0, 0.5], [0.5, 1.0]]])
+    full = TorchGaussianMixture([1.0], [[0.0, 0.0]], [[[1.0, 0.5], [0.5, 1.0]]])
     assert data.mix(full, 0.5).kind == "full"
 
 
 def test_mixture_sampling_moments():
     gen = torch.Generator().manual_seed(4)
     covs = random_spd(2, 2, gen)
-    mixture = GaussianMixture([0.25, 0.75], torch.tensor([[2.0, 0.0], [-1.0, 1.0]]), covs)
+    mixture = TorchGaussianMixture([0.25, 0.75], torch.tensor([[2.0, 0.0], [-1.0, 1.0]]), covs)
     n = 100000
     x = mixture.sample(n, generator=gen, dtype=torch.float64)
     # independent answer: mean = sum w m, cov = sum w (S + m m^T) - mean mean^T
@@ -165,11 +165,11 @@ def test_bad_input():
     with pytest.raises(ValueError, match="chunk_size"):
         KDEScore(torch.zeros(3, 2), 0.5, chunk_size=0)
     with pytest.raises(ValueError, match="covs"):
-        GaussianMixture([1.0], [[0.0, 0.0]], [[[1.0, 2.0], [2.0, 1.0]]])
+        TorchGaussianMixture([1.0], [[0.0, 0.0]], [[[1.0, 2.0], [2.0, 1.0]]])
     with pytest.raises(ValueError, match="weights"):
-        GaussianMixture([-1.0, 2.0], [[0.0], [1.0]], 1.0)
+        TorchGaussianMixture([-1.0, 2.0], [[0.0], [1.0]], 1.0)
     with pytest.raises(ValueError, match="alpha"):
-        GaussianMixture([1.0], [[0.0]], 1.0).mix(GaussianMixture([1.0], [[0.0]], 1.0), 1.5)
+        TorchGaussianMixture([1.0], [[0.0]], 1.0).mix(TorchGaussianMixture([1.0], [[0.0]], 1.0), 1.5)
 
 
 def test_kde_float32_accuracy_at_paper_scale():

@@ -9,8 +9,8 @@ import torch
 import gaussian_exact as ge
 from neural.error_injection import (DriftAlignedScore, aligned_error, oscillating_xi,
                                     random_direction_error, random_direction_matrix, time_only_error)
-from neural.observability import observability
-from neural.path_energy import denoising_loss_gap, path_energy
+from neural.observability import observability_mc
+from neural.path_energy import denoising_loss_gap_mc, path_energy_mc
 from neural.sde import VPSDE
 
 MEAN = np.array([1.0, -0.5])
@@ -60,18 +60,18 @@ def test_error_injection_adds_the_stated_affine_error():
 def test_path_energy_matches_the_exact_chain_energy(path):
     learned = aligned_error(exact_score, 0.4, 2)
     target = ge.Gaussian(MEAN, COV)
-    out = path_energy(learned, exact_score, start(3000, 0), path=path, sde=VPSDE(T, T0), steps=K,
+    out = path_energy_mc(learned, exact_score, start(3000, 0), path=path, sde=VPSDE(T, T0), steps=K,
                       generator=torch.Generator().manual_seed(1))
     exact = ge.path_energy(target, as_affine(learned), T, T0, path=path, steps=K)
     other = ge.path_energy(target, as_affine(learned), T, T0, path={"ideal": "learned", "learned": "ideal"}[path], steps=K)
-    assert abs(out["value"] - exact) < 4 * out["se"]
-    assert abs(out["value"] - other) > 4 * out["se"]  # control: the other path's energy is rejected
+    assert abs(out.value - exact) < 4 * out.se
+    assert abs(out.value - other) > 4 * out.se  # control: the other path's energy is rejected
 
 
 def test_path_energy_of_a_constant_bias_is_deterministic():
     xi = torch.tensor([0.3, -0.4], dtype=torch.float64)
-    out = path_energy(time_only_error(exact_score, xi), exact_score, start(10, 0), sde=VPSDE(T, T0), steps=K)
-    assert out["value"] == pytest.approx((T - T0) * 0.25, rel=1e-12) and out["se"] == pytest.approx(0, abs=1e-12)
+    out = path_energy_mc(time_only_error(exact_score, xi), exact_score, start(10, 0), sde=VPSDE(T, T0), steps=K)
+    assert out.value == pytest.approx((T - T0) * 0.25, rel=1e-12) and out.se == pytest.approx(0, abs=1e-12)
 
 
 @pytest.mark.parametrize("kind", ["aligned", "random", "time_only"])
@@ -79,22 +79,22 @@ def test_eta_regression_agrees_with_exact_observability(kind):
     learned = {"aligned": aligned_error(exact_score, 0.3, 2),
                "random": random_direction_error(exact_score, 0.3, 2, seed=3),
                "time_only": time_only_error(exact_score, [0.3, 0.1])}[kind]
-    out = observability(learned, exact_score, start(4000, 5), sde=VPSDE(T, T0), steps=K,
+    out = observability_mc(learned, exact_score, start(4000, 5), sde=VPSDE(T, T0), steps=K,
                         generator=torch.Generator().manual_seed(6))
     target = ge.Gaussian(MEAN, COV)
     eta = ge.observability(target, as_affine(learned), T, T0, steps=K)
     eps2 = ge.path_energy(target, as_affine(learned), T, T0, path="ideal", steps=K)
-    assert abs(out["eta"] - eta) < 4 * out["eta_se"] + 0.01
-    assert abs(out["eps2"] - eps2) < 4 * out["eps2_se"] + 1e-12  # se = 0 for time-only errors
-    assert abs(out["eta"] - 0.5 * eta) > 4 * out["eta_se"] + 0.01  # control: a halved eta is rejected
+    assert abs(out["eta"].value - eta) < 4 * out["eta"].se + 0.01
+    assert abs(out["eps2"].value - eps2) < 4 * out["eps2"].se + 1e-12  # se = 0 for time-only errors
+    assert abs(out["eta"].value - 0.5 * eta) > 4 * out["eta"].se + 0.01  # control: a halved eta is rejected
 
 
 def test_oscillating_time_only_error_is_nearly_invisible_at_the_endpoint():
     xi = oscillating_xi(0.5, [1.0, 0.0], T=T, t0=T0, cycles=3)
-    out = observability(time_only_error(exact_score, xi), exact_score, start(3000, 7), sde=VPSDE(T, T0),
+    out = observability_mc(time_only_error(exact_score, xi), exact_score, start(3000, 7), sde=VPSDE(T, T0),
                         steps=K, generator=torch.Generator().manual_seed(8))
     eta = ge.observability(ge.Gaussian(MEAN, COV), ge.AffineError(xi=lambda t: np.asarray(xi(t))), T, T0, steps=K)
-    assert eta < 0.05 and abs(out["eta"] - eta) < 4 * out["eta_se"] + 0.01
+    assert eta < 0.05 and abs(out["eta"].value - eta) < 4 * out["eta"].se + 0.01
 
 
 def test_denoising_loss_gap_with_the_exact_reference_estimates_eps2():
@@ -102,10 +102,10 @@ def test_denoising_loss_gap_with_the_exact_reference_estimates_eps2():
     target = ge.Gaussian(MEAN, COV)
     gen = torch.Generator().manual_seed(9)
     data = torch.as_tensor(target.sample(20000, rng=10))
-    out = denoising_loss_gap(learned, exact_score, data, sde=VPSDE(T, T0), generator=gen)
+    out = denoising_loss_gap_mc(learned, exact_score, data, sde=VPSDE(T, T0), generator=gen)
     exact = ge.path_energy(target, as_affine(learned), T, T0, path="ideal", steps=None, init="exact")
-    assert abs(out["value"] - exact) < 4 * out["se"]
-    assert abs(out["value"] - 1.5 * exact) > 4 * out["se"]  # control
+    assert abs(out.value - exact) < 4 * out.se
+    assert abs(out.value - 1.5 * exact) > 4 * out.se  # control
 
 
 def test_drift_aligned_error_matches_its_affine_form_on_a_gaussian_target():
@@ -120,11 +120,11 @@ def test_drift_aligned_error_matches_its_affine_form_on_a_gaussian_target():
     learned = DriftAlignedScore(exact_score, w)
     x = torch.randn(4, 2, dtype=torch.float64)
     assert np.allclose(learned.error(x, 1.3).numpy(), affine(x.numpy(), 1.3))
-    out = observability(learned, exact_score, start(4000, 11), sde=VPSDE(T, T0), steps=K,
+    out = observability_mc(learned, exact_score, start(4000, 11), sde=VPSDE(T, T0), steps=K,
                         generator=torch.Generator().manual_seed(12))
     target = ge.Gaussian(MEAN, COV)
-    assert abs(out["eta"] - ge.observability(target, affine, T, T0, steps=K)) < 4 * out["eta_se"] + 0.01
-    assert abs(out["eps2"] - ge.path_energy(target, affine, T, T0, path="ideal", steps=K)) < 4 * out["eps2_se"]
+    assert abs(out["eta"].value - ge.observability(target, affine, T, T0, steps=K)) < 4 * out["eta"].se + 0.01
+    assert abs(out["eps2"].value - ge.path_energy(target, affine, T, T0, path="ideal", steps=K)) < 4 * out["eps2"].se
 
 
 def test_path_monte_carlo_and_denoising_gap_agree_for_a_kde_score():
@@ -137,10 +137,10 @@ def test_path_monte_carlo_and_denoising_gap_agree_for_a_kde_score():
     target = make_target("gaussian", dim=2, std=1.0)
     gen = torch.Generator().manual_seed(0)
     kde = KDEScore(target.sample(200, generator=gen, dtype=torch.float64), 0.6)
-    paths = path_energy(kde, target.score, torch.randn(2000, 2, generator=gen, dtype=torch.float64),
+    paths = path_energy_mc(kde, target.score, torch.randn(2000, 2, generator=gen, dtype=torch.float64),
                         sde=VPSDE(T, T0), steps=100, generator=gen)
-    gap = denoising_loss_gap(kde, target.score, target.sample(100000, generator=gen, dtype=torch.float64),
+    gap = denoising_loss_gap_mc(kde, target.score, target.sample(100000, generator=gen, dtype=torch.float64),
                              sde=VPSDE(T, T0), generator=gen)
-    band = 4 * math.hypot(paths["se"], gap["se"]) + 0.01
-    assert abs(paths["value"] - gap["value"]) < band
-    assert abs(2 * paths["value"] - gap["value"]) > band  # control
+    band = 4 * math.hypot(paths.se, gap.se) + 0.01
+    assert abs(paths.value - gap.value) < band
+    assert abs(2 * paths.value - gap.value) > band  # control

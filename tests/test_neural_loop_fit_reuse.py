@@ -43,7 +43,7 @@ def test_loaded_network_is_the_stored_one():
     fitted = learner.fit(x, generator=0)
     state = learner.ema_model.state_dict()
     other = make_learner("mlp", (1,), "cpu", steps=20, hidden=16, depth=1)
-    loaded = other.load(state)
+    loaded = other.load_state_dict(state)
     y = torch.randn(50, 1, generator=torch.Generator().manual_seed(1))
     assert torch.equal(loaded(y, 0.3), fitted(y, 0.3))
     assert not torch.equal(make_learner("mlp", (1,), "cpu", steps=20, hidden=16, depth=1).fit(x, generator=1)(y, 0.3),

@@ -20,13 +20,13 @@ from ._arrays import as_tensor_2d
 def mode_weights(samples, mixture) -> tuple[torch.Tensor, torch.Tensor]:
     """(share of samples assigned to each component (k,), binomial standard errors at the target's
     weights (k,)) for samples
-    (n, d) against an isotropic or diagonal `neural.gaussian_mixture.GaussianMixture`.
+    (n, d) against an isotropic or diagonal `neural.gaussian_mixture.TorchGaussianMixture`.
 
     Parameters
     ----------
     samples : array_like or torch.Tensor, shape (n, d)
         Samples, n >= 2.
-    mixture : neural.gaussian_mixture.GaussianMixture
+    mixture : neural.gaussian_mixture.TorchGaussianMixture
         Isotropic or diagonal mixture.
 
     Returns

@@ -45,7 +45,7 @@ import torch
 
 from gaussian_exact import GridLaw, kl, run_grid_chain
 from neural.estimators import PCAFeatures, gaussian_kl_proxy, mode_weights
-from neural.gaussian_mixture import GaussianMixture
+from neural.gaussian_mixture import TorchGaussianMixture
 from run_files import CONFIG_FILE, GENERATION_METRICS_FILE, generation_dir_name
 from neural.sde import VPSDE
 from neural.targets import make_target
@@ -59,7 +59,7 @@ EXACT_LAW_FILE = "exact_law.npz"
 EXACT_LAW, GAUSSIAN_FIT = "exact law (grid)", "Gaussian fit"
 
 
-def data_on_grid(target: GaussianMixture, law: GridLaw) -> GridLaw:
+def data_on_grid(target: TorchGaussianMixture, law: GridLaw) -> GridLaw:
     """The target mixture's density on `law`'s grid (a GridLaw on the same nodes).
 
     Raises
@@ -74,7 +74,7 @@ def data_on_grid(target: GaussianMixture, law: GridLaw) -> GridLaw:
     return data
 
 
-def law_mode_masses(law: GridLaw, target: GaussianMixture) -> np.ndarray:
+def law_mode_masses(law: GridLaw, target: TorchGaussianMixture) -> np.ndarray:
     """Mass of `law` in each component's region: the grid nodes where that component's weighted
     density is the largest (the rule of `neural.estimators.mode_weights`), by the grid's quadrature.
 
@@ -91,13 +91,13 @@ def law_mode_masses(law: GridLaw, target: GaussianMixture) -> np.ndarray:
     return np.array([law.integrate(np.where(owner == j, law.density, 0.0)) for j in range(target.n_components)])
 
 
-def ideal_law(cfg: dict, target: GaussianMixture, data: GridLaw, first: Path) -> tuple:
+def ideal_law(cfg: dict, target: TorchGaussianMixture, data: GridLaw, first: Path) -> tuple:
     """(the ideal generation-0 law on data's grid, its name): the data's exact-score chain for a
     network, the training set's KDE pushed to t0 for the KDE (module docstring)."""
     t0 = float((cfg.get("t0_schedule") or [cfg["t0"]])[0])
     if cfg["model"] == "kde":
         batch = torch.as_tensor(np.load(first / "training_batch.npy")).double()
-        kde = GaussianMixture.from_points(batch.reshape(batch.shape[0], -1), cfg["bandwidth"]).forward(t0)
+        kde = TorchGaussianMixture.from_points(batch.reshape(batch.shape[0], -1), cfg["bandwidth"]).forward(t0)
         law = GridLaw.mixture(kde.weights.numpy(), kde.means.numpy(), kde.full_covs().numpy(), points=data.shape[0],
                               bounds=[(float(a[0]), float(a[-1])) for a in data.axes], mass_tol=1.0)
         return law, "exact KDE law"
@@ -105,7 +105,7 @@ def ideal_law(cfg: dict, target: GaussianMixture, data: GridLaw, first: Path) ->
     return chain.ideal, "exact-score chain"
 
 
-def exact_quality(cfg: dict, target: GaussianMixture, first: Path, n: int) -> dict:
+def exact_quality(cfg: dict, target: TorchGaussianMixture, first: Path, n: int) -> dict:
     """The criteria's numbers from the exact generation-0 law `first`/exact_law.npz (module docstring)."""
     law = GridLaw.load(first / EXACT_LAW_FILE, mass_tol=1.0)
     data = data_on_grid(target, law)
@@ -129,9 +129,9 @@ def fitted_quality(cfg: dict, target, first: Path, samples: torch.Tensor) -> dic
     flat = samples.reshape(n, -1)
     gen = torch.Generator().manual_seed(1234)
     data = target.sample(n, generator=gen, dtype=torch.float64).reshape(n, -1)
-    if cfg["model"] == "kde" and isinstance(target, GaussianMixture):
+    if cfg["model"] == "kde" and isinstance(target, TorchGaussianMixture):
         batch = torch.as_tensor(np.load(first / "training_batch.npy")).double()
-        law = GaussianMixture.from_points(batch.reshape(batch.shape[0], -1), cfg["bandwidth"]).forward(
+        law = TorchGaussianMixture.from_points(batch.reshape(batch.shape[0], -1), cfg["bandwidth"]).forward(
             VPSDE(cfg["T"], cfg["t0"]).t0)
         ideal, ideal_name = law.sample(n, generator=gen, dtype=torch.float64), "exact KDE law"
     else:
@@ -143,7 +143,7 @@ def fitted_quality(cfg: dict, target, first: Path, samples: torch.Tensor) -> dic
         data_f = data
     row = {"law": GAUSSIAN_FIT, "kl_to_data": gaussian_kl_proxy(flat, data_f, ridge=RIDGE),
            "kl_ideal": gaussian_kl_proxy(ideal, data_f, ridge=RIDGE), "ideal": ideal_name}
-    if isinstance(target, GaussianMixture) and target.kind in ("isotropic", "diagonal"):
+    if isinstance(target, TorchGaussianMixture) and target.kind in ("isotropic", "diagonal"):
         share, se = mode_weights(samples.reshape(n, -1), target)
         error = (share - target.weights).abs()
         row.update(mode_weights=[round(float(s), 4) for s in share],
@@ -176,7 +176,7 @@ def run_quality(run_dir) -> dict | None:
     n = samples.shape[0]
     injected = cfg.get("injected_error")
     row = {"run": run.name, "learner": f"{cfg['target']}_{learner_label(cfg)}", "n": n}
-    if (first / EXACT_LAW_FILE).is_file() and isinstance(target, GaussianMixture):
+    if (first / EXACT_LAW_FILE).is_file() and isinstance(target, TorchGaussianMixture):
         row.update(exact_quality(cfg, target, first, n))
     else:
         row.update(fitted_quality(cfg, target, first, samples))

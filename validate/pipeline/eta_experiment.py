@@ -10,8 +10,8 @@ import torch
 from gaussian_exact import AffineError
 from gaussian_exact import observability as exact_observability
 from neural.error_injection import ErrorInjectedScore
-from neural.gaussian_mixture import GaussianMixture
-from neural.observability import observability as regression_observability
+from neural.gaussian_mixture import TorchGaussianMixture
+from neural.observability import observability_mc
 from validate.pipeline.exact_runs import exact_setup
 
 
@@ -61,10 +61,10 @@ def eta_by_error_type(dim: int, seed: int = 0, scale: float = 0.05, steps: int =
 
 
 def _eta_mc(data, W, xi, steps: int, n_paths: int, seed: int) -> dict:
-    """neural.observability on the same chain (exact Gaussian score plus the same error)."""
-    law = GaussianMixture([1.0], data.mean[None], data.cov[None])
+    """neural.observability_mc on the same chain (exact Gaussian score plus the same error)."""
+    law = TorchGaussianMixture([1.0], data.mean[None], data.cov[None])
     learned = ErrorInjectedScore(law.score, W=W, xi=xi)
     gen = torch.Generator().manual_seed(seed)
     x_T = torch.randn(n_paths, data.dim, generator=gen, dtype=torch.float64)
-    res = regression_observability(learned, law.score, x_T, steps=steps, generator=gen)
-    return {"mc": res["eta"], "mc_se": res["eta_se"], "mc_estimator": res["estimator"]}
+    eta = observability_mc(learned, law.score, x_T, steps=steps, generator=gen)["eta"]
+    return {"mc": eta.value, "mc_se": eta.se, "mc_estimator": eta.estimator}

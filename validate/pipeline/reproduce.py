@@ -57,7 +57,7 @@ import torch
 
 from neural.batched_retraining import run_batched_generations
 from neural.devices import cpu_threads
-from neural.gaussian_mixture import GaussianMixture
+from neural.gaussian_mixture import TorchGaussianMixture
 from neural.protocol_cost import calibrate, estimate_seconds, format_duration
 from neural.retraining import RetrainingConfig, run_generations, share_generation_zero
 from run_files import MANIFEST_FILE, atomic_write_text, write_json
@@ -183,7 +183,7 @@ def _spec_configs(run_spec: dict, alphas, seed: int, device: str):
 def _batchable(config) -> bool:
     """KDE runs on a Gaussian mixture that do not take exact grid laws (the batched job has none)."""
     target = make_target(config.target, **config.target_kw)
-    return config.model == "kde" and isinstance(target, GaussianMixture) and not config.uses_exact_grid(target)
+    return config.model == "kde" and isinstance(target, TorchGaussianMixture) and not config.uses_exact_grid(target)
 
 
 def _batches(named: list, device: str) -> list:
