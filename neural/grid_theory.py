@@ -113,6 +113,7 @@ def theory_metrics(q: GridLaw, data: GridLaw, previous: GridLaw, learned: GridLa
     smallest_inf = min((tm.a for tm in infinite), default=math.inf)
     a3 = True if largest > 2 else (False if smallest_inf <= 2 else None)
     out = {
+        "grid_dim": int(q.dim),
         "A1_holds": bool(math.isfinite(eps2) and math.isfinite(epshat2)),
         "A2_log_novikov": r.novikov.log_moment, "A2_exact": bool(r.novikov.exact), "A2_reason": r.novikov.reason,
         "A3_orders": list(orders), "A3_largest_finite_a": largest, "A3_smallest_infinite_a": smallest_inf,

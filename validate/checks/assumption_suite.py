@@ -41,7 +41,9 @@ CHI2_RESULTS = ("thm3.4", "prop3.3", "prop4.1", "thm4.2")   # results whose assu
 WHOLE_RUN = ("prop4.1", "thm4.2")
 SMALL_ERROR = ("thm3.4", "prop3.3")
 STEP_TOL = 1e-9        # relative slack of an inequality step (rounding)
-EQUALITY_TOL = 1e-7    # relative slack of the equality (a) (quadrature)
+EQUALITY_TOL = {1: 1e-7, 2: 1e-5}   # relative slack of the equality (a), by grid dimension: the quadrature of
+# E*[M] = int g_K = 0 (trapezoid derivatives in the transition's div terms); 2-D grids of the default run
+# (95 x 95 nodes, K = 50) measured 1e-12 to 1.2e-6; the control's mutation (0.49 for 1/2) is 2e-2
 
 
 def has_theory_metrics(rows: list[dict]) -> bool:
@@ -54,15 +56,15 @@ def not_applicable(rows: list[dict]) -> list[str]:
     out = []
     for r in rows:
         why = []
-        if not r.get("A1_holds", True):
-            why.append("A1 fails (a path energy is infinite)")
-        if r.get("A2_exact", True) and not math.isfinite(float(r["A2_log_novikov"])):
-            why.append(f"A2 fails (E* exp(<M>/2) = inf: {r.get('A2_reason')})")
         if r["A3_holds"] is False:
             why.append(f"A3 fails (E*[Lambda^a] = inf for a >= {float(r['A3_smallest_infinite_a']):g})")
         elif r["A3_holds"] is None:
             why.append(f"A3 undecided (E*[Lambda^a] finite up to a = {float(r['A3_largest_finite_a']):g}, "
                        f"orders {r.get('A3_undecided')} undecided on the grid)")
+        if not r.get("A1_holds", True):
+            why.append("A1 fails (a path energy is infinite)")
+        if r.get("A2_exact", True) and not math.isfinite(float(r["A2_log_novikov"])):
+            why.append("A2 fails (E* exp(<M>/2) = inf)")
         out.append("not applicable: " + "; ".join(why) if why else "")
     return out
 
@@ -135,12 +137,12 @@ def proof_step_checks(rows: list[dict], label: str) -> list[Check]:
         rel = steps[0]["relation"]
         side = {"=": "equal", ">=": "lower", "<=": "upper"}[rel]
         lhs = [s["lhs"] for s in steps]
+        tol = EQUALITY_TOL[int(rows[0].get("grid_dim", 1))] if rel == "=" else STEP_TOL
         out.append(_rows_check(f"proof step {name}: {steps[0]['statement']} [{label}]", f"proof.{name}", side, gens, lhs,
-                               [s["rhs"] for s in steps], rtol=EQUALITY_TOL if rel == "=" else STEP_TOL))
+                               [s["rhs"] for s in steps], rtol=tol))
         if rel == "=":
             out.append(_rows_check(f"control: proof step {name} with {steps[0]['mutation']} [{label}]", f"proof.{name}",
-                                   side, gens, lhs, [s["control_rhs"] for s in steps], expect=VIOLATED,
-                                   rtol=EQUALITY_TOL))
+                                   side, gens, lhs, [s["control_rhs"] for s in steps], expect=VIOLATED, rtol=tol))
     cat = bounds.catalog()
     col = lambda k: np.array([float(r[k]) for r in rows])  # noqa: E731
     params = {"eps2": col("eps2"), "eta": col("proof_var_cond_mean") / col("eps2"), "C": col("proof_C"),
