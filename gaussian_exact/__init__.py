@@ -18,7 +18,7 @@ noise_schedules.py.
 """
 from .affine_error import AffineError
 from .divergence_reason import DivergenceReason, DivergenceResult
-from .divergences import chi2, chi2_reason, kl, renyi2, w2
+from .divergences import chi2, chi2_reason, hellinger, kl, renyi2, w2
 from .grid_divergences import chi2_good_set, good_set
 from .gaussian import Gaussian
 from .grid_chain import GridChainResult, run_grid_chain
@@ -33,6 +33,7 @@ from .ou import forward, forward_score, noise_variance, signal_scale
 from .path_energy import path_energy
 from .path_moments import path_renyi, tilted_moment
 from .tilted_result import TiltedMoment
+from .tilted_log_field import LogTiltedField
 from .grid_path_moments import ConditionalPathQuantities, GridPathMoments, combine_tilted, grid_path_moments
 from .path_renyi_mc import PathMomentEstimate, path_renyi_mc
 from .proof_skeleton import InequalityRow, ProofSkeleton, proof_skeleton, skeleton_from_moments
@@ -59,7 +60,8 @@ __all__ += ["SmoothedMixture", "hermite_coefficients", "hermite_functions", "ide
             "schedules"]  # THEORY.md §5, the limit law (reconstructed)
 __all__ += ["AssumptionReport", "ConditionalPathQuantities", "GridPathMoments", "InequalityRow", "PathMomentEstimate",
             "ProofSkeleton", "TiltedMoment", "assumption_report", "combine_tilted", "grid_path_moments", "path_renyi",
-            "path_renyi_mc", "proof_skeleton", "skeleton_from_moments", "tilted_moment"]  # THEORY.md §8
+            "path_renyi_mc", "proof_skeleton", "skeleton_from_moments", "tilted_moment", "hellinger",
+            "LogTiltedField"]  # THEORY.md §8
 __all__ += ["GaussianChainLaw", "GaussianSampler", "TimeGrid", "cosine_betas", "ddpm_ancestral", "euler_maruyama",
             "gaussian_chain", "karras_sigmas", "linear_betas", "ou_time_from_sigma", "ou_times_from_betas",
             "score_from_prediction", "sigma_from_ou_time", "vp_ou_time"]  # THEORY.md §8: any Gaussian-transition sampler

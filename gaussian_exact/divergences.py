@@ -211,3 +211,32 @@ def w2(p: Gaussian, q: Gaussian) -> float:
         mid = np.linalg.eigvalsh(R @ S2 @ R)
         bures = float(np.trace(S1) + np.trace(S2) - 2 * np.sum(np.sqrt(np.clip(mid, 0, None))))
     return math.sqrt(max(0.0, float(dm @ dm) + bures))
+
+
+def hellinger(p: Gaussian, q: Gaussian) -> float:
+    """The Hellinger distance between Gaussians, H^2 = 1/2 int (sqrt p - sqrt q)^2 = 1 - BC (THEORY.md
+    section 8), with the Bhattacharyya coefficient
+    ``BC = det(S1)^{1/4} det(S2)^{1/4} det(S)^{-1/2} exp(-(m1 - m2)^T S^{-1} (m1 - m2) / 8)``, S = (S1 + S2)/2.
+
+    Parameters
+    ----------
+    p, q : Gaussian
+        Laws of one dimension.
+
+    Returns
+    -------
+    float
+        H(p, q) in [0, 1].
+
+    Raises
+    ------
+    ValueError
+        If p and q are not Gaussians of one dimension.
+    """
+    _same_dim(p, q)
+    S1, S2 = p.cov, q.cov
+    S = 0.5 * (S1 + S2)
+    dm = p.mean - q.mean
+    log_bc = (0.25 * (p.logdet + q.logdet) - 0.5 * np.linalg.slogdet(S)[1]
+              - 0.125 * float(dm @ np.linalg.solve(S, dm)))
+    return math.sqrt(max(0.0, -math.expm1(min(0.0, log_bc))))

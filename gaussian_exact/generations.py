@@ -28,6 +28,9 @@ kl_ideal, chi2_ideal: divergences of p^{i+1} to the ideal output (reverse with t
 G_i, same grid and init): the quantities Prop 3.1 (kl_ideal <= epshat2 / 2) and Thm 3.4 bound
 exactly; I_i in the paper equals chi2_ideal when the ideal sampler reproduces q_i (no t0, exact
 init, Gaussian q_i).
+hel_p_ideal = H(p^{i+1}, ideal output) (closed form) and hel_ideal_q_bound = (sum_j w_j H^2(ideal output,
+q_i's component j))^{1/2} >= H(ideal output, q_i) (joint convexity of H^2; q_i is a mixture), for the
+Hellinger accumulation law of THEORY.md section 8 (a larger bias term keeps the law valid).
 """
 from __future__ import annotations
 
@@ -38,7 +41,7 @@ import numpy as np
 
 from .time_grid import keyword_form
 from .affine_error import AffineError, add_errors
-from .divergences import chi2, kl, renyi2, w2
+from .divergences import chi2, hellinger, kl, renyi2, w2
 from .gaussian import Gaussian
 from .gaussian_integrals import weighted_inner
 from .linear_sde import check_error, check_schedule, propagate_learned_and_ideal
@@ -51,8 +54,9 @@ from .validation import count, real_scalar
 TRANSITION_FIELDS = (
     "I_chi2", "I_chi2_se", "I_kl", "I_kl_se", "I_chi2_gaussian", "I_kl_gaussian", "kl_ideal",
     "chi2_ideal", "chi2_q_data", "cross", "cross_q", "J", "eps2", "epshat2", "eta",
+    "hel_p_ideal", "hel_ideal_q_bound",
 )
-LAW_FIELDS = ("D_chi2", "D_renyi2", "D_kl", "D_w2")
+LAW_FIELDS = ("D_chi2", "D_renyi2", "D_kl", "D_w2", "D_hel")
 
 
 @dataclass
@@ -76,8 +80,8 @@ class GenerationsResult:
         The training law q_i of each round.
     ideal_outputs : list of Gaussian
         The output of the ideal (error-free) reverse path of each round.
-    D_chi2, D_kl, D_w2, D_renyi2 : numpy.ndarray, shape (N + 1,)
-        Divergences of p^g to the data.
+    D_chi2, D_kl, D_w2, D_renyi2, D_hel : numpy.ndarray, shape (N + 1,)
+        Divergences of p^g to the data (D_hel: the Hellinger distance, closed form).
     arrays : dict
         The TRANSITION_FIELDS arrays (also readable as attributes).
     settings : dict
@@ -94,6 +98,7 @@ class GenerationsResult:
     D_kl: np.ndarray
     D_w2: np.ndarray
     D_renyi2: np.ndarray
+    D_hel: np.ndarray
     arrays: dict = field(default_factory=dict)
     settings: dict = field(default_factory=dict)
 
@@ -269,6 +274,9 @@ def generations(data: Gaussian, alpha, n_generations: int, error=None, n_samples
         cols["I_kl_gaussian"][i] = kl(p_next, G)
         cols["kl_ideal"][i] = kl(p_next, ideal.out)
         cols["chi2_ideal"][i] = chi2(p_next, ideal.out)
+        cols["hel_p_ideal"][i] = hellinger(p_next, ideal.out)
+        cols["hel_ideal_q_bound"][i] = math.sqrt(sum(w * hellinger(ideal.out, g) ** 2
+                                                     for w, g in zip(q.weights, q.components)))
         if mixture_samples:
             try:
                 cols["I_chi2"][i], cols["I_chi2_se"][i] = chi2_to_mixture(p_next, q, mixture_samples, seed + i)
@@ -292,4 +300,4 @@ def generations(data: Gaussian, alpha, n_generations: int, error=None, n_samples
         training=training, ideal_outputs=ideals,
         D_chi2=np.array([chi2(p, data, memo) for p in laws]), D_kl=np.array([kl(p, data) for p in laws]),
         D_w2=np.array([w2(p, data) for p in laws]), D_renyi2=np.array([renyi2(p, data, memo) for p in laws]),
-        arrays=cols, settings=settings)
+        D_hel=np.array([hellinger(p, data) for p in laws]), arrays=cols, settings=settings)

@@ -9,9 +9,11 @@ over the K steps, all by the trapezoid transition K_k (grid_transition.py):
   mean mu*_k + a d_k, E*[Lambda^a] = int u_K (kept as a mantissa field rescaled to max 1 and a log
   scale, so the factor never overflows; +inf with the reason when u_k, before or after a transition,
   grows toward the box faces; a lower bound, exact=False, when the shares of its mass deposited beyond
-  the box sum to more than TAIL_SHARE). A divergence that starts beyond the box is not seen: near the
-  largest finite order a* the grid value can be far off (widen the bounds; the Gaussian Riccati
-  recursion of path_moments.py is exact there);
+  the box sum to more than TAIL_SHARE). In d = 1 the field runs in logs on a box open at its faces and
+  its divergence is decided from its fitted log tails (tilted_log_field.py): near the largest finite
+  order a* the value is exact, +inf with the reason, or flagged not exact (its tails beyond the box
+  extrapolated), never a wrong finite value marked exact. In d = 2 a divergence that starts beyond the
+  box can still be missed (compare with the Gaussian Riccati recursion of path_moments.py);
 * Novikov (A2): n_{k+1} = K_k [n_k exp(a_k / 2)], E* exp(<M>/2) = int n_K (same scaling);
 * moments of <M> (A4): m^{(j)}_k(y) dy = E*[<M>_k^j; Y_k in dy], m^{(0)} = p*,
   m^{(j)}_{k+1} = K_k [sum_{i <= j} binom(j, i) a_k^{j-i} m^{(i)}_k], E*<M>^j = int m^{(j)}_K
@@ -38,6 +40,7 @@ from .grid_chain import ForwardScores, chain_start, evaluate_field, mean_differe
 from .box_tails import TAIL_SHARE, beyond_box
 from .grid_law import GridLaw
 from .grid_transition import check_spacing, transition_1d, transition_2d
+from .tilted_log_field import LogTiltedField
 from .tilted_result import TiltedMoment, check_order
 
 
@@ -233,8 +236,12 @@ def grid_path_moments(law: GridLaw, error=None, a_values=(), T: float = 4.0, t0:
     g = np.zeros(shape)
     c = np.zeros(shape) if conditional else None
     p_hat = start.density.copy() if run_learned else None
-    tilted = [_Scaled(start.density, wts) for _ in a_values]
-    novikov = _Scaled(start.density, wts)
+    if d == 1:   # in logs on a box open at its faces, divergence decided from the fitted log tails
+        tilted = [LogTiltedField(start.logp, float(law.spacing[0])) for _ in a_values]
+        novikov = LogTiltedField(start.logp, float(law.spacing[0]))
+    else:
+        tilted = [_Scaled(start.density, wts) for _ in a_values]
+        novikov = _Scaled(start.density, wts)
     eps2 = 0.0
     epshat2 = 0.0 if run_learned else math.nan
     binom = [[math.comb(j, i) for i in range(j + 1)] for j in range(max_moment + 1)]
@@ -254,7 +261,11 @@ def grid_path_moments(law: GridLaw, error=None, a_values=(), T: float = 4.0, t0:
         eps2 += float(np.sum(p * wts * ak))
         # ideal chain: p, g, the moments of <M>, c, Novikov
         new_moments = [sum(binom[j][i] * ak ** (j - i) * moments[i] for i in range(j + 1)) for j in range(max_moment + 1)]
-        plain = [mo * wts for mo in new_moments] + [g * wts, novikov.tilt(0.5 * ak, law.axes, k) * wts]
+        plain = [mo * wts for mo in new_moments] + [g * wts]
+        if d == 1:
+            novikov.step(0.5 * ak, delta_id[:, 0], v, k)
+        else:
+            plain.append(novikov.tilt(0.5 * ak, law.axes, k) * wts)
         fields = [[p * wts * d_over_v[..., i] for i in range(d)]]
         if conditional:
             plain.append((c + ak * g) * wts)
@@ -263,18 +274,23 @@ def grid_path_moments(law: GridLaw, error=None, a_values=(), T: float = 4.0, t0:
         n = max_moment + 1
         moments = outs[:n]
         g = outs[n] + divs[0]
-        novikov.set(outs[n + 1], law.axes, k)
+        if d != 1:
+            novikov.set(outs[n + 1], law.axes, k)
         if conditional:
-            c = outs[n + 2] + divs[1]
+            c = outs[n + 1 + (d != 1)] + divs[1]
         p = moments[0]
         if run_learned:
             epshat2 += weight * float(np.sum(p_hat * wts * e2))
             p_hat = _step(law, delta_le, v, [p_hat * wts], [])[0][0]
         for a, u in zip(a_values, tilted):
-            if u.reason is None:
+            if d != 1 and u.reason is not None:
+                continue
+            shifted = (chain.displacement(k, Xg, s_q, a * e) if chain.affine
+                       else delta_id + a * (delta_le - delta_id))       # the mean mu*_k + a d_k
+            if d == 1:
+                u.step(0.5 * a * (a - 1.0) * ak, shifted[:, 0], v, k, check=a > 1)
+            else:
                 tilted_field = u.tilt(0.5 * a * (a - 1.0) * ak, law.axes, k, check=a > 1)
-                shifted = (chain.displacement(k, Xg, s_q, a * e) if chain.affine
-                           else delta_id + a * (delta_le - delta_id))       # the mean mu*_k + a d_k
                 u.set(_step(law, shifted, v, [tilted_field * wts], [])[0][0], law.axes, k)
     ideal_law = output_law(law, p, start, "ideal") if (laws or conditional) else None
     learned_law = output_law(law, p_hat, start, "learned") if run_learned else None
@@ -286,7 +302,9 @@ def grid_path_moments(law: GridLaw, error=None, a_values=(), T: float = 4.0, t0:
                            learned_law if laws else None, steps, h)
 
 
-def _finish(law: GridLaw, a: float, u: _Scaled) -> TiltedMoment:
+def _finish(law: GridLaw, a: float, u) -> TiltedMoment:
+    if isinstance(u, LogTiltedField):
+        return u.finish(a, law.weights)
     if u.reason is not None:
         return TiltedMoment(a, math.inf, u.reason)
     tail = beyond_box(u.field, law.axes)
@@ -307,7 +325,8 @@ def _conditional(law: GridLaw, p, p_hat, g, w, w2, c, eps2) -> ConditionalPathQu
     safe = np.where(pos, p, 1.0)
     num = g + 0.5 * w                                  # -Zbar p*
     Zbar = np.where(pos, -num / safe, 0.0)
-    R = np.where(pos, p_hat / safe, 0.0)
+    with np.errstate(over="ignore"):
+        R = np.where(pos, p_hat / safe, 0.0)
     Psi = np.where(pos, R - 1.0 - Zbar, 0.0)
     lost = ~pos & ((p_hat != 0) | (num != 0))
     chi2_f = np.where(pos, (p_hat - p) ** 2 / safe, 0.0)

@@ -207,7 +207,8 @@ def _continuation(m: int, extra: int, degree: int) -> np.ndarray:
     return P
 
 
-def transition_1d_log_open(spacing: float, delta: np.ndarray, h: float, log_density: np.ndarray) -> np.ndarray:
+def transition_1d_log_open(spacing: float, delta: np.ndarray, h: float, log_density: np.ndarray,
+                           never_rising: bool = True) -> np.ndarray:
     """log K[p] on a 1-D box open at its faces: as `transition_1d_log`, with sources also beyond each face
     (as many nodes as the band reaches), where log p is continued by the quadratic and the displacement by
     the straight line fitted next to the face (`extrapolate_faces`; exact for a Gaussian law under an affine
@@ -229,7 +230,7 @@ def transition_1d_log_open(spacing: float, delta: np.ndarray, h: float, log_dens
     """
     n = delta.shape[0]
     extra = int(min(n, math.ceil((float(np.max(np.abs(delta))) + KERNEL_REACH[1] * math.sqrt(h)) / spacing)))
-    log_field = extrapolate_faces(log_density, extra, 2, never_rising=True) + math.log(spacing)
+    log_field = extrapolate_faces(log_density, extra, 2, never_rising=never_rising) + math.log(spacing)
     log_field[0] -= math.log(2.0)
     log_field[-1] -= math.log(2.0)
     out = transition_1d_log(spacing, extrapolate_faces(delta, extra, 1), h, log_field)

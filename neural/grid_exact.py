@@ -19,7 +19,9 @@ too: q_g = fresh_fraction data + (1 - fresh_fraction) p^g ("replace"), and so ar
   one-step identity hold pointwise and hence exactly: D_chi2_G, D_prev_chi2_G (of p^{g+1}, p^g),
   I_chi2_G, chi2_q_data_G = chi2_G(q_g || data), chi2_ideal_G, cross_G = <p^g - data, p^{g+1} - q_g>_G,
   cross_q_G = <q_g - data, p^{g+1} - q_g>_G, J_G = int_G (p^{g+1} - q_g)^2 / data, the learned law's mass
-  outside G (`mass_outside_G`) and `G_kappa`.
+  outside G (`mass_outside_G`) and `G_kappa`;
+* the assumptions A1-A4, the proof skeleton's numbers and rows, and the TV / Hellinger / Renyi quantities
+  of the companion laws (`neural.grid_theory.theory_metrics`: one more pass over the chain).
 "Exact" means: up to the trapezoid quadrature on the grid (relative error below 1e-9 for the grids
 chosen here) and given the learned score as a float function; the sample draws are not used. Each
 estimator is named "grid_exact_K<steps>_<points>pts".
@@ -35,6 +37,7 @@ from gaussian_exact import GridLaw, chi2_good_set, chi2_reason, good_set, kl, ru
 from gaussian_exact.grid_divergences import DEFAULT_KAPPA, grid_chi2, grid_inner
 
 from .gaussian_mixture import TorchGaussianMixture
+from .grid_theory import theory_metrics
 
 GRID_MAX_DIM = 2
 # grid half-width in sd of the widest component and of N(0, I), by learner kind and dimension: networks
@@ -127,8 +130,9 @@ def grid_generation(q: GridLaw, data: GridLaw, previous: GridLaw, score, device,
     -------
     (p^{g+1} as a GridLaw, metrics dict with values and `<name>_estimator` entries)
     """
-    r = run_grid_chain(q, None, T, t0, steps, init="prior", score=NumpyScore(score, device, dtype),
-                       learned=True, ideal=True, track_eta=True)
+    numpy_score = NumpyScore(score, device, dtype)
+    r = run_grid_chain(q, None, T, t0, steps, init="prior", score=numpy_score, learned=True, ideal=True,
+                       track_eta=True)
     p_next = r.learned
     name = f"grid_exact_K{steps}_{q.shape[0]}pts"
     G = good_set(data, G_KAPPA)
@@ -163,4 +167,5 @@ def grid_generation(q: GridLaw, data: GridLaw, previous: GridLaw, score, device,
     for key, res in (("D_chi2", D), ("I_chi2", I), ("chi2_ideal", ideal)):
         out[f"{key}_reason"] = None if res.reason is None else res.reason.as_dict()
     out["G_kappa"] = G_KAPPA
+    out.update(theory_metrics(q, data, previous, p_next, r.ideal, numpy_score, steps, T, t0, ideal.value))
     return p_next, out

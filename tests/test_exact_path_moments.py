@@ -283,3 +283,27 @@ def test_monte_carlo_in_three_dimensions_with_a_callable_score():
     exact = tilted_moment(target, e, 2.0, steps=40)
     est = path_renyi_mc(score, e, 2.0, steps=40, n_paths=20000, rng=11, dim=3)
     assert est.se_honest and abs(est.moment - exact.moment) < 4 * est.moment_se
+
+
+def test_grid_never_returns_a_wrong_exact_value_near_the_largest_finite_order():
+    """W = 0.3: a* ~ 1.797 (Riccati). Across a* on a +-30 box the grid's tilted moment is exact and equal to
+    the Riccati recursion's, or infinite where Riccati is (decided from the fitted log tails, with a reason),
+    or flagged not exact; never a finite value marked exact where the moment is infinite (it used to return
+    log E*[Lambda^1.8] = 11.4 as exact)."""
+    e = AffineError(W=0.3, xi=[0.1])
+    law = GridLaw.mixture([1.0], [[0.3]], [0.36], bounds=(-30, 30))
+    orders = (1.6, 1.75, 1.78, 1.79, 1.795, 1.8, 1.81, 1.9, 2.0, 2.5)
+    grid = grid_path_moments(law, e, orders, steps=STEPS).tilted
+    seen = set()
+    for tm in grid:
+        exact = tilted_moment(TARGET, e, tm.a, steps=STEPS)
+        if exact.infinite:
+            assert tm.infinite and "does not decay" in tm.reason, tm
+            seen.add("inf")
+        elif tm.exact:
+            assert abs(math.expm1(tm.log_moment - exact.log_moment)) < 1e-8, tm
+            seen.add("exact")
+        else:
+            assert "fitted tails" in tm.reason
+            seen.add("undecided")
+    assert seen == {"inf", "exact", "undecided"}

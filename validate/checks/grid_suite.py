@@ -18,6 +18,9 @@ good set G = {data >= kappa max data} (THEORY.md section 8; a reconstruction of 
 named so in the row; every other chi2 row takes the exact chi2 over R^d, +inf where it diverges
 (tails heavier than data's), never a box integral of a divergent chi2. "accumulate" runs are skipped: their training law is not the two-term mixture
 these identities are written for.
+Runs with the theory metrics of `neural.grid_theory` also get the assumption rows, the proof steps,
+Thm 3.4 / Prop 3.3 with computed constants and the companion laws (`validate.checks.assumption_suite`),
+and their chi2 results read "not applicable: A3 fails (...)" (vacuous) where an assumption fails.
 """
 from __future__ import annotations
 
@@ -29,6 +32,7 @@ from gaussian_exact import GridLaw
 from neural.grid_exact import data_grid_law
 from neural.targets import make_target
 from validate.report import figures
+from validate.checks.assumption_suite import has_theory_metrics, mark_not_applicable, theory_run_checks
 from validate.checks.check import attribute
 from validate.checks.exact_suite import controls, exact_checks
 from run_files import generation_dir_name
@@ -157,6 +161,9 @@ def grid_run_checks(run, label: str | None = None, z: float = 2.0) -> list:
     checks += [c for c in exact_checks(grid_arrays(rows), label, z=z) if not c.name.startswith(ON_G_ROWS)]
     if np.any(on_G["D_chi2"][:-1] > 1e-8):   # the mutations change nothing while D_i = 0 (generation 0 only)
         checks += controls(on_G, label_G)
+    if has_theory_metrics(rows):   # THEORY.md section 8: assumptions, proof steps, companion laws
+        checks += theory_run_checks(rows, label, fields)
+        mark_not_applicable(checks, rows)
     return attribute(checks, scope="run", run=fields)
 
 

@@ -75,7 +75,7 @@ def proof_checks() -> list[Check]:
         One row of kind "proof" per statement and per control, in a fixed order; SymPy runs once
         per process, each call returns new `Check` objects.
     """
-    return [proof_check(*args) for args in _proofs()]
+    return [proof_check(*args) for args in _proofs() + bounds.companion_proofs()]
 
 
 @functools.lru_cache(maxsize=1)

@@ -26,6 +26,7 @@ from validate.checks.exact_suite import EXACT_RUN, controls, exact_checks, tight
 from validate.checks.grid_suite import grid_checks, is_grid_exact, run_fields
 from validate.checks.limit_suite import checks_from_saved
 from validate.checks.proof_suite import proof_checks
+from validate.checks.assumption_suite import companion_examples, gaussian_companion_checks, proof_step_examples
 from validate.report.run_data import RunData, neural_runs, stack
 from validate.checks.verdict import verdicts
 
@@ -125,10 +126,16 @@ def all_checks(data: RunData, z: float = 2.0, proofs: bool = True) -> list[Check
     checks = tight_brownian_controls() + eta_estimator_checks(data, z)
     for alpha, a in data.exact.items():
         label = f"exact, alpha={alpha:g}"
-        checks += attribute(exact_checks(a, label, z=z) + controls(a, label), scope="run",
+        checks += attribute(exact_checks(a, label, z=z) + controls(a, label) + gaussian_companion_checks(a, label),
+                            scope="run",
                             run={**EXACT_RUN, "directory": str(data.path / "exact" / f"alpha_{alpha:g}"), "alpha": alpha})
     checks += neural_checks(data, z)
-    checks += grid_checks(neural_runs(data), z)  # runs with exact grid laws: binding (grid_suite)
+    grid = grid_checks(neural_runs(data), z)  # runs with exact grid laws: binding (grid_suite)
+    checks += grid
+    if any(c.result_id.startswith("proof.") for c in grid):   # the cases built for the theory rows' controls
+        checks += proof_step_examples()
+    if any(c.result_id.startswith(("tv.", "hellinger.")) for c in checks):
+        checks += companion_examples()
     checks += attribute(checks_from_saved(data.limit_checks), scope="example",  # THEORY.md §5 (limit_stage)
                         run={"learner": "exact limit law", "target": "reference mixtures"})
     if proofs:

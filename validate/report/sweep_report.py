@@ -28,6 +28,7 @@ from validate.report import figures
 from validate.checks.bootstrap import bootstrap_mean_ci
 from validate.checks.counts import count_rows, counts_line
 from validate.checks.check import attribute, flat_row
+from validate.checks.assumption_suite import gaussian_companion_checks
 from validate.checks.exact_suite import EXACT_RUN, arrays_from_rows, controls, exact_checks, tight_brownian_controls
 from run_files import METRICS_FILE, atomic_write_text, write_json
 from validate.checks.grid_suite import grid_checks
@@ -271,7 +272,8 @@ def sweep_checks(run_dir, z: float = 2.0) -> list:
         if run_state(r, d) != FINISHED:
             continue
         a = arrays_from_rows(rows)
-        checks += attribute(exact_checks(a, r.name, z=z) + controls(a, r.name), scope="run",
+        checks += attribute(exact_checks(a, r.name, z=z) + controls(a, r.name) + gaussian_companion_checks(a, r.name),
+                            scope="run",
                             run={**EXACT_RUN, "directory": str(d), "alpha": r.config.get("alpha")})
     for r, d, _ in _runs_with_metrics(run_dir, "train"):
         data = RunData.load(d)
