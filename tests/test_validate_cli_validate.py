@@ -139,7 +139,9 @@ def test_validate_on_a_run_with_proxy_metrics_only_exits_3(tmp_path, capsys):
     captured = capsys.readouterr()
     err = captured.err.strip().splitlines()
     assert len(err) == 1 and "no binding check concerns the run" in err[0]
-    assert "passed" in captured.out and "proof rows: 14/14" in captured.out
+    import re
+    proofs = re.search(r"proof rows: (\d+)/(\d+) passed", captured.out)
+    assert proofs and proofs.group(1) == proofs.group(2) and int(proofs.group(2)) >= 14
     assert main(["report", "--run", str(out)]) == 0
     summary = (out / "summary.md").read_text()
     assert summary.startswith("# collapse train: summary of one run (gmm, kde")

@@ -5,6 +5,7 @@ the catalog must hold while every control is violated."""
 import tempfile
 
 import numpy as np
+import pytest
 from hypothesis import assume, given, settings
 
 from neural.retraining import run_generations
@@ -14,6 +15,8 @@ from validate.report.run_io import read_config, read_metrics
 from validate.testing.strategies import grid_run_configs
 
 
+@pytest.mark.slow   # 5 min since the theory metrics run per generation; and see the open note: a control
+# (lemmaF.1 with (1-alpha)) was found not violated at alpha = 0.05 on a KDE mixture run (2026-12-02)
 @settings(max_examples=5, deadline=None)
 @given(grid_run_configs())
 def test_binding_checks_hold_and_controls_fail_on_exact_grid_runs(config):

@@ -41,9 +41,10 @@ CHI2_RESULTS = ("thm3.4", "prop3.3", "prop4.1", "thm4.2")   # results whose assu
 WHOLE_RUN = ("prop4.1", "thm4.2")
 SMALL_ERROR = ("thm3.4", "prop3.3")
 STEP_TOL = 1e-9        # relative slack of an inequality step (rounding)
-EQUALITY_TOL = {1: 1e-7, 2: 1e-5}   # relative slack of the equality (a), by grid dimension: the quadrature of
+EQUALITY_TOL = {1: 1e-4, 2: 1e-4}   # relative slack of the equality (a), by grid dimension: the quadrature of
 # E*[M] = int g_K = 0 (trapezoid derivatives in the transition's div terms); 2-D grids of the default run
-# (95 x 95 nodes, K = 50) measured 1e-12 to 1.2e-6; the control's mutation (0.49 for 1/2) is 2e-2
+# (95 x 95 nodes, K = 50) measured 1e-12 to 1.2e-6, the coarse 1-D KDE grids of the tiny test scale up to
+# 6e-6; the control's mutation (0.49 for 1/2) is 2e-2, 200 times the slack
 
 
 def has_theory_metrics(rows: list[dict]) -> bool:
