@@ -95,7 +95,10 @@ def test_ddpm_grid_law_matches_the_gaussian_closed_form_2d(variance):
     err = AffineError(W=0.15, xi=[0.1, -0.05])
     betas = linear_betas(15, 0.03, 0.4)                        # smallest step variance 0.03 (beta): spacing 0.13
     spacing = 0.05 if variance == "posterior" else 0.13
-    _compare_grid_and_closed_form(target, ddpm_ancestral(betas, variance), err, spacing, 1e-8, half_width=8.5)
+    r = _compare_grid_and_closed_form(target, ddpm_ancestral(betas, variance), err, spacing, 1e-8, half_width=8.5)
+    # control: a mutated beta schedule gives another law, far beyond the tolerance
+    mutated = gaussian_chain(target, ddpm_ancestral(betas * 1.05, variance), err).out
+    assert rel(r.learned.cov(), mutated.cov) > 1e-5
 
 
 def test_em_on_a_non_uniform_grid_matches_the_gaussian_closed_form():

@@ -20,8 +20,11 @@ def test_bad_settings_raise_naming_the_setting(kwargs, word):
 
 
 def test_control_the_defaults_and_edge_values_are_accepted():
-    ExactRunConfig()
-    ExactRunConfig(alphas=[0.0, 1.0], t0=0.0, steps=1, n_samples=4, dim=2, mixture_samples=0)
+    default = ExactRunConfig()
+    assert default.T > default.t0 >= 0.0 and all(0.0 <= a <= 1.0 for a in default.alphas)
+    edge = ExactRunConfig(alphas=[0.0, 1.0], t0=0.0, steps=1, n_samples=4, dim=2, mixture_samples=0)
+    assert (edge.alphas, edge.t0, edge.steps, edge.n_samples, edge.dim, edge.mixture_samples) == \
+        ((0.0, 1.0), 0.0, 1, 4, 2, 0)
 
 
 def test_frozen_and_round_trips_through_its_run_json():
