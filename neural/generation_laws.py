@@ -5,7 +5,8 @@ once per run by `choose_laws` (the module docstring of neural/retraining.py says
   learned score, any learner, Gaussian-mixture targets of dimension <= 2; every metric is exact.
 * `MixtureLaws` (THEORY.md §4): a Gaussian-mixture target and a kernel learner (the KDE): the
   output law is the learner's KDE pushed to t0, the training laws are exact Gaussian mixtures;
-  D and I by Monte Carlo with exact densities, eps2 / epshat2 / eta over simulated paths.
+  D, I and the TV / Hellinger distances of the companion laws by Monte Carlo with exact densities,
+  eps2 / epshat2 / eta over simulated paths.
 * `ProxyLaws`: anything else: Gaussian proxies for D and I, score errors against the empirical
   training law (the KDE of X_g with bandwidth ``EMPIRICAL_BANDWIDTH``).
 
@@ -22,7 +23,7 @@ import torch
 from gaussian_exact import GridLaw
 
 from .estimate import Estimate
-from .estimators import density_ratio_divergences, gaussian_chi2_proxy, gaussian_kl_proxy
+from .estimators import density_ratio_distances, density_ratio_divergences, gaussian_chi2_proxy, gaussian_kl_proxy
 from .estimators.features import PCAFeatures
 from .gaussian_mixture import TorchGaussianMixture
 from .grid_exact import MASS_TOL, TorchGridScore, data_grid_law, grid_generation
@@ -35,6 +36,7 @@ EMPIRICAL_BANDWIDTH = 1e-3
 PROXY_MAX_DIM = 16  # above this many coordinates the Gaussian proxies use the top PCA features of the data
 DIVERGENCES = ("D_chi2", "D_kl", "I_chi2", "I_kl")
 PATH_METRICS = ("eps2", "epshat2", "eta")
+COMPANION_DRAWS = 2000  # draws per TV / Hellinger Monte Carlo of MixtureLaws (standard error about 0.01)
 
 
 def choose_laws(run):
@@ -170,6 +172,35 @@ class MixtureLaws(_Laws):
             out["epshat2"] = path_energy_mc(learned, exact, x_T, "learned", gen.sde, cfg.steps,
                                             generator=run.generator(gen.g, "learned_paths"), chunk_size=cfg.chunk_size)
         return {k: v.named(f"{v.estimator}_{suffix}") for k, v in out.items() if k in wanted}
+
+    def extra_metrics(self, gen) -> dict:
+        """The companion-law distances of THEORY.md §8 (TV and Hellinger, the names of
+        `neural.grid_theory`), by Monte Carlo with exact mixture densities over `COMPANION_DRAWS`
+        draws of the first law of each pair: rho_g = TV(P_g, data) (`tv_prev_data`; 0 at g = 0, where
+        P_0 is the data), rho_{g+1} (`tv_p_data`), TV(q_g, data), b_g = TV(q_g at t0, q_g)
+        (`tv_ideal_q`) and TV(P_{g+1}, q_g at t0) (`tv_p_ideal`), and the same in Hellinger (`hel_*`).
+        q_g at t0 is the ideal chain's output in continuous time; P_{g+1} the KDE output law (both
+        the approximations of the module docstring of neural/retraining.py)."""
+        cfg, run = self.config, self.run
+        ideal = gen.q.forward(gen.sde.t0)
+        pairs = {"p_data": (gen.p_out, self.data), "q_data": (gen.q, self.data),
+                 "ideal_q": (ideal, gen.q), "p_ideal": (gen.p_out, ideal)}
+        if run.p_out is not None:
+            pairs["prev_data"] = (run.p_out, self.data)
+        n = COMPANION_DRAWS
+        name = f"mc_exact_mixture_densities_{n}_draws_kde_output_law"
+        out = {} if run.p_out is not None else {"tv_prev_data": Estimate(0.0, 0.0, None, "exact_p0_is_data"),
+                                                  "hel_prev_data": Estimate(0.0, 0.0, None, "exact_p0_is_data")}
+        for key, (p, q) in pairs.items():
+            if p is q:
+                res = {"tv": 0.0, "tv_se": 0.0, "hel": 0.0, "hel_se": 0.0}
+            else:
+                draws = p.sample(n, generator=run.generator(gen.g, f"companion_{key}"), device=run.device,
+                                 dtype=torch.float64)
+                res = density_ratio_distances(draws, p.log_prob, q.log_prob)
+            out[f"tv_{key}"] = Estimate(res["tv"], res["tv_se"], n, name)
+            out[f"hel_{key}"] = Estimate(res["hel"], res["hel_se"], n, name)
+        return out
 
 
 class ProxyLaws(_Laws):

@@ -186,7 +186,7 @@ def companion_checks(rows: list[dict], label: str) -> list[Check]:
     out += check(cat["hellinger.accumulation"], H_next, {"alpha": alpha, "epshat2": eps[:, None],
                                                          "hel_bias": col("hel_ideal_q")[:, None], "hel0": H, "N": one},
                  generations=gens, atol=atol, name=f"hellinger.accumulation, one generation at a time [{label}]")
-    i0 = _fixed_alpha_from(alpha)
+    i0 = fixed_alpha_from(alpha)
     if len(rows) - i0 >= 2:
         n = np.arange(1, len(rows) - i0 + 1)
         a0 = float(alpha[i0])
@@ -206,7 +206,7 @@ def companion_checks(rows: list[dict], label: str) -> list[Check]:
     return out
 
 
-def _fixed_alpha_from(alpha: np.ndarray) -> int:
+def fixed_alpha_from(alpha: np.ndarray) -> int:
     """The first generation from which the realised fresh fraction stays the same."""
     i0 = len(alpha) - 1
     while i0 > 0 and alpha[i0 - 1] == alpha[-1]:

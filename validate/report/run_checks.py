@@ -22,6 +22,8 @@ import numpy as np
 
 import bounds
 from validate.checks.check import Check, attribute, check, verdict_rows
+from validate.checks.companion_estimate_suite import (companion_estimate_checks, has_distance_estimates,
+                                                       not_computable_checks)
 from validate.checks.exact_suite import EXACT_RUN, controls, exact_checks, tight_brownian_controls
 from validate.checks.grid_suite import grid_checks, is_grid_exact, run_fields
 from validate.checks.limit_suite import checks_from_saved
@@ -93,6 +95,10 @@ def neural_checks(data: RunData, z: float = 2.0) -> list[Check]:
             out += attribute(check(cat["prop3.1"], kl[ok], {"epshat2": eh[ok]}, se, generations=g[ok],
                                    binding=False, name="prop3.1" + tag, sources=src, z=z,
                                    note=runs[0].rows[0].get("I_ideal_kl_estimator", "")), run=run)
+        if any(has_distance_estimates(r.rows) for r in runs):
+            out += attribute(companion_estimate_checks([r.rows for r in runs], tag, z), run=run)
+        elif _proxy_only(runs):
+            out += attribute(not_computable_checks(tag, stack(runs, "generation")[0]), run=run)
         chi, chi_se = stack(runs, "I_ideal_chi2").ravel(), stack(runs, "I_ideal_chi2_se").ravel()
         e2, eta = stack(runs, "eps2").ravel(), stack(runs, "eta").ravel()
         ok = np.isfinite(chi) & np.isfinite(e2) & np.isfinite(eta)
@@ -103,6 +109,12 @@ def neural_checks(data: RunData, z: float = 2.0) -> list[Check]:
                 c.name = f"{c.name}{tag}"
                 out += attribute([c], run=run)
     return out
+
+
+def _proxy_only(runs) -> bool:
+    """True when a group's divergences are Gaussian proxies (no density of the learned law)."""
+    names = [str(r.rows[0].get(f"{k}_estimator", "")) for r in runs if r.rows for k in ("D_kl", "D_chi2", "I_kl", "I_chi2")]
+    return any("gaussian_proxy" in n for n in names)
 
 
 def all_checks(data: RunData, z: float = 2.0, proofs: bool = True) -> list[Check]:
