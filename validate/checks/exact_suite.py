@@ -183,7 +183,8 @@ def controls(a: dict, label: str = "") -> list[Check]:
     tag = f" [{label}]" if label else ""
     D, Dn, alpha = a["D_chi2"][:-1], a["D_chi2"][1:], a["alpha"]
     gens = np.arange(len(alpha))
-    keep = D > 1e-8  # generation 0 has D = 0, where the mutation changes nothing
+    # where the mutation changes nothing it cannot fail: D = 0 (generation 0) or a realised alpha of 0 or 1
+    keep = (D > 1e-8) & (alpha > 0) & (alpha < 1)
     out = []
     lemma = cat["lemmaF.1"].substitute((1 - S.alpha) ** 2, 1 - S.alpha)
     out += check(lemma, a["chi2_q_data"][keep], {"alpha": alpha[keep], "D": D[keep]}, generations=gens[keep],
