@@ -12,7 +12,6 @@ configuration's own checks, before anything is written; the message names the op
 from __future__ import annotations
 
 import argparse
-import json
 
 from neural.retraining import Retraining
 from validate.cli.main import UsageError
@@ -61,7 +60,21 @@ def run(args) -> int:
         raise UsageError(message) from None
     rows = engine.run()
     for row in rows:
-        shown = {k: v for k, v in row.items() if not k.endswith(("_estimator", "_se"))}
-        print(json.dumps(shown))
-    print(f"{len(rows)} generation(s) in {args.out}")
+        print(generation_line(row))
+    print(f"{len(rows)} generation(s) in {args.out} (every metric, its standard error and estimator: metrics.jsonl)")
     return 0
+
+
+SHOWN = ("fresh_fraction", "D_kl", "D_chi2", "I_kl", "I_chi2", "eps2", "epshat2", "eta", "w2_to_data",
+         "tv_p_data", "hel_p_data")
+
+
+def generation_line(row: dict) -> str:
+    """One short line per generation: the headline metrics present, with their standard errors."""
+    parts = []
+    for k in SHOWN:
+        v = row.get(k)
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            se = row.get(f"{k}_se")
+            parts.append(f"{k} {v:.4g}" + (f" +- {se:.2g}" if isinstance(se, (int, float)) and se else ""))
+    return f"generation {row.get('generation')}: " + ", ".join(parts)
