@@ -1,0 +1,292 @@
+"""Exact total variation between two Gaussians N(m1, S1), N(m2, S2) in any dimension (THEORY.md §8:
+rho_i and b_i of the TV companion law on the exact Gaussian runs).
+
+With L = log p1 - log p2, {p1 > p2} = {L > 0}, so
+
+    TV(p1, p2) = 1/2 int |p1 - p2| = P_1(L > 0) - P_2(L > 0).
+
+Under either law L is a Gaussian quadratic form (a generalised chi-square; `quadratic_form.log_ratio_form`
+after one eigendecomposition): L = c + sum_k (lam_k / 2 w_k^2 + beta_k w_k), w ~ N(0, I). Its
+probability of being positive is Gil-Pelaez's (Imhof's) inversion of its characteristic function phi:
+P(L > 0) = 1/2 + 1/pi int_0^inf Im phi(omega) / omega d omega, so
+
+    TV = 1/pi int_0^inf [Im phi_1(omega) - Im phi_2(omega)] / omega d omega,
+
+integrated by composite Gauss-Legendre rules (`quadratic_form._rule_sums`) on panels over which the
+phases change by about one (`_panel_cuts`), halved until the 16- vs 8-node error estimate is small, up to a cut U chosen so that Imhof's truncation bound on the rest,
+1/pi int_U^inf |phi(omega)| / omega d omega <= 1/pi G(U) J(U) with
+G(U) = exp(-U^2 / 2 sum beta_k^2 / (1 + U^2 lam_k^2)) (the beta factor is non-increasing in omega) and
+J(U) = int_U^inf prod_k (1 + omega^2 lam_k^2)^(-1/4) d omega / omega <= log(V / U) + 2 / |S| prod_S (V |lam_k|)^(-1/2),
+V = max(U, 2 / max |lam|), S = {k : V |lam_k| > 1}, is
+below TAIL_ERROR for each law. The returned error estimate is the quadrature's plus these bounds.
+
+Closed forms and special cases (no quadrature):
+
+* identical laws: 0;
+* equal covariances: TV = 2 Phi(Delta / 2) - 1 = erf(Delta / (2 sqrt 2)), Delta^2 = (m1 - m2)^T S^-1 (m1 - m2);
+* d = 1: {L > 0} is an interval (or its complement) between the roots r1 < r2 of the quadratic L, and
+  TV = |[Phi_1(r2) - Phi_1(r1)] - [Phi_2(r2) - Phi_2(r1)]|;
+* far apart: 1 - BC <= TV <= 1 (BC = 1 - H^2, the Bhattacharyya coefficient: min(p1, p2) <= sqrt(p1 p2)),
+  so where BC < FAR_BC the value is 1 - BC / 2 with error BC / 2;
+* forms whose characteristic function decays too slowly for the inversion (at most two quadratic
+  directions, every other lam below LAM_ZERO of max(max |lam|, |beta|)): conditioning on the other directions'
+  Gaussian part and on the second quadratic direction leaves a one-direction probability in closed
+  form (the Gaussian probability outside or between the two roots in w of c + lam/2 w^2 + beta w),
+  integrated by scipy.integrate.quad with the kinks as break points.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import integrate, special
+
+from .divergences import hellinger
+from .gaussian import Gaussian
+from .quadratic_form import (MAX_PANELS, PANEL_PHASE, TARGET_ERROR, QuadraticForm, _log_cf_rate, _rule_sums,
+                             log_ratio_form)
+
+TOLERANCE = 1e-9      # the accuracy `tv` guarantees (absolute); a larger error estimate raises
+TAIL_ERROR = 1e-12    # Imhof's truncation bound allowed per law
+FAR_BC = 1e-12        # below this Bhattacharyya coefficient TV = 1 - BC/2 +- BC/2
+LAM_ZERO = 1e-13      # |lam_k| below this fraction of the form's scale counts as a linear (Gaussian) direction
+MAX_CUT = 2.0 ** 17   # the cut U stays below this multiple of 1 / sd(L)
+MAX_CONDITIONAL = 3   # quadratic directions the conditional form nests quadratures over
+
+
+class TVNotResolved(ArithmeticError):
+    """The error estimate of the TV inversion exceeds TOLERANCE (the message gives both numbers)."""
+
+
+def tv(p: Gaussian, q: Gaussian) -> float:
+    """TV(p, q) = 1/2 int |p - q| between two Gaussians of one dimension, exact to TOLERANCE (1e-9)
+    (module docstring: P_p(L > 0) - P_q(L > 0), L = log p - log q, by Imhof's inversion; closed forms
+    for equal covariances, d = 1, identical and far-apart laws).
+
+    Parameters
+    ----------
+    p, q : Gaussian
+        Laws of one dimension.
+
+    Returns
+    -------
+    float
+        TV in [0, 1].
+
+    Raises
+    ------
+    ValueError
+        If p or q is not a Gaussian, or their dimensions differ.
+    TVNotResolved
+        If the error estimate exceeds TOLERANCE.
+    """
+    value, error = tv_with_error(p, q)
+    if not error <= TOLERANCE:
+        raise TVNotResolved(f"TV = {value!r} with error estimate {error:.3g} > {TOLERANCE:g}")
+    return value
+
+
+def tv_with_error(p: Gaussian, q: Gaussian) -> tuple[float, float]:
+    """TV(p, q) and an absolute error estimate (module docstring).
+
+    Parameters
+    ----------
+    p, q : Gaussian
+        Laws of one dimension.
+
+    Returns
+    -------
+    value, error : float
+        TV in [0, 1] and the error estimate (quadrature plus truncation; 0 for the closed forms).
+
+    Raises
+    ------
+    ValueError
+        If p or q is not a Gaussian, or their dimensions differ.
+    """
+    if not isinstance(p, Gaussian):
+        raise ValueError(f"p must be a Gaussian, got {type(p).__name__}")
+    if not isinstance(q, Gaussian):
+        raise ValueError(f"q must be a Gaussian, got {type(q).__name__}")
+    if p.dim != q.dim:
+        raise ValueError(f"p and q must have the same dimension, got {p.dim} and {q.dim}")
+    same_cov = np.array_equal(p.cov, q.cov)
+    if same_cov and np.array_equal(p.mean, q.mean):
+        return 0.0, 0.0
+    if same_cov:
+        return _equal_covariances(p, q), 0.0
+    if p.dim == 1:
+        return _one_dimension(p, q), 0.0
+    bc = 1.0 - hellinger(p, q) ** 2
+    if bc < FAR_BC:
+        return 1.0 - 0.5 * bc, 0.5 * bc
+    value, error = _inversion(p, q)
+    return min(max(value, 0.0), 1.0), error
+
+
+def _equal_covariances(p: Gaussian, q: Gaussian) -> float:
+    """2 Phi(Delta / 2) - 1 = erf(Delta / (2 sqrt 2)), Delta the Mahalanobis distance."""
+    dm = p.mean - q.mean
+    delta = math.sqrt(max(0.0, float(dm @ np.linalg.solve(p.cov, dm))))
+    return float(special.erf(delta / (2.0 * math.sqrt(2.0))))
+
+
+def _one_dimension(p: Gaussian, q: Gaussian) -> float:
+    """d = 1: L(x) = A x^2 + B x + C; TV from the probabilities of the interval between its roots."""
+    m1, m2 = float(p.mean[0]), float(q.mean[0])
+    v1, v2 = float(p.cov[0, 0]), float(q.cov[0, 0])
+    A = 0.5 * (1.0 / v2 - 1.0 / v1)
+    B = m1 / v1 - m2 / v2
+    C = 0.5 * (m2 * m2 / v2 - m1 * m1 / v1) - 0.5 * math.log(v1 / v2)
+    disc = B * B - 4.0 * A * C   # > 0: distinct laws cross twice when their variances differ
+    root = math.sqrt(max(disc, 0.0))
+    t = -0.5 * (B + math.copysign(root, B))
+    r1, r2 = sorted((t / A, C / t if t != 0.0 else -t / A))
+    inside = [special.ndtr((r2 - m) / math.sqrt(v)) - special.ndtr((r1 - m) / math.sqrt(v))
+              for m, v in ((m1, v1), (m2, v2))]
+    return float(min(1.0, abs(inside[0] - inside[1])))
+
+
+def _log_tail_integral(lam: np.ndarray, upper: float) -> float:
+    """log of a bound on J(U) = int_U^inf prod (1 + omega^2 lam^2)^(-1/4) d omega / omega: with
+    V = max(U, 2 / max |lam|), S = {k : V |lam_k| > 1} and (1 + omega^2 lam^2)^(-1/4) <= (omega |lam|)^(-1/2)
+    on S, <= 1 elsewhere, J(U) <= log(V / U) + 2 / |S| prod_S (V |lam_k|)^(-1/2) (inf when every lam is 0)."""
+    lam = np.abs(lam)
+    if not np.any(lam > 0):
+        return math.inf
+    v = max(upper, 2.0 / float(lam.max()))
+    x = v * lam
+    big = x[x > 1.0]
+    return math.log(math.log(v / upper) + 2.0 / big.size * math.exp(-0.5 * float(np.sum(np.log(big)))))
+
+
+def _tail_bound(form: QuadraticForm, upper: float) -> float:
+    """A bound on 1/pi int_U^inf |phi| / omega: the smaller of Imhof's 1/pi G(U) J(U) and, for the
+    directions with lam = 0 (B0 = their sum of beta^2), 1/pi int_U^inf e^(-omega^2 B0 / 2) / omega
+    = E1(U^2 B0 / 2) / (2 pi) (module docstring)."""
+    log_g = -0.5 * upper ** 2 * float(np.sum(form.beta ** 2 / (1.0 + (upper * form.lam) ** 2)))
+    bound = math.exp(min(log_g + _log_tail_integral(form.lam, upper), 700.0)) / math.pi
+    b0 = float(np.sum(form.beta[form.lam == 0.0] ** 2))
+    if b0 > 0:
+        bound = min(bound, float(special.exp1(0.5 * upper ** 2 * b0)) / (2 * math.pi))
+    return bound
+
+
+def _quadratic_directions(form: QuadraticForm) -> np.ndarray:
+    """Indices of the lam_k above LAM_ZERO of the form's scale max(max |lam|, |beta|), largest first."""
+    lam = np.abs(form.lam)
+    order = np.argsort(-lam)
+    scale = max(float(lam.max()), float(np.linalg.norm(form.beta)))
+    return order[lam[order] > LAM_ZERO * scale]
+
+
+def _panel_cuts(forms, upper: float) -> np.ndarray | None:
+    """Cuts of [0, U], uniform on each dyadic block [U 2^-(k+1), U 2^-k] (and [0, U 2^-40]), with
+    about PANEL_PHASE / rate per panel, rate the bound of `quadratic_form._log_cf_rate` on the block
+    summed over both laws (the phase of each oscillates at most that fast); None: over MAX_PANELS."""
+    edges = np.concatenate([[0.0], upper * 2.0 ** -np.arange(40, -1, -1)])
+    cuts = [np.zeros(1)]
+    for a, b in zip(edges[:-1], edges[1:]):
+        rate = sum(_log_cf_rate(f, a, b) for f in forms)
+        n = max(1, math.ceil((b - a) * rate / PANEL_PHASE))
+        if n > MAX_PANELS:
+            return None
+        cuts.append(np.linspace(a, b, n + 1)[1:])
+    cuts = np.concatenate(cuts)
+    return cuts if len(cuts) <= MAX_PANELS + 1 else None
+
+
+def _inversion(p: Gaussian, q: Gaussian) -> tuple[float, float]:
+    """TV = 1/pi int_0^U [Im phi_p - Im phi_q] / omega (module docstring), or the conditional form for
+    at most MAX_CONDITIONAL quadratic directions where the characteristic function decays too slowly."""
+    forms = (log_ratio_form(p, q, p), log_ratio_form(q, q, p))   # L = log p - log q under p, under q
+    rank = max(len(_quadratic_directions(f)) for f in forms)
+    if rank <= 2:
+        return _conditional(forms)
+    start = 1.0 / math.sqrt(max(f.var for f in forms))
+    upper = start
+    while True:
+        tail = sum(_tail_bound(f, upper) for f in forms)
+        if tail <= 2 * TAIL_ERROR:
+            break
+        upper *= 2.0
+        if upper > MAX_CUT * start:
+            return _conditional(forms) if rank <= MAX_CONDITIONAL else (math.nan, math.inf)
+    cuts = _panel_cuts(forms, upper)
+    value, error = math.nan, math.inf
+    if cuts is not None:
+        def integrand(omega, log_phi_p):
+            return (np.exp(log_phi_p).imag - np.exp(forms[1].log_cf(omega)).imag) / omega
+
+        while True:
+            fine, coarse, rounding = _rule_sums(integrand, forms[0], cuts)
+            value, error = fine, abs(fine - coarse) + rounding
+            if error <= TARGET_ERROR or 2 * (len(cuts) - 1) > MAX_PANELS:
+                break
+            cuts = np.insert(cuts, np.arange(1, len(cuts)), 0.5 * (cuts[:-1] + cuts[1:]))
+    if not error <= TOLERANCE and rank <= MAX_CONDITIONAL:
+        return _conditional(forms)
+    return value / math.pi, error / math.pi + tail
+
+
+def _conditional(forms) -> tuple[float, float]:
+    """P_p(L > 0) - P_q(L > 0) by conditioning on all but one direction (module docstring)."""
+    probs, errors = [], []
+    for form in forms:
+        dirs = _quadratic_directions(form)
+        rest = np.setdiff1d(np.arange(form.lam.size), dirs)
+        s = math.sqrt(float(np.sum(form.beta[rest] ** 2)))   # the linear directions' N(0, s^2) part
+        value, err = _positive_probability(form.lam[dirs], form.beta[dirs], form.c, s)
+        probs.append(value)
+        errors.append(err)
+    return float(min(max(probs[0] - probs[1], 0.0), 1.0)), float(sum(errors))
+
+
+def _one_direction(lam: float, beta: float, c: float) -> float:
+    """P(c + lam/2 w^2 + beta w > 0), w ~ N(0, 1), lam != 0: the probability outside (lam > 0) or between
+    (lam < 0) the roots r1 <= r2 of the quadratic (the stable formula: q = -(beta + sign(beta) sqrt(disc)) / 2,
+    roots q / (lam/2) and c / q, accurate for lam small against beta); no real root: 1 or 0."""
+    a = 0.5 * lam
+    disc = beta * beta - 4.0 * a * c
+    if disc <= 0.0:
+        return 1.0 if lam > 0 else 0.0
+    q = -0.5 * (beta + math.copysign(math.sqrt(disc), beta))
+    r1, r2 = sorted((q / a, c / q))
+    if lam > 0:
+        return float(special.ndtr(r1) + special.ndtr(-r2))
+    return float(max(0.0, special.ndtr(r2) - special.ndtr(r1) if r2 <= 0 else special.ndtr(-r1) - special.ndtr(-r2)))
+
+
+def _expectation_over(inner, lam, beta, c: float, a: float, b: float) -> tuple[float, float]:
+    """E inner(c + a x^2 + b x), x ~ N(0, 1), by scipy.integrate.quad on [-40, 40] (the rest is below
+    e^-800), `inner(shifted_c) = _positive_probability(lam, beta, shifted_c, 0)`; where one quadratic
+    direction is left, its closed form has a kink where c + a x^2 + b x = beta_0^2 / (2 lam_0): those
+    x are passed to quad as break points. Returns the value and quad's error plus the largest inner error."""
+    points = [0.0]
+    if len(lam) == 1:
+        roots = np.roots([a, b, c - 0.5 * beta[0] ** 2 / lam[0]]) if a != 0 else \
+            np.array([-(c - 0.5 * beta[0] ** 2 / lam[0]) / b]) if b != 0 else np.array([])
+        points += [float(r.real) for r in roots if abs(r.imag) < 1e-12 and abs(r.real) < 40]
+    errs = [0.0]
+
+    def f(x):
+        v, e = inner(c + a * x * x + b * x)
+        errs.append(e)
+        return v * math.exp(-0.5 * x * x)
+
+    v, e = integrate.quad(f, -40.0, 40.0, epsabs=1e-12, epsrel=1e-12, limit=400, points=sorted(set(points)))
+    return v / math.sqrt(2 * math.pi), e / math.sqrt(2 * math.pi) + max(errs)
+
+
+def _positive_probability(lam, beta, c: float, s: float) -> tuple[float, float]:
+    """P(c + sum_k (lam_k/2 w_k^2 + beta_k w_k) + s g > 0): closed form in w_0, quadrature over g and the
+    other w_k (nested), with the quadratures' error estimates summed along the nesting."""
+    if len(lam) == 0:
+        return (float(special.ndtr(c / s)) if s > 0 else float(c > 0)), 0.0
+    if s > 0:
+        return _expectation_over(lambda shifted: _positive_probability(lam, beta, shifted, 0.0), lam, beta, c, 0.0, s)
+    if len(lam) == 1:
+        return _one_direction(float(lam[0]), float(beta[0]), c), 0.0
+    rest, rest_beta = lam[:-1], beta[:-1]
+    return _expectation_over(lambda shifted: _positive_probability(rest, rest_beta, shifted, 0.0), rest, rest_beta, c,
+                             0.5 * lam[-1], beta[-1])
