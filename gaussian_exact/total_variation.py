@@ -12,13 +12,16 @@ P(L > 0) = 1/2 + 1/pi int_0^inf Im phi(omega) / omega d omega, so
 
     TV = 1/pi int_0^inf [Im phi_1(omega) - Im phi_2(omega)] / omega d omega,
 
-integrated by composite Gauss-Legendre rules (`quadratic_form._rule_sums`) on panels over which the
-phases change by about one (`_panel_cuts`), halved until the 16- vs 8-node error estimate is small, up to a cut U chosen so that Imhof's truncation bound on the rest,
-1/pi int_U^inf |phi(omega)| / omega d omega <= 1/pi G(U) J(U) with
-G(U) = exp(-U^2 / 2 sum beta_k^2 / (1 + U^2 lam_k^2)) (the beta factor is non-increasing in omega) and
-J(U) = int_U^inf prod_k (1 + omega^2 lam_k^2)^(-1/4) d omega / omega <= log(V / U) + 2 / |S| prod_S (V |lam_k|)^(-1/2),
-V = max(U, 2 / max |lam|), S = {k : V |lam_k| > 1}, is
-below TAIL_ERROR for each law. The returned error estimate is the quadrature's plus these bounds.
+with phi_j(omega) = exp(i omega c + sum_k [-1/2 log(1 - i omega lam_k) - omega^2 beta_k^2 / (2 (1 - i omega lam_k))]).
+On [0, U], U = 1 / sd(L), the integrand is summed by composite Gauss-Legendre rules
+(`quadratic_form._rule_sums`) on panels over which the phases change by about one (`_panel_cuts`), halved
+until the 16- vs 8-node error estimate is below 1e-13. The rest, int_U^inf Im phi(omega) / omega, decays only
+like omega^(-r/2 - 1) (r quadratic directions) while it oscillates at the rate c' = c - sum beta_k^2 / (2 lam_k),
+so it is taken, for each law, as the imaginary part of the integral of phi(omega) / omega along the ray
+U + t e^(+-i RAY_ANGLE), t >= 0, turned toward the half plane where e^(i omega c') decays (Cauchy: phi is
+analytic for Re omega > 0, its branch points -i / lam_k lie on the imaginary axis; RAY_ANGLE < pi/4 keeps
+the -omega^2 beta^2 / 2 terms decaying), where the integrand decays exponentially: scipy.integrate.quad
+with its error estimate. The returned error estimate is the sum of the three.
 
 Closed forms and special cases (no quadrature):
 
@@ -28,8 +31,7 @@ Closed forms and special cases (no quadrature):
   TV = |[Phi_1(r2) - Phi_1(r1)] - [Phi_2(r2) - Phi_2(r1)]|;
 * far apart: 1 - BC <= TV <= 1 (BC = 1 - H^2, the Bhattacharyya coefficient: min(p1, p2) <= sqrt(p1 p2)),
   so where BC < FAR_BC the value is 1 - BC / 2 with error BC / 2;
-* forms whose characteristic function decays too slowly for the inversion (at most two quadratic
-  directions, every other lam below LAM_ZERO of max(max |lam|, |beta|)): conditioning on the other directions'
+* at most two quadratic directions (where the characteristic function decays too slowly, every other lam below LAM_ZERO of max(max |lam|, |beta|)): conditioning on the other directions'
   Gaussian part and on the second quadratic direction leaves a one-direction probability in closed
   form (the Gaussian probability outside or between the two roots in w of c + lam/2 w^2 + beta w),
   integrated by scipy.integrate.quad with the kinks as break points.
@@ -43,15 +45,12 @@ from scipy import integrate, special
 
 from .divergences import hellinger
 from .gaussian import Gaussian
-from .quadratic_form import (MAX_PANELS, PANEL_PHASE, TARGET_ERROR, QuadraticForm, _log_cf_rate, _rule_sums,
-                             log_ratio_form)
+from .quadratic_form import MAX_PANELS, PANEL_PHASE, TARGET_ERROR, QuadraticForm, _log_cf_rate, _rule_sums, log_ratio_form
 
 TOLERANCE = 1e-9      # the accuracy `tv` guarantees (absolute); a larger error estimate raises
-TAIL_ERROR = 1e-12    # Imhof's truncation bound allowed per law
 FAR_BC = 1e-12        # below this Bhattacharyya coefficient TV = 1 - BC/2 +- BC/2
 LAM_ZERO = 1e-13      # |lam_k| below this fraction of the form's scale counts as a linear (Gaussian) direction
-MAX_CUT = 2.0 ** 17   # the cut U stays below this multiple of 1 / sd(L)
-MAX_CONDITIONAL = 3   # quadratic directions the conditional form nests quadratures over
+RAY_ANGLE = math.pi / 6   # of the rays that carry the inversion's tails into the complex plane
 
 
 class TVNotResolved(ArithmeticError):
@@ -147,31 +146,6 @@ def _one_dimension(p: Gaussian, q: Gaussian) -> float:
     return float(min(1.0, abs(inside[0] - inside[1])))
 
 
-def _log_tail_integral(lam: np.ndarray, upper: float) -> float:
-    """log of a bound on J(U) = int_U^inf prod (1 + omega^2 lam^2)^(-1/4) d omega / omega: with
-    V = max(U, 2 / max |lam|), S = {k : V |lam_k| > 1} and (1 + omega^2 lam^2)^(-1/4) <= (omega |lam|)^(-1/2)
-    on S, <= 1 elsewhere, J(U) <= log(V / U) + 2 / |S| prod_S (V |lam_k|)^(-1/2) (inf when every lam is 0)."""
-    lam = np.abs(lam)
-    if not np.any(lam > 0):
-        return math.inf
-    v = max(upper, 2.0 / float(lam.max()))
-    x = v * lam
-    big = x[x > 1.0]
-    return math.log(math.log(v / upper) + 2.0 / big.size * math.exp(-0.5 * float(np.sum(np.log(big)))))
-
-
-def _tail_bound(form: QuadraticForm, upper: float) -> float:
-    """A bound on 1/pi int_U^inf |phi| / omega: the smaller of Imhof's 1/pi G(U) J(U) and, for the
-    directions with lam = 0 (B0 = their sum of beta^2), 1/pi int_U^inf e^(-omega^2 B0 / 2) / omega
-    = E1(U^2 B0 / 2) / (2 pi) (module docstring)."""
-    log_g = -0.5 * upper ** 2 * float(np.sum(form.beta ** 2 / (1.0 + (upper * form.lam) ** 2)))
-    bound = math.exp(min(log_g + _log_tail_integral(form.lam, upper), 700.0)) / math.pi
-    b0 = float(np.sum(form.beta[form.lam == 0.0] ** 2))
-    if b0 > 0:
-        bound = min(bound, float(special.exp1(0.5 * upper ** 2 * b0)) / (2 * math.pi))
-    return bound
-
-
 def _quadratic_directions(form: QuadraticForm) -> np.ndarray:
     """Indices of the lam_k above LAM_ZERO of the form's scale max(max |lam|, |beta|), largest first."""
     lam = np.abs(form.lam)
@@ -181,52 +155,59 @@ def _quadratic_directions(form: QuadraticForm) -> np.ndarray:
 
 
 def _panel_cuts(forms, upper: float) -> np.ndarray | None:
-    """Cuts of [0, U], uniform on each dyadic block [U 2^-(k+1), U 2^-k] (and [0, U 2^-40]), with
-    about PANEL_PHASE / rate per panel, rate the bound of `quadratic_form._log_cf_rate` on the block
-    summed over both laws (the phase of each oscillates at most that fast); None: over MAX_PANELS."""
-    edges = np.concatenate([[0.0], upper * 2.0 ** -np.arange(40, -1, -1)])
-    cuts = [np.zeros(1)]
-    for a, b in zip(edges[:-1], edges[1:]):
-        rate = sum(_log_cf_rate(f, a, b) for f in forms)
-        n = max(1, math.ceil((b - a) * rate / PANEL_PHASE))
-        if n > MAX_PANELS:
-            return None
-        cuts.append(np.linspace(a, b, n + 1)[1:])
-    cuts = np.concatenate(cuts)
-    return cuts if len(cuts) <= MAX_PANELS + 1 else None
+    """Equal panels on [0, U], about PANEL_PHASE / rate each, rate the bound of `quadratic_form._log_cf_rate`
+    on [0, U] summed over both laws (the phase of each changes at most that fast); None: over MAX_PANELS."""
+    n = max(4, math.ceil(upper * sum(_log_cf_rate(f, 0.0, upper) for f in forms) / PANEL_PHASE))
+    return np.linspace(0.0, upper, n + 1) if n <= MAX_PANELS else None
+
+
+def _log_cf_complex(form: QuadraticForm, omega: complex) -> complex:
+    """log phi(omega) = i omega c + sum_k [-1/2 log(1 - i omega lam_k) - omega^2 beta_k^2 / (2 (1 - i omega lam_k))]
+    for complex omega with Re omega > 0 (1 - i omega lam never meets the principal branch cut there)."""
+    z = 1.0 - 1j * omega * form.lam
+    return complex(1j * omega * form.c + np.sum(-0.5 * np.log(z) - 0.5 * omega * omega * form.beta ** 2 / z))
+
+
+def _ray_tail(form: QuadraticForm, start: float) -> tuple[float, float]:
+    """int_start^inf Im phi(omega) / omega d omega = Im int over the ray start + t e^(i sigma RAY_ANGLE), t >= 0
+    (module docstring), sigma the sign of the asymptotic phase rate c' = c - sum beta_k^2 / (2 lam_k); by
+    scipy.integrate.quad: value and error estimate."""
+    dirs = _quadratic_directions(form)
+    c_inf = form.c - float(np.sum(form.beta[dirs] ** 2 / (2.0 * form.lam[dirs])))
+    e = complex(math.cos(RAY_ANGLE), math.copysign(math.sin(RAY_ANGLE), c_inf))
+
+    def f(t):
+        omega = start + t * e
+        return (np.exp(_log_cf_complex(form, omega)) / omega * e).imag
+
+    value, error = integrate.quad(f, 0.0, math.inf, epsabs=1e-13, epsrel=1e-12, limit=500)
+    return value, error
 
 
 def _inversion(p: Gaussian, q: Gaussian) -> tuple[float, float]:
-    """TV = 1/pi int_0^U [Im phi_p - Im phi_q] / omega (module docstring), or the conditional form for
-    at most MAX_CONDITIONAL quadratic directions where the characteristic function decays too slowly."""
+    """TV = 1/pi int_0^inf [Im phi_p - Im phi_q] / omega (module docstring): Gauss-Legendre panels on
+    [0, U], U = 1 / sd(L), and each law's rest along a ray into the half plane where its phase decays;
+    the conditional form for at most two quadratic directions."""
     forms = (log_ratio_form(p, q, p), log_ratio_form(q, q, p))   # L = log p - log q under p, under q
     rank = max(len(_quadratic_directions(f)) for f in forms)
     if rank <= 2:
         return _conditional(forms)
-    start = 1.0 / math.sqrt(max(f.var for f in forms))
-    upper = start
-    while True:
-        tail = sum(_tail_bound(f, upper) for f in forms)
-        if tail <= 2 * TAIL_ERROR:
-            break
-        upper *= 2.0
-        if upper > MAX_CUT * start:
-            return _conditional(forms) if rank <= MAX_CONDITIONAL else (math.nan, math.inf)
+    upper = 1.0 / math.sqrt(max(f.var for f in forms))
     cuts = _panel_cuts(forms, upper)
-    value, error = math.nan, math.inf
-    if cuts is not None:
-        def integrand(omega, log_phi_p):
-            return (np.exp(log_phi_p).imag - np.exp(forms[1].log_cf(omega)).imag) / omega
+    if cuts is None:
+        return math.nan, math.inf
 
-        while True:
-            fine, coarse, rounding = _rule_sums(integrand, forms[0], cuts)
-            value, error = fine, abs(fine - coarse) + rounding
-            if error <= TARGET_ERROR or 2 * (len(cuts) - 1) > MAX_PANELS:
-                break
-            cuts = np.insert(cuts, np.arange(1, len(cuts)), 0.5 * (cuts[:-1] + cuts[1:]))
-    if not error <= TOLERANCE and rank <= MAX_CONDITIONAL:
-        return _conditional(forms)
-    return value / math.pi, error / math.pi + tail
+    def integrand(omega, log_phi_p):
+        return (np.exp(log_phi_p).imag - np.exp(forms[1].log_cf(omega)).imag) / omega
+
+    while True:
+        fine, coarse, rounding = _rule_sums(integrand, forms[0], cuts)
+        value, error = fine, abs(fine - coarse) + rounding
+        if error <= TARGET_ERROR or 2 * (len(cuts) - 1) > MAX_PANELS:
+            break
+        cuts = np.insert(cuts, np.arange(1, len(cuts)), 0.5 * (cuts[:-1] + cuts[1:]))
+    (tail_p, err_p), (tail_q, err_q) = (_ray_tail(f, upper) for f in forms)
+    return (value + tail_p - tail_q) / math.pi, (error + err_p + err_q) / math.pi
 
 
 def _conditional(forms) -> tuple[float, float]:
