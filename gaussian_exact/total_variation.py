@@ -45,12 +45,16 @@ from scipy import integrate, special
 
 from .divergences import hellinger
 from .gaussian import Gaussian
-from .quadratic_form import MAX_PANELS, PANEL_PHASE, TARGET_ERROR, QuadraticForm, _log_cf_rate, _rule_sums, log_ratio_form
+from .quadratic_form import LOG_TAIL, MAX_PANELS, PANEL_PHASE, TARGET_ERROR, QuadraticForm, _log_cf_rate, _rule_sums, log_ratio_form
 
 TOLERANCE = 1e-9      # the accuracy `tv` guarantees (absolute); a larger error estimate raises
 FAR_BC = 1e-12        # below this Bhattacharyya coefficient TV = 1 - BC/2 +- BC/2
 LAM_ZERO = 1e-13      # |lam_k| below this fraction of the form's scale counts as a linear (Gaussian) direction
 RAY_ANGLE = math.pi / 6   # of the rays that carry the inversion's tails into the complex plane
+RAY_NEGLIGIBLE = 1e-16    # a ray is followed until |integrand| t falls below this
+MAX_RAY_PANELS = 4096     # linear panels of a ray at most (then the geometric ones, growing by RAY_GROWTH)
+RAY_GROWTH = 1.5
+_NODES = {n: np.polynomial.legendre.leggauss(n) for n in (8, 16)}
 
 
 class TVNotResolved(ArithmeticError):
@@ -161,27 +165,51 @@ def _panel_cuts(forms, upper: float) -> np.ndarray | None:
     return np.linspace(0.0, upper, n + 1) if n <= MAX_PANELS else None
 
 
-def _log_cf_complex(form: QuadraticForm, omega: complex) -> complex:
+def _log_cf_complex(form: QuadraticForm, omega: np.ndarray) -> np.ndarray:
     """log phi(omega) = i omega c + sum_k [-1/2 log(1 - i omega lam_k) - omega^2 beta_k^2 / (2 (1 - i omega lam_k))]
-    for complex omega with Re omega > 0 (1 - i omega lam never meets the principal branch cut there)."""
-    z = 1.0 - 1j * omega * form.lam
-    return complex(1j * omega * form.c + np.sum(-0.5 * np.log(z) - 0.5 * omega * omega * form.beta ** 2 / z))
+    for complex omega (any shape) with Re omega > 0 (1 - i omega lam never meets the principal branch cut there)."""
+    omega = np.asarray(omega, dtype=complex)
+    w = omega[..., None]
+    z = 1.0 - 1j * w * form.lam
+    return 1j * omega * form.c + np.sum(-0.5 * np.log(z) - 0.5 * w * w * form.beta ** 2 / z, axis=-1)
 
 
 def _ray_tail(form: QuadraticForm, start: float) -> tuple[float, float]:
     """int_start^inf Im phi(omega) / omega d omega = Im int over the ray start + t e^(i sigma RAY_ANGLE), t >= 0
-    (module docstring), sigma the sign of the asymptotic phase rate c' = c - sum beta_k^2 / (2 lam_k); by
-    scipy.integrate.quad: value and error estimate."""
+    (module docstring), sigma the sign of the asymptotic phase rate c' = c - sum beta_k^2 / (2 lam_k): composite
+    16- and 8-node Gauss-Legendre rules on panels of width PANEL_PHASE over the phase rate at the start
+    (`quadratic_form._log_cf_rate`) up to t = LOG_TAIL / (|c'| sin RAY_ANGLE), where e^(i omega c') has decayed
+    by e^-LOG_TAIL, then growing geometrically (the algebraic part), cut where |integrand| t < RAY_NEGLIGIBLE;
+    the panels are halved while the rules differ by more than TARGET_ERROR. Value and error estimate (the
+    rules' difference plus the remainder |integrand| t at the cut)."""
     dirs = _quadratic_directions(form)
     c_inf = form.c - float(np.sum(form.beta[dirs] ** 2 / (2.0 * form.lam[dirs])))
     e = complex(math.cos(RAY_ANGLE), math.copysign(math.sin(RAY_ANGLE), c_inf))
+    width = PANEL_PHASE / (_log_cf_rate(form, start, start) + 1.0 / start)
+    linear_end = min(LOG_TAIL / max(abs(c_inf) * math.sin(RAY_ANGLE), 1e-300), MAX_RAY_PANELS * width)
+    linear = np.arange(0.0, linear_end + width, width)
+    geometric = linear[-1] + max(width, start) * (RAY_GROWTH ** np.arange(1, 200) - 1.0) / (RAY_GROWTH - 1.0)
+    edges = np.concatenate([linear, geometric])
+    omega = start + edges * e
+    size = np.exp(_log_cf_complex(form, omega).real) * edges / np.abs(omega)
+    below = np.flatnonzero(size < RAY_NEGLIGIBLE)
+    end = int(below[below > 0][0]) if np.any(below > 0) else len(edges) - 1
+    cuts, remainder = edges[:end + 1], float(size[end])
 
     def f(t):
         omega = start + t * e
         return (np.exp(_log_cf_complex(form, omega)) / omega * e).imag
 
-    value, error = integrate.quad(f, 0.0, math.inf, epsabs=1e-13, epsrel=1e-12, limit=500)
-    return value, error
+    while True:
+        sums = {}
+        for n in (16, 8):
+            z, w = _NODES[n]
+            mid, half = 0.5 * (cuts[1:] + cuts[:-1]), 0.5 * (cuts[1:] - cuts[:-1])
+            sums[n] = float(np.sum(half[:, None] * w * f(mid[:, None] + half[:, None] * z)))
+        error = abs(sums[16] - sums[8])
+        if error <= TARGET_ERROR or 2 * len(cuts) > 4 * MAX_RAY_PANELS:
+            return sums[16], error + remainder
+        cuts = np.insert(cuts, np.arange(1, len(cuts)), 0.5 * (cuts[:-1] + cuts[1:]))
 
 
 def _inversion(p: Gaussian, q: Gaussian) -> tuple[float, float]:

@@ -126,3 +126,26 @@ def test_gaussian_hellinger_closed_form_against_monte_carlo():
     f = np.exp(0.5 * (q.logpdf(x) - p.logpdf(x)))
     se = f.std(ddof=1) / math.sqrt(len(f))
     assert abs(f.mean() - (1 - hellinger(p, q) ** 2)) < 4 * se
+
+
+def test_exact_run_tv_fields_against_monte_carlo():
+    """On a 3-D exact run: D_tv, tv_p_ideal against Monte Carlo of E_p[(1 - q/p)_+]; tv_ideal_q_bound is
+    at least b_i = TV(p*^{i+1}, q_i) to the mixture q_i (Monte Carlo, 4 standard errors)."""
+    from gaussian_exact import AffineError, generations
+    rng = np.random.default_rng(11)
+    data = Gaussian(np.zeros(3), random_spd(rng, 3, 0.3, 0.6))
+    res = generations(data, 0.5, 2, error=AffineError(W=-0.2, xi=[0.3, 0.0, -0.1]), t0=0.2, mixture_samples=0,
+                      compute_eta=False)
+    mc = np.random.default_rng(0)
+    for i in range(2):
+        ideal, q, p_next = res.ideal_outputs[i], res.training[i], res.laws[i + 1]
+        for exact, (p, other) in ((res.D_tv[i + 1], (p_next, data)), (res.tv_p_ideal[i], (p_next, ideal))):
+            est, se = _mc_tv(p, other, 100_000, mc)
+            assert abs(est - exact) < 4.5 * se
+        x = ideal.sample(100_000, mc)
+        f = np.clip(-np.expm1(q.logpdf(x) - ideal.logpdf(x)), 0.0, None)
+        b, se = f.mean(), f.std(ddof=1) / math.sqrt(len(f))
+        assert b < res.tv_ideal_q_bound[i] + 4 * se
+        assert res.tv_error[i] <= ACCURACY
+    rows = res.rows()
+    assert {"D_tv", "tv_p_ideal", "tv_ideal_q_bound", "tv_error"} <= set(rows[0])
