@@ -14,7 +14,7 @@ P(L > 0) = 1/2 + 1/pi int_0^inf Im phi(omega) / omega d omega, so
 
 with phi_j(omega) = exp(i omega c + sum_k [-1/2 log(1 - i omega lam_k) - omega^2 beta_k^2 / (2 (1 - i omega lam_k))]).
 On [0, U], U = 1 / sd(L), the integrand is summed by composite Gauss-Legendre rules
-(`quadratic_form._rule_sums`) on panels over which the phases change by about one (`_panel_cuts`), halved
+(`quadratic_form.rule_sums`) on panels over which the phases change by about one (`_panel_cuts`), halved
 until the 16- vs 8-node error estimate is below 1e-13. The rest, int_U^inf Im phi(omega) / omega, decays only
 like omega^(-r/2 - 1) (r quadratic directions) while it oscillates at the rate c' = c - sum beta_k^2 / (2 lam_k),
 so it is taken, for each law, as the imaginary part of the integral of phi(omega) / omega along the ray
@@ -45,7 +45,8 @@ from scipy import integrate, special
 
 from .divergences import hellinger
 from .gaussian import Gaussian
-from .quadratic_form import LOG_TAIL, MAX_PANELS, PANEL_PHASE, TARGET_ERROR, QuadraticForm, _log_cf_rate, _rule_sums, log_ratio_form
+from .quadratic_form import (LOG_TAIL, MAX_PANELS, PANEL_PHASE, TARGET_ERROR, QuadraticForm, log_cf_rate, log_ratio_form,
+                             rule_sums)
 
 TOLERANCE = 1e-9      # the accuracy `tv` guarantees (absolute); a larger error estimate raises
 FAR_BC = 1e-12        # below this Bhattacharyya coefficient TV = 1 - BC/2 +- BC/2
@@ -159,9 +160,9 @@ def _quadratic_directions(form: QuadraticForm) -> np.ndarray:
 
 
 def _panel_cuts(forms, upper: float) -> np.ndarray | None:
-    """Equal panels on [0, U], about PANEL_PHASE / rate each, rate the bound of `quadratic_form._log_cf_rate`
+    """Equal panels on [0, U], about PANEL_PHASE / rate each, rate the bound of `quadratic_form.log_cf_rate`
     on [0, U] summed over both laws (the phase of each changes at most that fast); None: over MAX_PANELS."""
-    n = max(4, math.ceil(upper * sum(_log_cf_rate(f, 0.0, upper) for f in forms) / PANEL_PHASE))
+    n = max(4, math.ceil(upper * sum(log_cf_rate(f, 0.0, upper) for f in forms) / PANEL_PHASE))
     return np.linspace(0.0, upper, n + 1) if n <= MAX_PANELS else None
 
 
@@ -178,14 +179,14 @@ def _ray_tail(form: QuadraticForm, start: float) -> tuple[float, float]:
     """int_start^inf Im phi(omega) / omega d omega = Im int over the ray start + t e^(i sigma RAY_ANGLE), t >= 0
     (module docstring), sigma the sign of the asymptotic phase rate c' = c - sum beta_k^2 / (2 lam_k): composite
     16- and 8-node Gauss-Legendre rules on panels of width PANEL_PHASE over the phase rate at the start
-    (`quadratic_form._log_cf_rate`) up to t = LOG_TAIL / (|c'| sin RAY_ANGLE), where e^(i omega c') has decayed
+    (`quadratic_form.log_cf_rate`) up to t = LOG_TAIL / (|c'| sin RAY_ANGLE), where e^(i omega c') has decayed
     by e^-LOG_TAIL, then growing geometrically (the algebraic part), cut where |integrand| t < RAY_NEGLIGIBLE;
     the panels are halved while the rules differ by more than TARGET_ERROR. Value and error estimate (the
     rules' difference plus the remainder |integrand| t at the cut)."""
     dirs = _quadratic_directions(form)
     c_inf = form.c - float(np.sum(form.beta[dirs] ** 2 / (2.0 * form.lam[dirs])))
     e = complex(math.cos(RAY_ANGLE), math.copysign(math.sin(RAY_ANGLE), c_inf))
-    width = PANEL_PHASE / (_log_cf_rate(form, start, start) + 1.0 / start)
+    width = PANEL_PHASE / (log_cf_rate(form, start, start) + 1.0 / start)
     linear_end = min(LOG_TAIL / max(abs(c_inf) * math.sin(RAY_ANGLE), 1e-300), MAX_RAY_PANELS * width)
     linear = np.arange(0.0, linear_end + width, width)
     geometric = linear[-1] + max(width, start) * (RAY_GROWTH ** np.arange(1, 200) - 1.0) / (RAY_GROWTH - 1.0)
@@ -229,7 +230,7 @@ def _inversion(p: Gaussian, q: Gaussian) -> tuple[float, float]:
         return (np.exp(log_phi_p).imag - np.exp(forms[1].log_cf(omega)).imag) / omega
 
     while True:
-        fine, coarse, rounding = _rule_sums(integrand, forms[0], cuts)
+        fine, coarse, rounding = rule_sums(integrand, forms[0], cuts)
         value, error = fine, abs(fine - coarse) + rounding
         if error <= TARGET_ERROR or 2 * (len(cuts) - 1) > MAX_PANELS:
             break

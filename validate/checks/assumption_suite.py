@@ -23,6 +23,13 @@ Per run (scope "run"), per generation:
   control `tv.mix` with (1-alpha)^2 on the run (where rho_g > 0); the accumulation controls that drop
   the bias (b_i, c_i) on an exact Gaussian chain whose early-stopping bias dominates
   (`companion_examples`).
+
+On exact Gaussian runs (`gaussian_companion_checks`, scope "run"): `tv.step`, `tv.accumulation`,
+`hellinger.step` and `hellinger.accumulation`, one generation at a time and from generation 0, every
+distance exact (TV by `gaussian_exact.tv`), the bias replaced by its bound over q_i's components. Their
+controls (`exact_run_companion_examples`, scope "example"): the accumulation laws with the bias dropped on
+a d = 10 exact run with t0 = 0.5 (`bias_dominated_exact_run`), and `tv.accumulation` with the chi2
+discount (1 - alpha)^2 on a 1-D exact chain started off the data (`discount_tight_chain`).
 """
 from __future__ import annotations
 
