@@ -12,16 +12,20 @@ P(L > 0) = 1/2 + 1/pi int_0^inf Im phi(omega) / omega d omega, so
 
     TV = 1/pi int_0^inf [Im phi_1(omega) - Im phi_2(omega)] / omega d omega,
 
-with phi_j(omega) = exp(i omega c + sum_k [-1/2 log(1 - i omega lam_k) - omega^2 beta_k^2 / (2 (1 - i omega lam_k))]).
+with phi_j(omega) = exp(i omega c + sum_k [-1/2 log(1 - i omega lam_k)
+                        - omega^2 beta_k^2 / (2 (1 - i omega lam_k))]).
 On [0, U], U = 1 / sd(L), the integrand is summed by composite Gauss-Legendre rules
-(`quadratic_form.rule_sums`) on panels over which the phases change by about one (`_panel_cuts`), halved
-until the 16- vs 8-node error estimate is below 1e-13. The rest, int_U^inf Im phi(omega) / omega, decays only
-like omega^(-r/2 - 1) (r quadratic directions) while it oscillates at the rate c' = c - sum beta_k^2 / (2 lam_k),
-so it is taken, for each law, as the imaginary part of the integral of phi(omega) / omega along the ray
+(`quadratic_form.rule_sums`) on panels over which the phases change by about one (`_panel_cuts`),
+halved until the 16- vs 8-node error estimate is below 1e-13. The rest, int_U^inf Im phi(omega) / omega,
+decays only like omega^(-r/2 - 1) (r quadratic directions) while it oscillates at the rate
+c' = c - sum beta_k^2 / (2 lam_k) (Imhof's truncation bound would need U ~ 1e6 / sd(L) for r = 5), so it
+is taken, for each law, as the imaginary part of the integral of phi(omega) / omega along the ray
 U + t e^(+-i RAY_ANGLE), t >= 0, turned toward the half plane where e^(i omega c') decays (Cauchy: phi is
 analytic for Re omega > 0, its branch points -i / lam_k lie on the imaginary axis; RAY_ANGLE < pi/4 keeps
-the -omega^2 beta^2 / 2 terms decaying), where the integrand decays exponentially: scipy.integrate.quad
-with its error estimate. The returned error estimate is the sum of the three.
+the -omega^2 beta^2 / 2 terms decaying). There the integrand decays exponentially, then algebraically:
+16- and 8-node Gauss-Legendre rules on linear, then geometric panels, vectorised (`_ray_tail`; about
+6 times faster than scipy.integrate.quad on [0, inf), 5 ms per TV in d = 10). The returned error estimate
+is the sum of the rules' differences, their rounding and the remainders beyond the rays' cuts.
 
 Closed forms and special cases (no quadrature):
 
@@ -31,8 +35,9 @@ Closed forms and special cases (no quadrature):
   TV = |[Phi_1(r2) - Phi_1(r1)] - [Phi_2(r2) - Phi_2(r1)]|;
 * far apart: 1 - BC <= TV <= 1 (BC = 1 - H^2, the Bhattacharyya coefficient: min(p1, p2) <= sqrt(p1 p2)),
   so where BC < FAR_BC the value is 1 - BC / 2 with error BC / 2;
-* at most two quadratic directions (where the characteristic function decays too slowly, every other lam below LAM_ZERO of max(max |lam|, |beta|)): conditioning on the other directions'
-  Gaussian part and on the second quadratic direction leaves a one-direction probability in closed
+* at most two quadratic directions (where the characteristic function decays too slowly; every other
+  lam below LAM_ZERO of max(max |lam|, |beta|)): conditioning on the other directions' Gaussian part
+  and on the second quadratic direction leaves a one-direction probability in closed
   form (the Gaussian probability outside or between the two roots in w of c + lam/2 w^2 + beta w),
   integrated by scipy.integrate.quad with the kinks as break points.
 """
@@ -45,8 +50,8 @@ from scipy import integrate, special
 
 from .divergences import hellinger
 from .gaussian import Gaussian
-from .quadratic_form import (LOG_TAIL, MAX_PANELS, PANEL_PHASE, TARGET_ERROR, QuadraticForm, log_cf_rate, log_ratio_form,
-                             rule_sums)
+from .quadratic_form import (LOG_TAIL, MAX_PANELS, PANEL_PHASE, TARGET_ERROR, QuadraticForm, log_cf_rate,
+                             log_ratio_form, rule_sums)
 
 TOLERANCE = 1e-9      # the accuracy `tv` guarantees (absolute); a larger error estimate raises
 FAR_BC = 1e-12        # below this Bhattacharyya coefficient TV = 1 - BC/2 +- BC/2

@@ -149,3 +149,22 @@ def test_exact_run_tv_fields_against_monte_carlo():
         assert res.tv_error[i] <= ACCURACY
     rows = res.rows()
     assert {"D_tv", "tv_p_ideal", "tv_ideal_q_bound", "tv_error"} <= set(rows[0])
+
+
+@pytest.mark.slow   # the nested quadrature: a few seconds
+def test_inversion_and_conditional_quadrature_agree_in_three_dimensions():
+    """Two independent algorithms on one d = 3 pair: the characteristic-function inversion (panels, then
+    rays) and the nested quadrature of the conditional closed form."""
+    import warnings
+
+    from gaussian_exact.quadratic_form import log_ratio_form
+    from gaussian_exact.total_variation import _conditional
+    rng = np.random.default_rng(5)
+    p = Gaussian(0.5 * rng.standard_normal(3), random_spd(rng, 3, 0.3, 2.0))
+    q = Gaussian(0.5 * rng.standard_normal(3), random_spd(rng, 3, 0.3, 2.0))
+    value, error = _inversion(p, q)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # quad's roundoff notes at 1e-12 on the kinks
+        other, other_error = _conditional((log_ratio_form(p, q, p), log_ratio_form(q, q, p)))
+    assert error <= ACCURACY and other_error <= ACCURACY
+    assert value == pytest.approx(other, abs=ACCURACY)
