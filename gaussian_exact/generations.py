@@ -287,7 +287,11 @@ def generations(data: Gaussian, alpha, n_generations: int, error=None, n_samples
         cols["hel_ideal_q_bound"][i] = math.sqrt(sum(w * hellinger(ideal.out, g) ** 2
                                                      for w, g in zip(q.weights, q.components)))
         step, step_error = tv_with_error(p_next, ideal.out)
-        bias = [(w, *tv_with_error(ideal.out, g)) for w, g in zip(q.weights, q.components) if w > 0]
+        weight_of = {}   # "accumulate" repeats the data law: one TV per distinct component
+        for w, g in zip(q.weights, q.components):
+            if w > 0:
+                weight_of[id(g)] = (weight_of.get(id(g), (0.0, g))[0] + w, g)
+        bias = [(w, *tv_with_error(ideal.out, g)) for w, g in weight_of.values()]
         rho_next, rho_next_error = tv_with_error(p_next, data)
         cols["tv_p_ideal"][i] = step
         cols["tv_ideal_q_bound"][i] = sum(w * t for w, t, _ in bias)
