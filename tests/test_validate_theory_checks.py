@@ -121,3 +121,19 @@ def test_tv_and_hellinger_laws_hold_on_an_exact_gaussian_run():
         "tv.step", "tv.accumulation, one generation at a time", "tv.accumulation from generation 0",
         "hellinger.step", "hellinger.accumulation, one generation at a time", "hellinger.accumulation from generation 0"]
     assert all(c.passed and c.kind == "check" for c in checks)
+
+
+def test_an_unresolved_tv_makes_its_rows_vacuous_not_holding():
+    """A transition whose TV error estimate exceeds the tolerance (here inf, its value NaN) gives vacuous
+    rows there (and, accumulated from generation 0, after it), never a pass under an infinite tolerance."""
+    from validate.checks.assumption_suite import gaussian_companion_checks
+    from validate.checks.exact_suite import arrays_from_rows
+    from validate.pipeline.exact_runs import ExactRunConfig, exact_run_rows
+    a = arrays_from_rows(exact_run_rows(ExactRunConfig(alphas=(0.5,), generations=4, dim=3, mixture_samples=0), 0.5))
+    a["tv_error"][1], a["tv_p_ideal"][1], a["D_tv"][2] = math.inf, math.nan, math.nan
+    checks = {c.name.split(" [")[0]: c for c in gaussian_companion_checks(a, "x") if c.result_id.startswith("tv.")}
+    verdicts = {name: [r["verdict"] for r in c.rows] for name, c in checks.items()}
+    assert verdicts["tv.step"] == ["holds", "vacuous", "holds", "holds"]
+    assert verdicts["tv.accumulation, one generation at a time"] == ["holds", "vacuous", "vacuous", "holds"]
+    assert verdicts["tv.accumulation from generation 0"] == ["holds", "vacuous", "vacuous", "vacuous"]
+    assert not any(c.passed for c in checks.values())
