@@ -35,8 +35,9 @@ Closed forms and special cases (no quadrature):
   TV = |[Phi_1(r2) - Phi_1(r1)] - [Phi_2(r2) - Phi_2(r1)]|;
 * far apart: 1 - BC <= TV <= 1 (BC = 1 - H^2, the Bhattacharyya coefficient: min(p1, p2) <= sqrt(p1 p2)),
   so where BC < FAR_BC the value is 1 - BC / 2 with error BC / 2;
-* at most two quadratic directions (where the characteristic function decays too slowly; every other
-  lam below LAM_ZERO of max(max |lam|, |beta|)): conditioning on the other directions' Gaussian part
+* at most two quadratic directions and almost no linear part (where the characteristic function decays
+  too slowly; every other lam below LAM_ZERO of max(max |lam|, |beta|), the linear directions' sd below
+  LINEAR_SHARE of sd(L)): conditioning on the other directions' Gaussian part
   and on the second quadratic direction leaves a one-direction probability in closed
   form (the Gaussian probability outside or between the two roots in w of c + lam/2 w^2 + beta w),
   integrated by scipy.integrate.quad with the kinks as break points.
@@ -60,6 +61,7 @@ RAY_ANGLE = math.pi / 6   # of the rays that carry the inversion's tails into th
 RAY_NEGLIGIBLE = 1e-16    # a ray is followed until |integrand| t falls below this
 MAX_RAY_PANELS = 4096     # linear panels of a ray at most (then the geometric ones, growing by RAY_GROWTH)
 RAY_GROWTH = 1.5
+LINEAR_SHARE = 0.05        # see `_inversion`
 _NODES = {n: np.polynomial.legendre.leggauss(n) for n in (8, 16)}
 
 
@@ -218,13 +220,20 @@ def _ray_tail(form: QuadraticForm, start: float) -> tuple[float, float]:
         cuts = np.insert(cuts, np.arange(1, len(cuts)), 0.5 * (cuts[:-1] + cuts[1:]))
 
 
+def _linear_share(form: QuadraticForm) -> float:
+    """sd of the form's linear (Gaussian) directions over its sd: their factor e^(-omega^2 s^2 / 2) of phi."""
+    rest = np.setdiff1d(np.arange(form.lam.size), _quadratic_directions(form))
+    return math.sqrt(float(np.sum(form.beta[rest] ** 2)) / form.var) if form.var > 0 else 0.0
+
+
 def _inversion(p: Gaussian, q: Gaussian) -> tuple[float, float]:
     """TV = 1/pi int_0^inf [Im phi_p - Im phi_q] / omega (module docstring): Gauss-Legendre panels on
     [0, U], U = 1 / sd(L), and each law's rest along a ray into the half plane where its phase decays;
-    the conditional form for at most two quadratic directions."""
+    the conditional form for at most two quadratic directions unless both laws' linear directions carry
+    LINEAR_SHARE of sd(L) (their Gaussian factor then makes the inversion fast)."""
     forms = (log_ratio_form(p, q, p), log_ratio_form(q, q, p))   # L = log p - log q under p, under q
     rank = max(len(_quadratic_directions(f)) for f in forms)
-    if rank <= 2:
+    if rank <= 2 and min(_linear_share(f) for f in forms) < LINEAR_SHARE:
         return _conditional(forms)
     upper = 1.0 / math.sqrt(max(f.var for f in forms))
     cuts = _panel_cuts(forms, upper)

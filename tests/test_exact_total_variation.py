@@ -168,3 +168,21 @@ def test_inversion_and_conditional_quadrature_agree_in_three_dimensions():
         other, other_error = _conditional((log_ratio_form(p, q, p), log_ratio_form(q, q, p)))
     assert error <= ACCURACY and other_error <= ACCURACY
     assert value == pytest.approx(other, abs=ACCURACY)
+
+
+@pytest.mark.parametrize("d", [3, 10])
+def test_inversion_and_conditional_closed_form_agree_on_a_rank_one_difference(d):
+    """Covariances differing in one direction, means in all: the inversion (the linear directions' Gaussian
+    factor) against the conditional closed form integrated over that Gaussian part (one quad)."""
+    from gaussian_exact.quadratic_form import log_ratio_form
+    from gaussian_exact.total_variation import LINEAR_SHARE, _conditional, _linear_share
+    rng = np.random.default_rng(d)
+    S = random_spd(rng, d, 0.5, 1.5)
+    u = rng.standard_normal(d)
+    p, q = Gaussian(np.zeros(d), S), Gaussian(0.3 * rng.standard_normal(d), S + 0.8 * np.outer(u, u) / (u @ u))
+    forms = (log_ratio_form(p, q, p), log_ratio_form(q, q, p))
+    assert min(_linear_share(f) for f in forms) >= LINEAR_SHARE   # so `_inversion` inverts
+    value, error = _inversion(p, q)
+    other, other_error = _conditional(forms)
+    assert error <= ACCURACY and other_error <= ACCURACY
+    assert value == pytest.approx(other, abs=ACCURACY)
