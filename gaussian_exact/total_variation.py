@@ -56,12 +56,14 @@ from .quadratic_form import (LOG_TAIL, MAX_PANELS, PANEL_PHASE, TARGET_ERROR, Qu
 
 TOLERANCE = 1e-9      # the accuracy `tv` guarantees (absolute); a larger error estimate raises
 FAR_BC = 1e-12        # below this Bhattacharyya coefficient TV = 1 - BC/2 +- BC/2
-LAM_ZERO = 1e-13      # |lam_k| below this fraction of the form's scale counts as a linear (Gaussian) direction
+LAM_ZERO = 1e-11      # |lam_k| below this fraction of the form's scale counts as a linear (Gaussian) direction
+#                       (eigh's rounding of lam is ~1e-16 of max |lam|; dropping lam_k moves TV by ~|lam_k| / sd(L))
 RAY_ANGLE = math.pi / 6   # of the rays that carry the inversion's tails into the complex plane
 RAY_NEGLIGIBLE = 1e-16    # a ray is followed until |integrand| t falls below this
 MAX_RAY_PANELS = 4096     # linear panels of a ray at most (then the geometric ones, growing by RAY_GROWTH)
 RAY_GROWTH = 1.5
 LINEAR_SHARE = 0.05        # see `_inversion`
+MAX_CONDITIONAL = 3        # quadratic directions the conditional form may nest quadratures over (a fallback)
 _NODES = {n: np.polynomial.legendre.leggauss(n) for n in (8, 16)}
 
 
@@ -92,7 +94,7 @@ def tv(p: Gaussian, q: Gaussian) -> float:
         If the error estimate exceeds TOLERANCE.
     """
     value, error = tv_with_error(p, q)
-    if not error <= TOLERANCE:
+    if not error <= TOLERANCE or not math.isfinite(value):
         raise TVNotResolved(f"TV = {value!r} with error estimate {error:.3g} > {TOLERANCE:g}")
     return value
 
@@ -108,7 +110,8 @@ def tv_with_error(p: Gaussian, q: Gaussian) -> tuple[float, float]:
     Returns
     -------
     value, error : float
-        TV in [0, 1] and the error estimate (quadrature plus truncation; 0 for the closed forms).
+        TV in [0, 1] and the error estimate (quadratures and remainders; 0 for the closed forms); (nan, inf)
+        where no method resolved it.
 
     Raises
     ------
@@ -132,6 +135,8 @@ def tv_with_error(p: Gaussian, q: Gaussian) -> tuple[float, float]:
     if bc < FAR_BC:
         return 1.0 - 0.5 * bc, 0.5 * bc
     value, error = _inversion(p, q)
+    if not math.isfinite(value):
+        return math.nan, math.inf
     return min(max(value, 0.0), 1.0), error
 
 
@@ -199,14 +204,18 @@ def _ray_tail(form: QuadraticForm, start: float) -> tuple[float, float]:
     geometric = linear[-1] + max(width, start) * (RAY_GROWTH ** np.arange(1, 200) - 1.0) / (RAY_GROWTH - 1.0)
     edges = np.concatenate([linear, geometric])
     omega = start + edges * e
-    size = np.exp(_log_cf_complex(form, omega).real) * edges / np.abs(omega)
+    with np.errstate(over="ignore", invalid="ignore"):
+        size = np.exp(_log_cf_complex(form, omega).real) * edges / np.abs(omega)
+    if not np.all(np.isfinite(size)):   # the ray met growth: no estimate along it
+        return math.nan, math.inf
     below = np.flatnonzero(size < RAY_NEGLIGIBLE)
     end = int(below[below > 0][0]) if np.any(below > 0) else len(edges) - 1
     cuts, remainder = edges[:end + 1], float(size[end])
 
     def f(t):
         omega = start + t * e
-        return (np.exp(_log_cf_complex(form, omega)) / omega * e).imag
+        with np.errstate(over="ignore", invalid="ignore"):
+            return (np.exp(_log_cf_complex(form, omega)) / omega * e).imag
 
     while True:
         sums = {}
@@ -250,7 +259,10 @@ def _inversion(p: Gaussian, q: Gaussian) -> tuple[float, float]:
             break
         cuts = np.insert(cuts, np.arange(1, len(cuts)), 0.5 * (cuts[:-1] + cuts[1:]))
     (tail_p, err_p), (tail_q, err_q) = (_ray_tail(f, upper) for f in forms)
-    return (value + tail_p - tail_q) / math.pi, (error + err_p + err_q) / math.pi
+    value, error = (value + tail_p - tail_q) / math.pi, (error + err_p + err_q) / math.pi
+    if not (math.isfinite(value) and error <= TOLERANCE) and rank <= MAX_CONDITIONAL:
+        return _conditional(forms)
+    return (value, error) if math.isfinite(value) and math.isfinite(error) else (math.nan, math.inf)
 
 
 def _conditional(forms) -> tuple[float, float]:

@@ -186,3 +186,14 @@ def test_inversion_and_conditional_closed_form_agree_on_a_rank_one_difference(d)
     other, other_error = _conditional(forms)
     assert error <= ACCURACY and other_error <= ACCURACY
     assert value == pytest.approx(other, abs=ACCURACY)
+
+
+def test_rounding_sized_eigenvalues_do_not_turn_into_nan():
+    """A 1e-6 mean shift beside a 1e-3 covariance change in one direction: eigh leaves eigenvalues of order
+    1e-16 in the others, which must count as linear (a ray turned by their beta^2 / lam overflowed to NaN)."""
+    S = random_spd(np.random.default_rng(3), 4, 0.5, 1.5)
+    p = Gaussian(np.zeros(4), S)
+    q = Gaussian(np.r_[1e-6, 0.0, 0.0, 0.0], S + 1e-3 * np.outer(np.eye(4)[1], np.eye(4)[1]))
+    value, error = tv_with_error(p, q)
+    assert math.isfinite(value) and error <= ACCURACY
+    assert hellinger(p, q) ** 2 - 1e-12 <= value <= math.sqrt(kl(p, q) / 2) + 1e-12
