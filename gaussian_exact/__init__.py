@@ -41,6 +41,7 @@ from .assumptions import AssumptionReport, assumption_report
 from .reverse import reverse
 from .smoothed_mixture import SmoothedMixture
 from .two_component_divergences import Chi2BeyondFloatRange
+from .total_variation import TVNotResolved, tv, tv_with_error
 from . import schedules
 from .time_grid import TimeGrid
 from .gaussian_sampler import GaussianSampler, ddpm_ancestral, euler_maruyama
@@ -65,3 +66,4 @@ __all__ += ["AssumptionReport", "ConditionalPathQuantities", "GridPathMoments", 
 __all__ += ["GaussianChainLaw", "GaussianSampler", "TimeGrid", "cosine_betas", "ddpm_ancestral", "euler_maruyama",
             "gaussian_chain", "karras_sigmas", "linear_betas", "ou_time_from_sigma", "ou_times_from_betas",
             "score_from_prediction", "sigma_from_ou_time", "vp_ou_time"]  # THEORY.md §8: any Gaussian-transition sampler
+__all__ += ["TVNotResolved", "tv", "tv_with_error"]  # THEORY.md §8: exact TV between Gaussians (Imhof)

@@ -31,6 +31,10 @@ init, Gaussian q_i).
 hel_p_ideal = H(p^{i+1}, ideal output) (closed form) and hel_ideal_q_bound = (sum_j w_j H^2(ideal output,
 q_i's component j))^{1/2} >= H(ideal output, q_i) (joint convexity of H^2; q_i is a mixture), for the
 Hellinger accumulation law of THEORY.md section 8 (a larger bias term keeps the law valid).
+TV likewise (total_variation.py, exact to 1e-9 in any dimension): D_tv = rho_g = TV(p^g, data),
+tv_p_ideal = TV(p^{i+1}, ideal output), tv_ideal_q_bound = sum_j w_j TV(ideal output, q_i's component j)
+>= b_i = TV(ideal output, q_i) (TV is convex in each argument), and tv_error the largest error estimate
+of the TVs of transition i (those two and D_tv of generations i and i + 1).
 """
 from __future__ import annotations
 
@@ -48,15 +52,16 @@ from .linear_sde import check_error, check_schedule, propagate_learned_and_ideal
 from .mixture import GaussianMixture, chi2_to_mixture, kl_to_mixture
 from .two_component_divergences import Chi2BeyondFloatRange
 from .observability import eta_of
+from .total_variation import tv_with_error
 from .ou import noise_variance, signal_scale
 from .validation import count, real_scalar
 
 TRANSITION_FIELDS = (
     "I_chi2", "I_chi2_se", "I_kl", "I_kl_se", "I_chi2_gaussian", "I_kl_gaussian", "kl_ideal",
     "chi2_ideal", "chi2_q_data", "cross", "cross_q", "J", "eps2", "epshat2", "eta",
-    "hel_p_ideal", "hel_ideal_q_bound",
+    "hel_p_ideal", "hel_ideal_q_bound", "tv_p_ideal", "tv_ideal_q_bound", "tv_error",
 )
-LAW_FIELDS = ("D_chi2", "D_renyi2", "D_kl", "D_w2", "D_hel")
+LAW_FIELDS = ("D_chi2", "D_renyi2", "D_kl", "D_w2", "D_hel", "D_tv")
 
 
 @dataclass
@@ -80,8 +85,9 @@ class GenerationsResult:
         The training law q_i of each round.
     ideal_outputs : list of Gaussian
         The output of the ideal (error-free) reverse path of each round.
-    D_chi2, D_kl, D_w2, D_renyi2, D_hel : numpy.ndarray, shape (N + 1,)
-        Divergences of p^g to the data (D_hel: the Hellinger distance, closed form).
+    D_chi2, D_kl, D_w2, D_renyi2, D_hel, D_tv : numpy.ndarray, shape (N + 1,)
+        Divergences of p^g to the data (D_hel: the Hellinger distance, closed form; D_tv: the total
+        variation, exact to 1e-9).
     arrays : dict
         The TRANSITION_FIELDS arrays (also readable as attributes).
     settings : dict
@@ -99,6 +105,7 @@ class GenerationsResult:
     D_w2: np.ndarray
     D_renyi2: np.ndarray
     D_hel: np.ndarray
+    D_tv: np.ndarray
     arrays: dict = field(default_factory=dict)
     settings: dict = field(default_factory=dict)
 
@@ -243,6 +250,8 @@ def generations(data: Gaussian, alpha, n_generations: int, error=None, n_samples
     rng = np.random.default_rng(seed)
 
     laws, learners, matched, training, ideals = [p0], [], [], [], []
+    rho, rho_error = tv_with_error(p0, data)
+    D_tv = [rho]
     pool = []
     memo = {}   # integrals of pairs of laws against a base, shared by all generations
     cols = {name: np.full(n, math.nan) for name in TRANSITION_FIELDS}
@@ -277,6 +286,18 @@ def generations(data: Gaussian, alpha, n_generations: int, error=None, n_samples
         cols["hel_p_ideal"][i] = hellinger(p_next, ideal.out)
         cols["hel_ideal_q_bound"][i] = math.sqrt(sum(w * hellinger(ideal.out, g) ** 2
                                                      for w, g in zip(q.weights, q.components)))
+        step, step_error = tv_with_error(p_next, ideal.out)
+        weight_of = {}   # "accumulate" repeats the data law: one TV per distinct component
+        for w, g in zip(q.weights, q.components):
+            if w > 0:
+                weight_of[id(g)] = (weight_of.get(id(g), (0.0, g))[0] + w, g)
+        bias = [(w, *tv_with_error(ideal.out, g)) for w, g in weight_of.values()]
+        rho_next, rho_next_error = tv_with_error(p_next, data)
+        cols["tv_p_ideal"][i] = step
+        cols["tv_ideal_q_bound"][i] = sum(w * t for w, t, _ in bias)
+        cols["tv_error"][i] = max([rho_error, rho_next_error, step_error] + [e for _, _, e in bias])
+        D_tv.append(rho_next)
+        rho_error = rho_next_error
         if mixture_samples:
             try:
                 cols["I_chi2"][i], cols["I_chi2_se"][i] = chi2_to_mixture(p_next, q, mixture_samples, seed + i)
@@ -300,4 +321,4 @@ def generations(data: Gaussian, alpha, n_generations: int, error=None, n_samples
         training=training, ideal_outputs=ideals,
         D_chi2=np.array([chi2(p, data, memo) for p in laws]), D_kl=np.array([kl(p, data) for p in laws]),
         D_w2=np.array([w2(p, data) for p in laws]), D_renyi2=np.array([renyi2(p, data, memo) for p in laws]),
-        D_hel=np.array([hellinger(p, data) for p in laws]), arrays=cols, settings=settings)
+        D_hel=np.array([hellinger(p, data) for p in laws]), D_tv=np.array(D_tv), arrays=cols, settings=settings)

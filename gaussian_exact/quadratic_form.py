@@ -24,7 +24,7 @@ is non-increasing in omega) is negligible, the first is 1 / (omega sinh(pi omega
 closed form through E1) and the others are below |phi| / sinh(pi omega). They are integrated by
 composite Gauss-Legendre rules on graded panels: each panel is short enough that the integrand's
 log changes by at most about one over it, by a bound on |d log phi / d omega| (module function
-`_log_cf_rate`: |c| + sum |lam| / (2 s) + 5/4 omega beta^2 / s, s = (1 + omega^2 lam^2)^(1/2)) plus
+`log_cf_rate`: |c| + sum |lam| / (2 s) + 5/4 omega beta^2 / s, s = (1 + omega^2 lam^2)^(1/2)) plus
 that of the kernel (pi + 1 / distance to its nearest pole). Near omega = 0 this is the width
 1 / (|E X| + sd X) scale; where lam is large the panels grow geometrically (phi of a wide chi-square
 form varies on the scale 1 / |lam| near 0 and slowly beyond), so the count stays small near the
@@ -149,7 +149,7 @@ def _negligible_from(form: QuadraticForm) -> float:
     return hi
 
 
-def _log_cf_rate(form: QuadraticForm, left: float, right: float) -> float:
+def log_cf_rate(form: QuadraticForm, left: float, right: float) -> float:
     """A bound on |d log phi / d omega| over [left, right] (module docstring): the lam terms
     decrease in omega (taken at `left`), the beta terms increase (taken at `right`)."""
     lam, b2 = np.abs(form.lam), form.beta ** 2
@@ -160,7 +160,7 @@ def _log_cf_rate(form: QuadraticForm, left: float, right: float) -> float:
 
 def _panel_cuts(form: QuadraticForm, upper: float, pole: float) -> np.ndarray | None:
     """Cuts 0 = w_0 < ... < w_n = upper with PANEL_PHASE / (rate over the panel) per panel, the rate
-    being `_log_cf_rate` plus pi + 1 / sqrt(pole^2 + w^2) for a kernel with a pole at distance `pole`
+    being `log_cf_rate` plus pi + 1 / sqrt(pole^2 + w^2) for a kernel with a pole at distance `pole`
     from 0 (None: more than MAX_PANELS panels are needed)."""
     cuts = [0.0]
     w = 0.0
@@ -168,14 +168,14 @@ def _panel_cuts(form: QuadraticForm, upper: float, pole: float) -> np.ndarray | 
         if len(cuts) > MAX_PANELS:
             return None
         kernel = math.pi + 1.0 / math.hypot(pole, w)
-        h = PANEL_PHASE / (_log_cf_rate(form, w, w) + kernel)
-        h = PANEL_PHASE / (_log_cf_rate(form, w, min(w + h, upper)) + kernel)   # <= the first step
+        h = PANEL_PHASE / (log_cf_rate(form, w, w) + kernel)
+        h = PANEL_PHASE / (log_cf_rate(form, w, min(w + h, upper)) + kernel)   # <= the first step
         w = min(w + h, upper)
         cuts.append(w)
     return np.array(cuts)
 
 
-def _rule_sums(f, form: QuadraticForm, cuts: np.ndarray) -> tuple[float, float, float]:
+def rule_sums(f, form: QuadraticForm, cuts: np.ndarray) -> tuple[float, float, float]:
     """The 16- and 8-node composite sums on the panels of `cuts` and the rounding bound of the first
     (module docstring), evaluated CHUNK_PANELS panels at a time."""
     sums = {16: 0.0, 8: 0.0}
@@ -203,7 +203,7 @@ def _integrate(f, form: QuadraticForm, upper: float, pole: float) -> tuple[float
     if cuts is None:
         return math.nan, math.inf
     while True:
-        fine, coarse, rounding = _rule_sums(f, form, cuts)
+        fine, coarse, rounding = rule_sums(f, form, cuts)
         error = abs(fine - coarse) + rounding
         if error <= TARGET_ERROR or 2 * (len(cuts) - 1) > MAX_PANELS:
             return fine, error

@@ -88,6 +88,17 @@ def test_accumulation_controls_fail_on_a_bias_dominated_exact_chain():
     assert all(c.passed for c in checks)
 
 
+def test_tv_controls_fail_on_exact_runs_built_for_them():
+    """d = 10, t0 = 0.5: the accumulation laws hold and, with the bias dropped, are violated at every
+    generation; the 1-D chain started off the data: tv.accumulation holds, with (1-alpha)^2 it is violated."""
+    from validate.checks.assumption_suite import exact_run_companion_examples
+    checks = exact_run_companion_examples()
+    assert [c.kind for c in checks] == ["check"] * 4 + ["control"] * 4 + ["check", "control"]
+    assert all(c.passed and c.scope == "example" for c in checks)
+    for c in checks:
+        assert all(r["verdict"] == ("violated" if c.kind == "control" else "holds") for r in c.rows), c.name
+
+
 def test_gaussian_hellinger_closed_form_matches_quadrature():
     from scipy import integrate
 
@@ -100,12 +111,29 @@ def test_gaussian_hellinger_closed_form_matches_quadrature():
     assert hellinger(p, p) == 0.0
 
 
-def test_hellinger_laws_hold_on_an_exact_gaussian_run():
+def test_tv_and_hellinger_laws_hold_on_an_exact_gaussian_run():
     from validate.checks.assumption_suite import gaussian_companion_checks
     from validate.checks.exact_suite import arrays_from_rows
     from validate.pipeline.exact_runs import ExactRunConfig, exact_run_rows
     cfg = ExactRunConfig(alphas=(0.5,), generations=4, dim=3, mixture_samples=0)
     checks = gaussian_companion_checks(arrays_from_rows(exact_run_rows(cfg, 0.5)), "exact")
     assert [c.name.split(" [")[0] for c in checks] == [
+        "tv.step", "tv.accumulation, one generation at a time", "tv.accumulation from generation 0",
         "hellinger.step", "hellinger.accumulation, one generation at a time", "hellinger.accumulation from generation 0"]
     assert all(c.passed and c.kind == "check" for c in checks)
+
+
+def test_an_unresolved_tv_makes_its_rows_vacuous_not_holding():
+    """A transition whose TV error estimate exceeds the tolerance (here inf, its value NaN) gives vacuous
+    rows there (and, accumulated from generation 0, after it), never a pass under an infinite tolerance."""
+    from validate.checks.assumption_suite import gaussian_companion_checks
+    from validate.checks.exact_suite import arrays_from_rows
+    from validate.pipeline.exact_runs import ExactRunConfig, exact_run_rows
+    a = arrays_from_rows(exact_run_rows(ExactRunConfig(alphas=(0.5,), generations=4, dim=3, mixture_samples=0), 0.5))
+    a["tv_error"][1], a["tv_p_ideal"][1], a["D_tv"][2] = math.inf, math.nan, math.nan
+    checks = {c.name.split(" [")[0]: c for c in gaussian_companion_checks(a, "x") if c.result_id.startswith("tv.")}
+    verdicts = {name: [r["verdict"] for r in c.rows] for name, c in checks.items()}
+    assert verdicts["tv.step"] == ["holds", "vacuous", "holds", "holds"]
+    assert verdicts["tv.accumulation, one generation at a time"] == ["holds", "vacuous", "vacuous", "holds"]
+    assert verdicts["tv.accumulation from generation 0"] == ["holds", "vacuous", "vacuous", "vacuous"]
+    assert not any(c.passed for c in checks.values())

@@ -23,6 +23,13 @@ Per run (scope "run"), per generation:
   control `tv.mix` with (1-alpha)^2 on the run (where rho_g > 0); the accumulation controls that drop
   the bias (b_i, c_i) on an exact Gaussian chain whose early-stopping bias dominates
   (`companion_examples`).
+
+On exact Gaussian runs (`gaussian_companion_checks`, scope "run"): `tv.step`, `tv.accumulation`,
+`hellinger.step` and `hellinger.accumulation`, one generation at a time and from generation 0, every
+distance exact (TV by `gaussian_exact.tv`), the bias replaced by its bound over q_i's components. Their
+controls (`exact_run_companion_examples`, scope "example"): the accumulation laws with the bias dropped on
+a d = 10 exact run with t0 = 0.5 (`bias_dominated_exact_run`), and `tv.accumulation` with the chi2
+discount (1 - alpha)^2 on a 1-D exact chain started off the data (`discount_tight_chain`).
 """
 from __future__ import annotations
 
@@ -34,6 +41,7 @@ import bounds
 from bounds import symbols as S
 from gaussian_exact import Gaussian, reverse, skeleton_from_moments
 from gaussian_exact.quadrature_1d import tv_distance
+from gaussian_exact.total_variation import TOLERANCE as TV_TOLERANCE
 from validate.checks.check import Check, attribute, check, verdict_rows
 from validate.checks.verdict import HOLDS, INCONCLUSIVE, VACUOUS, VIOLATED, verdicts
 
@@ -223,29 +231,51 @@ def theory_run_checks(rows: list[dict], label: str, run: dict) -> list[Check]:
     return attribute(checks, scope="run", run=run)
 
 
+#: per distance on an exact Gaussian run: (law field, step field, bias-bound field, bias symbol, start symbol, note)
+GAUSSIAN_COMPANIONS = {
+    "tv": ("D_tv", "tv_p_ideal", "tv_ideal_q_bound", "tv_bias", "tv0",
+           "b_i <= sum_j w_j TV(p*, q_i component j) (convexity); TV exact (gaussian_exact.tv, Imhof)"),
+    "hellinger": ("D_hel", "hel_p_ideal", "hel_ideal_q_bound", "hel_bias", "hel0",
+                  "c_i <= (sum_j w_j H^2(p*, q_i component j))^(1/2) (joint convexity); Hellinger in closed form"),
+}
+
+
 def gaussian_companion_checks(a: dict, label: str) -> list[Check]:
-    """The Hellinger laws on an exact Gaussian run (`validate.checks.exact_suite.arrays_from_rows` arrays
-    with D_hel, hel_p_ideal, hel_ideal_q_bound; empty without them): `hellinger.step` and
-    `hellinger.accumulation` one generation at a time and accumulated from generation 0, every distance
-    in closed form (Gaussians), the bias c_i replaced by its upper bound (sum_j w_j H^2(p*, q_i's
-    component j))^{1/2} (joint convexity of H^2: the law with it is implied by the law with c_i). TV is
-    not checked there (no closed form for Gaussians in d > 1); the controls that drop the bias are on
-    `companion_examples`."""
-    if "D_hel" not in a or "hel_p_ideal" not in a:
-        return []
+    """The TV and Hellinger laws on an exact Gaussian run (`validate.checks.exact_suite.arrays_from_rows` arrays
+    with D_tv, tv_p_ideal, tv_ideal_q_bound, tv_error and D_hel, hel_p_ideal, hel_ideal_q_bound; a distance
+    whose fields are missing is skipped): `tv.step`, `tv.accumulation`, `hellinger.step` and
+    `hellinger.accumulation` one generation at a time and accumulated from generation 0 (alpha fixed). Every
+    distance is exact: Hellinger in closed form, TV by `gaussian_exact.tv` (error estimate tv_error, within
+    the tolerance). q_i is a mixture, so the bias is replaced by its upper bound over q_i's components
+    (convexity of TV, joint convexity of H^2: the law with it is implied by the law with b_i, c_i). The
+    controls (bias dropped, the TV law with the chi2 discount) are on `companion_examples`."""
     cat = bounds.catalog()
-    H, alpha, eps, c = a["D_hel"], a["alpha"], a["epshat2"], a["hel_ideal_q_bound"]
+    alpha, eps = a["alpha"], a["epshat2"]
     gens = np.arange(len(alpha))
-    note = "c_i <= (sum_j w_j H^2(p*, q_i component j))^(1/2) (joint convexity); Hellinger in closed form"
-    out = check(cat["hellinger.step"], a["hel_p_ideal"], {"epshat2": eps}, generations=gens, atol=1e-12,
-                name=f"hellinger.step [{label}]")
-    out += check(cat["hellinger.accumulation"], H[1:], {"alpha": alpha, "epshat2": eps[:, None], "hel_bias": c[:, None],
-                                                       "hel0": H[:-1], "N": np.ones(len(alpha), dtype=int)},
-                 generations=gens, atol=1e-12, note=note, name=f"hellinger.accumulation, one generation at a time [{label}]")
-    if np.all(alpha == alpha[0]):
-        out += check(cat["hellinger.accumulation"], H[1:], {"alpha": float(alpha[0]), "epshat2": eps, "hel_bias": c,
-                                                           "hel0": H[0], "N": np.arange(1, len(alpha) + 1)},
-                     generations=gens, atol=1e-12, note=note, name=f"hellinger.accumulation from generation 0 [{label}]")
+    out = []
+    for name, (law, step, bias, bias_sym, start, note) in GAUSSIAN_COMPANIONS.items():
+        if law not in a or step not in a:
+            continue
+        D, c = a[law], a[bias]
+        atol, why, why_acc = 1e-12, "", ""
+        if name == "tv":   # the rows of a transition whose TV is not resolved to TV_TOLERANCE are vacuous
+            err = np.asarray(a["tv_error"], dtype=float)
+            unresolved = ~(err <= TV_TOLERANCE)
+            atol = 1e-9 + (len(alpha) + 2) * float(np.max(np.where(unresolved, 0.0, err)))
+            text = np.array([f"TV not resolved (error estimate {e:.3g} > {TV_TOLERANCE:g})" for e in err])
+            why = np.where(unresolved, text, "")
+            why_acc = np.where(np.maximum.accumulate(unresolved), "TV not resolved at or before this generation", "")
+        out += check(cat[f"{name}.step"], a[step], {"epshat2": eps}, generations=gens, atol=atol, vacuous=why,
+                     name=f"{name}.step [{label}]")
+        out += check(cat[f"{name}.accumulation"], D[1:], {"alpha": alpha, "epshat2": eps[:, None], bias_sym: c[:, None],
+                                                         start: D[:-1], "N": np.ones(len(alpha), dtype=int)},
+                     generations=gens, atol=atol, note=note, vacuous=why,
+                     name=f"{name}.accumulation, one generation at a time [{label}]")
+        if np.all(alpha == alpha[0]):
+            out += check(cat[f"{name}.accumulation"], D[1:], {"alpha": float(alpha[0]), "epshat2": eps, bias_sym: c,
+                                                             start: D[0], "N": np.arange(1, len(alpha) + 1)},
+                         generations=gens, atol=atol, note=note, vacuous=why_acc,
+                         name=f"{name}.accumulation from generation 0 [{label}]")
     return out
 
 
@@ -331,3 +361,69 @@ def companion_examples() -> list[Check]:
                  name="control: hellinger.accumulation with c_i dropped, same chain")
     return attribute(out, scope="example", run={"learner": "exact Gaussian, no score error, t0 = 0.5",
                                                 "target": "gaussian"})
+
+
+def bias_dominated_exact_run(dim: int = 10, alpha: float = 0.5, generations: int = 4, t0: float = 0.5,
+                             seed: int = 0) -> dict:
+    """The exact Gaussian run of `collapse exact` (data N(0, 0.36 I + 0.05 A A^T / d), A seeded; score error
+    -0.03 x + 0.05 (1, ..., 1) / sqrt(d)), but with early stopping at t0 = 0.5 instead of 0.02, so that the
+    bias b_i = TV(p*^{i+1}, q_i) dominates the step min(sqrt(epshat2_i)/2, ...): its arrays
+    (`validate.checks.exact_suite.arrays_from_rows`), every TV exact (`gaussian_exact.tv`)."""
+    from gaussian_exact import AffineError, generations as run_generations
+    from validate.checks.exact_suite import arrays_from_rows
+
+    a = np.random.default_rng(seed).standard_normal((dim, dim))
+    data = Gaussian(np.zeros(dim), 0.36 * np.eye(dim) + 0.05 * (a @ a.T) / dim)
+    error = AffineError(W=-0.03, xi=0.05 * np.ones(dim) / math.sqrt(dim))
+    res = run_generations(data, alpha, generations, error=error, t0=t0, mixture_samples=0, compute_eta=False)
+    return arrays_from_rows(res.rows())
+
+
+def discount_tight_chain(generations: int = 3, alpha: float = 0.5, shift: float = 0.5) -> dict:
+    """A 1-D exact chain on which the TV law's discount (1 - alpha) is nearly attained: data N(0, 1), p^0 =
+    N(shift, 1), no score error, no early stopping (t0 = 0) and the exact start, so p^{i+1} = p*^{i+1} = the
+    moment-matched Gaussian of q_i; then rho_{i+1} is close to TV(q_i, data) = (1 - alpha) rho_i and the bias
+    b_i = TV(p*^{i+1}, q_i) (by quadrature: q_i is a mixture) is of third order in the shift. Returns alpha,
+    rho (exact TV), b and epshat2 (= 0)."""
+    from gaussian_exact import generations as run_generations, tv
+
+    data = Gaussian([0.0], [[1.0]])
+    res = run_generations(data, alpha, generations, p0=Gaussian([shift], [[1.0]]), t0=0.0, init="exact",
+                          mixture_samples=0, compute_eta=False)
+    return {"alpha": alpha, "rho": np.array([tv(p, data) for p in res.laws]),
+            "b": np.array([tv_distance(out, q) for out, q in zip(res.ideal_outputs, res.training)]),
+            "epshat2": np.asarray(res.epshat2, dtype=float)}
+
+
+def exact_run_companion_examples() -> list[Check]:
+    """The controls of the TV law on exact Gaussian runs (scope "example"): on `bias_dominated_exact_run`
+    (d = 10, t0 = 0.5) `tv.accumulation` and `hellinger.accumulation` hold (`gaussian_companion_checks`) and
+    their mutations with the bias dropped (b_i, c_i = 0) are violated, one generation at a time and from
+    generation 0; on `discount_tight_chain` `tv.accumulation` holds and its mutation with the chi2 discount
+    (1 - alpha)^2 is violated."""
+    bad = bounds.companion_controls()
+    a = bias_dominated_exact_run()
+    G = len(a["alpha"])
+    gens, one, n = np.arange(G), np.ones(G, dtype=int), np.arange(1, G + 1)
+    label = "d = 10, t0 = 0.5: early-stopping bias dominates"
+    out = [c for c in gaussian_companion_checks(a, label) if "accumulation" in c.name]
+    atol = 1e-9 + (G + 2) * float(np.max(a["tv_error"]))
+    for mutation, law, bias, start in (("tv.accumulation[no b]", "D_tv", "tv_bias", "tv0"),
+                                       ("hellinger.accumulation[no c]", "D_hel", "hel_bias", "hel0")):
+        D, what = a[law], "b_i" if law == "D_tv" else "c_i"
+        out += check(bad[mutation], D[1:], {"alpha": a["alpha"], "epshat2": a["epshat2"][:, None], bias: 0.0 * D[:-1, None],
+                                            start: D[:-1], "N": one}, generations=gens, atol=atol, expect=VIOLATED,
+                     name=f"control: {mutation.split('[')[0]} with {what} dropped, one generation at a time [{label}]")
+        out += check(bad[mutation], D[1:], {"alpha": float(a["alpha"][0]), "epshat2": a["epshat2"], bias: 0.0 * D[1:],
+                                            start: D[0], "N": n}, generations=gens, atol=atol, expect=VIOLATED,
+                     name=f"control: {mutation.split('[')[0]} with {what} dropped, from generation 0 [{label}]")
+    out = attribute(out, scope="example", run={"learner": "exact Gaussian, affine score error, t0 = 0.5", "target": "gaussian"})
+    ch = discount_tight_chain()
+    k = len(ch["b"])
+    params = {"alpha": ch["alpha"], "epshat2": ch["epshat2"], "tv_bias": ch["b"], "tv0": ch["rho"][0], "N": np.arange(1, k + 1)}
+    tight = check(bounds.catalog()["tv.accumulation"], ch["rho"][1:], params, generations=np.arange(k), atol=1e-8,
+                  name="tv.accumulation on a 1-D exact chain started off the data (no error, t0 = 0)")
+    tight += check(bad["tv.accumulation[(1-alpha)^2]"], ch["rho"][1:], params, generations=np.arange(k), atol=1e-8,
+                   expect=VIOLATED, name="control: tv.accumulation with the chi2 discount (1-alpha)^2, same chain")
+    return out + attribute(tight, scope="example", run={"learner": "exact Gaussian, no score error, t0 = 0, exact start",
+                                                        "target": "gaussian, p^0 shifted by 0.5"})

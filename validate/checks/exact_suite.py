@@ -36,7 +36,8 @@ EXACT_ATOL = 1e-9  # closed-form Gaussian integrals summed with cancellation
 #: the structured run fields (`validate.checks.check.Check.run`) of a check on an exact Gaussian run
 EXACT_RUN = {"learner": "exact Gaussian, affine score error", "target": "gaussian"}
 ALL_FIELDS = ("alpha", "D_chi2", "chi2_q_data", "cross", "J", "I_chi2", "I_chi2_se", "kl_ideal",
-              "chi2_ideal", "eps2", "epshat2", "eta", "hel_p_ideal", "hel_ideal_q_bound")
+              "chi2_ideal", "eps2", "epshat2", "eta", "hel_p_ideal", "hel_ideal_q_bound", "tv_p_ideal",
+              "tv_ideal_q_bound", "tv_error")
 
 
 def arrays_from_rows(rows: list[dict]) -> dict:
@@ -54,8 +55,9 @@ def arrays_from_rows(rows: list[dict]) -> dict:
         Field name -> numpy.ndarray.
     """
     out = {"D_chi2": np.array([r["D_chi2"] for r in rows], dtype=float)}
-    if "D_hel" in rows[0]:   # THEORY.md section 8: Hellinger distances to data (closed form), N + 1 entries
-        out["D_hel"] = np.array([r["D_hel"] for r in rows], dtype=float)
+    for law in ("D_hel", "D_tv"):   # THEORY.md section 8: Hellinger and TV distances to data, N + 1 entries
+        if law in rows[0]:
+            out[law] = np.array([r[law] for r in rows], dtype=float)
     for k in ALL_FIELDS:
         if k != "D_chi2" and k in rows[0]:
             out[k] = np.array([r[k] for r in rows[:-1]], dtype=float)

@@ -28,7 +28,8 @@ from validate.checks.exact_suite import EXACT_RUN, controls, exact_checks, tight
 from validate.checks.grid_suite import grid_checks, is_grid_exact, run_fields
 from validate.checks.limit_suite import checks_from_saved
 from validate.checks.proof_suite import proof_checks
-from validate.checks.assumption_suite import companion_examples, gaussian_companion_checks, proof_step_examples
+from validate.checks.assumption_suite import (companion_examples, exact_run_companion_examples, gaussian_companion_checks,
+                                             proof_step_examples)
 from validate.report.run_data import RunData, neural_runs, stack
 from validate.checks.verdict import verdicts
 
@@ -141,6 +142,8 @@ def all_checks(data: RunData, z: float = 2.0, proofs: bool = True) -> list[Check
         checks += attribute(exact_checks(a, label, z=z) + controls(a, label) + gaussian_companion_checks(a, label),
                             scope="run",
                             run={**EXACT_RUN, "directory": str(data.path / "exact" / f"alpha_{alpha:g}"), "alpha": alpha})
+    if data.exact:   # the TV and Hellinger laws' controls on exact runs built for them
+        checks += exact_run_companion_examples()
     checks += neural_checks(data, z)
     grid = grid_checks(neural_runs(data), z)  # runs with exact grid laws: binding (grid_suite)
     checks += grid

@@ -28,7 +28,7 @@ from validate.report import figures
 from validate.checks.bootstrap import bootstrap_mean_ci
 from validate.checks.counts import count_rows, counts_line
 from validate.checks.check import attribute, flat_row
-from validate.checks.assumption_suite import gaussian_companion_checks
+from validate.checks.assumption_suite import exact_run_companion_examples, gaussian_companion_checks
 from validate.checks.exact_suite import EXACT_RUN, arrays_from_rows, controls, exact_checks, tight_brownian_controls
 from run_files import METRICS_FILE, atomic_write_text, write_json
 from validate.checks.grid_suite import grid_checks
@@ -268,6 +268,7 @@ def sweep_checks(run_dir, z: float = 2.0) -> list:
         The checks.
     """
     checks = tight_brownian_controls()
+    exact_found = False
     for r, d, rows in _runs_with_metrics(run_dir, "exact"):
         if run_state(r, d) != FINISHED:
             continue
@@ -275,6 +276,9 @@ def sweep_checks(run_dir, z: float = 2.0) -> list:
         checks += attribute(exact_checks(a, r.name, z=z) + controls(a, r.name) + gaussian_companion_checks(a, r.name),
                             scope="run",
                             run={**EXACT_RUN, "directory": str(d), "alpha": r.config.get("alpha")})
+        exact_found = True
+    if exact_found:   # the TV and Hellinger laws' controls on exact runs built for them
+        checks += exact_run_companion_examples()
     for r, d, _ in _runs_with_metrics(run_dir, "train"):
         data = RunData.load(d)
         for c in neural_checks(data, z) + grid_checks(neural_runs(data), z):
