@@ -15,7 +15,7 @@ from .linear_sde import propagate
 
 
 def reverse(target, error=None, T: float = 4.0, t0: float = 0.02, steps=None,
-            init="prior", ode: bool = False, score=None, *, schedule=None, sampler=None):
+            init="prior", ode: bool = False, score=None, *, schedule=None, sampler=None, final_step: bool = True):
     """Exact law of the reverse process's output (a Gaussian; a GridLaw for a GridLaw target).
 
     The reverse SDE of THEORY.md section 1, ``dY = [+1/2 Y + score_hat(Y, T - tau)] dtau + dW``,
@@ -59,11 +59,16 @@ def reverse(target, error=None, T: float = 4.0, t0: float = 0.02, steps=None,
         Any Gaussian-transition sampler (gaussian_sampler.py: EM on any grid, DDPM ancestral), instead of
         the uniform EM chain: its exact law on a GridLaw target, or on a Gaussian target (no clipping;
         gaussian_chain.py).
+    final_step : bool
+        GridLaw target and DDPM sampler: return the law of DDPM's actual output x_0 = clip(m(x_1)) after
+        its last noiseless step (`FinalStepLaw`, final_step_law.py); False: the GridLaw of x_1. A Gaussian
+        target's DDPM law is that of x_1 (gaussian_chain.py).
 
     Returns
     -------
-    Gaussian or GridLaw
-        The exact law of the output Y_K (or Y at t0 in continuous time).
+    Gaussian, GridLaw or FinalStepLaw
+        The exact law of the output Y_K (or Y at t0 in continuous time); for a GridLaw target and a DDPM
+        sampler that of x_0 (a FinalStepLaw) unless final_step=False.
 
     Raises
     ------
@@ -75,7 +80,7 @@ def reverse(target, error=None, T: float = 4.0, t0: float = 0.02, steps=None,
         if ode:
             raise ValueError("ode must be False for a GridLaw target (the exact grid chain needs the SDE's "
                              "Gaussian transitions)")
-        return grid_reverse(target, error, T, t0, steps, init, score, schedule=schedule, sampler=sampler)
+        return grid_reverse(target, error, T, t0, steps, init, score, final_step, schedule=schedule, sampler=sampler)
     if score is not None:
         raise ValueError("score= is for GridLaw targets; for a Gaussian target give an AffineError")
     chain = affine_chain(schedule, sampler, ode)
