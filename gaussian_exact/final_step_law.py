@@ -407,6 +407,7 @@ class _TrapezoidSum:
     (B = 0) and trapezoids are accumulated as truncated polynomials over sorted breakpoints."""
 
     REL_THIN = 1e-6
+    ATOM_TOL = 1e-12
 
     def __init__(self, g: np.ndarray, w: np.ndarray, tilt: np.ndarray):
         span0 = ((g[:, 1] + g[:, 3]) - (g[:, 0] + g[:, 2])) / 2       # g's change across the sub-cell, per axis
@@ -420,8 +421,8 @@ class _TrapezoidSum:
         point = alpha <= 1e-14 * (1 + np.abs(centre))
         thin = ~point & (beta <= self.REL_THIN * alpha)
         trap = ~point & ~thin
-        # steps
-        self.step_at, self.step_w = _sorted_cum(centre[point], w[point])
+        # steps, at their own (unshifted) values: an atom where clipping sends a whole sub-cell to one point
+        self.step_at, self.step_w = _sorted_cum(g[point, 0], w[point])
         # ramps: (w / 2 alpha) [(c - (g - alpha))_+ - (c - (g + alpha))_+]
         k = w[thin] / (2 * alpha[thin])
         self.ramp = _Truncated(np.concatenate([centre[thin] - alpha[thin], centre[thin] + alpha[thin]]),
@@ -433,10 +434,13 @@ class _TrapezoidSum:
                                np.concatenate([lam, -lam, -lam, lam]), 2)
 
     def cdf(self, x: np.ndarray, left: bool) -> np.ndarray:
-        c = np.asarray(x, float) - self.shift
-        idx = np.searchsorted(self.step_at, c, side="left" if left else "right")
-        steps = np.concatenate([[0.0], self.step_w])
-        out = steps[idx]
+        """P(g <= x) (left: P(g < x)); an atom within ATOM_TOL (relative) of x counts as at x, so that
+        u . clip(x_0) computed by another summation order still meets its atom."""
+        x = np.asarray(x, float)
+        tol = self.ATOM_TOL * (1.0 + np.abs(x))
+        idx = np.searchsorted(self.step_at, x - tol if left else x + tol, side="left" if left else "right")
+        out = np.concatenate([[0.0], self.step_w])[idx]
+        c = x - self.shift
         out = out + self.ramp(c) + self.quad(c)
         return np.clip(out, 0.0, 1.0)
 
