@@ -26,10 +26,12 @@ How (derived here; the error is measured in tests/test_exact_final_step.py):
   Measured against the Gaussian closed form: 1e-10 or better.
 * 2-D: each cell is cut into refine x refine sub-cells (midpoint mass); in each sub-cell the
   projection ``g = u . clip(m)`` is taken affine through its values at the sub-cell's corners, so the
-  sub-cell's mass is spread over ``g_c + A (U - 1/2) + B (V - 1/2)``, U, V uniform (a trapezoid law).
+  sub-cell's mass (2 x 2 Gauss-Legendre) is spread over ``g_c + A (U - 1/2) + B (V - 1/2)``, U, V
+  uniform (a trapezoid law), centred at g's mean over the sub-cell (Simpson's corners and centre, shifted
+  by the density's tilt across the sub-cell).
   The CDF is then a sum of truncated quadratics (exact cumulative sums over the sorted breakpoints).
-  Sub-cells whose corners straddle a clip bound are cut again (`refine` x `refine`) so that the kinks
-  of the clip are resolved. Axis marginals use the unclipped map and clamp the CDF as in 1-D (exact
+  Sub-cells whose corners straddle a clip bound, or where the map bends by more than CURVED of its
+  change (near a fold), are cut again (`refine` x `refine`) so that kinks and folds are resolved. Axis marginals use the unclipped map and clamp the CDF as in 1-D (exact
   at the atoms). Measured against the Gaussian closed form: about 1e-6 (spacing 0.13, refine 4).
 
 Everything is normalised by the interpolated total mass of p (the grid law's own mass outside the box,
@@ -88,6 +90,8 @@ class FinalStepLaw:
     ValueError
         Naming output, sampler, score or refine.
     """
+
+    CURVED = 0.01     # 2-D: a sub-cell is cut again where the map bends by more than this share of its change
 
     def __init__(self, output: GridLaw, sampler: GaussianSampler, score, refine: int | None = None):
         if not isinstance(output, GridLaw):
@@ -188,17 +192,23 @@ class FinalStepLaw:
         r = self.refine
         e0, e1 = (np.linspace(a[0], a[-1], (a.size - 1) * r + 1) for a in (ax0, ax1))
         corners = np.stack([f(e0, e1) for f in maps], -1)                     # (n0, n1, 2) at sub-cell corners
-        cells = _sub_cells(corners, *_gauss_2x2(logp, e0, e1))
-        if self.clip_range is not None:           # sub-cells across a clip bound: cut again
+        c0, c1 = (e0[1:] + e0[:-1]) / 2, (e1[1:] + e1[:-1]) / 2
+        centre = np.stack([f(c0, c1) for f in maps], -1)
+        cells = _sub_cells(corners, centre, *_gauss_2x2(logp, e0, e1))
+        # sub-cells where the affine fit is poor are cut again (refine x refine): across a clip bound, and
+        # where the map bends by more than CURVED of its change across the sub-cell (near a fold)
+        lo, hi = _corner_range(corners)
+        mean4 = (corners[:-1, :-1] + corners[1:, :-1] + corners[:-1, 1:] + corners[1:, 1:]) / 4
+        cut = np.any(np.abs(centre - mean4) > self.CURVED * (hi - lo) + 1e-12 * (1 + np.abs(centre)), axis=-1)
+        if self.clip_range is not None:
             c = self.clip_range
-            lo, hi = _corner_range(corners)
-            cross = np.any(((lo < c) & (hi > c)) | ((lo < -c) & (hi > -c)), axis=-1)
-            if np.any(cross):
-                i, j = np.nonzero(cross)
-                keep = ~cross.ravel()
-                cells = {k: v[keep] for k, v in cells.items()}
-                fine = _refined_cells(e0, e1, i, j, r, logp, maps)
-                cells = {k: np.concatenate([cells[k], fine[k]]) for k in cells}
+            cut |= np.any(((lo < c) & (hi > c)) | ((lo < -c) & (hi > -c)), axis=-1)
+        if np.any(cut) and r > 1:
+            i, j = np.nonzero(cut)
+            keep = ~cut.ravel()
+            cells = {k: v[keep] for k, v in cells.items()}
+            fine = _refined_cells(e0, e1, i, j, r, logp, maps)
+            cells = {k: np.concatenate([cells[k], fine[k]]) for k in cells}
         total = float(np.sum(cells["w"]))
         cells["w"] = cells["w"] / total
         return dict(cells=cells, total=total)
@@ -207,10 +217,10 @@ class FinalStepLaw:
         key = (tuple(direction), clipped)
         if key not in self._projections:
             cells = self._cells_2d["cells"]
-            corners = cells["corners"]                  # (m, 4, 2): the map at the 4 corners (00, 10, 01, 11)
+            corners = cells["corners"]                  # (m, 5, 2): the map at the 4 corners (00, 10, 01, 11), centre
             if clipped and self.clip_range is not None:
                 corners = np.clip(corners, -self.clip_range, self.clip_range)
-            g = corners @ np.asarray(direction, float)  # (m, 4)
+            g = corners @ np.asarray(direction, float)  # (m, 5)
             self._projections[key] = _TrapezoidSum(g, cells["w"], cells["tilt"])
         return self._projections[key]
 
@@ -303,7 +313,7 @@ class FinalStepLaw:
             return out
         cells = self._cells_2d["cells"]
         c = self.clip_range
-        mid = cells["corners"].mean(axis=1)
+        mid = cells["corners"][:, 4]
         for i, si in enumerate((-1, 1)):
             for j, sj in enumerate((-1, 1)):
                 out[i, j] = float(np.sum(cells["w"][(si * mid[:, 0] >= c) & (sj * mid[:, 1] >= c)]))
@@ -333,11 +343,11 @@ class FinalStepLaw:
         change of clip(m) across the sub-cell along each axis."""
         cells = self._cells_2d["cells"]
         lo, hi = self._bounds
-        g = np.clip(cells["corners"], lo, hi)                   # (m, 4, 2)
+        g = np.clip(cells["corners"], lo, hi)                   # (m, 5, 2)
         span0 = ((g[:, 1] + g[:, 3]) - (g[:, 0] + g[:, 2])) / 2
         span1 = ((g[:, 2] + g[:, 3]) - (g[:, 0] + g[:, 1])) / 2
         tilt = cells["tilt"]
-        return g.mean(axis=1) + span0 * tilt[:, :1] + span1 * tilt[:, 1:], cells["w"], span0, span1
+        return _cell_mean(g) + span0 * tilt[:, :1] + span1 * tilt[:, 1:], cells["w"], span0, span1
 
     @property
     def grid_mass(self) -> float:
@@ -381,10 +391,18 @@ def _gauss_2x2(logp, e0: np.ndarray, e1: np.ndarray):
     return mass, np.stack([off0, off1], -1)
 
 
-def _sub_cells(corners: np.ndarray, mass: np.ndarray, tilt: np.ndarray) -> dict:
-    """The sub-cells as rows: their 4 corner map values (00, 10, 01, 11), masses and tilts (`_gauss_2x2`)."""
-    stack = np.stack([corners[:-1, :-1], corners[1:, :-1], corners[:-1, 1:], corners[1:, 1:]], axis=2)
-    return {"corners": stack.reshape(-1, 4, 2), "w": mass.ravel(), "tilt": tilt.reshape(-1, 2)}
+def _cell_mean(g: np.ndarray) -> np.ndarray:
+    """The mean over a sub-cell of a field known at its 4 corners and centre (g[:, :4], g[:, 4]): Simpson's
+    2/3 centre + 1/3 corners, exact for quadratics (the affine fit's corner mean alone is off by 2/3 of the
+    bend)."""
+    return (2 * g[:, 4] + g[:, :4].mean(axis=1)) / 3
+
+
+def _sub_cells(corners: np.ndarray, centre: np.ndarray, mass: np.ndarray, tilt: np.ndarray) -> dict:
+    """The sub-cells as rows: their map values at the 4 corners (00, 10, 01, 11) and the centre, masses and
+    tilts (`_gauss_2x2`)."""
+    stack = np.stack([corners[:-1, :-1], corners[1:, :-1], corners[:-1, 1:], corners[1:, 1:], centre], axis=2)
+    return {"corners": stack.reshape(-1, 5, 2), "w": mass.ravel(), "tilt": tilt.reshape(-1, 2)}
 
 
 def _refined_cells(e0, e1, i, j, r, logp, maps) -> dict:
@@ -397,8 +415,12 @@ def _refined_cells(e0, e1, i, j, r, logp, maps) -> dict:
     corners = np.stack([mp(X0.ravel(), X1.ravel(), grid=False).reshape(X0.shape) for mp in maps], -1)   # (m, r+1, r+1, 2)
     masses, tilts = zip(*(_gauss_2x2(logp, a, b) for a, b in zip(x0, x1)))
     mass, tilt = np.stack(masses), np.stack(tilts).reshape(-1, 2)
-    stack = np.stack([corners[:, :-1, :-1], corners[:, 1:, :-1], corners[:, :-1, 1:], corners[:, 1:, 1:]], axis=3)
-    return {"corners": stack.reshape(-1, 4, 2), "w": mass.ravel(), "tilt": tilt}
+    c0, c1 = (x0[:, 1:] + x0[:, :-1]) / 2, (x1[:, 1:] + x1[:, :-1]) / 2
+    C0 = np.broadcast_to(c0[:, :, None], c0.shape + (r,))
+    C1 = np.broadcast_to(c1[:, None, :], c1.shape[:1] + (r,) + c1.shape[1:])
+    centre = np.stack([mp(C0.ravel(), C1.ravel(), grid=False).reshape(C0.shape) for mp in maps], -1)
+    stack = np.stack([corners[:, :-1, :-1], corners[:, 1:, :-1], corners[:, :-1, 1:], corners[:, 1:, 1:], centre], axis=3)
+    return {"corners": stack.reshape(-1, 5, 2), "w": mass.ravel(), "tilt": tilt}
 
 
 class _TrapezoidSum:
@@ -413,12 +435,19 @@ class _TrapezoidSum:
         span0 = ((g[:, 1] + g[:, 3]) - (g[:, 0] + g[:, 2])) / 2       # g's change across the sub-cell, per axis
         span1 = ((g[:, 2] + g[:, 3]) - (g[:, 0] + g[:, 1])) / 2
         # the mean of g under the density tilted across the sub-cell (first order in the sub-cell's width)
-        centre = g.mean(axis=1) + span0 * tilt[:, 0] + span1 * tilt[:, 1]
+        centre = _cell_mean(g) + span0 * tilt[:, 0] + span1 * tilt[:, 1]
         a, b = np.abs(span0) / 2, np.abs(span1) / 2                     # half-widths
         alpha, beta = np.maximum(a, b), np.minimum(a, b)
+        # the bend's share of the shift keeps the spread within the values g takes on the sub-cell (no mass
+        # leaks past a fold)
+        mean4 = g[:, :4].mean(axis=1)
+        bent = _cell_mean(g)
+        low, high = g.min(axis=1) + alpha + beta, g.max(axis=1) - alpha - beta
+        bent = np.where(low <= high, np.clip(bent, low, high), mean4)
+        centre = centre + (bent - _cell_mean(g))
         self.shift = float(np.sum(w * centre))
-        centre = centre - self.shift
         point = alpha <= 1e-14 * (1 + np.abs(centre))
+        centre = centre - self.shift
         thin = ~point & (beta <= self.REL_THIN * alpha)
         trap = ~point & ~thin
         # steps, at their own (unshifted) values: an atom where clipping sends a whole sub-cell to one point
