@@ -258,7 +258,6 @@ class FinalStepLaw:
         if np.any(np.isnan(c)):
             raise ValueError("x must not hold NaN")
         flat = c.ravel()
-        lo, hi = self._bounds
         axis_aligned = self.dim == 1 or int(np.count_nonzero(u)) == 1
         if axis_aligned:                           # clip acts on the CDF alone: scale, clamp
             scale, comp = (1.0, 0) if self.dim == 1 else (float(u[np.nonzero(u)[0][0]]), int(np.nonzero(u)[0][0]))
@@ -351,6 +350,7 @@ class FinalStepLaw:
 
     @property
     def grid_mass(self) -> float:
+        """The interpolated mass of x_1's law on the grid before normalisation (1 less about mass_outside)."""
         return self._pieces_1d["total"] if self.dim == 1 else self._cells_2d["total"]
 
     def __repr__(self) -> str:

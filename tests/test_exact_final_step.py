@@ -70,6 +70,8 @@ def test_2d_edges_corners_and_an_oblique_projection():
     tail = 1 - ndtr(2.0)
     assert np.allclose(F.atom_masses(0), (0.0, atom0), atol=2e-5)             # measured 6e-6
     assert np.allclose(F.atom_masses(1), (tail, tail), atol=2e-5)
+    # a reversed axis: P(-x_1 <= c) = 1 - P(x_1 < -c), the atoms swapping sides
+    assert np.allclose(F.cdf(c, [0.0, -1.0]), 1 - F.cdf_left(-c, [0.0, 1.0]), atol=1e-14)
     corners = np.array([[0.0, 0.0], [atom0 * tail, atom0 * tail]])
     assert np.max(np.abs(F.corner_masses - corners)) < 1e-4
     # an oblique projection of the clipped map against Monte Carlo (4e6 draws: sd of the empirical CDF <= 2.5e-4)
