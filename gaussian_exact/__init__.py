@@ -46,7 +46,7 @@ from . import schedules
 from .time_grid import TimeGrid
 from .gaussian_sampler import GaussianSampler, ddpm_ancestral, euler_maruyama
 from .gaussian_chain import GaussianChainLaw, gaussian_chain
-from .final_step_law import FinalStepLaw, final_step_law
+from .final_step_law import FinalStepLaw, final_step_gaussian, final_step_law
 from .noise_schedules import (cosine_betas, karras_sigmas, linear_betas, ou_time_from_sigma, ou_times_from_betas,
                               score_from_prediction, sigma_from_ou_time, vp_ou_time)
 
@@ -67,4 +67,4 @@ __all__ += ["AssumptionReport", "ConditionalPathQuantities", "GridPathMoments", 
 __all__ += ["GaussianChainLaw", "GaussianSampler", "TimeGrid", "cosine_betas", "ddpm_ancestral", "euler_maruyama",
             "gaussian_chain", "karras_sigmas", "linear_betas", "ou_time_from_sigma", "ou_times_from_betas",
             "score_from_prediction", "sigma_from_ou_time", "vp_ou_time", "FinalStepLaw",
-            "final_step_law"]  # THEORY.md §8: any Gaussian-transition sampler, DDPM's final step
+            "final_step_gaussian", "final_step_law"]  # THEORY.md §8: any Gaussian-transition sampler, DDPM's final step

@@ -45,8 +45,11 @@ from functools import cached_property
 import numpy as np
 from scipy.interpolate import CubicSpline, RectBivariateSpline
 
+from .affine_error import as_matrix
+from .gaussian import Gaussian
 from .grid_law import GridLaw
 from .gaussian_sampler import GaussianSampler
+from .linear_sde import check_error
 from .validation import count, float_array
 
 LOG_FLOOR = 60.0          # log p is floored this far below its maximum before interpolation
@@ -521,3 +524,55 @@ def final_step_law(output: GridLaw, sampler: GaussianSampler, score, refine: int
         Naming output, sampler, score or refine.
     """
     return FinalStepLaw(output, sampler, score, refine)
+
+
+def final_step_gaussian(x1: Gaussian, target: Gaussian, sampler: GaussianSampler, error=None) -> Gaussian:
+    """The law of DDPM's x_0 = m(x_1) for a Gaussian x_1, a Gaussian target and an affine learned score
+    ``s(x) = -V^{-1} (x - a m) + W(t_1) x + xi(t_1)`` at t_1 (``V = a^2 S + (1 - a^2) I``, ``a^2 = abar_1``):
+    m is affine, ``m(x) = A x + b`` with ``A = (I + (1 - abar_1) (W - V^{-1})) / a`` and
+    ``b = (1 - abar_1) (a V^{-1} m + xi) / a``, so x_0 ~ N(A mu + b, A C A^T) (module docstring; without
+    clipping: with it the law has atoms, `FinalStepLaw` on a GridLaw).
+
+    Parameters
+    ----------
+    x1 : Gaussian
+        The law of x_1 (`gaussian_chain(target, sampler, error).out`).
+    target : Gaussian
+        The training law (its exact OU score at t_1).
+    sampler : GaussianSampler
+        A DDPM sampler without clipping.
+    error : AffineError or None
+        The learned score's error (None: the exact score, the ideal path).
+
+    Returns
+    -------
+    Gaussian
+
+    Raises
+    ------
+    ValueError
+        Naming sampler (not DDPM, or clipping), x1, target or error.
+    """
+    if not isinstance(sampler, GaussianSampler) or sampler.abar is None:
+        raise ValueError("sampler must be a DDPM GaussianSampler (ddpm_ancestral): only it has a final step")
+    if sampler.clip_range is not None:
+        raise ValueError("sampler must not clip for the Gaussian closed form (clipping makes atoms): use a GridLaw "
+                         "target, whose final law is a FinalStepLaw")
+    for name, law in (("x1", x1), ("target", target)):
+        if not isinstance(law, Gaussian):
+            raise ValueError(f"{name} must be a Gaussian, got {type(law).__name__}")
+    d = target.dim
+    if x1.dim != d:
+        raise ValueError(f"x1 must have the target's dimension {d}, got {x1.dim}")
+    error = check_error(error, d)
+    t1 = float(sampler.schedule.t0)
+    ab = math.exp(-t1)
+    a = math.sqrt(ab)
+    Vi = np.linalg.inv(ab * target.cov + (1.0 - ab) * np.eye(d))
+    W = as_matrix(error.W(t1), d)
+    xi = error.xi(t1)
+    xi = np.zeros(d) if xi is None else np.asarray(xi, dtype=float)
+    A = (np.eye(d) + (1.0 - ab) * (W - Vi)) / a
+    b = (1.0 - ab) * (a * Vi @ target.mean + xi) / a
+    C = A @ x1.cov @ A.T
+    return Gaussian(A @ x1.mean + b, 0.5 * (C + C.T))

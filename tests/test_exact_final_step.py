@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 from scipy.special import erf, ndtr
 
-from gaussian_exact import FinalStepLaw, GridLaw, ddpm_ancestral, euler_maruyama, final_step_law, linear_betas
+from gaussian_exact import (FinalStepLaw, Gaussian, GridLaw, ddpm_ancestral, euler_maruyama, final_step_gaussian,
+                            final_step_law, linear_betas)
 
 BETAS = linear_betas(10, 0.01, 0.2)
 
@@ -117,3 +118,15 @@ def test_bad_input_is_a_value_error_naming_the_argument():
     for bad in ([0.0, 0.0], [1.0, 2.0, 3.0], [np.inf, 1.0], "e0"):
         with pytest.raises(ValueError, match="direction"):
             F2.cdf(0.0, bad)
+
+
+def test_the_gaussian_final_step_refuses_what_it_cannot_give():
+    g = Gaussian([0.0], [[1.0]])
+    with pytest.raises(ValueError, match="sampler"):
+        final_step_gaussian(g, g, euler_maruyama())
+    with pytest.raises(ValueError, match="clip"):
+        final_step_gaussian(g, g, ddpm_ancestral(BETAS, clip_sample=True))
+    with pytest.raises(ValueError, match="x1"):
+        final_step_gaussian(Gaussian([0.0, 0.0], np.eye(2)), g, ddpm_ancestral(BETAS))
+    with pytest.raises(ValueError, match="target"):
+        final_step_gaussian(g, "N(0, 1)", ddpm_ancestral(BETAS))

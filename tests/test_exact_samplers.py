@@ -107,6 +107,9 @@ def _check_final_step_1d(target, betas, variance, err, r):
     law = r.learned_x0
     assert np.max(np.abs(law.cdf(c) - ndtr((c - mean) / sd))) < 1e-9
     assert abs(law.mean[0] - mean) < 1e-9 and abs(law.cov[0, 0] - sd * sd) < 1e-9
+    closed = reverse(target, err, sampler=sampler)                    # the Gaussian x_0 of final_step_gaussian
+    assert abs(closed.mean[0] - mean) < 1e-12 and abs(closed.cov[0, 0] - sd * sd) < 1e-12
+    assert reverse(target, err, sampler=sampler, final_step=False).cov[0, 0] == x1.cov[0, 0]
     # control: the law without the final step (x_1's) is another law, far beyond the tolerance
     assert np.max(np.abs(ndtr((c - x1.mean[0]) / math.sqrt(x1.cov[0, 0])) - ndtr((c - mean) / sd))) > 1e-3
     clipped = final_step_law(r.learned, ddpm_ancestral(betas, variance, clip_sample=True), score)
@@ -147,6 +150,8 @@ def _check_final_step_2d(target, betas, variance, err, r):
         exact = ndtr((c - u @ mean) / math.sqrt(u @ cov @ u))
         assert np.max(np.abs(law.cdf(c, u) - exact)) < tol, u
     assert rel(law.mean, mean) < 1e-9 and rel(law.cov, cov) < 1e-6
+    closed = reverse(target, err, sampler=sampler)
+    assert rel(closed.mean, mean) < 1e-12 and rel(closed.cov, cov) < 1e-12
     # control: x_1's law (without the final step) is far off
     assert np.max(np.abs(ndtr((c - x1.mean[0]) / math.sqrt(x1.cov[0, 0]))
                          - ndtr((c - mean[0]) / math.sqrt(cov[0, 0])))) > 1e-3
