@@ -377,7 +377,8 @@ def grid_path_energy(law: GridLaw, error=None, T: float = 4.0, t0: float = 0.02,
     or sampler=)."""
     if path not in ("ideal", "learned"):
         raise ValueError(f"path must be 'ideal' or 'learned', got {path!r}")
-    r = run_grid_chain(law, error, T, t0, steps, init, score, learned=path == "learned", ideal=path == "ideal", **chain)
+    r = run_grid_chain(law, error, T, t0, steps, init, score, learned=path == "learned", ideal=path == "ideal",
+                       final_step=False, **chain)
     return r.eps2 if path == "ideal" else r.epshat2
 
 
@@ -385,4 +386,4 @@ def grid_observability(law: GridLaw, error=None, T: float = 4.0, t0: float = 0.0
                        score=None, **chain) -> float:
     """Exact eta of the chain (module docstring; `chain`: schedule= or sampler=); NaN when eps2 = 0."""
     return run_grid_chain(law, error, T, t0, steps, init, score, learned=False, ideal=True, track_eta=True,
-                          **chain).eta
+                          final_step=False, **chain).eta
