@@ -33,9 +33,10 @@ How (derived here; the error is measured in tests/test_exact_final_step.py):
   The CDF is then a sum of truncated quadratics (exact cumulative sums over the sorted breakpoints).
   Sub-cells whose corners straddle a clip bound, or where the map bends by more than CURVED of its
   change (near a fold), are cut again (`refine` x `refine`) so that kinks and folds are resolved.
-  Axis marginals use the unclipped map and clamp the CDF as in 1-D (exact at the atoms). Measured against the Gaussian closed form (spacing 0.13, refine 4): axis marginals 5e-6
-  (the sub-cells line up with the level lines), oblique projections 1e-9, edge masses 2e-9, corner masses
-  1e-5 (sub-cell classification), covariance 1e-8; a strongly bent map with a fold (x^2 - 1): 2.5e-4.
+  Axis marginals use the unclipped map and clamp the CDF as in 1-D (exact at the atoms). Measured
+  against the Gaussian closed form (spacing 0.13, refine 4): axis marginals 5e-6 (the sub-cells line up
+  with the level lines), oblique projections 1e-9, edge masses 2e-9, corner masses 1e-5 (sub-cell
+  classification), covariance 1e-8; a strongly bent map with a fold (x^2 - 1): 2.5e-4.
 
 Everything is normalised by the interpolated total mass of p (the grid law's own mass outside the box,
 `mass_outside`, is below its mass_tol and is reported, not placed).
