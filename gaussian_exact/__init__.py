@@ -14,7 +14,8 @@ The ideal recursion with early stopping and its limit law (THEORY.md §5, recons
 One schedule object, `TimeGrid` (T, t0 in [0, T), steps or an explicit grid, init), is accepted as
 `schedule=` by the exact functions; any Gaussian-transition sampler (`euler_maruyama` on any grid,
 `ddpm_ancestral`, THEORY.md §8) as `sampler=`, with the schedule and prediction adapters of
-noise_schedules.py.
+noise_schedules.py. DDPM's last, noiseless step x_0 = clip(m(x_1)) has its exact law too
+(`FinalStepLaw`: atoms where clipping is active; `reverse(GridLaw, sampler=ddpm)` returns it).
 """
 from .affine_error import AffineError
 from .divergence_reason import DivergenceReason, DivergenceResult
@@ -46,6 +47,7 @@ from . import schedules
 from .time_grid import TimeGrid
 from .gaussian_sampler import GaussianSampler, ddpm_ancestral, euler_maruyama
 from .gaussian_chain import GaussianChainLaw, gaussian_chain
+from .final_step_law import FinalStepLaw, final_step_gaussian, final_step_law
 from .noise_schedules import (cosine_betas, karras_sigmas, linear_betas, ou_time_from_sigma, ou_times_from_betas,
                               score_from_prediction, sigma_from_ou_time, vp_ou_time)
 
@@ -65,5 +67,6 @@ __all__ += ["AssumptionReport", "ConditionalPathQuantities", "GridPathMoments", 
             "LogTiltedField"]  # THEORY.md §8
 __all__ += ["GaussianChainLaw", "GaussianSampler", "TimeGrid", "cosine_betas", "ddpm_ancestral", "euler_maruyama",
             "gaussian_chain", "karras_sigmas", "linear_betas", "ou_time_from_sigma", "ou_times_from_betas",
-            "score_from_prediction", "sigma_from_ou_time", "vp_ou_time"]  # THEORY.md §8: any Gaussian-transition sampler
+            "score_from_prediction", "sigma_from_ou_time", "vp_ou_time", "FinalStepLaw",
+            "final_step_gaussian", "final_step_law"]  # THEORY.md §8: any Gaussian-transition sampler, DDPM's final step
 __all__ += ["TVNotResolved", "tv", "tv_with_error"]  # THEORY.md §8: exact TV between Gaussians (Imhof)

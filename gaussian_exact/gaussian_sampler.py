@@ -14,7 +14,9 @@ the OU time t_k of the step's start (THEORY.md section 1's time):
   ``c0 = sqrt(abar_{i-1}) beta_i / (1 - abar_i)``, ``c1 = sqrt(1 - beta_i) (1 - abar_{i-1}) / (1 - abar_i)``;
   without clipping this is the map above). The chain ends at x_1 (OU time t_1): the last step of
   Algorithm 2, ``x_0 = mu_1(x_1)`` without noise, is a deterministic map, not a Gaussian transition
-  (`final_mean`; the torch sampler applies it on request, the exact law is that of x_1).
+  (`final_mean`; the torch sampler applies it with final_denoise). Its exact law, the pushforward of
+  x_1's grid law with atoms where clipping is active, is `final_step_law.FinalStepLaw`
+  (``run_grid_chain(...).learned_x0``; ``reverse(GridLaw, sampler=ddpm)``).
 
 Without clipping every mean map is linear in (y, s): ``mu_k(y) - y = gain_k (pull_k y + s)``
 (EM: gain h_k, pull 1/2; DDPM: gain beta/sqrt(1 - beta), pull 1/(1 + sqrt(1 - beta))), so an affine

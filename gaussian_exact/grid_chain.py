@@ -34,6 +34,7 @@ from .grid_law import GridLaw
 from .grid_scores import log_forward_and_score
 from .grid_transition import (KERNEL_REACH, check_spacing, extrapolate_faces, transition_1d, transition_1d_log_open,
                               transition_2d)
+from .final_step_law import FinalStepLaw
 from .gaussian_sampler import GaussianSampler, euler_maruyama
 from .time_grid import TimeGrid, as_time_grid
 
@@ -62,6 +63,11 @@ class GridChainResult:
         Number of chain steps K.
     h : float
         Step size (T - t0) / K.
+    learned_x0, ideal_x0 : FinalStepLaw or None
+        DDPM samplers only: the law of the sampler's actual output x_0 = clip(m(x_1)), its last noiseless
+        step applied to `learned` / `ideal` (final_step_law.py; atoms where clipping is active). `learned`
+        and `ideal` stay the laws of x_1 (the chain's last Gaussian transition), on which the
+        divergences and path quantities are computed. None for Euler-Maruyama or final_step=False.
     """
 
     learned: GridLaw | None       # law of the learned chain's output Y_K
@@ -72,6 +78,8 @@ class GridChainResult:
     var_cond_mean: float          # Var E[M | Y_K]
     steps: int
     h: float
+    learned_x0: FinalStepLaw | None = None   # DDPM: law of x_0 = clip(m(x_1)), the sampler's real output
+    ideal_x0: FinalStepLaw | None = None
 
 
 def evaluate_field(f, points: np.ndarray, t: float, name: str) -> np.ndarray:
@@ -175,7 +183,8 @@ def mean_difference(chain: GaussianSampler, k: int, e: np.ndarray, delta_id: np.
 
 def run_grid_chain(law: GridLaw, error=None, T: float = 4.0, t0: float = 0.02, steps=None, init="prior",
                    score=None, learned: bool = True, ideal: bool = True, track_eta: bool = False, *,
-                   schedule: TimeGrid | None = None, sampler: GaussianSampler | None = None) -> GridChainResult:
+                   schedule: TimeGrid | None = None, sampler: GaussianSampler | None = None,
+                   final_step: bool = True) -> GridChainResult:
     """Run the ideal and/or the learned chain on the grid of `law` (module docstring), for the
     Euler-Maruyama chain or any Gaussian-transition `sampler` (THEORY.md §8; gaussian_sampler.py).
 
@@ -199,11 +208,16 @@ def run_grid_chain(law: GridLaw, error=None, T: float = 4.0, t0: float = 0.02, s
         The EM chain's schedule (any decreasing grid), instead of T, t0, steps, init.
     sampler : GaussianSampler, optional
         Any Gaussian-transition sampler (e.g. `ddpm_ancestral`), instead of the EM chain.
+    final_step : bool
+        DDPM samplers: also give the law of x_0 after the last noiseless step (``learned_x0``,
+        ``ideal_x0``; `FinalStepLaw`, built lazily). Ignored for Euler-Maruyama.
 
     Returns
     -------
     GridChainResult
-        ``h`` is the largest step variance (the EM step on a uniform grid).
+        ``h`` is the largest step variance (the EM step on a uniform grid). ``learned`` and ``ideal`` are
+        the laws of the chain's output y_K (DDPM: x_1 at OU time t_1); ``learned_x0`` and ``ideal_x0``
+        those of DDPM's x_0.
 
     Raises
     ------
@@ -278,6 +292,20 @@ def run_grid_chain(law: GridLaw, error=None, T: float = 4.0, t0: float = 0.02, s
                 p_le = _transition(law, delta_le, v, [pw], [])[0]
     out_id = output_law(law, p_id, start, "ideal", log_id) if ideal else None
     out_le = output_law(law, p_le, start, "learned", log_le) if learned else None
+    x0_id = x0_le = None
+    if final_step and chain.abar is not None:   # DDPM's last, noiseless step at t_1 (final_step_law.py)
+        t1 = grid.t0
+        s_q1 = log_forward_and_score(law.axes, law.logp, t1)[1]
+        if out_id is not None:
+            x0_id = FinalStepLaw(out_id, chain, s_q1)
+        if out_le is not None:
+            if score is not None:
+                s_le1 = evaluate_field(score, X, t1, "score")
+            elif error is not None:
+                s_le1 = s_q1.reshape(X.shape) + evaluate_field(error, X, t1, "error")
+            else:
+                s_le1 = s_q1
+            x0_le = FinalStepLaw(out_le, chain, s_le1)
     eta = vcm = math.nan
     if track_eta:
         pos = p_id > 0
@@ -285,7 +313,7 @@ def run_grid_chain(law: GridLaw, error=None, T: float = 4.0, t0: float = 0.02, s
         eta = vcm / eps2 if eps2 > 0 else math.nan
         if eps2 > 0 and -1e-9 < eta < 1 + 1e-9:
             eta = float(min(max(eta, 0.0), 1.0))
-    return GridChainResult(out_le, out_id, eps2, epshat2, eta, vcm, steps, h)
+    return GridChainResult(out_le, out_id, eps2, epshat2, eta, vcm, steps, h, x0_le, x0_id)
 
 
 def _transition(law: GridLaw, delta: np.ndarray, h: float, plain: list, fields: list) -> list:
@@ -336,10 +364,11 @@ def output_law(law: GridLaw, dens: np.ndarray, start: GridLaw, which: str, log_d
 
 
 def grid_reverse(law: GridLaw, error=None, T: float = 4.0, t0: float = 0.02, steps=None, init="prior",
-                 score=None, **chain) -> GridLaw:
-    """Exact law (a GridLaw) of the K-step learned chain's output (see run_grid_chain; `chain`: schedule=
-    or sampler=)."""
-    return run_grid_chain(law, error, T, t0, steps, init, score, learned=True, ideal=False, **chain).learned
+                 score=None, final_step: bool = True, **chain):
+    """Exact law of the learned chain's output (see run_grid_chain; `chain`: schedule= or sampler=): a GridLaw
+    (y_K), or for a DDPM sampler with final_step the `FinalStepLaw` of its x_0 (final_step=False: x_1's GridLaw)."""
+    r = run_grid_chain(law, error, T, t0, steps, init, score, learned=True, ideal=False, final_step=final_step, **chain)
+    return r.learned if r.learned_x0 is None else r.learned_x0
 
 
 def grid_path_energy(law: GridLaw, error=None, T: float = 4.0, t0: float = 0.02, path: str = "ideal",
@@ -348,7 +377,8 @@ def grid_path_energy(law: GridLaw, error=None, T: float = 4.0, t0: float = 0.02,
     or sampler=)."""
     if path not in ("ideal", "learned"):
         raise ValueError(f"path must be 'ideal' or 'learned', got {path!r}")
-    r = run_grid_chain(law, error, T, t0, steps, init, score, learned=path == "learned", ideal=path == "ideal", **chain)
+    r = run_grid_chain(law, error, T, t0, steps, init, score, learned=path == "learned", ideal=path == "ideal",
+                       final_step=False, **chain)
     return r.eps2 if path == "ideal" else r.epshat2
 
 
@@ -356,4 +386,4 @@ def grid_observability(law: GridLaw, error=None, T: float = 4.0, t0: float = 0.0
                        score=None, **chain) -> float:
     """Exact eta of the chain (module docstring; `chain`: schedule= or sampler=); NaN when eps2 = 0."""
     return run_grid_chain(law, error, T, t0, steps, init, score, learned=False, ideal=True, track_eta=True,
-                          **chain).eta
+                          final_step=False, **chain).eta

@@ -7,6 +7,7 @@ plus `error`. The output is Gaussian; see linear_sde.py for the moment recursion
 """
 from __future__ import annotations
 
+from .final_step_law import final_step_gaussian
 from .gaussian_chain import affine_chain, gaussian_chain
 from .grid_chain import grid_reverse
 from .time_grid import keyword_form
@@ -15,7 +16,7 @@ from .linear_sde import propagate
 
 
 def reverse(target, error=None, T: float = 4.0, t0: float = 0.02, steps=None,
-            init="prior", ode: bool = False, score=None, *, schedule=None, sampler=None):
+            init="prior", ode: bool = False, score=None, *, schedule=None, sampler=None, final_step: bool = True):
     """Exact law of the reverse process's output (a Gaussian; a GridLaw for a GridLaw target).
 
     The reverse SDE of THEORY.md section 1, ``dY = [+1/2 Y + score_hat(Y, T - tau)] dtau + dW``,
@@ -59,11 +60,16 @@ def reverse(target, error=None, T: float = 4.0, t0: float = 0.02, steps=None,
         Any Gaussian-transition sampler (gaussian_sampler.py: EM on any grid, DDPM ancestral), instead of
         the uniform EM chain: its exact law on a GridLaw target, or on a Gaussian target (no clipping;
         gaussian_chain.py).
+    final_step : bool
+        DDPM sampler: return the law of DDPM's actual output x_0 = clip(m(x_1)) after its last noiseless
+        step (GridLaw target: a `FinalStepLaw`; Gaussian target, no clipping: a Gaussian,
+        `final_step_gaussian`); False: the law of x_1 (a GridLaw or a Gaussian).
 
     Returns
     -------
-    Gaussian or GridLaw
-        The exact law of the output Y_K (or Y at t0 in continuous time).
+    Gaussian, GridLaw or FinalStepLaw
+        The exact law of the output Y_K (or Y at t0 in continuous time); for a DDPM sampler that of x_0
+        (a FinalStepLaw for a GridLaw target) unless final_step=False.
 
     Raises
     ------
@@ -75,11 +81,14 @@ def reverse(target, error=None, T: float = 4.0, t0: float = 0.02, steps=None,
         if ode:
             raise ValueError("ode must be False for a GridLaw target (the exact grid chain needs the SDE's "
                              "Gaussian transitions)")
-        return grid_reverse(target, error, T, t0, steps, init, score, schedule=schedule, sampler=sampler)
+        return grid_reverse(target, error, T, t0, steps, init, score, final_step, schedule=schedule, sampler=sampler)
     if score is not None:
         raise ValueError("score= is for GridLaw targets; for a Gaussian target give an AffineError")
     chain = affine_chain(schedule, sampler, ode)
     if chain is not None:
-        return gaussian_chain(target, chain, error, path="learned").out
+        out = gaussian_chain(target, chain, error, path="learned").out
+        if final_step and chain.abar is not None:   # DDPM: its last, noiseless step (affine here)
+            return final_step_gaussian(out, target, chain, error)
+        return out
     T, t0, steps, init = keyword_form(schedule, T, t0, steps, init)
     return propagate(target, error, T, t0, steps, init=init, ode=ode, path="learned", with_energy=False).out

@@ -19,6 +19,11 @@ fractional k with ``t_k = t`` (linear between the table's entries, exact on the 
 outside ``[t_0, t_{N-1}]`` it refuses. The score is ``-eps / sqrt(1 - e^{-t})``.
 `sample_like_scheduler` draws with the toolkit's ancestral sampler (`neural.sampling.ddpm_sample`,
 written from the formulas, not from ``scheduler.step``) the chain the scheduler's loop draws.
+`scheduler_sampler` is that chain as a `gaussian_exact.GaussianSampler` (betas
+``1 - abar_k / abar_prev(k)`` over the sampling timesteps, what ``scheduler.step`` uses), and
+`scheduler_output_law` the exact law of the loop's output x_0 on a grid: the chain's law of x_1 for the
+model's score, then the last step at timestep 0 (posterior coefficients 1 and 0: x_0 is the predicted
+x0, clipped with clip_sample; `gaussian_exact.FinalStepLaw`, atoms at +-clip_sample_range).
 `diffusers_learner` trains a fresh model per fit with the toolkit's denoising trainer on the
 schedule's time range (a `neural.Learner` named "diffusers").
 """
@@ -27,9 +32,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import nn
 
+from gaussian_exact import FinalStepLaw, GaussianSampler, GridLaw, ddpm_ancestral, run_grid_chain
+
+from .grid_exact import NumpyScore
 from .learners import NetworkLearner
 from .sampling import ddpm_sample
 from .sde import VPSDE
@@ -72,6 +81,14 @@ class DDPMSchedule:
     def times(self) -> torch.Tensor:
         """The OU times of the sampling timesteps, decreasing (the ``times`` of `ddpm_sample`)."""
         return self.ou_table[list(self.timesteps)]
+
+    def sampler(self, init="prior") -> GaussianSampler:
+        """The scheduler's loop as `gaussian_exact.ddpm_ancestral`: abar over the sampling timesteps
+        (increasing), betas ``1 - abar_i / abar_{i-1}`` (``abar_0 = 1``), its variance and clipping."""
+        abar = np.array([self.alphas_cumprod[k] for k in reversed(self.timesteps)], dtype=float)
+        betas = 1.0 - abar / np.concatenate([[1.0], abar[:-1]])
+        return ddpm_ancestral(betas, self.variance, clip_sample=self.clip_x0 is not None,
+                              clip_range=1.0 if self.clip_x0 is None else self.clip_x0, init=init)
 
 
 def ddpm_schedule(scheduler) -> DDPMSchedule:
@@ -207,6 +224,57 @@ def sample_like_scheduler(model, scheduler, x, generator=None, chunk_size=None, 
     with torch.no_grad():
         return ddpm_sample(eps, x, schedule.times, generator=generator, chunk_size=chunk_size, progress=progress,
                            variance=schedule.variance, clip_x0=schedule.clip_x0)
+
+
+def scheduler_sampler(scheduler) -> GaussianSampler:
+    """The chain of the scheduler's own loop as a `gaussian_exact.GaussianSampler` (`DDPMSchedule.sampler`).
+
+    Parameters
+    ----------
+    scheduler : diffusers.DDPMScheduler
+
+    Returns
+    -------
+    GaussianSampler
+
+    Raises
+    ------
+    ValueError
+        As `ddpm_schedule`.
+    """
+    return ddpm_schedule(scheduler).sampler()
+
+
+def scheduler_output_law(model, scheduler, grid: GridLaw, device="cpu", dtype=torch.float32) -> FinalStepLaw:
+    """The exact law of the output x_0 of the scheduler's loop (``x = scheduler.step(model(x, k), k, x)``
+    over ``scheduler.timesteps`` from x ~ N(0, I)) on the grid of `grid` (1-D or 2-D data): the chain's
+    law of x_1 for the model's score (`gaussian_exact.run_grid_chain`), then its last noiseless step
+    (`gaussian_exact.FinalStepLaw`; atoms at +-clip_sample_range with clip_sample).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The diffusers model.
+    scheduler : diffusers.DDPMScheduler
+        Its scheduler.
+    grid : GridLaw
+        Carries the grid (its density is not used: the chain starts from N(0, I) on that grid); its
+        spacing must be below 0.9 sqrt of the smallest step variance.
+    device, dtype
+        Where and in which dtype the model is evaluated.
+
+    Returns
+    -------
+    FinalStepLaw
+        Its `.output` is the GridLaw of x_1.
+
+    Raises
+    ------
+    ValueError
+        As `ddpm_schedule` and `gaussian_exact.run_grid_chain` (a grid too coarse or too narrow).
+    """
+    score = NumpyScore(diffusers_score(model, scheduler), device, dtype)
+    return run_grid_chain(grid, score=score, sampler=scheduler_sampler(scheduler), ideal=False).learned_x0
 
 
 def diffusers_learner(make_model, scheduler, shape, device="cpu", **train_kw):

@@ -385,8 +385,8 @@ def sample_chain(model, x, sampler, *, generator=None, noise=None, callback=None
     prediction : {"score", "epsilon", "x0", "v"}
         What `model` returns (`gaussian_exact.score_from_prediction`).
     final_denoise : bool
-        DDPM only: also apply the last, noiseless step x_0 = mu_1(x_1) (a deterministic map: the exact law
-        computed by gaussian_exact is that of x_1, the chain's output, not of this x_0).
+        DDPM only: also apply the last, noiseless step x_0 = mu_1(x_1) (a deterministic map; its exact law is
+        ``gaussian_exact.run_grid_chain(..., sampler=sampler).learned_x0``, that of x_1 ``.learned``).
 
     Returns
     -------

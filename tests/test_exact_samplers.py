@@ -15,8 +15,8 @@ import math
 import numpy as np
 import pytest
 
-from gaussian_exact import (AffineError, Gaussian, GridLaw, TimeGrid, ddpm_ancestral, euler_maruyama, gaussian_chain,
-                            linear_betas, path_energy, reverse, run_grid_chain)
+from gaussian_exact import (AffineError, Gaussian, GridLaw, TimeGrid, ddpm_ancestral, euler_maruyama, final_step_law,
+                            gaussian_chain, linear_betas, path_energy, reverse, run_grid_chain)
 
 BETAS = linear_betas(40, 0.01, 0.3)
 
@@ -79,14 +79,92 @@ def _compare_grid_and_closed_form(target, sampler, err, spacing, tol, half_width
     return r
 
 
+def _final_map(target, err, t1):
+    """DDPM's last step written here from THEORY.md §1 and Algorithm 2 for a Gaussian target and an affine
+    learned score s(x) = -V^{-1} (x - a m) + W x + xi at t_1 (V = abar_1 S + (1 - abar_1) I, a = sqrt(abar_1)):
+    x_0 = m(x_1) = A x_1 + b with m(x) = (x + (1 - abar_1) s(x)) / a. Returns (A, b, score)."""
+    d = target.dim
+    ab = math.exp(-t1)
+    Vi = np.linalg.inv(ab * target.cov + (1 - ab) * np.eye(d))
+
+    def score(x, t):
+        return -(x - math.sqrt(ab) * target.mean) @ Vi.T + err(x, t1)
+
+    x = np.vstack([np.zeros(d), np.eye(d)])
+    m = (x + (1 - ab) * score(x, t1)) / math.sqrt(ab)        # affine: A e_i = m(e_i) - m(0)
+    return (m[1:] - m[0]).T, m[0], score
+
+
+def _check_final_step_1d(target, betas, variance, err, r):
+    """x_0's law (FinalStepLaw) against the Gaussian pushforward A x_1 + b of the closed-form x_1: CDF, mean,
+    variance; the clipped final step (c = 1) applied to the same x_1: atoms P(x0_hat <= -1), P(x0_hat >= 1)."""
+    from scipy.special import ndtr
+    sampler = ddpm_ancestral(betas, variance)
+    x1 = gaussian_chain(target, sampler, err).out
+    A, b, score = _final_map(target, err, float(sampler.schedule.t0))
+    mean, sd = float(A[0, 0] * x1.mean[0] + b[0]), abs(float(A[0, 0])) * math.sqrt(x1.cov[0, 0])
+    c = np.linspace(mean - 7 * sd, mean + 7 * sd, 4001)
+    law = r.learned_x0
+    assert np.max(np.abs(law.cdf(c) - ndtr((c - mean) / sd))) < 1e-9
+    assert abs(law.mean[0] - mean) < 1e-9 and abs(law.cov[0, 0] - sd * sd) < 1e-9
+    closed = reverse(target, err, sampler=sampler)                    # the Gaussian x_0 of final_step_gaussian
+    assert abs(closed.mean[0] - mean) < 1e-12 and abs(closed.cov[0, 0] - sd * sd) < 1e-12
+    assert reverse(target, err, sampler=sampler, final_step=False).cov[0, 0] == x1.cov[0, 0]
+    # control: the law without the final step (x_1's) is another law, far beyond the tolerance
+    assert np.max(np.abs(ndtr((c - x1.mean[0]) / math.sqrt(x1.cov[0, 0])) - ndtr((c - mean) / sd))) > 1e-3
+    clipped = final_step_law(r.learned, ddpm_ancestral(betas, variance, clip_sample=True), score)
+    low, high = ndtr((-1 - mean) / sd), 1 - ndtr((1 - mean) / sd)
+    assert high > 0.1 and abs(clipped.atom_masses()[0] - low) < 1e-9 and abs(clipped.atom_masses()[1] - high) < 1e-9
+    inside = np.linspace(-0.999, 0.999, 301)
+    assert np.max(np.abs(clipped.cdf(inside) - ndtr((inside - mean) / sd))) < 1e-9
+    assert clipped.cdf(1.0) == 1.0 and abs(clipped.cdf_left(1.0) - (1 - high)) < 1e-9
+    assert clipped.cdf_left(-1.0) == 0.0 and abs(clipped.cdf(-1.0) - low) < 1e-9
+
+
 @pytest.mark.parametrize("variance", ["beta", "posterior"])
 def test_ddpm_grid_law_matches_the_gaussian_closed_form_1d(variance):
     target = Gaussian([0.7], [[0.5]])
     err = AffineError(W=0.2, xi=0.1)
     r = _compare_grid_and_closed_form(target, ddpm_ancestral(BETAS, variance), err, 0.02, 1e-8)
+    _check_final_step_1d(target, BETAS, variance, err, r)
     # control: a mutated beta schedule gives another law, far beyond the tolerance
     mutated = gaussian_chain(target, ddpm_ancestral(BETAS * 1.05, variance), err).out
     assert rel(r.learned.cov(), mutated.cov) > 1e-5
+
+
+def _check_final_step_2d(target, betas, variance, err, r):
+    """2-D: x_0's law against the Gaussian pushforward A x_1 + b: each marginal CDF (measured error 5e-6 at
+    spacing 0.13, refine 4: the sub-cells' affine pieces), an oblique projection (1e-9), mean and covariance;
+    the clipped final step on the same x_1: the mass on each edge (a marginal atom, closed form by ndtr, 2e-9)
+    and on the corners (bivariate normal orthants; sub-cell classification, 1e-5)."""
+    from scipy.special import ndtr
+    from scipy.stats import multivariate_normal
+    sampler = ddpm_ancestral(betas, variance)
+    x1 = gaussian_chain(target, sampler, err).out
+    A, b, score = _final_map(target, err, float(sampler.schedule.t0))
+    mean, cov = A @ x1.mean + b, A @ x1.cov @ A.T
+    law = r.learned_x0
+    c = np.linspace(-4.0, 4.0, 1601)
+    for u, tol in ((np.array([1.0, 0.0]), 2e-5), (np.array([0.0, 1.0]), 2e-5),
+                   (np.array([math.cos(0.7), math.sin(0.7)]), 1e-7)):
+        exact = ndtr((c - u @ mean) / math.sqrt(u @ cov @ u))
+        assert np.max(np.abs(law.cdf(c, u) - exact)) < tol, u
+    assert rel(law.mean, mean) < 1e-9 and rel(law.cov, cov) < 1e-6
+    closed = reverse(target, err, sampler=sampler)
+    assert rel(closed.mean, mean) < 1e-12 and rel(closed.cov, cov) < 1e-12
+    # control: x_1's law (without the final step) is far off
+    assert np.max(np.abs(ndtr((c - x1.mean[0]) / math.sqrt(x1.cov[0, 0]))
+                         - ndtr((c - mean[0]) / math.sqrt(cov[0, 0])))) > 1e-3
+    clipped = final_step_law(r.learned, ddpm_ancestral(betas, variance, clip_sample=True), score)
+    for k in range(2):
+        sd = math.sqrt(cov[k, k])
+        atoms = (ndtr((-1 - mean[k]) / sd), 1 - ndtr((1 - mean[k]) / sd))
+        assert np.max(np.abs(np.array(clipped.atom_masses(k)) - atoms)) < 1e-7
+        inside = np.linspace(-0.999, 0.999, 201)
+        assert np.max(np.abs(clipped.marginal_cdf(inside, k) - ndtr((inside - mean[k]) / sd))) < 2e-5
+    corners = np.array([[multivariate_normal(mean * [si, sj], cov * np.outer([si, sj], [si, sj])).cdf([-1.0, -1.0])
+                         for sj in (1, -1)] for si in (1, -1)])      # [i, j]: P(s_i x >= 1, s_j y >= 1), s = (-1, 1)
+    assert clipped.corner_masses.sum() > 0.01 and np.max(np.abs(clipped.corner_masses - corners)) < 5e-5
 
 
 @pytest.mark.parametrize("variance", ["beta", pytest.param("posterior", marks=pytest.mark.slow)])
@@ -96,6 +174,7 @@ def test_ddpm_grid_law_matches_the_gaussian_closed_form_2d(variance):
     betas = linear_betas(15, 0.03, 0.4)                        # smallest step variance 0.03 (beta): spacing 0.13
     spacing = 0.05 if variance == "posterior" else 0.13
     r = _compare_grid_and_closed_form(target, ddpm_ancestral(betas, variance), err, spacing, 1e-8, half_width=8.5)
+    _check_final_step_2d(target, betas, variance, err, r)
     # control: a mutated beta schedule gives another law, far beyond the tolerance
     mutated = gaussian_chain(target, ddpm_ancestral(betas * 1.05, variance), err).out
     assert rel(r.learned.cov(), mutated.cov) > 1e-5

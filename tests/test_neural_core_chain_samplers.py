@@ -3,8 +3,10 @@ law gaussian_exact computes for the same sampler description (THEORY.md §8).
 
 * DDPM ancestral sampling, 1-D (both variances) and 2-D, with and without x0 clipping, on a two-component
   mixture with a non-affine learned score: 20,000 samples against the grid law by Kolmogorov-Smirnov (1-D;
-  2-D: each marginal and an oblique projection), p > 1e-3. Control: the clipped samples against the
-  unclipped law must be rejected.
+  2-D: each marginal and an oblique projection), p > 1e-3: x_1 against the chain's GridLaw, and DDPM's
+  output x_0 (the last noiseless step; atoms at the clip bounds) against `learned_x0` (a KS that counts
+  ties at an atom together). Controls: the clipped samples against the unclipped law, and x_0 against the
+  law without the final step, must be rejected.
 * The shared coefficients: sample_chain with the EM description reproduces neural.euler_maruyama, and
   ddpm_ancestral_sample (with the final denoising step) reproduces neural.ddpm_sample, on the same noise.
 """
@@ -20,6 +22,8 @@ from gaussian_exact import GridLaw, TimeGrid, ddpm_ancestral, euler_maruyama, li
 from neural import ddpm_ancestral_sample, ddpm_sample, euler_maruyama as em_sample, sample_chain
 from neural.devices import cpu_threads
 from neural.sampling import time_grid
+
+from tests._exact_helpers import ks_p_with_atoms
 
 N_SAMPLES = 20_000
 
@@ -69,6 +73,11 @@ def ks_p(samples, cdf):
     return stats.kstest(np.sort(samples), cdf).pvalue
 
 
+def final_step(sampler, score, y):
+    """The torch sampler's own last step (sample_chain's final_denoise) on samples y of x_1."""
+    return sampler.final_mean(y, torch_of(score)(y, sampler.schedule.t0))
+
+
 BETAS = linear_betas(40, 0.01, 0.3)
 MIX_1D = dict(weights=[0.4, 0.6], means=[[-1.4], [1.2]], var=0.09)
 
@@ -79,13 +88,24 @@ def test_ddpm_1d_samples_follow_the_grid_law(variance, clip):
     score = mixture_score(**MIX_1D)
     law = GridLaw.mixture(MIX_1D["weights"], MIX_1D["means"], [MIX_1D["var"]] * 2, points=1000, bounds=(-8.0, 8.0))
     sampler = ddpm_ancestral(BETAS, variance, clip_sample=clip)
-    exact = run_grid_chain(law, score=score, sampler=sampler, ideal=False).learned
+    exact = run_grid_chain(law, score=score, sampler=sampler, ideal=False)
     x = torch.randn(N_SAMPLES, 1, generator=torch.Generator().manual_seed(11), dtype=torch.float64)
-    y = sample_chain(torch_of(score), x, sampler, generator=torch.Generator().manual_seed(12)).numpy()[:, 0]
-    assert ks_p(y, grid_cdf(exact)) > 1e-3
+    y_t = sample_chain(torch_of(score), x, sampler, generator=torch.Generator().manual_seed(12))
+    y = y_t.numpy()[:, 0]
+    assert ks_p(y, grid_cdf(exact.learned)) > 1e-3
+    x0 = final_step(sampler, score, y_t).numpy()[:, 0]           # DDPM's output x_0 (clipped: atoms at +-1)
+    assert ks_p_with_atoms(x0, exact.learned_x0) > 1e-3
+    # control: the law without the final step (unclipped, x_0 is x_1 denoised by t_1 = 0.01: measured p 6e-7)
+    assert ks_p(x0, grid_cdf(exact.learned)) < (1e-6 if clip else 1e-5)
     if clip:   # control: the unclipped chain's law is another law, and the test sees it
-        plain = run_grid_chain(law, score=score, sampler=ddpm_ancestral(BETAS, variance), ideal=False).learned
-        assert ks_p(y, grid_cdf(plain)) < 1e-3
+        assert np.mean(np.abs(x0) == 1.0) > 0.05
+        unclipped = ddpm_ancestral(BETAS, variance)
+        plain = run_grid_chain(law, score=score, sampler=unclipped, ideal=False)
+        assert ks_p(y, grid_cdf(plain.learned)) < 1e-3
+        assert ks_p_with_atoms(x0, plain.learned_x0) < 1e-6
+        # the unclipped sampler's own x_0 against its law (no atoms)
+        y_plain = sample_chain(torch_of(score), x, unclipped, generator=torch.Generator().manual_seed(13))
+        assert ks_p_with_atoms(final_step(unclipped, score, y_plain).numpy()[:, 0], plain.learned_x0) > 1e-3
 
 
 @pytest.mark.parametrize("clip", [pytest.param(False, marks=pytest.mark.slow), True])
@@ -95,15 +115,31 @@ def test_ddpm_2d_samples_follow_the_grid_law(clip):
     law = GridLaw.mixture(weights, means, [var] * 2, points=130, bounds=[(-8.0, 8.0)] * 2)
     betas = linear_betas(15, 0.03, 0.4)
     sampler = ddpm_ancestral(betas, "beta", clip_sample=clip)
-    exact = run_grid_chain(law, score=score, sampler=sampler, ideal=False).learned
+    run = run_grid_chain(law, score=score, sampler=sampler, ideal=False)
+    exact = run.learned
     x = torch.randn(N_SAMPLES, 2, generator=torch.Generator().manual_seed(21), dtype=torch.float64)
-    y = sample_chain(torch_of(score), x, sampler, generator=torch.Generator().manual_seed(22)).numpy()
+    y_t = sample_chain(torch_of(score), x, sampler, generator=torch.Generator().manual_seed(22))
+    y = y_t.numpy()
     oblique = np.array([math.cos(0.7), math.sin(0.7)])
-    for direction in (np.array([1.0, 0.0]), np.array([0.0, 1.0]), oblique):
+    directions = (np.array([1.0, 0.0]), np.array([0.0, 1.0]), oblique)
+    for direction in directions:
         assert ks_p(y @ direction, grid_cdf(exact, direction)) > 1e-3, direction
+    x0 = final_step(sampler, score, y_t).numpy()                   # DDPM's output x_0 (clipped: edges, corners)
+    for direction in directions:
+        assert ks_p_with_atoms(x0 @ direction, run.learned_x0, direction) > 1e-3, direction
+    # control: the law without the final step
+    assert min(ks_p(x0 @ u, grid_cdf(exact, u)) for u in directions) < 1e-6
     if clip:
-        plain = run_grid_chain(law, score=score, sampler=ddpm_ancestral(betas, "beta"), ideal=False).learned
-        assert min(ks_p(y @ u, grid_cdf(plain, u)) for u in (np.array([1.0, 0.0]), np.array([0.0, 1.0]))) < 1e-3
+        assert np.mean(np.any(np.abs(x0) == 1.0, axis=1)) > 0.05
+        unclipped = ddpm_ancestral(betas, "beta")
+        plain = run_grid_chain(law, score=score, sampler=unclipped, ideal=False)
+        assert min(ks_p(y @ u, grid_cdf(plain.learned, u)) for u in directions[:2]) < 1e-3
+        assert min(ks_p_with_atoms(x0 @ u, plain.learned_x0, u) for u in directions) < 1e-6
+        # the unclipped sampler's own x_0 against its law
+        y_plain = sample_chain(torch_of(score), x, unclipped, generator=torch.Generator().manual_seed(23))
+        x0_plain = final_step(unclipped, score, y_plain).numpy()
+        for direction in directions:
+            assert ks_p_with_atoms(x0_plain @ direction, plain.learned_x0, direction) > 1e-3, direction
 
 
 def _recorded_noise(seed):
