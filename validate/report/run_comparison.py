@@ -65,8 +65,9 @@ def compare_runs(a, b, rtol: float = 1e-9, atol: float = 0.0, rename: dict | Non
         "skipped_fields"); "data_files" ("compared", "identical", "differing", "only_in_a",
         "only_in_b", "differences": one {"file", "differences"} per differing file); "figures"
         and "other_files" ("a", "b": counts, "only_in_a", "only_in_b"); "numbers_compared",
-        "max_relative_difference" (over every number compared, also within the tolerance) and
-        "ignored_fields".
+        "max_relative_difference" (over every number compared, also within the tolerance),
+        "by_field" (the differences counted by field name, with their largest relative
+        difference) and "ignored_fields".
 
     Raises
     ------
@@ -89,10 +90,25 @@ def compare_runs(a, b, rtol: float = 1e-9, atol: float = 0.0, rename: dict | Non
                  and not figures["only_in_a"] and not figures["only_in_b"]
                  and not other["only_in_a"] and not other["only_in_b"]
                  and (checks is None or not (checks["differing"] or checks["only_in_a"] or checks["only_in_b"])))
+    entries = (checks or {}).get("differences", []) + data["differences"]
     return {"a": str(root_a), "b": str(root_b), "rtol": rtol, "atol": atol, "rename": dict(rename or {}),
             "identical": identical, "checks": checks, "data_files": data, "figures": figures, "other_files": other,
+            "by_field": _by_field(d for e in entries for d in e["differences"]),
             "numbers_compared": compare.numbers, "max_relative_difference": compare.max_relative,
             "ignored_fields": sorted(compare.ignored_seen)}
+
+
+def _by_field(differences) -> dict:
+    """{field: {"count", "max_relative"}} over differences, the field being the last name of the
+    place ("rows[generation 3].margin" -> "margin", "generation 2.D_kl" -> "D_kl")."""
+    out: dict = {}
+    for d in differences:
+        name = d["where"].rsplit(".", 1)[-1].split("[", 1)[0].strip() or d["where"]
+        entry = out.setdefault(name, {"count": 0, "max_relative": 0.0})
+        entry["count"] += 1
+        if d["relative"] is not None:
+            entry["max_relative"] = max(entry["max_relative"], d["relative"])
+    return dict(sorted(out.items(), key=lambda kv: -kv[1]["count"]))
 
 
 def _run_root(path, label: str) -> Path:
@@ -387,6 +403,9 @@ def comparison_text(result: dict, limit: int = 20) -> str:
                      f"{len(f['only_in_b'])} only in b")
     lines.append(f"numbers compared: {result['numbers_compared']}, largest relative difference "
                  f"{result['max_relative_difference']:.3g}; ignored fields: {', '.join(result['ignored_fields']) or 'none'}")
+    if result["by_field"]:
+        lines.append("differences by field: " + ", ".join(
+            f"{k} {v['count']} (max relative {v['max_relative']:.3g})" for k, v in result["by_field"].items()))
     listed = _difference_lines(result)
     lines.extend(listed[:limit])
     if len(listed) > limit:
