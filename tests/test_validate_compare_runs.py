@@ -183,6 +183,21 @@ def test_old_checks_format_reads_and_compares_with_the_current_one(tmp_path):
     assert _differences(compare_runs(old, new)) == [("prop3.1 [exact]", "generations")]
 
 
+def test_a_train_run_without_checks(tmp_path):
+    """A `collapse train` directory (config.json, metrics.jsonl, gen_0000/) before `collapse report`."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    for d in (a, b):
+        (d / "gen_0000").mkdir(parents=True)
+        write_json(d / "config.json", {"alpha": 0.5, "out": str(d)})
+        (d / "metrics.jsonl").write_text('{"generation": 0, "D_kl": 0.5, "seconds": 3}\n')
+    r = compare_runs(a, b)
+    assert r["identical"] and r["checks"] is None and r["data_files"]["compared"] == 2
+    (b / "metrics.jsonl").write_text('{"generation": 0, "D_kl": 0.49, "seconds": 3}\n')
+    assert [e["file"] for e in compare_runs(a, b)["data_files"]["differences"]] == ["metrics.jsonl"]
+    with pytest.raises(ValueError, match="rename"):
+        compare_runs(a, b, rename={"x": "y"})
+
+
 def test_numbers_inside_text_and_special_values():
     c = ValueComparison(rtol=1e-9)
     assert c.differences("C = 1.2345", "C = 1.2345000000001") == []

@@ -195,6 +195,8 @@ def _compare_checks(root_a: Path, root_b: Path, compare: ValueComparison, rename
     prefixes = _run_prefixes(root_a, root_b)
     checks_a, checks_b = _load_checks(root_a, prefixes), _load_checks(root_b, prefixes)
     if checks_a is None and checks_b is None:
+        if rename:
+            raise ValueError(f"rename: neither run has {CHECKS_FILE}, there is no check to rename")
         return None
     checks_a, checks_b = checks_a or {}, checks_b or {}
     unknown = sorted(set(rename) - set(checks_a))
