@@ -163,9 +163,9 @@ def test_per_generation_metrics_tables_and_arrays(pair):
     assert set(metric) == {"generation 2.D_kl", "generation 1.new_key"}
     assert metric["generation 2.D_kl"]["relative"] == pytest.approx(0.01 / 1.01)
     assert metric["generation 1.new_key"]["only_in"] == "b"
-    assert [d["where"] for d in by_file["tables/t.csv"]] == ["rows[1].D"]
+    assert [d["where"] for d in by_file["tables/t.csv"]] == ["rows.alpha=0.5, generation=2.0.D"]  # rows keyed
     (array,) = by_file["exact/samples.npy"]
-    assert array["where"].startswith("1 of 12 elements (worst: element 7)")
+    assert (array["where"], array["elements_differing"], array["elements"]) == ("elements[7]", 1, 12)
     assert r["data_files"]["identical"] == 1  # the manifest
 
 
@@ -181,6 +181,17 @@ def test_old_checks_format_reads_and_compares_with_the_current_one(tmp_path):
         r["checks"]["skipped_fields"])
     _edit_json(old / "checks.json", lambda doc: doc["checks"][0].update(generations=3))  # control: a count differs
     assert _differences(compare_runs(old, new)) == [("prop3.1 [exact]", "generations")]
+
+
+def test_a_part_checks_file_of_details_alone(pair):
+    """limit/checks.json holds a list of details (the limit stage's): its checks are named "limit: ..."."""
+    a, b = pair
+    for d in pair:
+        write_json(d / "limit" / "checks.json", [_detail("limit.hermite_step [x]", [0.0, 1e-3])])
+    r = compare_runs(a, b)
+    assert r["identical"] and r["checks"]["compared"] == 3
+    _edit_json(b / "limit" / "checks.json", lambda doc: doc[0]["rows"][1].update(bound=2.0))
+    assert _differences(compare_runs(a, b)) == [("limit: limit.hermite_step [x]", "rows[generation 1].bound")]
 
 
 def test_a_train_run_without_checks(tmp_path):

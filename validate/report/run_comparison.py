@@ -4,16 +4,18 @@
 `collapse exact --out` or `collapse sweep` (after `collapse report`, or not) and says whether they
 agree within a relative tolerance (`validate.report.value_comparison`):
 
-* checks (DIR/checks.json): rows matched by check name (`rename` maps a name of run a to its name
-  in run b); for each, the summary row's fields (verdict, kind, min_margin, constants, ...) and its
+* checks (DIR/checks.json, and those of parts such as DIR/limit/checks.json, whose names are
+  prefixed "limit: "): rows matched by check name (`rename` maps a name of run a to its name in
+  run b); for each, the summary row's fields (verdict, kind, min_margin, constants, ...) and its
   details (the per-generation rows matched by generation: measured, stderr, bound, margin, verdict;
   the fitted constants). Fields that only one of the two checks.json formats has are skipped and
   listed, not counted as differences: the format of 683fc19 (before issue 17) has neither scope,
   run, sources, reason nor vacuous_rows, and its "generations" is a count where later formats give
   the list of generations (compared as a count then);
 * data files (every other *.json, *.jsonl and *.csv, and *.npy arrays): metrics.jsonl lines matched
-  by generation, CSV rows by position and columns by header, JSON documents key by key, arrays
-  element by element. Timing fields ("seconds", "*_seconds", "started", "finished") are left out
+  by generation, CSV rows by their fewest leading columns that tell them apart (by position when
+  none do) and columns by header (a column only one table has is one difference, of "columns"), JSON documents key by key, arrays element by element (the worst
+  element reported with the count of those differing). Timing fields ("seconds", "*_seconds", "started", "finished") are left out
   and listed;
 * file lists: figures (files under a `figures/` directory) and every other file (tables rendered
   as Markdown or LaTeX, checkpoints) are compared by name only.
@@ -82,7 +84,7 @@ def compare_runs(a, b, rtol: float = 1e-9, atol: float = 0.0, rename: dict | Non
     compare = ValueComparison(rtol=rtol, atol=atol, ignored=TIMING_FIELDS)
     root_a, root_b = _run_root(a, "a"), _run_root(b, "b")
     files_a, files_b = _files(root_a), _files(root_b)
-    checks = _compare_checks(root_a, root_b, compare, dict(rename or {}))
+    checks = _compare_checks(root_a, root_b, files_a, files_b, compare, dict(rename or {}))
     data = _compare_data_files(root_a, root_b, files_a, files_b, compare)
     figures = _file_lists([f for f in files_a if _is_figure(f)], [f for f in files_b if _is_figure(f)])
     other = _file_lists([f for f in files_a if _is_other(f)], [f for f in files_b if _is_other(f)])
@@ -129,12 +131,16 @@ def _is_figure(rel: str) -> bool:
     return FIGURES_DIR in Path(rel).parts[:-1]
 
 
+def _is_checks(rel: str) -> bool:
+    return Path(rel).name == CHECKS_FILE
+
+
 def _is_data(rel: str) -> bool:
-    return not _is_figure(rel) and rel != CHECKS_FILE and rel.endswith(DATA_SUFFIXES + (ARRAY_SUFFIX,))
+    return not _is_figure(rel) and not _is_checks(rel) and rel.endswith(DATA_SUFFIXES + (ARRAY_SUFFIX,))
 
 
 def _is_other(rel: str) -> bool:
-    return not _is_figure(rel) and not _is_data(rel) and rel != CHECKS_FILE
+    return not _is_figure(rel) and not _is_data(rel) and not _is_checks(rel)
 
 
 def _file_lists(a: list, b: list) -> dict:
@@ -170,12 +176,25 @@ def _read_json(path: Path):
 
 # checks.json ---------------------------------------------------------------------------------------
 
-def _load_checks(root: Path, prefixes: tuple) -> dict | None:
-    """{name: (summary row, details or None)} of DIR/checks.json, None when the file is absent."""
-    path = root / CHECKS_FILE
-    if not path.is_file():
-        return None
+def _all_checks(root: Path, files: list, prefixes: tuple) -> dict | None:
+    """{name: (summary row, details or None)} of every checks.json of the run (those below the top
+    directory, e.g. limit/checks.json, name theirs "limit: <name>"), None when there is none."""
+    out = None
+    for rel in files:
+        if Path(rel).name == CHECKS_FILE:
+            where = str(Path(rel).parent)
+            out = (out or {}) | {(name if where == "." else f"{where}: {name}"): value
+                                 for name, value in _load_checks(root / rel, prefixes).items()}
+    return out
+
+
+def _load_checks(path: Path, prefixes: tuple) -> dict:
+    """{name: (summary row, details or None)} of one checks.json: {"checks": rows, "details": [...]}
+    (DIR/checks.json) or a list of details alone (the limit stage's limit/checks.json), whose rows
+    are then just their names."""
     doc = _without_root(_read_json(path), prefixes)
+    if isinstance(doc, list) and all(isinstance(d, dict) and "name" in d for d in doc):  # details alone
+        doc = {"checks": [{"check": d["name"]} for d in doc], "details": doc}
     rows = doc.get("checks") if isinstance(doc, dict) else None
     if not isinstance(rows, list) or not all(isinstance(r, dict) and "check" in r for r in rows):
         raise RunFileError(f"{path}: expected {{'checks': [rows with a 'check' name], 'details': [...]}}")
@@ -191,9 +210,10 @@ def _load_checks(root: Path, prefixes: tuple) -> dict | None:
     return out
 
 
-def _compare_checks(root_a: Path, root_b: Path, compare: ValueComparison, rename: dict) -> dict | None:
+def _compare_checks(root_a: Path, root_b: Path, files_a: list, files_b: list, compare: ValueComparison,
+                    rename: dict) -> dict | None:
     prefixes = _run_prefixes(root_a, root_b)
-    checks_a, checks_b = _load_checks(root_a, prefixes), _load_checks(root_b, prefixes)
+    checks_a, checks_b = _all_checks(root_a, files_a, prefixes), _all_checks(root_b, files_b, prefixes)
     if checks_a is None and checks_b is None:
         if rename:
             raise ValueError(f"rename: neither run has {CHECKS_FILE}, there is no check to rename")
@@ -307,7 +327,32 @@ def _file_differences(path_a: Path, path_b: Path, root_a: Path, root_b: Path, co
     if path_a.suffix == ".jsonl" and _keyed_by_generation(doc_a) and _keyed_by_generation(doc_b):
         doc_a = {f"generation {r['generation']}": r for r in doc_a}
         doc_b = {f"generation {r['generation']}": r for r in doc_b}
+    if path_a.suffix == ".csv":
+        key = _csv_key(doc_a, doc_b)
+        common = [c for c in doc_a["columns"] if c in doc_b["columns"]]
+        doc_a, doc_b = _rows_keyed(doc_a, key, common), _rows_keyed(doc_b, key, common)
     return compare.differences(doc_a, doc_b)
+
+
+def _csv_key(doc_a: dict, doc_b: dict, most: int = 5) -> list:
+    """The fewest leading columns (at most `most`) whose values tell the rows apart in both tables,
+    or [] (rows then matched by position)."""
+    for k in range(1, min(most, len(doc_a["columns"])) + 1):
+        key = doc_a["columns"][:k]
+        if doc_b["columns"][:k] != key:
+            return []
+        if all(len({tuple(r.get(c) for c in key) for r in d["rows"]}) == len(d["rows"]) for d in (doc_a, doc_b)):
+            return key
+    return []
+
+
+def _rows_keyed(doc: dict, key: list, columns: list) -> dict:
+    """The table with its rows keyed by `key` (a list when key is empty) and restricted to `columns`
+    (a column only one table has is reported once, by the "columns" entry)."""
+    rows = [{c: v for c, v in r.items() if c in columns or c not in doc["columns"]} for r in doc["rows"]]
+    if key:
+        rows = {", ".join(f"{c}={r.get(c)}" for c in key): r for r in rows}
+    return {"columns": doc["columns"], "rows": rows}
 
 
 def _keyed_by_generation(rows: list) -> bool:
@@ -355,8 +400,9 @@ def _array_differences(path_a: Path, path_b: Path, compare: ValueComparison) -> 
     if not bad:
         return []
     worst = max(bad, key=lambda i: relative_difference(x[i], y[i]))
-    return [{"where": f"{len(bad)} of {x.size} elements (worst: element {worst})", "a": float(x[worst]),
-             "b": float(y[worst]), "relative": relative_difference(x[worst], y[worst])}]
+    return [{"where": f"elements[{worst}]", "a": float(x[worst]), "b": float(y[worst]),
+             "relative": relative_difference(x[worst], y[worst]), "elements_differing": len(bad),
+             "elements": int(x.size)}]
 
 
 def _far_apart(x: np.ndarray, y: np.ndarray, compare: ValueComparison) -> list:
@@ -405,9 +451,11 @@ def comparison_text(result: dict, limit: int = 20) -> str:
                      f"{len(f['only_in_b'])} only in b")
     lines.append(f"numbers compared: {result['numbers_compared']}, largest relative difference "
                  f"{result['max_relative_difference']:.3g}; ignored fields: {', '.join(result['ignored_fields']) or 'none'}")
-    if result["by_field"]:
+    fields = list(result["by_field"].items())
+    if fields:
         lines.append("differences by field: " + ", ".join(
-            f"{k} {v['count']} (max relative {v['max_relative']:.3g})" for k, v in result["by_field"].items()))
+            f"{k} {v['count']} (max relative {v['max_relative']:.3g})" for k, v in fields[:limit])
+            + (f", ... {len(fields) - limit} more fields" if len(fields) > limit else ""))
     listed = _difference_lines(result)
     lines.extend(listed[:limit])
     if len(listed) > limit:
@@ -435,7 +483,8 @@ def _difference_line(d: dict) -> str:
     if "only_in" in d:
         return f"{d['where']} only in {d['only_in']}"
     rel = "" if d["relative"] is None else f" (relative {d['relative']:.3g})"
-    return f"{d['where']}: {_short(d['a'])} -> {_short(d['b'])}{rel}"
+    count = f", {d['elements_differing']} of {d['elements']} elements differ" if "elements" in d else ""
+    return f"{d['where']}: {_short(d['a'])} -> {_short(d['b'])}{rel}{count}"
 
 
 def _short(value, width: int = 60) -> str:
