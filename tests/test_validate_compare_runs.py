@@ -252,7 +252,8 @@ def test_real_run_against_its_copy_and_an_altered_metric(tiny_run, tmp_path, cap
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     assert main(["compare", str(tiny_run), str(altered), "--json", str(out)]) == 1
     printed = capsys.readouterr().out
-    assert "exact/alpha_0.5/metrics.jsonl: generation 3.eps2" in printed and printed.endswith("differ beyond rtol 1e-09\n")
+    assert "exact/alpha_0.5/metrics.jsonl: generation 3.eps2" in printed
+    assert printed.endswith("differ beyond rtol 1e-09\n")
     (entry,) = json.loads(out.read_text())["data_files"]["differences"]
     assert [d["where"] for d in entry["differences"]] == ["generation 3.eps2"]
     assert entry["differences"][0]["relative"] == pytest.approx(1e-7, rel=1e-3)

@@ -13,10 +13,11 @@ agree within a relative tolerance (`validate.report.value_comparison`):
   run, sources, reason nor vacuous_rows, and its "generations" is a count where later formats give
   the list of generations (compared as a count then);
 * data files (every other *.json, *.jsonl and *.csv, and *.npy arrays): metrics.jsonl lines matched
-  by generation, CSV rows by their fewest leading columns that tell them apart (by position when
-  none do) and columns by header (a column only one table has is one difference, of "columns"), JSON documents key by key, arrays element by element (the worst
-  element reported with the count of those differing). Timing fields ("seconds", "*_seconds", "started", "finished") are left out
-  and listed;
+  by generation; CSV rows by their fewest leading columns that tell them apart (by position when
+  none do) and columns by header (a column only one table has is one difference, of "columns");
+  JSON documents key by key; arrays element by element (the worst element reported, with the
+  count of those differing). Timing fields ("seconds", "*_seconds", "started", "finished") are
+  left out and listed;
 * file lists: figures (files under a `figures/` directory) and every other file (tables rendered
   as Markdown or LaTeX, checkpoints) are compared by name only.
 
@@ -32,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from run_files import CHECKS_FILE, METRICS_FILE, MissingRunFile, RunFileError
+from run_files import CHECKS_FILE, MANIFEST_FILE, METRICS_FILE, MissingRunFile, RunFileError
 from validate.report.value_comparison import ValueComparison, relative_difference
 
 #: timing fields, different on every run, never compared
@@ -117,9 +118,9 @@ def _run_root(path, label: str) -> Path:
     root = Path(path)
     if not root.is_dir():
         raise MissingRunFile(f"run directory {label} {str(root)!r} does not exist")
-    if not ((root / CHECKS_FILE).is_file() or (root / "manifest.json").is_file()
+    if not ((root / CHECKS_FILE).is_file() or (root / MANIFEST_FILE).is_file()
             or any(root.rglob(METRICS_FILE))):
-        raise RunFileError(f"{str(root)!r} holds no run (no {CHECKS_FILE}, manifest.json or {METRICS_FILE})")
+        raise RunFileError(f"{str(root)!r} holds no run (no {CHECKS_FILE}, {MANIFEST_FILE} or {METRICS_FILE})")
     return root.absolute()
 
 
@@ -234,7 +235,8 @@ def _compare_checks(root_a: Path, root_b: Path, files_a: list, files_b: list, co
         name_a = renamed[name_b]
         row_a, detail_a = checks_a[name_a]
         result["compared"] += 1
-        diffs = _row_differences(row_a, row_b, compare, skipped) + _detail_differences(detail_a, detail_b, compare, skipped)
+        diffs = (_row_differences(row_a, row_b, compare, skipped)
+                 + _detail_differences(detail_a, detail_b, compare, skipped))
         for key, bucket in (("verdict", "verdict_changes"), ("kind", "kind_changes")):
             if key in row_a and key in row_b and row_a[key] != row_b[key]:
                 result[bucket].append({"check": name_b, "a": row_a[key], "b": row_b[key]})
@@ -450,7 +452,8 @@ def comparison_text(result: dict, limit: int = 20) -> str:
         lines.append(f"{part.replace('_', ' ')}: {f['a']} in a, {f['b']} in b, {len(f['only_in_a'])} only in a, "
                      f"{len(f['only_in_b'])} only in b")
     lines.append(f"numbers compared: {result['numbers_compared']}, largest relative difference "
-                 f"{result['max_relative_difference']:.3g}; ignored fields: {', '.join(result['ignored_fields']) or 'none'}")
+                 f"{result['max_relative_difference']:.3g}; "
+                 f"ignored fields: {', '.join(result['ignored_fields']) or 'none'}")
     fields = list(result["by_field"].items())
     if fields:
         lines.append("differences by field: " + ", ".join(
