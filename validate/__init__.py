@@ -15,6 +15,7 @@ _EXPORTS = {
     "validate.report.check_run": ("check_run", "check_names", "UnknownCheck"),
     "validate.report.build": ("build_report",),
     "validate.report.run_data": ("RunData",),
+    "validate.report.run_comparison": ("compare_runs", "comparison_text"),
     "validate.pipeline.reproduce": ("reproduce",),
     "validate.pipeline.run_spec": ("NeuralRunSpec", "Scale"),
     "validate.pipeline.train_settings": ("train_config",),

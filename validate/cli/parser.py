@@ -15,6 +15,7 @@ SUBCOMMANDS = {
     "report": ("validate.cli.report", "rebuild tables and figures from a finished run"),
     "reproduce": ("validate.cli.reproduce", "the main job: bounds, exact and neural runs, tables, figures"),
     "sweep": ("validate.cli.sweep", "a grid of runs from a TOML spec, on Dask (or serially), resumable"),
+    "compare": ("validate.cli.compare", "two finished runs compared row by row (checks, per-generation numbers, files)"),
     "limit": ("validate.cli.limit", "the limit law's Hermite multipliers m_n(alpha, t0) (THEORY.md §5)"),
 }
 
