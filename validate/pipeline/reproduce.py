@@ -69,7 +69,7 @@ from validate.pipeline.limit_stage import limit_law_stage
 from validate.pipeline.run_spec import Scale, neural_spec
 from validate.checks.limit_suite import LIMIT_CHECKS_FILE
 from validate.pipeline.lanes import LaneProcess, lane_threads, neural_lanes
-from validate.report.build import build_report
+from validate.report.build import build_report, draw_figures
 from validate.report.tables import render
 
 # the 1-D MLP of the exact-grid runs; the injected-error runs use the same, so they load its
@@ -98,7 +98,10 @@ SCALES = {
             # exact grid laws (THEORY.md section 7): binding checks on a network and on a 2-D KDE
             neural_spec(target="gmm1d", model="mlp", n=400, steps=100, generations=3, eval_paths=1000,
                         metrics=["eta"], **GMM1D_MLP, seeds=(0,)),
-            neural_spec(target="gmm2d", model="kde", n=400, steps=50, generations=3, seeds=(0,)),
+            # lane 1 (balance, bench/RESULTS.md 2026-12-02 speed): CPU seconds measured per spec in one thread,
+            # lane 0 = this process: bounds + exact + eta by type 8, gmm KDE 41, gmm MLP 41, gmm1d MLP 48,
+            # injected 7, limit law 9 (154); lane 1: U-Net 86, in-regime MLP 27, gmm2d KDE 38 (+ spawn, 154)
+            neural_spec(target="gmm2d", model="kde", n=400, steps=50, generations=3, seeds=(0,), lane=1),
             # a network inside the theory's regime (finite chi2, eps2 <= 1), beside the U-Net's lane
             neural_spec(target="gmm1d", model="mlp", n=400, steps=100, generations=3, **GMM1D_MLP_IN_REGIME,
                         seeds=(0,), alphas=(0.5,), lane=1),
@@ -316,8 +319,16 @@ def _main_lane(out, scale, spec, lanes, parallel, alphas, seed, device, progress
     for lane, process in zip(lanes[1:], parallel):
         log(f"waiting for the parallel lane ({', '.join(s.label for s in lane)})")
         process.result()
-    log("tables, figures, summary")
-    return build_report(out)
+    if not parallel:
+        log("tables, figures, summary")
+        return build_report(out)
+    # the neural figures (about half of the report's time) in a second process, the rest here
+    log("tables, figures, summary (the neural figures in a parallel process)")
+    drawer = LaneProcess(draw_figures, (str(out), ("neural",)), 1)
+    parallel.append(drawer)   # stopped with the others if this process fails
+    report = build_report(out, figure_parts=("exact", "eta"))
+    report["figures"] += drawer.result()
+    return report
 
 
 def _lane_worker(out: str, specs: list, alphas, seed: int, device: str, progress: bool) -> None:
