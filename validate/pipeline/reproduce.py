@@ -14,7 +14,8 @@ Scales:
   the regression eta beside the exact one; its bounded noise prediction gives exponential tails, so
   chi2 = inf: the counter-example of THEORY.md section 8), the same MLP inside the theory's regime
   (`parameterization="gaussian_residual"`, tail scale 0.6, 1500 steps, alpha = 0.5: Gaussian tails,
-  finite chi2, eps2 <= 1; in the U-Net's lane) and a KDE on gmm2d (3 generations, 50 steps), and for eta
+  finite chi2, eps2 <= 1; in the U-Net's lane) and a KDE on gmm2d (3 generations, 50 steps; also in the
+  U-Net's lane, which balances the two lanes' measured CPU), and for eta
   by error type the same MLP on gmm1d with each injected error (aligned, random, time-only;
   alpha = 0.5, one generation), which loads the plain run's generation-0 network instead of
   training the same one again (`neural.retraining.reusable_fit`). The summary states each
@@ -34,6 +35,8 @@ On the CPU with at least 2 usable cores the neural specs run in lanes (a spec's 
 `validate.pipeline.lanes`): lane 0 in this process, the others in spawned processes started
 before the bounds, each with cores / lanes torch threads (small networks do not use two threads
 well; two processes do). Lanes are independent; on a GPU, or one core, everything is lane 0.
+With parallel lanes the report's neural figures are drawn in a spawned process too
+(`validate.report.build.draw_figures`) while this one builds the checks, tables and other figures.
 KDE runs on the Gaussian mixture (all alphas x seeds of a spec) run as one batched job
 (`neural.batched_retraining`: one (B, n, d) chain per step, path metrics batched the same way),
 split per alpha when the batch would not fit in a quarter of the device's free memory; each run
