@@ -61,7 +61,8 @@ def check_rows(out: Path) -> dict:
     rows = json.loads((out / "checks.json").read_text())["checks"]
     keyed = {}
     for r in rows:
-        key = (r["check"], Path(str(r.get("run", ""))).name if r.get("scope") != "example" else "", r.get("learner", ""))
+        run = str(r.get("run") or "").replace(str(out), "OUT")   # the same run(s) in both outputs
+        key = (r["check"], run, r.get("learner", ""))
         keyed.setdefault(key, []).append((r["verdict"], r.get("min_margin")))
     return keyed
 

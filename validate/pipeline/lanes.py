@@ -17,7 +17,7 @@ import threading
 import time
 import traceback
 
-import torch
+from neural.devices import cpu_threads
 
 PARENT_POLL_SECONDS = 1.0
 
@@ -106,9 +106,9 @@ def _watch_parent(parent_pid: int) -> None:
 
 def _lane_main(conn, parent_pid: int, threads: int, func, args) -> None:
     threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
-    torch.set_num_threads(threads)
     try:
-        value = func(*args)
+        with cpu_threads(threads):   # torch and numpy's BLAS
+            value = func(*args)
     except BaseException as exc:   # reported to the parent, which raises it again
         try:
             conn.send(("error", traceback.format_exc(), exc))
