@@ -22,7 +22,7 @@ from .divergence_reason import DivergenceReason, DivergenceResult
 from .divergences import chi2, chi2_reason, hellinger, kl, renyi2, w2
 from .grid_divergences import chi2_good_set, good_set
 from .gaussian import Gaussian
-from .grid_chain import GridChainResult, run_grid_chain
+from .grid_chain import GridChainResult, StepFields, run_grid_chain
 from .grid_law import GridLaw
 from .grid_products import BlockResult, block_result, combine_blocks
 from .hermite import hermite_coefficients, hermite_functions
@@ -55,7 +55,7 @@ __all__ = [
     "AffineError", "BlockResult", "Chi2BeyondFloatRange", "EtaEstimate", "Gaussian", "GaussianMixture", "GenerationsResult", "GridChainResult", "GridLaw", "chi2",
     "block_result", "chi2_to_mixture", "combine_blocks", "forward", "forward_score", "generations", "kl", "kl_to_mixture",
     "noise_variance", "observability", "observability_mc", "path_energy", "renyi2", "reverse",
-    "run_grid_chain", "signal_scale", "w2",
+    "StepFields", "run_grid_chain", "signal_scale", "w2",
 ]
 __all__ += ["DivergenceReason", "DivergenceResult", "chi2_good_set", "chi2_reason",
             "good_set"]  # THEORY.md section 8: why chi2 is infinite, the good-set chi2

@@ -133,6 +133,57 @@ class ForwardScores:
             yield self.at(self.T - k * self.h if self.times is None else float(self.times[k]))
 
 
+class StepFields:
+    """The per-step fields of one chain on one grid, computed on the first pass over it and replayed on
+    the next: the exact scores s_q(., t_k) (`ForwardScores`) and the learned score at the grid nodes.
+    Two passes over the same chain (`run_grid_chain`, then `grid_path_moments`, as neural.grid_exact
+    runs them per generation) then evaluate each once; the values are the same arrays, so the results
+    are bit for bit those of two separate passes. Arrays are kept read-only; memory: 2 K arrays of
+    the grid's size times d.
+
+    Parameters
+    ----------
+    law : GridLaw
+        The law q whose chain is run (passes for another law do not use the kept fields).
+    """
+
+    def __init__(self, law: GridLaw):
+        self.law = law
+        self._key, self._scores = None, None
+        self._learned, self._learned_of = {}, None
+
+    def forward(self, law: GridLaw, T: float, t0: float, steps: int, times=None):
+        """s_q(., t_k) for k = 0..K-1, as `ForwardScores(law, T, t0, steps, times)` yields them; kept
+        after a complete first pass for the same law and schedule, replayed after."""
+        key = (float(T), float(t0), int(steps), None if times is None else tuple(np.asarray(times, float)))
+        if law is not self.law:
+            yield from ForwardScores(law, T, t0, steps, times)
+            return
+        if self._key == key:
+            yield from self._scores
+            return
+        kept = []
+        for s_q in ForwardScores(law, T, t0, steps, times):
+            s_q.setflags(write=False)
+            kept.append(s_q)
+            yield s_q
+        self._key, self._scores = key, kept
+
+    def score(self, score, law: GridLaw, points: np.ndarray, t: float) -> np.ndarray:
+        """`evaluate_field(score, points, t, "score")` at the nodes `points` of `law`; kept per t for
+        this score when `law` is the fields' law."""
+        if law is not self.law:
+            return evaluate_field(score, points, t, "score")
+        if score is not self._learned_of:
+            self._learned, self._learned_of = {}, score
+        out = self._learned.get(float(t))
+        if out is None:
+            out = evaluate_field(score, points, t, "score")
+            out.setflags(write=False)
+            self._learned[float(t)] = out
+        return out
+
+
 def chain_start(law: GridLaw, init, T: float) -> GridLaw:
     """The chain's start Y_0 on the grid of `law`: "prior" N(0, I), "exact" the forward law at T, or a
     GridLaw on that grid (ValueError naming init otherwise)."""
@@ -184,7 +235,7 @@ def mean_difference(chain: GaussianSampler, k: int, e: np.ndarray, delta_id: np.
 def run_grid_chain(law: GridLaw, error=None, T: float = 4.0, t0: float = 0.02, steps=None, init="prior",
                    score=None, learned: bool = True, ideal: bool = True, track_eta: bool = False, *,
                    schedule: TimeGrid | None = None, sampler: GaussianSampler | None = None,
-                   final_step: bool = True) -> GridChainResult:
+                   final_step: bool = True, step_fields: StepFields | None = None) -> GridChainResult:
     """Run the ideal and/or the learned chain on the grid of `law` (module docstring), for the
     Euler-Maruyama chain or any Gaussian-transition `sampler` (THEORY.md §8; gaussian_sampler.py).
 
@@ -211,6 +262,9 @@ def run_grid_chain(law: GridLaw, error=None, T: float = 4.0, t0: float = 0.02, s
     final_step : bool
         DDPM samplers: also give the law of x_0 after the last noiseless step (``learned_x0``,
         ``ideal_x0``; `FinalStepLaw`, built lazily). Ignored for Euler-Maruyama.
+    step_fields : StepFields, optional
+        Keeps the exact and learned scores of this pass for a later pass over the same chain (or
+        replays those of an earlier one); the results are the same.
 
     Returns
     -------
@@ -255,11 +309,13 @@ def run_grid_chain(law: GridLaw, error=None, T: float = 4.0, t0: float = 0.02, s
     eps2 = 0.0 if ideal else math.nan
     epshat2 = 0.0 if learned else math.nan
     times = None if (chain.name == "euler_maruyama" and grid.uniform) else chain.times
-    for k, s_q in enumerate(ForwardScores(law, T, t0, steps, times)):
+    forward = ForwardScores(law, T, t0, steps, times) if step_fields is None else step_fields.forward(law, T, t0, steps, times)
+    for k, s_q in enumerate(forward):
         t = T - k * h if times is None else float(times[k])
         v = float(variances[k])
         if score is not None:
-            e = evaluate_field(score, X, t, "score").reshape(shape + (d,)) - s_q
+            learned_score = evaluate_field(score, X, t, "score") if step_fields is None else step_fields.score(score, law, X, t)
+            e = learned_score.reshape(shape + (d,)) - s_q
         elif error is not None:
             e = evaluate_field(error, X, t, "error").reshape(shape + (d,))
         else:

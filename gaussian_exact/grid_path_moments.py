@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .grid_chain import ForwardScores, chain_start, evaluate_field, mean_difference, output_law, resolve_sampler
+from .grid_chain import ForwardScores, StepFields, chain_start, evaluate_field, mean_difference, output_law, resolve_sampler
 from .box_tails import TAIL_SHARE, beyond_box
 from .grid_law import GridLaw
 from .grid_transition import check_spacing, transition_1d, transition_2d
@@ -176,7 +176,8 @@ class _Scaled:
 
 def grid_path_moments(law: GridLaw, error=None, a_values=(), T: float = 4.0, t0: float = 0.02, steps=None,
                       init="prior", score=None, max_moment: int = 2, conditional: bool = False,
-                      laws: bool = False, *, schedule=None, sampler=None) -> GridPathMoments:
+                      laws: bool = False, *, schedule=None, sampler=None,
+                      step_fields: StepFields | None = None) -> GridPathMoments:
     """Tilted moments E*[Lambda^a] (each a in a_values), E* exp(<M>/2), E*<M>^j (j <= max_moment),
     the path energies and, with conditional=True, the proof's conditional quantities, in one pass
     over the chain (module docstring; THEORY.md section 8).
@@ -200,6 +201,9 @@ def grid_path_moments(law: GridLaw, error=None, a_values=(), T: float = 4.0, t0:
     schedule, sampler : TimeGrid, GaussianSampler, optional
         As in `run_grid_chain`: one schedule object, or any Gaussian-transition sampler (THEORY.md §8:
         step variance v_k, ``d_k = mu_hat_k - mu*_k``, ``a_k = |d_k|^2 / v_k``, tilted mean ``mu*_k + a d_k``).
+    step_fields : StepFields, optional
+        The exact and learned scores kept by an earlier pass over the same chain (`run_grid_chain`
+        with the same `step_fields`), replayed instead of computed again; the results are the same.
 
     Returns
     -------
@@ -245,11 +249,13 @@ def grid_path_moments(law: GridLaw, error=None, a_values=(), T: float = 4.0, t0:
     eps2 = 0.0
     epshat2 = 0.0 if run_learned else math.nan
     binom = [[math.comb(j, i) for i in range(j + 1)] for j in range(max_moment + 1)]
-    for k, s_q in enumerate(ForwardScores(law, T, t0, steps, times)):
+    forward = ForwardScores(law, T, t0, steps, times) if step_fields is None else step_fields.forward(law, T, t0, steps, times)
+    for k, s_q in enumerate(forward):
         t = T - k * h if times is None else float(times[k])
         v = float(chain.variance[k])
         if score is not None:
-            e = evaluate_field(score, X, t, "score").reshape(shape + (d,)) - s_q
+            learned_score = evaluate_field(score, X, t, "score") if step_fields is None else step_fields.score(score, law, X, t)
+            e = learned_score.reshape(shape + (d,)) - s_q
         elif error is not None:
             e = evaluate_field(error, X, t, "error").reshape(shape + (d,))
         else:

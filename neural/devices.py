@@ -2,6 +2,7 @@
 import contextlib
 
 import torch
+from threadpoolctl import threadpool_limits
 
 ALLOWED_DEVICES = ("auto", "cpu", "cuda", "cuda:N")
 
@@ -76,12 +77,14 @@ def make_generator(seed_or_generator, device):
 
 @contextlib.contextmanager
 def cpu_threads(n):
-    """Temporarily run torch CPU ops on n threads (small models on a shared machine run faster on one).
+    """Temporarily run torch CPU ops and numpy's BLAS on n threads (small models on a shared machine run
+    faster on one; an idle BLAS thread pool spins on the other core: in `collapse reproduce`'s lanes
+    the 2-D grid chains burnt 3-4x their CPU time so, bench/RESULTS.md 2026-12-02 speed).
 
     Parameters
     ----------
     n : int
-        Number of threads inside the ``with`` block; the previous number is restored on exit.
+        Number of threads inside the ``with`` block; the previous numbers are restored on exit.
 
     Yields
     ------
@@ -90,6 +93,7 @@ def cpu_threads(n):
     before = torch.get_num_threads()
     torch.set_num_threads(int(n))
     try:
-        yield
+        with threadpool_limits(limits=int(n), user_api="blas"):
+            yield
     finally:
         torch.set_num_threads(before)

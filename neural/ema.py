@@ -32,6 +32,9 @@ class EMA:
         self.decay = float(decay)
         self.shadow = copy.deepcopy(unwrap(model)).eval().requires_grad_(False)
         self.updates = 0
+        self._shadow_params = list(self.shadow.parameters())
+        self._shadow_buffers = list(self.shadow.buffers())
+        self._tracked = None   # (model, its parameters, its buffers): listed once, not at every update
 
     @torch.no_grad()
     def update(self, model):
@@ -43,10 +46,11 @@ class EMA:
             The trained model (same architecture as the shadow).
         """
         model = unwrap(model)
-        shadow_params = list(self.shadow.parameters())
-        params = [p.detach() for p in model.parameters()]
+        if self._tracked is None or self._tracked[0] is not model:
+            self._tracked = (model, [p.detach() for p in model.parameters()], list(model.buffers()))
+        _, params, buffers = self._tracked
         decay = min(self.decay, (1 + self.updates) / (10 + self.updates))
         self.updates += 1
-        torch._foreach_lerp_(shadow_params, params, 1.0 - decay)
-        for s, b in zip(self.shadow.buffers(), model.buffers()):
+        torch._foreach_lerp_(self._shadow_params, params, 1.0 - decay)
+        for s, b in zip(self._shadow_buffers, buffers):
             s.copy_(b)

@@ -33,7 +33,7 @@ import math
 import numpy as np
 import torch
 
-from gaussian_exact import GridLaw, chi2_good_set, chi2_reason, good_set, kl, run_grid_chain
+from gaussian_exact import GridLaw, StepFields, chi2_good_set, chi2_reason, good_set, kl, run_grid_chain
 from gaussian_exact.grid_divergences import DEFAULT_KAPPA, grid_chi2, grid_inner
 
 from .gaussian_mixture import TorchGaussianMixture
@@ -131,8 +131,9 @@ def grid_generation(q: GridLaw, data: GridLaw, previous: GridLaw, score, device,
     (p^{g+1} as a GridLaw, metrics dict with values and `<name>_estimator` entries)
     """
     numpy_score = NumpyScore(score, device, dtype)
+    fields = StepFields(q)   # the exact and learned scores at the K steps, kept for theory_metrics' pass
     r = run_grid_chain(q, None, T, t0, steps, init="prior", score=numpy_score, learned=True, ideal=True,
-                       track_eta=True)
+                       track_eta=True, step_fields=fields)
     p_next = r.learned
     name = f"grid_exact_K{steps}_{q.shape[0]}pts"
     G = good_set(data, G_KAPPA)
@@ -167,5 +168,6 @@ def grid_generation(q: GridLaw, data: GridLaw, previous: GridLaw, score, device,
     for key, res in (("D_chi2", D), ("I_chi2", I), ("chi2_ideal", ideal)):
         out[f"{key}_reason"] = None if res.reason is None else res.reason.as_dict()
     out["G_kappa"] = G_KAPPA
-    out.update(theory_metrics(q, data, previous, p_next, r.ideal, numpy_score, steps, T, t0, ideal.value))
+    out.update(theory_metrics(q, data, previous, p_next, r.ideal, numpy_score, steps, T, t0, ideal.value,
+                              step_fields=fields))
     return p_next, out

@@ -79,7 +79,7 @@ def renyi_grid(p: GridLaw, q: GridLaw, a: float) -> float:
 
 
 def theory_metrics(q: GridLaw, data: GridLaw, previous: GridLaw, learned: GridLaw, ideal: GridLaw, score,
-                   steps: int, T: float, t0: float, chi2_ideal: float, orders=THEORY_ORDERS) -> dict:
+                   steps: int, T: float, t0: float, chi2_ideal: float, orders=THEORY_ORDERS, step_fields=None) -> dict:
     """The module docstring's metrics for one generation.
 
     Parameters
@@ -96,13 +96,17 @@ def theory_metrics(q: GridLaw, data: GridLaw, previous: GridLaw, learned: GridLa
         chi2(p^{g+1} || p*^{g+1}) over R^d (+inf when divergent).
     orders : sequence of float
         Orders of the tilted moments (> 1).
+    step_fields : gaussian_exact.StepFields or None
+        The scores kept by the generation's `run_grid_chain` pass (same q, score and schedule),
+        replayed instead of evaluated again (the same values).
 
     Returns
     -------
     dict
         JSON-ready values (module docstring).
     """
-    r = grid_path_moments(q, None, orders, T, t0, steps, init="prior", score=score, max_moment=3, conditional=True)
+    r = grid_path_moments(q, None, orders, T, t0, steps, init="prior", score=score, max_moment=3, conditional=True,
+                          step_fields=step_fields)
     c = r.conditional
     eps2, epshat2 = r.eps2, r.epshat2
     E_Psi2 = c.E_Psi2 if math.isfinite(chi2_ideal) else math.inf

@@ -307,3 +307,40 @@ def test_grid_never_returns_a_wrong_exact_value_near_the_largest_finite_order():
             assert "fitted tails" in tm.reason
             seen.add("undecided")
     assert seen == {"inf", "exact", "undecided"}
+
+
+@pytest.mark.parametrize("dim", [1, 2])
+def test_step_fields_share_the_scores_of_two_passes_bit_for_bit(dim):
+    """neural.grid_exact runs run_grid_chain and then grid_path_moments over the same chain with one
+    StepFields: the learned score is evaluated once per step instead of twice, and every result is
+    bit for bit that of the two separate passes."""
+    from gaussian_exact import StepFields, run_grid_chain
+    if dim == 1:
+        law = GridLaw.mixture([0.5, 0.5], [[-1.5], [1.5]], [0.36, 0.36])
+    else:
+        law = GridLaw.mixture([0.5, 0.5], [[-1.0, 0.0], [1.0, 0.5]], [0.3, 0.3], points=40, bounds=(-6.5, 6.5))
+    calls = []
+
+    def score(x, t):
+        calls.append(t)
+        return law.score(x, t) + 0.2 * np.tanh(x)
+
+    kw = dict(T=2.0, t0=0.05, steps=12)
+    runs = []
+    for fields in (None, StepFields(law)):
+        calls.clear()
+        r = run_grid_chain(law, score=score, track_eta=True, step_fields=fields, **kw)
+        m = grid_path_moments(law, a_values=(1.5, 2.5), score=score, max_moment=3, conditional=True,
+                              step_fields=fields, **kw)
+        runs.append((r, m, len(calls)))
+    (r0, m0, n0), (r1, m1, n1) = runs
+    assert (n0, n1) == (24, 12)
+    assert np.array_equal(r0.learned.density, r1.learned.density) and (r0.eps2, r0.eta) == (r1.eps2, r1.eta)
+    assert [t.log_moment for t in m0.tilted] == [t.log_moment for t in m1.tilted]
+    assert (m0.eps2, m0.epshat2, m0.qv_moments, m0.conditional.E_Psi2) == \
+        (m1.eps2, m1.epshat2, m1.qv_moments, m1.conditional.E_Psi2)
+    calls.clear()   # a pass over another law's chain evaluates its score again
+    other = GridLaw.mixture([1.0], [[0.3]] if dim == 1 else [[0.3, 0.0]], [0.36] if dim == 1 else [[0.36, 0.36]],
+                            **({} if dim == 1 else dict(points=40, bounds=(-6.5, 6.5))))
+    run_grid_chain(other, score=score, step_fields=fields, **kw)
+    assert len(calls) == 12

@@ -27,7 +27,7 @@ def test_specs_grouped_by_lane_on_the_cpu_only():
 
 
 def test_lane_process_reports_success_and_failure():
-    LaneProcess(usable_cores, (), threads=1).result()
+    assert LaneProcess(usable_cores, (), threads=1).result() == usable_cores()   # the value comes back
     failing = LaneProcess(neural_lanes, ([dict(lane="x")], "cpu"), threads=1)
     with pytest.raises(ValueError, match="lane must be an int >= 0") as info:   # its own type again
         failing.result()

@@ -5,6 +5,8 @@ import os
 import pytest
 
 from validate.cli import main
+from validate.pipeline.lanes import LaneProcess
+from validate.report.build import build_report, draw_figures
 
 
 @pytest.fixture(scope="module")
@@ -62,3 +64,15 @@ def test_limit_law_part_is_in_the_run(tiny_run):
     assert (tiny_run / "figures" / "limit_annealed_drift.png").is_file()
     summary = (tiny_run / "summary.md").read_text()
     assert "limit.multiplier" in summary and "control: multiplier with e^(-n t0)" in summary
+
+
+def test_figures_drawn_in_two_processes_are_the_full_set(tiny_run):
+    """`collapse reproduce` draws the neural figures in a second process (`draw_figures` in a
+    LaneProcess) while `build_report(figure_parts=("exact", "eta"))` draws the rest: together the
+    same files as all parts drawn at once, none twice."""
+    full = set(draw_figures(tiny_run))
+    rest = LaneProcess(draw_figures, (str(tiny_run), ("neural",)), 1).result()
+    part = build_report(tiny_run, figure_parts=("exact", "eta"))["figures"]
+    assert rest and part and set(part) | set(rest) == full and not set(part) & set(rest)
+    with pytest.raises(ValueError, match="parts must be among"):
+        draw_figures(tiny_run, ("neural", "exakt"))

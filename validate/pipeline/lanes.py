@@ -17,7 +17,7 @@ import threading
 import time
 import traceback
 
-import torch
+from neural.devices import cpu_threads
 
 PARENT_POLL_SECONDS = 1.0
 
@@ -106,9 +106,9 @@ def _watch_parent(parent_pid: int) -> None:
 
 def _lane_main(conn, parent_pid: int, threads: int, func, args) -> None:
     threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
-    torch.set_num_threads(threads)
     try:
-        func(*args)
+        with cpu_threads(threads):   # torch and numpy's BLAS
+            value = func(*args)
     except BaseException as exc:   # reported to the parent, which raises it again
         try:
             conn.send(("error", traceback.format_exc(), exc))
@@ -116,13 +116,13 @@ def _lane_main(conn, parent_pid: int, threads: int, func, args) -> None:
             conn.send(("error", traceback.format_exc(), None))
         conn.close()
         raise SystemExit(1)
-    conn.send(("ok", None))
+    conn.send(("ok", value))
     conn.close()
 
 
 class LaneProcess:
     """``func(*args)`` in a spawned process with `threads` torch threads; `result()` waits for it and
-    raises its exception again when it failed; `stop()` terminates it.
+    returns its (picklable) value, or raises its exception again when it failed; `stop()` terminates it.
 
     Parameters
     ----------
@@ -142,10 +142,10 @@ class LaneProcess:
         self.process.start()
         child.close()
 
-    def result(self) -> None:
-        """Wait for the lane; an exception it raised is raised here again, of its own type (so that
-        the CLI still tells a usage error from a bug), chained to a RuntimeError with the lane's
-        traceback.
+    def result(self):
+        """Wait for the lane and return ``func(*args)``; an exception it raised is raised here again, of
+        its own type (so that the CLI still tells a usage error from a bug), chained to a RuntimeError
+        with the lane's traceback.
 
         Raises
         ------
@@ -166,6 +166,7 @@ class LaneProcess:
             if isinstance(exc, Exception):
                 raise exc from failure
             raise failure
+        return message[1]
 
     def stop(self) -> None:
         """Terminate the lane (its runs keep their finished generations)."""

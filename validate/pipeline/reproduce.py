@@ -14,7 +14,8 @@ Scales:
   the regression eta beside the exact one; its bounded noise prediction gives exponential tails, so
   chi2 = inf: the counter-example of THEORY.md section 8), the same MLP inside the theory's regime
   (`parameterization="gaussian_residual"`, tail scale 0.6, 1500 steps, alpha = 0.5: Gaussian tails,
-  finite chi2, eps2 <= 1; in the U-Net's lane) and a KDE on gmm2d (3 generations, 50 steps), and for eta
+  finite chi2, eps2 <= 1; in the U-Net's lane) and a KDE on gmm2d (3 generations, 50 steps; also in the
+  U-Net's lane, which balances the two lanes' measured CPU), and for eta
   by error type the same MLP on gmm1d with each injected error (aligned, random, time-only;
   alpha = 0.5, one generation), which loads the plain run's generation-0 network instead of
   training the same one again (`neural.retraining.reusable_fit`). The summary states each
@@ -34,6 +35,8 @@ On the CPU with at least 2 usable cores the neural specs run in lanes (a spec's 
 `validate.pipeline.lanes`): lane 0 in this process, the others in spawned processes started
 before the bounds, each with cores / lanes torch threads (small networks do not use two threads
 well; two processes do). Lanes are independent; on a GPU, or one core, everything is lane 0.
+With parallel lanes the report's neural figures are drawn in a spawned process too
+(`validate.report.build.draw_figures`) while this one builds the checks, tables and other figures.
 KDE runs on the Gaussian mixture (all alphas x seeds of a spec) run as one batched job
 (`neural.batched_retraining`: one (B, n, d) chain per step, path metrics batched the same way),
 split per alpha when the batch would not fit in a quarter of the device's free memory; each run
@@ -69,7 +72,7 @@ from validate.pipeline.limit_stage import limit_law_stage
 from validate.pipeline.run_spec import Scale, neural_spec
 from validate.checks.limit_suite import LIMIT_CHECKS_FILE
 from validate.pipeline.lanes import LaneProcess, lane_threads, neural_lanes
-from validate.report.build import build_report
+from validate.report.build import build_report, draw_figures
 from validate.report.tables import render
 
 # the 1-D MLP of the exact-grid runs; the injected-error runs use the same, so they load its
@@ -98,7 +101,10 @@ SCALES = {
             # exact grid laws (THEORY.md section 7): binding checks on a network and on a 2-D KDE
             neural_spec(target="gmm1d", model="mlp", n=400, steps=100, generations=3, eval_paths=1000,
                         metrics=["eta"], **GMM1D_MLP, seeds=(0,)),
-            neural_spec(target="gmm2d", model="kde", n=400, steps=50, generations=3, seeds=(0,)),
+            # lane 1 (balance, bench/RESULTS.md 2026-12-02 speed): CPU seconds measured per spec in one thread,
+            # lane 0 = this process: bounds + exact + eta by type 8, gmm KDE 41, gmm MLP 41, gmm1d MLP 48,
+            # injected 7, limit law 9 (154); lane 1: U-Net 86, in-regime MLP 27, gmm2d KDE 38 (+ spawn, 154)
+            neural_spec(target="gmm2d", model="kde", n=400, steps=50, generations=3, seeds=(0,), lane=1),
             # a network inside the theory's regime (finite chi2, eps2 <= 1), beside the U-Net's lane
             neural_spec(target="gmm1d", model="mlp", n=400, steps=100, generations=3, **GMM1D_MLP_IN_REGIME,
                         seeds=(0,), alphas=(0.5,), lane=1),
@@ -316,8 +322,16 @@ def _main_lane(out, scale, spec, lanes, parallel, alphas, seed, device, progress
     for lane, process in zip(lanes[1:], parallel):
         log(f"waiting for the parallel lane ({', '.join(s.label for s in lane)})")
         process.result()
-    log("tables, figures, summary")
-    return build_report(out)
+    if not parallel:
+        log("tables, figures, summary")
+        return build_report(out)
+    # the neural figures (about half of the report's time) in a second process, the rest here
+    log("tables, figures, summary (the neural figures in a parallel process)")
+    drawer = LaneProcess(draw_figures, (str(out), ("neural",)), 1)
+    parallel.append(drawer)   # stopped with the others if this process fails
+    report = build_report(out, figure_parts=("exact", "eta"))
+    report["figures"] += drawer.result()
+    return report
 
 
 def _lane_worker(out: str, specs: list, alphas, seed: int, device: str, progress: bool) -> None:

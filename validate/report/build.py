@@ -11,13 +11,13 @@ from __future__ import annotations
 from run_files import CHECKS_FILE, SUMMARY_FILE, atomic_write_text, write_json
 from validate.report.run_checks import all_checks
 from validate.report.run_data import RunData
-from validate.report.run_figures import all_figures
+from validate.report.run_figures import FIGURE_PARTS, all_figures
 from validate.report.run_tables import all_tables, checks_table, learner_quality_table
 from validate.report.summary import summary_markdown
 from validate.report.sweep_report import build_sweep_report, is_sweep
 
 
-def build_report(run_dir, z: float = 2.0) -> dict:
+def build_report(run_dir, z: float = 2.0, figure_parts=FIGURE_PARTS) -> dict:
     """Write tables, figures, checks.json and summary.md for a run directory.
 
     Parameters
@@ -27,6 +27,9 @@ def build_report(run_dir, z: float = 2.0) -> dict:
         directory.
     z : float
         Standard errors of tolerance in the verdicts of estimated quantities.
+    figure_parts : sequence of str
+        The figures to draw (`validate.report.run_figures.FIGURE_PARTS`, default all; the others are
+        left to the caller, e.g. `draw_figures` in another process).
 
     Returns
     -------
@@ -43,7 +46,7 @@ def build_report(run_dir, z: float = 2.0) -> dict:
         return build_sweep_report(run_dir, z=z)
     data = RunData.load(run_dir)
     all_tables(data)
-    made = all_figures(data)
+    made = all_figures(data, figure_parts)
     checks = all_checks(data, z=z)
     rows = [c.summary_row() for c in checks]
     checks_table(data, rows)
@@ -51,3 +54,22 @@ def build_report(run_dir, z: float = 2.0) -> dict:
     quality = learner_quality_table(data)
     atomic_write_text(data.path / SUMMARY_FILE, summary_markdown(data.manifest, checks, quality))
     return {"figures": made, "checks": rows, "quality": quality}
+
+
+def draw_figures(run_dir, parts=FIGURE_PARTS) -> list[str]:
+    """The figures of `parts` of a run directory (`all_figures`), nothing else: what `build_report`
+    leaves out when given the other parts.
+
+    Parameters
+    ----------
+    run_dir : str or Path
+        A `collapse reproduce` directory or a single `collapse train` run.
+    parts : sequence of str
+        Parts of `validate.report.run_figures.FIGURE_PARTS`.
+
+    Returns
+    -------
+    list of str
+        Paths of the figures written.
+    """
+    return all_figures(RunData.load(run_dir), parts)

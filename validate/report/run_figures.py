@@ -156,17 +156,32 @@ def neural_figures(data: RunData) -> list[str]:
     return [str(p) for p in made] + grid_figures(neural_runs(data), data.path)
 
 
-def all_figures(data: RunData) -> list[str]:
-    """Every figure of the run: exact, eta, neural.
+FIGURE_PARTS = ("exact", "eta", "neural")
+
+
+def all_figures(data: RunData, parts=FIGURE_PARTS) -> list[str]:
+    """Every figure of the run (exact, eta, neural), or those of the named parts (`collapse reproduce`
+    draws the neural part in a second process while this one builds the rest of the report).
 
     Parameters
     ----------
     data : RunData
         The loaded run directory.
+    parts : sequence of str
+        Parts of FIGURE_PARTS to draw, in that order (default: all).
 
     Returns
     -------
     list of str
         Paths of the figures written (none when the run lacks the data).
+
+    Raises
+    ------
+    ValueError
+        If a part is not in FIGURE_PARTS.
     """
-    return exact_figures(data) + eta_figure(data) + neural_figures(data)
+    unknown = [p for p in parts if p not in FIGURE_PARTS]
+    if unknown:
+        raise ValueError(f"parts must be among {FIGURE_PARTS}, got {unknown}")
+    draw = {"exact": exact_figures, "eta": eta_figure, "neural": neural_figures}
+    return [path for part in FIGURE_PARTS if part in parts for path in draw[part](data)]
