@@ -72,7 +72,7 @@ class TVNotResolved(ArithmeticError):
 
 
 def tv(p: Gaussian, q: Gaussian) -> float:
-    """TV(p, q) = 1/2 int |p - q| between two Gaussians of one dimension, exact to TOLERANCE (1e-9)
+    """TV(p, q) = 1/2 int ``|p - q|`` between two Gaussians of one dimension, exact to TOLERANCE (1e-9)
     (module docstring: P_p(L > 0) - P_q(L > 0), L = log p - log q, by Imhof's inversion; closed forms
     for equal covariances, d = 1, identical and far-apart laws).
 

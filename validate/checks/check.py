@@ -145,10 +145,11 @@ class Check:
 
     @property
     def kind(self) -> str:
-        """"proof", "control", "check" (binding) or "informative"."""
+        """"proof", "control" (binding), "check" (binding) or "informative" (a check or a control
+        on estimates that rest on an approximation, e.g. the KDE runs' companion laws)."""
         if self.proof:
             return "proof"
-        if self.expect == VIOLATED:
+        if self.expect == VIOLATED and self.binding:
             return "control"
         return "check" if self.binding else "informative"
 

@@ -38,8 +38,8 @@ LAWS = ("tv.step", "tv.accumulation", "hellinger.step", "hellinger.accumulation"
 
 
 def has_distance_estimates(rows: list[dict]) -> bool:
-    """True when every metrics row carries the companion distances with standard errors."""
-    return bool(rows) and all(k in r and f"{k}_se" in r for r in rows for k in DISTANCE_KEYS)
+    """True when every metrics row carries the companion distances and epshat2 with standard errors."""
+    return bool(rows) and all(k in r and f"{k}_se" in r for r in rows for k in DISTANCE_KEYS + ("epshat2",))
 
 
 def bound_stderr(result, part: str, params: dict, stderrs: dict) -> np.ndarray:
