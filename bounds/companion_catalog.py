@@ -27,7 +27,7 @@ def _accumulation(id_, statement, quantity, closed, weight_log, term, initial, s
     acc = GenerationSum(_SUM, closed, sp.exp(weight_log), term, initial, S.N, sequences)
     return Result(id=id_, statement=statement, source=SOURCE, status="derived", quantity=quantity, upper=closed,
                   conditions=tuple(_unit(a) + [sp.Ge(S.epshat2, 0)]), generation_sum=acc,
-                  display=display)
+                  display=display, ceiling=1.0)
 
 
 def companion_results(prop31: Result) -> list[Result]:
@@ -44,7 +44,7 @@ def companion_results(prop31: Result) -> list[Result]:
                statement="TV(p^{i+1}, p*^{i+1}) <= min(sqrt(epshat2_i)/2, sqrt(1 - exp(-epshat2_i/2))) "
                          "(Prop 3.1 with Pinsker and Bretagnolle-Huber)",
                source=SOURCE, status="derived", quantity=S.tv_step, upper=K.tv_step_bound(kl_bound),
-               conditions=(sp.Ge(S.epshat2, 0),)),
+               conditions=(sp.Ge(S.epshat2, 0),), ceiling=1.0),
         _accumulation(
             "tv.accumulation",
             "rho_N <= (1-alpha)^N rho_0 + sum_{i<N} (1-alpha)^{N-1-i} (min(sqrt(epshat2_i)/2, sqrt(1 - exp(-epshat2_i/2))) + b_i), "
@@ -57,7 +57,7 @@ def companion_results(prop31: Result) -> list[Result]:
                conditions=tuple(_unit(a))),
         Result(id="hellinger.step", statement="H(p^{i+1}, p*^{i+1}) <= sqrt(epshat2_i)/2 (H^2 <= KL/2 and Prop 3.1)",
                source=SOURCE, status="derived", quantity=S.hel_step, upper=K.hellinger_step_bound(kl_bound),
-               conditions=(sp.Ge(S.epshat2, 0),), display=None),
+               conditions=(sp.Ge(S.epshat2, 0),), display=None, ceiling=1.0),
         _accumulation(
             "hellinger.accumulation",
             "H_N <= (1-alpha)^{N/2} H_0 + sum_{i<N} (1-alpha)^{(N-1-i)/2} (sqrt(epshat2_i)/2 + c_i), c_i = H(p*^{i+1}, q_i); "

@@ -65,6 +65,9 @@ class Result:
         For accumulation laws: the discounted sum over generations that lower/upper contain in
         closed form (terms constant over generations). Its sequence parameters given as arrays
         (last axis: generations) are summed over the sequence, not broadcast against a constant.
+    ceiling : float or None
+        The largest value the quantity can take (1 for TV and the Hellinger distance): an upper bound at
+        or above it is trivially true.
     """
 
     id: str
@@ -81,6 +84,7 @@ class Result:
     mutation: str | None = None
     display: str | None = None  # LaTeX of the statement when the expressions are not the clearest form
     generation_sum: GenerationSum | None = None
+    ceiling: float | None = None
 
     def __post_init__(self):  # drop conditions the symbols' assumptions already make true
         object.__setattr__(self, "conditions", tuple(c for c in self.conditions if c is not sp.true))

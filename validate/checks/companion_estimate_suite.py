@@ -10,8 +10,9 @@ the laws of a generation's samples are the KDE approximations of neural/retraini
 error of a row combines the measured distance's with the bound's, propagated from those of its
 estimated inputs (rho_i, epshat2_i, b_i) by the delta method (central differences).
 
-A row whose upper bound is at least 1, the largest TV or Hellinger distance, says nothing and is
-`vacuous` ("bound >= 1 ..."): with the paper's KDE (epshat2 about 4) that is most accumulated rows.
+A row whose upper bound is at least 1, the largest TV or Hellinger distance (`bounds.Result.ceiling`),
+says nothing and is `vacuous` ("bound >= 1 ..."): with the paper's KDE (epshat2 about 4) that is most
+accumulated rows.
 
 Runs whose learned law has no density (networks in high dimension: Gaussian proxies only,
 `neural.generation_laws.ProxyLaws`) get one vacuous row per law saying why: TV and Hellinger of a
@@ -30,7 +31,7 @@ from validate.checks.verdict import VIOLATED
 
 DISTANCE_KEYS = ("tv_prev_data", "tv_p_data", "tv_q_data", "tv_ideal_q", "tv_p_ideal",
                  "hel_prev_data", "hel_p_data", "hel_q_data", "hel_ideal_q", "hel_p_ideal")
-TRIVIAL = "bound >= 1, the largest possible distance: trivially true"
+TRIVIAL = "bound >= 1, the largest possible distance: trivially true"   # 1 = `bounds.Result.ceiling` of these laws
 NOT_COMPUTABLE = ("not computable: this learner's sample law has no density here (Gaussian proxies only), "
                   "TV and Hellinger of a sampled law have no upper confidence bound from samples alone, "
                   "and b_i needs the training law's density")
@@ -63,10 +64,11 @@ def bound_stderr(result, part: str, params: dict, stderrs: dict) -> np.ndarray:
 
 
 def _law_check(result, measured, measured_se, params, stderrs, gens, name, z, note=""):
-    """`check` of an upper-bound law with the combined standard error and the trivial-bound reason."""
+    """`check` of an upper-bound law with the combined standard error; a bound at the law's ceiling
+    (`bounds.Result.ceiling`, 1) is vacuous."""
     bound = np.asarray(result.function("upper", validate=False)(**params), dtype=float)
     se = np.sqrt(np.asarray(measured_se, dtype=float) ** 2 + bound_stderr(result, "upper", params, stderrs) ** 2)
-    why = np.where(np.broadcast_to(bound, np.shape(measured)) >= 1.0, TRIVIAL, "")
+    why = np.where(np.broadcast_to(bound, np.shape(measured)) >= result.ceiling, TRIVIAL, "")
     return check(result, measured, params, se, generations=gens, binding=False, z=z, vacuous=why, name=name,
                  note=note, sources={"measured": "estimate", "bound": "estimate"})
 
