@@ -52,3 +52,10 @@ def run_cli(argv, crash: str | None = None, kill_after: float | None = None, std
         p.join()
         raise TimeoutError(f"collapse {' '.join(argv)} did not finish in {timeout} s")
     return p.exitcode
+
+
+def loaded_modules(prefixes) -> list[str]:
+    """Names of the modules loaded in this process that start with one of `prefixes` (a lane's
+    imports, seen from a test)."""
+    import sys
+    return sorted(m for m in sys.modules if m.startswith(tuple(prefixes)))

@@ -61,3 +61,22 @@ def test_fit_constant_lower_envelope_direction():
                           {"alpha": 0.0, "eps2": 0.0, "N": 0, "D": R, "C_bias": 0.0}, upto=3)
     assert fitted["direction"] == "max allowed"
     assert fitted["fitted"] == pytest.approx(0.5 / R[:3].max())
+
+
+def test_an_upper_bound_at_the_distance_ceiling_is_vacuous_not_a_pass():
+    """H <= 1.3 is trivially true: vacuous with the reason; H <= 0.99 on the same number binds,
+    and a control whose bound reaches the ceiling cannot count as failing either."""
+    from validate.checks.verdict import trivial_reason
+    law = bounds.catalog()["hellinger.step"]
+    assert law.ceiling == 1.0
+    f = law.function("upper", validate=False)
+    big, small = 4.0 * 1.3 ** 2, 4.0 * 0.99 ** 2     # epshat2 with sqrt(epshat2) / 2 = 1.3, 0.99
+    params = {"epshat2": np.array([big, small])}
+    bound = np.asarray(f(**params), dtype=float)
+    assert bound[0] >= 1 > bound[1]
+    (c,) = check(law, np.array([0.5, 0.5]), params)
+    assert [r["verdict"] for r in c.rows] == ["vacuous", "holds"]
+    assert c.rows[0]["reason"] == trivial_reason(1.0) and c.rows[1]["reason"] == ""
+    assert not c.passed and not c.failed
+    (ctl,) = check(law, np.array([0.5, 0.5]), params, expect="violated")
+    assert ctl.rows[0]["verdict"] == "vacuous" and not ctl.passed

@@ -67,12 +67,22 @@ def test_limit_law_part_is_in_the_run(tiny_run):
 
 
 def test_figures_drawn_in_two_processes_are_the_full_set(tiny_run):
-    """`collapse reproduce` draws the neural figures in a second process (`draw_figures` in a
-    LaneProcess) while `build_report(figure_parts=("exact", "eta"))` draws the rest: together the
-    same files as all parts drawn at once, none twice."""
+    """`collapse reproduce` draws the neural runs' series figures in a second, torch-free process
+    (`series_figures` in a LaneProcess) while `build_report(figure_parts=("grid",))` draws the grid
+    laws' and the exact parts are drawn before: together the same files as all parts drawn at once,
+    none twice."""
+    from tests._crash_helpers import loaded_modules
+    from validate.report.figures import series_figures
+    from validate.report.run_data import RunData
+    from validate.report.run_figures import all_figures, neural_series
     full = set(draw_figures(tiny_run))
-    rest = LaneProcess(draw_figures, (str(tiny_run), ("neural",)), 1).result()
-    part = build_report(tiny_run, figure_parts=("exact", "eta"))["figures"]
-    assert rest and part and set(part) | set(rest) == full and not set(part) & set(rest)
+    early = all_figures(RunData.load(tiny_run, neural=False), ("exact", "eta"))
+    rest = LaneProcess(series_figures, (neural_series(RunData.load(tiny_run)), str(tiny_run / "figures")), 1,
+                       torch=False).result()
+    part = build_report(tiny_run, figure_parts=("grid",))["figures"]
+    drawn = [early, rest, part]
+    assert all(drawn) and set().union(*drawn) == full and sum(map(len, drawn)) == len(full)
+    assert LaneProcess(loaded_modules, (("torch", "neural"),), 1, torch=False).result() == []
+    assert "torch" in LaneProcess(loaded_modules, (("torch",),), 1).result()
     with pytest.raises(ValueError, match="parts must be among"):
         draw_figures(tiny_run, ("neural", "exakt"))

@@ -16,8 +16,9 @@ passes only when the measurement violates it.
 
 A row whose measured value or bound is infinite, NaN or above `validate.checks.verdict.ABSURD` in
 magnitude, or that a caller marks as coming from a divergent integral (`check(vacuous=...)`), is
-`vacuous` with its reason; so is every row of a check whose fitted constant is (Thm 3.4's c =
-6.5e246 on a divergent chi2). A vacuous check neither passes nor fails; it is counted apart.
+`vacuous` with its reason; so is an upper row whose bound is at least the largest value the
+quantity can take (`bounds.Result.ceiling`: TV and Hellinger <= 1), and every row of a check whose
+fitted constant is absurd (Thm 3.4's c = 6.5e246 on a divergent chi2). A vacuous check neither passes nor fails; it is counted apart.
 
 Every check carries structured fields (`Check.scope`, `Check.run`, `Check.sources`, and the
 generations of its rows) so that a reader of checks.json need not parse names:
@@ -40,7 +41,8 @@ import sympy as sp
 from bounds import symbols as S
 from bounds.result import Result
 from validate.checks.verdict import (FITTED, HOLDS, INCONCLUSIVE, VACUOUS, VIOLATED, join_reasons, overall,
-                              summarize_reasons, vacuity, vacuous_reasons, verdicts)
+                              summarize_reasons, trivial_reasons, vacuity, vacuous_reasons,
+                                     verdicts)
 
 CONSTANTS = ("C", "c", "c1", "c2", "C_bias")
 CONSTANT_SLACK = 1.5
@@ -375,8 +377,9 @@ def check(result: Result, measured=None, params: dict | None = None, stderr=0.0,
     params: the result's parameters (arrays over generations or scalars). fit: constants to fit
     from the data (see module docstring); fixed: constants given (default 0 for any not fitted).
     in_regime_only: generations outside the result's conditions get verdict "inconclusive".
-    Rows with an infinite, NaN or absurd measured value or bound, or a reason in `vacuous`, and every
-    row of a side whose fitted constant is infinite or absurd, are "vacuous" (module docstring).
+    Rows with an infinite, NaN or absurd measured value or bound, or a reason in `vacuous`, upper
+    rows whose bound is at least `result.ceiling` (trivially true), and every row of a side whose
+    fitted constant is infinite or absurd, are "vacuous" (module docstring).
 
     Parameters
     ----------
@@ -458,7 +461,7 @@ def check(result: Result, measured=None, params: dict | None = None, stderr=0.0,
         gens = np.arange(m_b.size) if generations is None else np.asarray(generations)
         absurd = [vacuity(c["value"], f"fitted constant {k}").item() for k, c in consts.items()]
         why = join_reasons(np.broadcast_to(np.asarray("" if vacuous is None else vacuous, dtype=object), m_b.shape),
-                           *[a for a in absurd if a])
+                           trivial_reasons(b_b, s, result.ceiling), *[a for a in absurd if a])
         rows = verdict_rows(gens, m_b, stderr, b_b, margin, v, why)
         label = name or (result.id if len(sides) == 1 else f"{result.id} ({s})")
         src = {"measured": "estimate" if np.any(np.asarray(stderr, dtype=float) != 0) else "exact", "bound": "exact"}

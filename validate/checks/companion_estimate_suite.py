@@ -27,11 +27,11 @@ import bounds
 from bounds import symbols as S
 from validate.checks.assumption_suite import fixed_alpha_from
 from validate.checks.check import Check, check
-from validate.checks.verdict import VIOLATED
+from validate.checks.verdict import VIOLATED, trivial_reason
 
 DISTANCE_KEYS = ("tv_prev_data", "tv_p_data", "tv_q_data", "tv_ideal_q", "tv_p_ideal",
                  "hel_prev_data", "hel_p_data", "hel_q_data", "hel_ideal_q", "hel_p_ideal")
-TRIVIAL = "bound >= 1, the largest possible distance: trivially true"   # 1 = `bounds.Result.ceiling` of these laws
+TRIVIAL = trivial_reason(1.0)   # 1 = `bounds.Result.ceiling` of these laws; `check` marks such rows
 NOT_COMPUTABLE = ("not computable: this learner's sample law has no density here (Gaussian proxies only), "
                   "TV and Hellinger of a sampled law have no upper confidence bound from samples alone, "
                   "and b_i needs the training law's density")
@@ -64,12 +64,10 @@ def bound_stderr(result, part: str, params: dict, stderrs: dict) -> np.ndarray:
 
 
 def _law_check(result, measured, measured_se, params, stderrs, gens, name, z, note=""):
-    """`check` of an upper-bound law with the combined standard error; a bound at the law's ceiling
-    (`bounds.Result.ceiling`, 1) is vacuous."""
-    bound = np.asarray(result.function("upper", validate=False)(**params), dtype=float)
+    """`check` of an upper-bound law with the combined standard error (a bound at the law's ceiling,
+    `bounds.Result.ceiling` = 1, is vacuous there)."""
     se = np.sqrt(np.asarray(measured_se, dtype=float) ** 2 + bound_stderr(result, "upper", params, stderrs) ** 2)
-    why = np.where(np.broadcast_to(bound, np.shape(measured)) >= result.ceiling, TRIVIAL, "")
-    return check(result, measured, params, se, generations=gens, binding=False, z=z, vacuous=why, name=name,
+    return check(result, measured, params, se, generations=gens, binding=False, z=z, name=name,
                  note=note, sources={"measured": "estimate", "bound": "estimate"})
 
 

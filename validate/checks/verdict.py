@@ -115,6 +115,37 @@ def vacuous_reasons(measured, bound) -> np.ndarray:
     return join_reasons(vacuity(x, "measured"), vacuity(b, "bound"))
 
 
+def trivial_reason(ceiling: float) -> str:
+    """The reason of an upper bound at or above the largest value its quantity can take."""
+    return f"bound >= {ceiling:g}, the largest possible value: trivially true"
+
+
+def trivial_reasons(bound, side: str, ceiling) -> np.ndarray:
+    """Per-element reasons why an upper `bound` says nothing because it is at least `ceiling`, the
+    largest value the quantity can take (TV and Hellinger <= 1: `bounds.Result.ceiling`); "" elsewhere,
+    on lower and equality sides, and when `ceiling` is None.
+
+    Parameters
+    ----------
+    bound : array_like
+        Bounds.
+    side : str
+        "lower", "upper" or "equal".
+    ceiling : float or None
+        The quantity's largest possible value.
+
+    Returns
+    -------
+    numpy.ndarray of str
+        `trivial_reason(ceiling)` where side is "upper" and bound >= ceiling, else "".
+    """
+    b = np.asarray(bound, dtype=float)
+    out = np.full(b.shape, "", dtype=object)
+    if side == "upper" and ceiling is not None:
+        out[b >= ceiling] = trivial_reason(ceiling)
+    return out
+
+
 def join_reasons(*reasons) -> np.ndarray:
     """Element-wise "; "-join of reason arrays, skipping empty strings.
 

@@ -17,8 +17,6 @@ import threading
 import time
 import traceback
 
-from neural.devices import cpu_threads
-
 PARENT_POLL_SECONDS = 1.0
 
 
@@ -104,10 +102,20 @@ def _watch_parent(parent_pid: int) -> None:
         time.sleep(PARENT_POLL_SECONDS)
 
 
-def _lane_main(conn, parent_pid: int, threads: int, func, args) -> None:
+def _thread_limit(threads: int, torch: bool):
+    """torch's and numpy's BLAS threads limited to `threads`; BLAS only when the lane has no torch
+    (importing torch costs a drawing lane seconds)."""
+    if torch:
+        from neural.devices import cpu_threads
+        return cpu_threads(threads)
+    from threadpoolctl import threadpool_limits
+    return threadpool_limits(limits=int(threads), user_api="blas")
+
+
+def _lane_main(conn, parent_pid: int, threads: int, func, args, torch: bool = True) -> None:
     threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
     try:
-        with cpu_threads(threads):   # torch and numpy's BLAS
+        with _thread_limit(threads, torch):
             value = func(*args)
     except BaseException as exc:   # reported to the parent, which raises it again
         try:
@@ -131,13 +139,16 @@ class LaneProcess:
     args : tuple
         Its picklable arguments.
     threads : int >= 1
-        torch threads in the lane.
+        torch and BLAS threads in the lane.
+    torch : bool
+        The lane uses torch (default True); False: only BLAS threads are limited and torch is not
+        imported (a lane that draws figures starts in about a second instead of four).
     """
 
-    def __init__(self, func, args: tuple, threads: int):
+    def __init__(self, func, args: tuple, threads: int, torch: bool = True):
         ctx = multiprocessing.get_context("spawn")
         self._conn, child = ctx.Pipe(duplex=False)
-        self.process = ctx.Process(target=_lane_main, args=(child, os.getpid(), int(threads), func, args),
+        self.process = ctx.Process(target=_lane_main, args=(child, os.getpid(), int(threads), func, args, bool(torch)),
                                    daemon=True)
         self.process.start()
         child.close()

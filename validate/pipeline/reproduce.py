@@ -35,8 +35,10 @@ On the CPU with at least 2 usable cores the neural specs run in lanes (a spec's 
 `validate.pipeline.lanes`): lane 0 in this process, the others in spawned processes started
 before the bounds, each with cores / lanes torch threads (small networks do not use two threads
 well; two processes do). Lanes are independent; on a GPU, or one core, everything is lane 0.
-With parallel lanes the report's neural figures are drawn in a spawned process too
-(`validate.report.build.draw_figures`) while this one builds the checks, tables and other figures.
+With parallel lanes this process, while it waits for the others, computes the symbolic proofs
+(independent of any run) and draws the exact figures; then the neural runs' figures are drawn from
+their series in a spawned torch-free process (`validate.report.figures.series_figures`) while this
+one builds the checks, tables and the grid-law figures.
 KDE runs on the Gaussian mixture (all alphas x seeds of a spec) run as one batched job
 (`neural.batched_retraining`: one (B, n, d) chain per step, path metrics batched the same way),
 split per alpha when the batch would not fit in a quarter of the device's free memory; each run
@@ -72,7 +74,11 @@ from validate.pipeline.limit_stage import limit_law_stage
 from validate.pipeline.run_spec import Scale, neural_spec
 from validate.checks.limit_suite import LIMIT_CHECKS_FILE
 from validate.pipeline.lanes import LaneProcess, lane_threads, neural_lanes
-from validate.report.build import build_report, draw_figures
+from validate.checks.proof_suite import proof_checks
+from validate.report.build import build_report
+from validate.report.figures import series_figures
+from validate.report.run_data import RunData
+from validate.report.run_figures import all_figures, neural_series
 from validate.report.tables import render
 
 # the 1-D MLP of the exact-grid runs; the injected-error runs use the same, so they load its
@@ -319,18 +325,20 @@ def _main_lane(out, scale, spec, lanes, parallel, alphas, seed, device, progress
         run_neural_specs(out, lanes[0], alphas, seed, device, progress, log)
         log(f"neural lane 0 done: {time.perf_counter() - wall:.0f} s wall, {time.process_time() - cpu:.0f} s CPU")
     limit_law_part(out, scale, log)
-    for lane, process in zip(lanes[1:], parallel):
-        log(f"waiting for the parallel lane ({', '.join(s.label for s in lane)})")
-        process.result()
     if not parallel:
         log("tables, figures, summary")
         return build_report(out)
-    # the neural figures (about half of the report's time) in a second process, the rest here
+    log("while the parallel lane runs: the symbolic proofs, the exact figures")
+    proofs = proof_checks()
+    made = all_figures(RunData.load(out, neural=False), ("exact", "eta"))
+    for lane, process in zip(lanes[1:], parallel):
+        log(f"waiting for the parallel lane ({', '.join(s.label for s in lane)})")
+        process.result()
     log("tables, figures, summary (the neural figures in a parallel process)")
-    drawer = LaneProcess(draw_figures, (str(out), ("neural",)), 1)
+    drawer = LaneProcess(series_figures, (neural_series(RunData.load(out)), str(out / "figures")), 1, torch=False)
     parallel.append(drawer)   # stopped with the others if this process fails
-    report = build_report(out, figure_parts=("exact", "eta"))
-    report["figures"] += drawer.result()
+    report = build_report(out, figure_parts=("grid",), proofs=proofs)
+    report["figures"] = made + drawer.result() + report["figures"]
     return report
 
 

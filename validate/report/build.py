@@ -17,7 +17,7 @@ from validate.report.summary import summary_markdown
 from validate.report.sweep_report import build_sweep_report, is_sweep
 
 
-def build_report(run_dir, z: float = 2.0, figure_parts=FIGURE_PARTS) -> dict:
+def build_report(run_dir, z: float = 2.0, figure_parts=FIGURE_PARTS, proofs=True) -> dict:
     """Write tables, figures, checks.json and summary.md for a run directory.
 
     Parameters
@@ -30,6 +30,9 @@ def build_report(run_dir, z: float = 2.0, figure_parts=FIGURE_PARTS) -> dict:
     figure_parts : sequence of str
         The figures to draw (`validate.report.run_figures.FIGURE_PARTS`, default all; the others are
         left to the caller, e.g. `draw_figures` in another process).
+    proofs : bool or list of Check
+        The symbolic proofs (`validate.checks.proof_suite.proof_checks`, independent of the run): True
+        computes them here, a list uses those already computed, False leaves them out.
 
     Returns
     -------
@@ -47,7 +50,7 @@ def build_report(run_dir, z: float = 2.0, figure_parts=FIGURE_PARTS) -> dict:
     data = RunData.load(run_dir)
     all_tables(data)
     made = all_figures(data, figure_parts)
-    checks = all_checks(data, z=z)
+    checks = all_checks(data, z=z, proofs=proofs)
     rows = [c.summary_row() for c in checks]
     checks_table(data, rows)
     write_json(data.path / CHECKS_FILE, {"checks": rows, "details": [c.__dict__ for c in checks]})

@@ -118,7 +118,7 @@ def _proxy_only(runs) -> bool:
     return any("gaussian_proxy" in n for n in names)
 
 
-def all_checks(data: RunData, z: float = 2.0, proofs: bool = True) -> list[Check]:
+def all_checks(data: RunData, z: float = 2.0, proofs=True) -> list[Check]:
     """Every check and control on the run's data (exact runs, the tight example, neural runs), then
     the symbolic proofs (kind "proof"); `z` standard errors of tolerance for estimates.
 
@@ -128,8 +128,9 @@ def all_checks(data: RunData, z: float = 2.0, proofs: bool = True) -> list[Check
         The loaded run directory.
     z : float
         Standard errors of tolerance (default 2).
-    proofs : bool
-        Append the symbolic proofs (default True).
+    proofs : bool or list of Check
+        Append the symbolic proofs (default True: computed here; a list: those, already computed by
+        `proof_checks()`; False: none).
 
     Returns
     -------
@@ -153,6 +154,8 @@ def all_checks(data: RunData, z: float = 2.0, proofs: bool = True) -> list[Check
         checks += companion_examples()
     checks += attribute(checks_from_saved(data.limit_checks), scope="example",  # THEORY.md §5 (limit_stage)
                         run={"learner": "exact limit law", "target": "reference mixtures"})
-    if proofs:
+    if proofs is True:
         checks += proof_checks()
+    elif proofs:
+        checks += list(proofs)
     return attribute(checks, run={"directory": str(data.path)})

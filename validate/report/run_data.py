@@ -76,13 +76,15 @@ class RunData:
     limit_checks: list | None = None
 
     @classmethod
-    def load(cls, run_dir) -> "RunData":
+    def load(cls, run_dir, neural: bool = True) -> "RunData":
         """Read a run directory (see the module docstring).
 
         Parameters
         ----------
         run_dir : str or path-like
             A `collapse reproduce` directory or a single `collapse train` run.
+        neural : bool
+            Read the neural runs (default True; False: `neural` is empty, e.g. while they still run).
 
         Returns
         -------
@@ -99,7 +101,7 @@ class RunData:
         run = Path(run_dir)
         return cls(path=run, manifest=load_manifest(run), accumulated=_accumulated(run), exact=_exact(run),
                    eta_by_error_type=_read_json(run / "exact" / "eta_by_error_type.json"),
-                   neural=_neural_groups(run), limit_checks=_read_json(run / LIMIT_CHECKS_FILE))
+                   neural=_neural_groups(run) if neural else {}, limit_checks=_read_json(run / LIMIT_CHECKS_FILE))
 
 
 def load_manifest(run_dir) -> dict:

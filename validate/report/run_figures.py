@@ -10,6 +10,7 @@ from validate.report import figures
 from validate.checks.bootstrap import MIN_SEEDS_FOR_INTERVAL, bootstrap_mean_ci
 from validate.checks.exact_suite import bound_curves
 from validate.checks.grid_suite import grid_figures
+from validate.report.figures.neural_series import series_figures
 from validate.report.run_data import RunData, clipped_at_zero, column, neural_runs, stack
 
 IDEAL = r"p^{i+1}_{\star}"  # the ideal sampler's output: exact score of the training law
@@ -84,9 +85,21 @@ def _seed_label(alpha, seeds: int) -> str:
     return f"alpha = {alpha} ({seeds} seed{'s' if seeds > 1 else ''}, no interval: < {MIN_SEEDS_FOR_INTERVAL})"
 
 
-def _neural_series(data: RunData) -> dict:
-    """(target, model) -> figure series by alpha (means over seeds, first seed's samples); intervals
-    only from `MIN_SEEDS_FOR_INTERVAL` seeds on (the label says so otherwise)."""
+def neural_series(data: RunData) -> dict:
+    """(target, model) -> figure series by alpha (means over seeds, first seed's samples; intervals
+    only from `MIN_SEEDS_FOR_INTERVAL` seeds on, the label says so otherwise), with the bound curves:
+    what `validate.report.figures.series_figures` draws.
+
+    Parameters
+    ----------
+    data : RunData
+        The loaded run directory.
+
+    Returns
+    -------
+    dict
+        (target, model) -> series (plain arrays and dicts: it pickles to a drawing process).
+    """
     cat = bounds.catalog()
     per_group = {}
     for (target, model, alpha), runs in data.neural.items():
@@ -124,7 +137,8 @@ def _neural_series(data: RunData) -> dict:
 
 
 def neural_figures(data: RunData) -> list[str]:
-    """The figures of the neural runs (means over seeds with bootstrap intervals) and their exact grid laws.
+    """The figures of the neural runs (means over seeds with bootstrap intervals):
+    `series_figures(neural_series(data), ...)`.
 
     Parameters
     ----------
@@ -136,32 +150,31 @@ def neural_figures(data: RunData) -> list[str]:
     list of str
         Paths of the figures written (none when the run lacks the data).
     """
-    figs = data.path / "figures"
-    made = []
-    for (target, model), s in _neural_series(data).items():
-        stem, what = f"{target}_{model}", f"{target}, {model} learner"
-        if "w2_to_data" in s:
-            made += figures.over_generations(s["w2_to_data"], r"$W_2$(samples, data)", figs / f"{stem}_w2_to_data",
-                                             title=f"{what}: Wasserstein-2 distance to data",
-                                             note="split-half debiased W2, clipped at 0 (hollow: a clipped seed)")
-        if "D_kl" in s:
-            made += figures.over_generations(s["D_kl"], r"KL$(p^{i+1}\|\mathrm{data})$ of generation $i$'s samples",
-                                             figs / f"{stem}_drift_kl", title=f"{what}: accumulated drift (KL)")
-        if "eta" in s:
-            made += figures.eta_over_generations(s["eta"], figs / f"{stem}_eta_over_generations")
-        if "energy" in s:
-            made += figures.kl_and_chi2_vs_energy(s["energy"], figs / f"{stem}_kl_and_chi2_vs_energy", r"q_i^{t_0}")
-        if "pca" in s and "data" in s:
-            made += figures.pca_scatter(s["pca"], s["data"], figs / f"{stem}_pca_scatter")
-    return [str(p) for p in made] + grid_figures(neural_runs(data), data.path)
+    return series_figures(neural_series(data), data.path / "figures")
 
 
-FIGURE_PARTS = ("exact", "eta", "neural")
+def grid_law_figures(data: RunData) -> list[str]:
+    """The figures of the neural runs' exact grid laws (`validate.checks.grid_suite.grid_figures`).
+
+    Parameters
+    ----------
+    data : RunData
+        The loaded run directory.
+
+    Returns
+    -------
+    list of str
+        Paths of the figures written (none without grid-exact runs).
+    """
+    return grid_figures(neural_runs(data), data.path)
+
+
+FIGURE_PARTS = ("exact", "eta", "neural", "grid")
 
 
 def all_figures(data: RunData, parts=FIGURE_PARTS) -> list[str]:
-    """Every figure of the run (exact, eta, neural), or those of the named parts (`collapse reproduce`
-    draws the neural part in a second process while this one builds the rest of the report).
+    """Every figure of the run (exact, eta, neural, grid), or those of the named parts (`collapse
+    reproduce` draws the neural part in a second process while this one builds the rest of the report).
 
     Parameters
     ----------
@@ -183,5 +196,5 @@ def all_figures(data: RunData, parts=FIGURE_PARTS) -> list[str]:
     unknown = [p for p in parts if p not in FIGURE_PARTS]
     if unknown:
         raise ValueError(f"parts must be among {FIGURE_PARTS}, got {unknown}")
-    draw = {"exact": exact_figures, "eta": eta_figure, "neural": neural_figures}
+    draw = {"exact": exact_figures, "eta": eta_figure, "neural": neural_figures, "grid": grid_law_figures}
     return [path for part in FIGURE_PARTS if part in parts for path in draw[part](data)]

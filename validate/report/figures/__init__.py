@@ -14,6 +14,7 @@
   annealed_drift         distance to data for constant versus annealed t0 (§5)
   densities_by_generation exact 1-D sample laws p^i by generation against data (grid runs)
   log_density_tails      log p against log data and (log data) / 2: does chi2 converge in the tails
+  series_figures         every figure of the neural runs' series (W2, KL, eta, energies, PCA) by group
 """
 from validate.report.figures.by_axis import curves_by_group, final_by_axis
 from validate.report.figures.contributions_heatmap import contributions_heatmap
@@ -27,10 +28,11 @@ from validate.report.figures.over_generations import over_generations
 from validate.report.figures.pca_scatter import pca_scatter
 from validate.report.figures.annealed_drift import annealed_drift
 from validate.report.figures.hermite_spectrum import hermite_spectrum
+from validate.report.figures.neural_series import series_figures
 
 __all__ = [
     "pca_scatter", "kl_and_chi2_vs_energy", "divergence_band", "contributions_heatmap",
     "eta_by_error_type", "eta_over_generations", "drift_envelope", "over_generations",
     "final_by_axis", "curves_by_group", "hermite_spectrum", "annealed_drift", "densities_by_generation",
-    "log_density_tails",
+    "log_density_tails", "series_figures",
 ]
