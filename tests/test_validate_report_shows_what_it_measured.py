@@ -11,7 +11,7 @@ import pytest  # noqa: E402
 from validate.report import figures  # noqa: E402
 from validate.report.figures.style import OFF_SCALE_NOTE, note_off_scale, plot_series  # noqa: E402
 from validate.report.run_data import NeuralRun, RunData, clipped_at_zero  # noqa: E402
-from validate.report.run_figures import _neural_series  # noqa: E402
+from validate.report.run_figures import neural_series  # noqa: E402
 from validate.report.tables import BLANK_NOTE, write_table  # noqa: E402
 
 
@@ -73,7 +73,7 @@ def test_intervals_from_fewer_than_5_seeds_are_not_drawn_and_say_so(tmp_path, se
     runs = [_run(tmp_path, list(rng.uniform(0.1, 1.0, 4)), "w2_debiased_split_half_subsample_64", s)
             for s in range(seeds)]
     data = RunData(path=tmp_path, manifest={}, neural={("gmm", "kde", 0.5): runs})
-    s = _neural_series(data)[("gmm", "kde")]["w2_to_data"][0.5]
+    s = neural_series(data)[("gmm", "kde")]["w2_to_data"][0.5]
     assert (s["stderr"] is not None) == drawn
     assert ("no interval" in s["label"]) != drawn and f"{seeds} seeds" in s["label"]
 

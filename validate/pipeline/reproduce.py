@@ -140,7 +140,7 @@ BATCH_MEMORY_FRACTION = 0.25
 
 
 def _log(message: str) -> None:
-    print(f"[collapse reproduce] {message}", file=sys.stderr, flush=True)
+    print(f"[collapse reproduce {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 class ProgressETA:
