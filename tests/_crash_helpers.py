@@ -59,3 +59,9 @@ def loaded_modules(prefixes) -> list[str]:
     imports, seen from a test)."""
     import sys
     return sorted(m for m in sys.modules if m.startswith(tuple(prefixes)))
+
+
+def draw_series_then_list_modules(per_group, figs_dir, prefixes) -> tuple[list[str], list[str]]:
+    """`series_figures(per_group, figs_dir)`, then `loaded_modules(prefixes)` in the same process."""
+    from validate.report.figures import series_figures
+    return series_figures(per_group, figs_dir), loaded_modules(prefixes)

@@ -71,18 +71,47 @@ def test_figures_drawn_in_two_processes_are_the_full_set(tiny_run):
     (`series_figures` in a LaneProcess) while `build_report(figure_parts=("grid",))` draws the grid
     laws' and the exact parts are drawn before: together the same files as all parts drawn at once,
     none twice."""
-    from tests._crash_helpers import loaded_modules
-    from validate.report.figures import series_figures
+    from tests._crash_helpers import draw_series_then_list_modules, loaded_modules
     from validate.report.run_data import RunData
     from validate.report.run_figures import all_figures, neural_series
     full = set(draw_figures(tiny_run))
     early = all_figures(RunData.load(tiny_run, neural=False), ("exact", "eta"))
-    rest = LaneProcess(series_figures, (neural_series(RunData.load(tiny_run)), str(tiny_run / "figures")), 1,
-                       torch=False).result()
+    rest, modules = LaneProcess(draw_series_then_list_modules, (neural_series(RunData.load(tiny_run)),
+                                str(tiny_run / "figures"), ("torch", "neural")), 1, torch=False).result()
     part = build_report(tiny_run, figure_parts=("grid",))["figures"]
     drawn = [early, rest, part]
     assert all(drawn) and set().union(*drawn) == full and sum(map(len, drawn)) == len(full)
-    assert LaneProcess(loaded_modules, (("torch", "neural"),), 1, torch=False).result() == []
-    assert "torch" in LaneProcess(loaded_modules, (("torch",),), 1).result()
+    assert modules == []   # the drawing lane never imported torch
+    assert "torch" in LaneProcess(loaded_modules, (("torch",),), 1).result()   # a torch lane does
     with pytest.raises(ValueError, match="parts must be among"):
         draw_figures(tiny_run, ("neural", "exakt"))
+
+
+def test_the_parallel_lane_branch_gives_the_single_lane_run(tiny_run, tmp_path, monkeypatch):
+    """The tiny scale with its last spec in a lane of its own, run as two lanes (the branch the default
+    run takes on 2 cores: proofs and exact figures while waiting, the series figures in a torch-free
+    process): every figure once, and checks and data identical to the single-lane run."""
+    import dataclasses
+
+    from validate.pipeline import lanes
+    from validate.pipeline import reproduce as rp
+    from validate.report.run_comparison import compare_runs
+    tiny = rp.SCALES["tiny"]
+    specs = list(tiny.neural)
+    specs[-1] = dataclasses.replace(specs[-1], lane=1)
+    monkeypatch.setitem(rp.SCALES, "tiny", dataclasses.replace(tiny, neural=tuple(specs)))
+    monkeypatch.setattr(rp, "neural_lanes", lambda s, device: lanes.neural_lanes(s, device, cores=2))
+    out = tmp_path / "run"
+    report = rp.reproduce(out, scale="tiny", device="cpu", progress=False)
+    figs = report["figures"]
+    names = {p.name for p in (tiny_run / "figures").iterdir()}
+    assert {p.name for p in (out / "figures").iterdir()} == names
+    assert len(figs) == len(set(figs)) and {os.path.basename(f) for f in figs} == \
+        {n for n in names if not n.startswith("limit_")}   # the limit law draws its own, before
+    diff = compare_runs(tiny_run, out)
+    assert diff["checks"]["compared"] > 100 and diff["checks"]["differing"] == 0, diff["checks"]["differences"][:3]
+    assert not diff["checks"]["only_in_a"] and not diff["checks"]["only_in_b"]   # the proofs included
+    assert not diff["data_files"]["only_in_a"] and not diff["data_files"]["only_in_b"]
+    (manifest,) = diff["data_files"]["differences"]   # the spec's lane, nothing else
+    assert manifest["file"] == "manifest.json" and [d["where"] for d in manifest["differences"]] == \
+        [f"spec.neural[{len(specs) - 1}].lane"]

@@ -13,7 +13,9 @@ margin and the slack (rtol, atol) are `bounds.tolerance.margin_and_slack`, the r
 A fourth outcome, ``vacuous``, comes before all three: a comparison in which the measured value or
 the bound is infinite, NaN or absurdly large (``|x| > ABSURD``, 1e12: no quantity of THEORY.md §2
 in a regime the bounds speak about is that large; a box integral of a divergent chi2, 1e279, is)
-says nothing, whatever the inequality between the two numbers. Its reason is kept as data
+says nothing, whatever the inequality between the two numbers; so does an upper bound at or above
+the largest value its quantity can take (TV, Hellinger <= 1: `trivial_reasons`, applied by
+`validate.checks.check.check` from `bounds.Result.ceiling`). Its reason is kept as data
 (`vacuous_reasons`); it is counted apart and never as passed (THEORY.md §8, "Tails decide chi2").
 """
 from __future__ import annotations
@@ -137,12 +139,13 @@ def trivial_reasons(bound, side: str, ceiling) -> np.ndarray:
     Returns
     -------
     numpy.ndarray of str
-        `trivial_reason(ceiling)` where side is "upper" and bound >= ceiling, else "".
+        `trivial_reason(ceiling)` where side is "upper" and ceiling <= bound < inf (an infinite bound
+        has its own reason, `vacuous_reasons`), else "".
     """
     b = np.asarray(bound, dtype=float)
     out = np.full(b.shape, "", dtype=object)
     if side == "upper" and ceiling is not None:
-        out[b >= ceiling] = trivial_reason(ceiling)
+        out[np.isfinite(b) & (b >= ceiling)] = trivial_reason(ceiling)
     return out
 
 

@@ -29,7 +29,8 @@ def build_report(run_dir, z: float = 2.0, figure_parts=FIGURE_PARTS, proofs=True
         Standard errors of tolerance in the verdicts of estimated quantities.
     figure_parts : sequence of str
         The figures to draw (`validate.report.run_figures.FIGURE_PARTS`, default all; the others are
-        left to the caller, e.g. `draw_figures` in another process).
+        left to the caller: `collapse reproduce` draws the exact parts while it waits for a parallel lane
+        and the neural series in another process, `validate.report.figures.series_figures`).
     proofs : bool or list of Check
         The symbolic proofs (`validate.checks.proof_suite.proof_checks`, independent of the run): True
         computes them here, a list uses those already computed, False leaves them out.

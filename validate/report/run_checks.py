@@ -18,6 +18,8 @@ learned laws); "proof" for the symbolic proofs.
 """
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 import bounds
@@ -157,5 +159,5 @@ def all_checks(data: RunData, z: float = 2.0, proofs=True) -> list[Check]:
     if proofs is True:
         checks += proof_checks()
     elif proofs:
-        checks += list(proofs)
+        checks += copy.deepcopy(list(proofs))   # attribute() below writes into them
     return attribute(checks, run={"directory": str(data.path)})

@@ -173,8 +173,9 @@ FIGURE_PARTS = ("exact", "eta", "neural", "grid")
 
 
 def all_figures(data: RunData, parts=FIGURE_PARTS) -> list[str]:
-    """Every figure of the run (exact, eta, neural, grid), or those of the named parts (`collapse
-    reproduce` draws the neural part in a second process while this one builds the rest of the report).
+    """Every figure of the run (exact, eta, neural: the runs' series, grid: their exact grid laws), or
+    those of the named parts (`collapse reproduce` draws the parts at different times and the
+    neural series in a second process, `validate.pipeline.reproduce`).
 
     Parameters
     ----------

@@ -56,7 +56,8 @@ def summary_markdown(manifest: dict, checks: list, quality: list | None = None) 
              "mixtures): neither is counted with the run. A check fails when it is `violated` beyond two "
              "standard errors; a control, a deliberately false statement, fails unless it is `violated`. "
              "A check is `vacuous` when a measured value, bound or fitted constant is infinite, NaN or above "
-             "1e12 in magnitude (or comes from a divergent integral): it says nothing, passes nothing and is "
+             "1e12 in magnitude (or comes from a divergent integral), or an upper bound is at least the largest "
+             "value its quantity can take (1 for TV and Hellinger): it says nothing, passes nothing and is "
              "counted apart, with its reason in the `reason` column. Informative checks concern results whose "
              "assumptions the numbers cannot certify (unknown constants, the small-error regime, tail "
              "conditions); their verdicts are reported, not enforced.", ""]

@@ -347,7 +347,7 @@ def summary_markdown(cov: list[dict], checks: list) -> str:
              f"**Coverage: {len(cov)} runs, {states['finished']} finished, {states['failed']} failed, "
              f"{states['partial']} partial, {states['missing']} missing.**", "",
              f"**{counts_line(count_rows([c.summary_row() for c in checks]))}.** Informative checks are "
-             "reported, not enforced; vacuous ones (an infinite or absurd number) say nothing. Tables over the axes "
+             "reported, not enforced; vacuous ones (an infinite or absurd number, or a bound at the quantity's largest value) say nothing. Tables over the axes "
              "(`tables/sweep_*_by_axes`, `tables/sweep_*_final`) show means over seeds with 90% percentile "
              "bootstrap intervals.", ""]
     bad = [r for r in cov if r["state"] == "failed"]
