@@ -413,7 +413,7 @@ def _sub_cells(corners: np.ndarray, centre: np.ndarray, mass: np.ndarray, tilt: 
 
 
 def _refined_cells(e0, e1, i, j, r, logp, maps) -> dict:
-    """The sub-cells (i, j) of the edges e0, e1, each cut into r x r (corner values and midpoint masses)."""
+    """The sub-cells (i, j) of the edges e0, e1, each cut into r x r (corner values and 2 x 2 Gauss-Legendre masses)."""
     f = np.linspace(0.0, 1.0, r + 1)
     x0 = e0[i][:, None] + (e0[i + 1] - e0[i])[:, None] * f[None, :]        # (m, r+1)
     x1 = e1[j][:, None] + (e1[j + 1] - e1[j])[:, None] * f[None, :]

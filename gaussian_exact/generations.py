@@ -31,7 +31,7 @@ init, Gaussian q_i).
 hel_p_ideal = H(p^{i+1}, ideal output) (closed form) and hel_ideal_q_bound = (sum_j w_j H^2(ideal output,
 q_i's component j))^{1/2} >= H(ideal output, q_i) (joint convexity of H^2; q_i is a mixture), for the
 Hellinger accumulation law of THEORY.md section 8 (a larger bias term keeps the law valid).
-TV likewise (total_variation.py, exact to 1e-9 in any dimension): D_tv = rho_g = TV(p^g, data),
+TV likewise (total_variation.py, any dimension, with an error estimate: tv_with_error): D_tv = rho_g = TV(p^g, data),
 tv_p_ideal = TV(p^{i+1}, ideal output), tv_ideal_q_bound = sum_j w_j TV(ideal output, q_i's component j)
 >= b_i = TV(ideal output, q_i) (TV is convex in each argument), and tv_error the largest error estimate
 of the TVs of transition i (those two and D_tv of generations i and i + 1).
@@ -87,7 +87,7 @@ class GenerationsResult:
         The output of the ideal (error-free) reverse path of each round.
     D_chi2, D_kl, D_w2, D_renyi2, D_hel, D_tv : numpy.ndarray, shape (N + 1,)
         Divergences of p^g to the data (D_hel: the Hellinger distance, closed form; D_tv: the total
-        variation, exact to 1e-9).
+        variation, to the error estimate in the tv_error field; NaN where no method resolved it).
     arrays : dict
         The TRANSITION_FIELDS arrays (also readable as attributes).
     settings : dict

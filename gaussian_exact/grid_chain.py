@@ -143,8 +143,9 @@ class StepFields:
 
     Parameters
     ----------
-    law : GridLaw
-        The law q whose chain is run (passes for another law do not use the kept fields).
+    law : GridLaw or None
+        The law q whose chain is run (passes for another law do not use the kept fields; None: a
+        pass-through that keeps nothing).
     """
 
     def __init__(self, law: GridLaw):
@@ -261,7 +262,8 @@ def run_grid_chain(law: GridLaw, error=None, T: float = 4.0, t0: float = 0.02, s
         Any Gaussian-transition sampler (e.g. `ddpm_ancestral`), instead of the EM chain.
     final_step : bool
         DDPM samplers: also give the law of x_0 after the last noiseless step (``learned_x0``,
-        ``ideal_x0``; `FinalStepLaw`, built lazily). Ignored for Euler-Maruyama.
+        ``ideal_x0``; `FinalStepLaw`: the scores at t_1 computed here, its splines lazily). Ignored for
+        Euler-Maruyama.
     step_fields : StepFields, optional
         Keeps the exact and learned scores of this pass for a later pass over the same chain (or
         replays those of an earlier one); the results are the same.
@@ -309,12 +311,13 @@ def run_grid_chain(law: GridLaw, error=None, T: float = 4.0, t0: float = 0.02, s
     eps2 = 0.0 if ideal else math.nan
     epshat2 = 0.0 if learned else math.nan
     times = None if (chain.name == "euler_maruyama" and grid.uniform) else chain.times
-    forward = ForwardScores(law, T, t0, steps, times) if step_fields is None else step_fields.forward(law, T, t0, steps, times)
+    kept = StepFields(None) if step_fields is None else step_fields   # StepFields(None) keeps nothing
+    forward = kept.forward(law, T, t0, steps, times)
     for k, s_q in enumerate(forward):
         t = T - k * h if times is None else float(times[k])
         v = float(variances[k])
         if score is not None:
-            learned_score = evaluate_field(score, X, t, "score") if step_fields is None else step_fields.score(score, law, X, t)
+            learned_score = kept.score(score, law, X, t)
             e = learned_score.reshape(shape + (d,)) - s_q
         elif error is not None:
             e = evaluate_field(error, X, t, "error").reshape(shape + (d,))
@@ -351,7 +354,8 @@ def run_grid_chain(law: GridLaw, error=None, T: float = 4.0, t0: float = 0.02, s
     x0_id = x0_le = None
     if final_step and chain.abar is not None:   # DDPM's last, noiseless step at t_1 (final_step_law.py)
         t1 = grid.t0
-        s_q1 = log_forward_and_score(law.axes, law.logp, t1)[1]
+        exact_needed = out_id is not None or (out_le is not None and score is None)   # not for a learned score alone
+        s_q1 = log_forward_and_score(law.axes, law.logp, t1)[1] if exact_needed else None
         if out_id is not None:
             x0_id = FinalStepLaw(out_id, chain, s_q1)
         if out_le is not None:

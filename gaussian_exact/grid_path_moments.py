@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .grid_chain import ForwardScores, StepFields, chain_start, evaluate_field, mean_difference, output_law, resolve_sampler
+from .grid_chain import StepFields, chain_start, evaluate_field, mean_difference, output_law, resolve_sampler
 from .box_tails import TAIL_SHARE, beyond_box
 from .grid_law import GridLaw
 from .grid_transition import check_spacing, transition_1d, transition_2d
@@ -249,12 +249,13 @@ def grid_path_moments(law: GridLaw, error=None, a_values=(), T: float = 4.0, t0:
     eps2 = 0.0
     epshat2 = 0.0 if run_learned else math.nan
     binom = [[math.comb(j, i) for i in range(j + 1)] for j in range(max_moment + 1)]
-    forward = ForwardScores(law, T, t0, steps, times) if step_fields is None else step_fields.forward(law, T, t0, steps, times)
+    kept = StepFields(None) if step_fields is None else step_fields   # StepFields(None) keeps nothing
+    forward = kept.forward(law, T, t0, steps, times)
     for k, s_q in enumerate(forward):
         t = T - k * h if times is None else float(times[k])
         v = float(chain.variance[k])
         if score is not None:
-            learned_score = evaluate_field(score, X, t, "score") if step_fields is None else step_fields.score(score, law, X, t)
+            learned_score = kept.score(score, law, X, t)
             e = learned_score.reshape(shape + (d,)) - s_q
         elif error is not None:
             e = evaluate_field(error, X, t, "error").reshape(shape + (d,))

@@ -34,7 +34,7 @@ class EMA:
         self.updates = 0
         self._shadow_params = list(self.shadow.parameters())
         self._shadow_buffers = list(self.shadow.buffers())
-        self._tracked = None   # (model, its parameters, its buffers): listed once, not at every update
+        self._tracked = None   # (model, its Parameters, its buffers): listed once, not at every update
 
     @torch.no_grad()
     def update(self, model):
@@ -47,7 +47,9 @@ class EMA:
         """
         model = unwrap(model)
         if self._tracked is None or self._tracked[0] is not model:
-            self._tracked = (model, [p.detach() for p in model.parameters()], list(model.buffers()))
+            # the Parameter objects, not detached views: a view would keep the storage of the first
+            # update when a weight's .data is replaced later (load, .to())
+            self._tracked = (model, list(model.parameters()), list(model.buffers()))
         _, params, buffers = self._tracked
         decay = min(self.decay, (1 + self.updates) / (10 + self.updates))
         self.updates += 1

@@ -181,7 +181,7 @@ class MixtureLaws(_Laws):
         (`tv_ideal_q`) and TV(P_{g+1}, q_g at t0) (`tv_p_ideal`), and the same in Hellinger (`hel_*`).
         q_g at t0 is the ideal chain's output in continuous time; P_{g+1} the KDE output law (both
         the approximations of the module docstring of neural/retraining.py)."""
-        cfg, run = self.config, self.run
+        run = self.run
         ideal = gen.q.forward(gen.sde.t0)
         pairs = {"p_data": (gen.p_out, self.data), "q_data": (gen.q, self.data),
                  "ideal_q": (ideal, gen.q), "p_ideal": (gen.p_out, ideal)}
@@ -192,12 +192,12 @@ class MixtureLaws(_Laws):
         out = {} if run.p_out is not None else {"tv_prev_data": Estimate(0.0, 0.0, None, "exact_p0_is_data"),
                                                   "hel_prev_data": Estimate(0.0, 0.0, None, "exact_p0_is_data")}
         for key, (p, q) in pairs.items():
-            if p is q:
-                res = {"tv": 0.0, "tv_se": 0.0, "hel": 0.0, "hel_se": 0.0}
-            else:
-                draws = p.sample(n, generator=run.generator(gen.g, f"companion_{key}"), device=run.device,
-                                 dtype=torch.float64)
-                res = density_ratio_distances(draws, p.log_prob, q.log_prob)
+            if p is q:   # the same law (q_g is the data at alpha = 1): 0 exactly, no draws
+                out[f"tv_{key}"] = out[f"hel_{key}"] = Estimate(0.0, 0.0, None, "exact_same_law")
+                continue
+            draws = p.sample(n, generator=run.generator(gen.g, f"companion_{key}"), device=run.device,
+                             dtype=torch.float64)
+            res = density_ratio_distances(draws, p.log_prob, q.log_prob)
             out[f"tv_{key}"] = Estimate(res["tv"], res["tv_se"], n, name)
             out[f"hel_{key}"] = Estimate(res["hel"], res["hel_se"], n, name)
         return out

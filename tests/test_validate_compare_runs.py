@@ -300,3 +300,10 @@ def test_bad_input_is_one_line_exit_2(tmp_path, capsys, argv, message):
     assert main([w.format(**names) for w in argv]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+def test_rename_may_be_given_more_than_once():
+    """`--rename A=B --rename C=D` keeps both (argparse "extend"), as does one --rename with two items."""
+    from validate.cli.parser import build_parser
+    args = build_parser().parse_args(["compare", "a", "b", "--rename", "x=y", "--rename", "z=w", "u=v"])
+    assert args.rename == ["x=y", "z=w", "u=v"]

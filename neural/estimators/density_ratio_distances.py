@@ -7,9 +7,9 @@ r = q/p:
 
 (THEORY.md section 8, the companion laws). Both averages are unbiased with finite variance whatever
 the tails: (1 - r)_+ lies in [0, 1] and E_p[r] <= 1, so the standard errors std/sqrt(N) are honest
-(unlike chi2's, `density_ratio_divergences`). H = sqrt(H^2) is reported with the delta-method error
-se(H^2) / (2 H); an estimate of H^2 below 0 (noise, p = q) is reported as H = 0 with the error
-sqrt(se(H^2)), the H of a one-standard-error H^2.
+(unlike chi2's, `density_ratio_divergences`). H = sqrt(H^2) (0 where the estimate of H^2 is
+below 0: noise, p = q) is reported with the delta-method error se(H^2) / (2 H) where H^2 > se(H^2), and
+otherwise, where that linearisation fails, with sqrt(se(H^2)), the H of a one-standard-error H^2.
 """
 from __future__ import annotations
 
@@ -41,8 +41,7 @@ def density_ratio_distances(x_p: torch.Tensor, log_p, log_q) -> dict:
     if x_p.shape[0] < 2:
         raise ValueError(f"x_p must hold at least 2 draws, got {x_p.shape[0]}")
     lp, lq = log_p(x_p).to(torch.float64), log_q(x_p).to(torch.float64)
-    if torch.isnan(lp).any() or torch.isnan(lq).any() or (lp == math.inf).any() or (lq == math.inf).any() \
-            or (lp == -math.inf).any():
+    if not torch.isfinite(lp).all() or not (lq < math.inf).all():   # NaN fails both tests
         raise ValueError("log_p and log_q must be finite at the draws of p (log_q may be -inf), "
                          "got NaN or an infinite value")
     log_r = lq - lp
@@ -51,6 +50,6 @@ def density_ratio_distances(x_p: torch.Tensor, log_p, log_q) -> dict:
     root = torch.exp(log_r / 2)
     hel2, hel2_se = float(1.0 - root.mean()), float(root.std() / n)
     hel = math.sqrt(hel2) if hel2 > 0 else 0.0
-    hel_se = hel2_se / (2 * hel) if hel2 > 0 and hel > math.sqrt(hel2_se) else math.sqrt(hel2_se)
+    hel_se = hel2_se / (2 * hel) if hel > math.sqrt(hel2_se) else math.sqrt(hel2_se)
     return {"tv": float(gap.mean()), "tv_se": float(gap.std() / n), "hel": hel, "hel_se": hel_se,
             "hel2": hel2, "hel2_se": hel2_se}

@@ -385,12 +385,12 @@ def discount_tight_chain(generations: int = 3, alpha: float = 0.5, shift: float 
     moment-matched Gaussian of q_i; then rho_{i+1} is close to TV(q_i, data) = (1 - alpha) rho_i and the bias
     b_i = TV(p*^{i+1}, q_i) (by quadrature: q_i is a mixture) is of third order in the shift. Returns alpha,
     rho (exact TV), b and epshat2 (= 0)."""
-    from gaussian_exact import generations as run_generations, tv
+    from gaussian_exact import generations as run_generations
 
     data = Gaussian([0.0], [[1.0]])
     res = run_generations(data, alpha, generations, p0=Gaussian([shift], [[1.0]]), t0=0.0, init="exact",
                           mixture_samples=0, compute_eta=False)
-    return {"alpha": alpha, "rho": np.array([tv(p, data) for p in res.laws]),
+    return {"alpha": alpha, "rho": np.asarray(res.D_tv, dtype=float),
             "b": np.array([tv_distance(out, q) for out, q in zip(res.ideal_outputs, res.training)]),
             "epshat2": np.asarray(res.epshat2, dtype=float)}
 

@@ -18,7 +18,8 @@ A row whose measured value or bound is infinite, NaN or above `validate.checks.v
 magnitude, or that a caller marks as coming from a divergent integral (`check(vacuous=...)`), is
 `vacuous` with its reason; so is an upper row whose bound is at least the largest value the
 quantity can take (`bounds.Result.ceiling`: TV and Hellinger <= 1), and every row of a check whose
-fitted constant is absurd (Thm 3.4's c = 6.5e246 on a divergent chi2). A vacuous check neither passes nor fails; it is counted apart.
+fitted constant is absurd (Thm 3.4's c = 6.5e246 on a divergent chi2). A vacuous check neither
+passes nor fails; it is counted apart.
 
 Every check carries structured fields (`Check.scope`, `Check.run`, `Check.sources`, and the
 generations of its rows) so that a reader of checks.json need not parse names:
@@ -41,8 +42,7 @@ import sympy as sp
 from bounds import symbols as S
 from bounds.result import Result
 from validate.checks.verdict import (FITTED, HOLDS, INCONCLUSIVE, VACUOUS, VIOLATED, join_reasons, overall,
-                              summarize_reasons, trivial_reasons, vacuity, vacuous_reasons,
-                                     verdicts)
+                                     summarize_reasons, trivial_reasons, vacuity, vacuous_reasons, verdicts)
 
 CONSTANTS = ("C", "c", "c1", "c2", "C_bias")
 CONSTANT_SLACK = 1.5

@@ -26,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="relative tolerance of numbers (default 1e-9)")
     parser.add_argument("--atol", type=nonnegative("atol"), default=0.0,
                         help="absolute tolerance of numbers (default 0)")
-    parser.add_argument("--rename", nargs="+", default=[], metavar="OLD=NEW",
+    parser.add_argument("--rename", nargs="+", action="extend", default=[], metavar="OLD=NEW",
                         help="a check of RUN_A renamed in RUN_B")
     parser.add_argument("--json", default=None, metavar="OUT", help="write the full comparison as JSON to OUT")
     parser.add_argument("--limit", type=int, default=20, help="differences listed in the printed report (default 20)")

@@ -30,6 +30,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_train_arguments(parser)
 
 
+#: the headline metrics of `collapse train`'s line per generation
+SHOWN = ("fresh_fraction", "D_kl", "D_chi2", "I_kl", "I_chi2", "eps2", "epshat2", "eta", "w2_to_data",
+         "tv_p_data", "hel_p_data")
+
+
 def run(args) -> int:
     """Run (or resume) one recursive retraining run.
 
@@ -63,10 +68,6 @@ def run(args) -> int:
         print(generation_line(row))
     print(f"{len(rows)} generation(s) in {args.out} (every metric, its standard error and estimator: metrics.jsonl)")
     return 0
-
-
-SHOWN = ("fresh_fraction", "D_kl", "D_chi2", "I_kl", "I_chi2", "eps2", "epshat2", "eta", "w2_to_data",
-         "tv_p_data", "hel_p_data")
 
 
 def generation_line(row: dict) -> str:

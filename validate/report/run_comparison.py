@@ -14,7 +14,8 @@ agree within a relative tolerance (`validate.report.value_comparison`):
   the list of generations (compared as a count then);
 * data files (every other *.json, *.jsonl and *.csv, and *.npy arrays): metrics.jsonl lines matched
   by generation; CSV rows by their fewest leading columns that tell them apart (by position when
-  none do) and columns by header (a column only one table has is one difference, of "columns");
+  none do) and columns by header (the header itself is compared as a list, so a column only one
+  table has shows there, as differences of "columns[i]" from that position on);
   JSON documents key by key; arrays element by element (the worst element reported, with the
   count of those differing). Timing fields ("seconds", "*_seconds", "started", "finished") are
   left out and listed;
@@ -33,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bounds.tolerance import passes
 from run_files import CHECKS_FILE, MANIFEST_FILE, METRICS_FILE, MissingRunFile, RunFileError
 from validate.report.value_comparison import ValueComparison, relative_difference
 
@@ -103,10 +105,14 @@ def compare_runs(a, b, rtol: float = 1e-9, atol: float = 0.0, rename: dict | Non
 
 def _by_field(differences) -> dict:
     """{field: {"count", "max_relative"}} over differences, the field being the last name of the
-    place ("rows[generation 3].margin" -> "margin", "generation 2.D_kl" -> "D_kl")."""
+    place ("rows[generation 3].margin" -> "margin", "generation 2.D_kl" -> "D_kl"); an entry only one
+    run has is counted under "only in a" or "only in b" (its place may end in a number)."""
     out: dict = {}
     for d in differences:
-        name = d["where"].rsplit(".", 1)[-1].split("[", 1)[0].strip() or d["where"]
+        if "only_in" in d:
+            name = f"only in {d['only_in']}"
+        else:
+            name = d["where"].rsplit(".", 1)[-1].split("[", 1)[0].strip() or d["where"]
         entry = out.setdefault(name, {"count": 0, "max_relative": 0.0})
         entry["count"] += 1
         if d["relative"] is not None:
@@ -409,11 +415,11 @@ def _array_differences(path_a: Path, path_b: Path, compare: ValueComparison) -> 
 
 def _far_apart(x: np.ndarray, y: np.ndarray, compare: ValueComparison) -> list:
     """Indices of the elements of two arrays beyond the tolerance (`ValueComparison.numbers_agree`,
-    vectorised)."""
+    vectorised: `bounds.tolerance.passes` on the side "equal", NaN agreeing with NaN)."""
     scale = np.maximum(np.abs(x), np.abs(y))
+    same = (x == y) | (np.isnan(x) & np.isnan(y))
+    close = passes(x, y, "equal", compare.rtol, compare.atol)
     with np.errstate(invalid="ignore", divide="ignore"):
-        same = (x == y) | (np.isnan(x) & np.isnan(y))
-        close = np.isfinite(x) & np.isfinite(y) & (np.abs(x - y) <= compare.atol + compare.rtol * scale)
         rel = np.where(same, 0.0, np.where(np.isfinite(x) & np.isfinite(y) & (scale > 0),
                                            np.abs(x - y) / np.where(scale > 0, scale, 1.0), math.inf))
     compare.numbers += x.size
@@ -444,7 +450,9 @@ def comparison_text(result: dict, limit: int = 20) -> str:
         lines.append(f"checks: {checks['compared']} compared, {checks['identical']} identical, "
                      f"{checks['differing']} differing, {len(checks['only_in_a'])} only in a, "
                      f"{len(checks['only_in_b'])} only in b; {len(checks['verdict_changes'])} verdict and "
-                     f"{len(checks['kind_changes'])} kind changes")
+                     f"{len(checks['kind_changes'])} kind changes"
+                     + (f"; fields only one side has, not compared: {', '.join(checks['skipped_fields'])}"
+                        if checks["skipped_fields"] else ""))
     lines.append(f"data files: {data['compared']} compared, {data['identical']} identical, {data['differing']} "
                  f"differing, {len(data['only_in_a'])} only in a, {len(data['only_in_b'])} only in b")
     for part in ("figures", "other_files"):

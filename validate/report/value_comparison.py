@@ -14,6 +14,8 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from bounds.tolerance import passes
+
 #: a number inside a text (decimal or scientific, or inf / nan)
 NUMBER_IN_TEXT = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?\binf\b|\bnan\b")
 
@@ -25,7 +27,7 @@ def is_number(value) -> bool:
 
 def relative_difference(a: float, b: float) -> float:
     """``|a - b| / max(|a|, |b|)``: 0 when equal (two NaNs or the same infinity included), inf when
-    exactly one is NaN or infinite, or when they differ and one is 0.
+    either is NaN or infinite and they are not equal (1 when they differ and one is 0).
 
     Parameters
     ----------
@@ -93,11 +95,7 @@ class ValueComparison:
         self.numbers += 1
         rel = relative_difference(a, b)
         self.max_relative = max(self.max_relative, rel)
-        if rel == 0.0:
-            return True
-        if not (math.isfinite(a) and math.isfinite(b)):
-            return False
-        return abs(a - b) <= self.atol + self.rtol * max(abs(a), abs(b))
+        return rel == 0.0 or bool(passes(a, b, "equal", self.rtol, self.atol))   # the one tolerance rule
 
     def texts_agree(self, a: str, b: str) -> bool:
         """True when a == b, or when they differ only in numbers that agree within the tolerance."""
