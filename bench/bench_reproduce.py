@@ -7,7 +7,8 @@ Measured per variant: wall seconds, CPU seconds of the whole process tree (user 
 `resource.getrusage(RUSAGE_CHILDREN)` around the run: the spawned lanes are reaped by their parent, so
 their time is counted), the load average before and after (the machine may be shared), and the lanes'
 own log lines (`neural lane 0 done: W s wall, C s CPU`, `parallel lane (...) done: ...`). Then the two
-checks.json are compared row by row (check name + run, verdict, min_margin) and the figure lists.
+outputs are compared row by row with `validate.report.compare_runs` (`collapse compare`, rtol 0): checks,
+data files, figure lists.
 The variants run one after the other, alternating when --repeat > 1; ratios are current / baseline.
 
 Usage: python bench/bench_reproduce.py [--baseline REF] [--repeat N] [--work DIR] [--only current|baseline]
@@ -22,6 +23,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from validate.report.run_comparison import compare_runs, comparison_text
 
 ROOT = Path(__file__).resolve().parent.parent
 LANE_LINE = re.compile(r"(neural lane 0|parallel lane \((?P<specs>[^)]*)\)) done: (?P<wall>\d+) s wall, (?P<cpu>\d+) s CPU")
@@ -57,37 +60,6 @@ def run_once(tree: Path, out: Path, log: Path) -> dict:
             "lanes": lanes}
 
 
-def check_rows(out: Path) -> dict:
-    rows = json.loads((out / "checks.json").read_text())["checks"]
-    keyed = {}
-    for r in rows:
-        run = str(r.get("run") or "").replace(str(out), "OUT")   # the same run(s) in both outputs
-        key = (r["check"], run, r.get("learner", ""))
-        keyed.setdefault(key, []).append((r["verdict"], r.get("min_margin")))
-    return keyed
-
-
-def compare(base: Path, cur: Path) -> list:
-    """Lines naming every check row whose verdict or margin differs, and figure-list differences."""
-    a, b = check_rows(base), check_rows(cur)
-    lines = []
-    for key in sorted(set(a) | set(b), key=str):
-        if key not in a or key not in b:
-            lines.append(f"only in {'current' if key in b else 'baseline'}: {key}")
-            continue
-        for (va, ma), (vb, mb) in zip(a[key], b[key]):
-            same_margin = (ma == mb) or (isinstance(ma, float) and isinstance(mb, float) and ma != ma and mb != mb)
-            if va != vb or not same_margin:
-                lines.append(f"{key}: verdict {va} -> {vb}, margin {ma} -> {mb}")
-    fa = sorted(p.name for p in (base / "figures").glob("*"))
-    fb = sorted(p.name for p in (cur / "figures").glob("*"))
-    if fa != fb:
-        lines.append(f"figure lists differ: only baseline {sorted(set(fa) - set(fb))}, only current {sorted(set(fb) - set(fa))}")
-    lines.append(f"{sum(len(v) for v in a.values())} baseline rows, {sum(len(v) for v in b.values())} current rows, "
-                 f"{len(fa)} / {len(fb)} figure files")
-    return lines
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baseline", default=None, help="git ref of the baseline (omit: current only)")
@@ -118,8 +90,8 @@ def main():
         best = {k: (min(x["wall"] for x in v), min(x["cpu"] for x in v)) for k, v in results.items()}
         print(f"ratio current / baseline (best of {args.repeat}): wall {best['current'][0] / best['baseline'][0]:.2f}, "
               f"CPU {best['current'][1] / best['baseline'][1]:.2f}")
-        for line in compare(work / "baseline_0", work / "current_0"):
-            print("checks:", line)
+        # the two outputs row by row, every number, with the project's own comparison (`collapse compare`)
+        print(comparison_text(compare_runs(work / "baseline_0", work / "current_0", rtol=0.0)), end="")
     (work / "results.json").write_text(json.dumps(results, indent=1))
 
 

@@ -52,7 +52,7 @@ from scipy.interpolate import CubicSpline, RectBivariateSpline
 from .affine_error import as_matrix
 from .gaussian import Gaussian
 from .grid_law import GridLaw
-from .gaussian_sampler import GaussianSampler
+from .gaussian_sampler import GaussianSampler, predicted_x0
 from .linear_sde import check_error
 from .validation import count, float_array
 
@@ -61,9 +61,9 @@ _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(6)
 
 
 def final_map(sampler: GaussianSampler, points: np.ndarray, score: np.ndarray) -> np.ndarray:
-    """The unclipped predicted x0 at OU time t_1, ``(x + (1 - abar_1) s) / sqrt(abar_1)`` (module docstring)."""
-    ab = math.exp(-sampler.schedule.t0)
-    return (points + (1.0 - ab) * score) / math.sqrt(ab)
+    """The unclipped predicted x0 at OU time t_1, ``(x + (1 - abar_1) s) / sqrt(abar_1)`` (module docstring;
+    `gaussian_sampler.predicted_x0`)."""
+    return predicted_x0(math.exp(-sampler.schedule.t0), points, score)
 
 
 class FinalStepLaw:

@@ -104,9 +104,7 @@ class GaussianSampler:
     def _clipped_mean(self, k: int, y, s):
         ab, ab_prev = float(self.abar[k]), float(self.abar_prev[k])
         beta = 1.0 - ab / ab_prev
-        x0 = (y + (1.0 - ab) * s) / math.sqrt(ab)
-        c = self.clip_range
-        x0 = x0.clamp(-c, c) if hasattr(x0, "clamp") else np.clip(x0, -c, c)
+        x0 = _clip(predicted_x0(ab, y, s), self.clip_range)
         c0 = math.sqrt(ab_prev) * beta / (1.0 - ab)
         c1 = math.sqrt(1.0 - beta) * (1.0 - ab_prev) / (1.0 - ab)
         return c0 * x0 + c1 * y
@@ -116,12 +114,19 @@ class GaussianSampler:
         the sampler clips); ValueError for samplers without one."""
         if self.abar is None:
             raise ValueError("final_mean is DDPM's last step; this sampler has none")
-        ab = float(math.exp(-self.schedule.t0))
-        x0 = (y + (1.0 - ab) * score) / math.sqrt(ab)
-        if self.clip_range is not None:
-            c = self.clip_range
-            x0 = x0.clamp(-c, c) if hasattr(x0, "clamp") else np.clip(x0, -c, c)
-        return x0
+        x0 = predicted_x0(float(math.exp(-self.schedule.t0)), y, score)
+        return x0 if self.clip_range is None else _clip(x0, self.clip_range)
+
+
+def predicted_x0(abar: float, y, score):
+    """DDPM's predicted x0 from y at the step with cumulative product abar (Tweedie's formula in
+    the score form): ``(y + (1 - abar) s) / sqrt(abar)``, unclipped (numpy or torch)."""
+    return (y + (1.0 - abar) * score) / math.sqrt(abar)
+
+
+def _clip(x, c: float):
+    """x clamped to [-c, c] (numpy or torch)."""
+    return x.clamp(-c, c) if hasattr(x, "clamp") else np.clip(x, -c, c)
 
     def with_init(self, init) -> "GaussianSampler":
         """The same sampler started from `init` ("prior", "exact" or a law)."""
