@@ -36,6 +36,7 @@ import numpy as np
 
 from bounds.tolerance import passes
 from run_files import CHECKS_FILE, MANIFEST_FILE, METRICS_FILE, MissingRunFile, RunFileError
+from validate.report.run_io import json_lines, read_json
 from validate.report.value_comparison import ValueComparison, relative_difference
 
 #: timing fields, different on every run, never compared
@@ -174,13 +175,6 @@ def _without_root(value, prefixes: tuple):
     return value
 
 
-def _read_json(path: Path):
-    try:
-        return json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
-        raise RunFileError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
-
-
 # checks.json ---------------------------------------------------------------------------------------
 
 def _all_checks(root: Path, files: list, prefixes: tuple) -> dict | None:
@@ -199,7 +193,7 @@ def _load_checks(path: Path, prefixes: tuple) -> dict:
     """{name: (summary row, details or None)} of one checks.json: {"checks": rows, "details": [...]}
     (DIR/checks.json) or a list of details alone (the limit stage's limit/checks.json), whose rows
     are then just their names."""
-    doc = _without_root(_read_json(path), prefixes)
+    doc = _without_root(read_json(path), prefixes)
     if isinstance(doc, list) and all(isinstance(d, dict) and "name" in d for d in doc):  # details alone
         doc = {"checks": [{"check": d["name"]} for d in doc], "details": doc}
     rows = doc.get("checks") if isinstance(doc, dict) else None
@@ -370,16 +364,9 @@ def _keyed_by_generation(rows: list) -> bool:
 
 def _read_data(path: Path):
     if path.suffix == ".json":
-        return _read_json(path)
+        return read_json(path)
     if path.suffix == ".jsonl":
-        rows = []
-        for lineno, line in enumerate(path.read_text().splitlines(), 1):
-            if line.strip():
-                try:
-                    rows.append(json.loads(line))
-                except json.JSONDecodeError as exc:
-                    raise RunFileError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
-        return rows
+        return [row for _, row in json_lines(path)]
     with path.open(newline="") as fh:
         reader = csv.reader(fh)
         header = next(reader, [])

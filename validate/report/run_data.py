@@ -9,7 +9,6 @@ summary (`run_checks`, `run_tables`, `run_figures`, `summary`) read this object,
 from __future__ import annotations
 
 import csv
-import json
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ import numpy as np
 from run_files import MANIFEST_FILE, METRICS_FILE, MissingRunFile, RunFileError
 from validate.checks.exact_suite import arrays_from_rows
 from validate.checks.limit_suite import LIMIT_CHECKS_FILE
-from validate.report.run_io import read_config, read_metrics, verify_generation_files
+from validate.report.run_io import read_config, read_json, read_metrics, verify_generation_files
 
 EXACT_FIELDS = ("generation", "alpha", "D_chi2", "eps2", "epshat2", "eta")
 NEURAL_FIELDS = ("generation", "alpha", "second_moment", "w2_to_data")
@@ -129,10 +128,7 @@ def load_manifest(run_dir) -> dict:
         raise MissingRunFile(f"run directory {str(run_dir)!r} does not exist")
     path = run / MANIFEST_FILE
     if path.is_file():
-        try:
-            return json.loads(path.read_text())
-        except json.JSONDecodeError as exc:
-            raise RunFileError(f"{path}: not valid JSON ({exc.msg})") from None
+        return read_json(path)
     if (run / METRICS_FILE).is_file():
         config = read_config(run)
         return {"scale": "single run", "kind": "train", "target": config.get("target"), "model": config.get("model"),
@@ -161,12 +157,7 @@ def _exact(run: Path) -> dict:
 
 
 def _read_json(path: Path):
-    if not path.is_file():
-        return None
-    try:
-        return json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
-        raise RunFileError(f"{path}: not valid JSON ({exc.msg})") from None
+    return read_json(path) if path.is_file() else None
 
 
 def neural_run_dirs(run_dir) -> list[Path]:

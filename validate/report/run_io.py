@@ -1,4 +1,5 @@
-"""Reading finished runs: `config.json` and `metrics.jsonl` (one JSON object per generation).
+"""Reading finished runs: `config.json` and `metrics.jsonl` (one JSON object per generation), and
+the JSON and JSON-lines readers every reader of a run directory uses (`read_json`, `json_lines`).
 
 A run directory is what `collapse train` (neural.run_store) or `collapse exact --out` writes.
 Missing directories, files or fields raise `RunFileError` (a ValueError; `MissingRunFile` is also a
@@ -11,6 +12,60 @@ from pathlib import Path
 from typing import Iterable
 
 from run_files import CONFIG_FILE, METRICS_FILE, MissingRunFile, RunFileError, generation_dir_name
+
+
+def read_json(path):
+    """The JSON document in the file `path` (which must exist).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file.
+
+    Returns
+    -------
+    object
+        The document.
+
+    Raises
+    ------
+    RunFileError
+        If the file is not valid JSON (the message names the file and the line).
+    """
+    path = Path(path)
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise RunFileError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+
+
+def json_lines(path):
+    """(line number, object) for each non-blank line of a JSON-lines file (which must exist).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file.
+
+    Yields
+    ------
+    tuple of int and object
+        The 1-based line number and the line's JSON value.
+
+    Raises
+    ------
+    RunFileError
+        If a line is not valid JSON (the message names the file and the line).
+    """
+    path = Path(path)
+    with path.open() as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                yield lineno, json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise RunFileError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
 
 
 def read_metrics(run_dir, required: Iterable[str] = ("generation",)) -> list[dict]:
@@ -42,18 +97,11 @@ def read_metrics(run_dir, required: Iterable[str] = ("generation",)) -> list[dic
     if not path.is_file():
         raise MissingRunFile(f"{str(path)!r} not found: is {str(run)!r} a finished run?")
     rows = []
-    with path.open() as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise RunFileError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
-            missing = [k for k in required if k not in row]
-            if missing:
-                raise RunFileError(f"{path}:{lineno}: missing field(s) {', '.join(missing)}")
-            rows.append(row)
+    for lineno, row in json_lines(path):
+        missing = [k for k in required if k not in row]
+        if missing:
+            raise RunFileError(f"{path}:{lineno}: missing field(s) {', '.join(missing)}")
+        rows.append(row)
     if not rows:
         raise RunFileError(f"{path} holds no generation")
     return rows
@@ -110,9 +158,4 @@ def read_config(run_dir) -> dict:
         If config.json is not valid JSON.
     """
     path = Path(run_dir) / CONFIG_FILE
-    if not path.is_file():
-        return {}
-    try:
-        return json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
-        raise RunFileError(f"{path}: not valid JSON ({exc.msg})") from None
+    return read_json(path) if path.is_file() else {}
