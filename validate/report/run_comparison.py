@@ -4,8 +4,8 @@
 `collapse exact --out` or `collapse sweep` (after `collapse report`, or not) and says whether they
 agree within a relative tolerance (`validate.report.value_comparison`):
 
-* checks (DIR/checks.json, and those of parts such as DIR/limit/checks.json, whose names are
-  prefixed "limit: "): rows matched by check name (`rename` maps a name of run a to its name in
+* checks (DIR/checks.json, and those of parts such as DIR/limit/checks.json that it does not
+  already hold, their names prefixed "limit: "): rows matched by check name (`rename` maps a name of run a to its name in
   run b); for each, the summary row's fields (verdict, kind, min_margin, constants, ...) and its
   details (the per-generation rows matched by generation: measured, stderr, bound, margin, verdict;
   the fitted constants). Fields that only one of the two checks.json formats has are skipped and
@@ -179,13 +179,16 @@ def _without_root(value, prefixes: tuple):
 
 def _all_checks(root: Path, files: list, prefixes: tuple) -> dict | None:
     """{name: (summary row, details or None)} of every checks.json of the run (those below the top
-    directory, e.g. limit/checks.json, name theirs "limit: <name>"), None when there is none."""
-    out = None
-    for rel in files:
-        if Path(rel).name == CHECKS_FILE:
-            where = str(Path(rel).parent)
-            out = (out or {}) | {(name if where == "." else f"{where}: {name}"): value
-                                 for name, value in _load_checks(root / rel, prefixes).items()}
+    directory, e.g. limit/checks.json, name theirs "limit: <name>", and are left out where the top
+    checks.json already holds the same name: the report copies them there), None when there is none."""
+    found = {str(Path(rel).parent): _load_checks(root / rel, prefixes) for rel in files if Path(rel).name == CHECKS_FILE}
+    if not found:
+        return None
+    top = found.get(".", {})
+    out = dict(top)
+    for where, checks in found.items():
+        if where != ".":
+            out |= {f"{where}: {name}": value for name, value in checks.items() if name not in top}
     return out
 
 
