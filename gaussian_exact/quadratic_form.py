@@ -134,7 +134,8 @@ def log_ratio_form(under: Gaussian, g1: Gaussian, g2: Gaussian) -> QuadraticForm
     return QuadraticForm(lam, beta, c)
 
 
-_NODES = {n: np.polynomial.legendre.leggauss(n) for n in (8, 16)}
+#: the 8- and 16-node Gauss-Legendre rules on [-1, 1] (nodes, weights) of every composite sum here
+GL_NODES = {n: np.polynomial.legendre.leggauss(n) for n in (8, 16)}
 
 
 def _negligible_from(form: QuadraticForm) -> float:
@@ -184,7 +185,7 @@ def rule_sums(f, form: QuadraticForm, cuts: np.ndarray) -> tuple[float, float, f
         chunk = cuts[i:i + CHUNK_PANELS + 1]
         a, b = chunk[:-1], chunk[1:]
         for n in (16, 8):
-            z, w = _NODES[n]
+            z, w = GL_NODES[n]
             omega = 0.5 * (a[:, None] + b[:, None]) + 0.5 * (b - a)[:, None] * z
             log_phi = form.log_cf(omega)
             terms = 0.5 * (b - a)[:, None] * w * f(omega, log_phi)
@@ -202,6 +203,13 @@ def _integrate(f, form: QuadraticForm, upper: float, pole: float) -> tuple[float
     cuts = _panel_cuts(form, upper, pole)
     if cuts is None:
         return math.nan, math.inf
+    return refined_sum(f, form, cuts)
+
+
+def refined_sum(f, form: QuadraticForm, cuts: np.ndarray) -> tuple[float, float]:
+    """`rule_sums` on the panels of `cuts`, each panel halved until the error estimate (16- vs 8-node
+    difference plus rounding) is below TARGET_ERROR or the panels would exceed MAX_PANELS: the 16-node
+    value and that estimate."""
     while True:
         fine, coarse, rounding = rule_sums(f, form, cuts)
         error = abs(fine - coarse) + rounding

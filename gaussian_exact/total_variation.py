@@ -15,7 +15,7 @@ P(L > 0) = 1/2 + 1/pi int_0^inf Im phi(omega) / omega d omega, so
 with phi_j(omega) = exp(i omega c + sum_k [-1/2 log(1 - i omega lam_k)
                         - omega^2 beta_k^2 / (2 (1 - i omega lam_k))]).
 On [0, U], U = 1 / sd(L), the integrand is summed by composite Gauss-Legendre rules
-(`quadratic_form.rule_sums`) on panels over which the phases change by about one (`_panel_cuts`),
+(`quadratic_form.refined_sum`) on panels over which the phases change by about one (`_panel_cuts`),
 halved until the 16- vs 8-node error estimate is below 1e-13. The rest, int_U^inf Im phi(omega) / omega,
 decays only like omega^(-r/2 - 1) (r quadratic directions) while it oscillates at the rate
 c' = c - sum beta_k^2 / (2 lam_k) (Imhof's truncation bound would need U ~ 1e6 / sd(L) for r = 5), so it
@@ -51,8 +51,8 @@ from scipy import integrate, special
 
 from .divergences import hellinger
 from .gaussian import Gaussian
-from .quadratic_form import (LOG_TAIL, MAX_PANELS, PANEL_PHASE, TARGET_ERROR, QuadraticForm, log_cf_rate,
-                             log_ratio_form, rule_sums)
+from .quadratic_form import (GL_NODES, LOG_TAIL, MAX_PANELS, PANEL_PHASE, TARGET_ERROR, QuadraticForm,
+                             log_cf_rate, log_ratio_form, refined_sum)
 
 TOLERANCE = 1e-9      # the accuracy `tv` guarantees (absolute); a larger error estimate raises
 FAR_BC = 1e-12        # below this Bhattacharyya coefficient TV = 1 - BC/2 +- BC/2
@@ -64,7 +64,6 @@ MAX_RAY_PANELS = 4096     # linear panels of a ray at most (then the geometric o
 RAY_GROWTH = 1.5
 LINEAR_SHARE = 0.05        # see `_inversion`
 MAX_CONDITIONAL = 3        # quadratic directions the conditional form may nest quadratures over (a fallback)
-_NODES = {n: np.polynomial.legendre.leggauss(n) for n in (8, 16)}
 
 
 class TVNotResolved(ArithmeticError):
@@ -220,7 +219,7 @@ def _ray_tail(form: QuadraticForm, start: float) -> tuple[float, float]:
     while True:
         sums = {}
         for n in (16, 8):
-            z, w = _NODES[n]
+            z, w = GL_NODES[n]
             mid, half = 0.5 * (cuts[1:] + cuts[:-1]), 0.5 * (cuts[1:] - cuts[:-1])
             sums[n] = float(np.sum(half[:, None] * w * f(mid[:, None] + half[:, None] * z)))
         error = abs(sums[16] - sums[8])
@@ -252,12 +251,7 @@ def _inversion(p: Gaussian, q: Gaussian) -> tuple[float, float]:
     def integrand(omega, log_phi_p):
         return (np.exp(log_phi_p).imag - np.exp(forms[1].log_cf(omega)).imag) / omega
 
-    while True:
-        fine, coarse, rounding = rule_sums(integrand, forms[0], cuts)
-        value, error = fine, abs(fine - coarse) + rounding
-        if error <= TARGET_ERROR or 2 * (len(cuts) - 1) > MAX_PANELS:
-            break
-        cuts = np.insert(cuts, np.arange(1, len(cuts)), 0.5 * (cuts[:-1] + cuts[1:]))
+    value, error = refined_sum(integrand, forms[0], cuts)
     (tail_p, err_p), (tail_q, err_q) = (_ray_tail(f, upper) for f in forms)
     value, error = (value + tail_p - tail_q) / math.pi, (error + err_p + err_q) / math.pi
     if not (math.isfinite(value) and error <= TOLERANCE) and rank <= MAX_CONDITIONAL:
