@@ -350,8 +350,7 @@ class FinalStepLaw:
         cells = self._cells_2d["cells"]
         lo, hi = self._bounds
         g = np.clip(cells["corners"], lo, hi)                   # (m, 5, 2)
-        span0 = ((g[:, 1] + g[:, 3]) - (g[:, 0] + g[:, 2])) / 2
-        span1 = ((g[:, 2] + g[:, 3]) - (g[:, 0] + g[:, 1])) / 2
+        span0, span1 = _spans(g)
         tilt = cells["tilt"]
         return _cell_mean(g) + span0 * tilt[:, :1] + span1 * tilt[:, 1:], cells["w"], span0, span1
 
@@ -398,6 +397,12 @@ def _gauss_2x2(logp, e0: np.ndarray, e1: np.ndarray):
     return mass, np.stack([off0, off1], -1)
 
 
+def _spans(g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """g's change across each sub-cell along axis 0 and axis 1, from its corners g[:, 0..3] (order
+    (0,0), (1,0), (0,1), (1,1)); g of shape (m, 5) or (m, 5, k)."""
+    return ((g[:, 1] + g[:, 3]) - (g[:, 0] + g[:, 2])) / 2, ((g[:, 2] + g[:, 3]) - (g[:, 0] + g[:, 1])) / 2
+
+
 def _cell_mean(g: np.ndarray) -> np.ndarray:
     """The mean over a sub-cell of a field known at its 4 corners and centre (g[:, :4], g[:, 4]): Simpson's
     2/3 centre + 1/3 corners, exact for quadratics (the affine fit's corner mean alone is off by 2/3 of the
@@ -439,19 +444,19 @@ class _TrapezoidSum:
     ATOM_TOL = 1e-12
 
     def __init__(self, g: np.ndarray, w: np.ndarray, tilt: np.ndarray):
-        span0 = ((g[:, 1] + g[:, 3]) - (g[:, 0] + g[:, 2])) / 2       # g's change across the sub-cell, per axis
-        span1 = ((g[:, 2] + g[:, 3]) - (g[:, 0] + g[:, 1])) / 2
+        span0, span1 = _spans(g)
         # the mean of g under the density tilted across the sub-cell (first order in the sub-cell's width)
-        centre = _cell_mean(g) + span0 * tilt[:, 0] + span1 * tilt[:, 1]
+        mean = _cell_mean(g)
+        centre = mean + span0 * tilt[:, 0] + span1 * tilt[:, 1]
         a, b = np.abs(span0) / 2, np.abs(span1) / 2                     # half-widths
         alpha, beta = np.maximum(a, b), np.minimum(a, b)
         # the bend's share of the shift keeps the spread within the values g takes on the sub-cell (no mass
         # leaks past a fold)
         mean4 = g[:, :4].mean(axis=1)
-        bent = _cell_mean(g)
+        bent = mean
         low, high = g.min(axis=1) + alpha + beta, g.max(axis=1) - alpha - beta
         bent = np.where(low <= high, np.clip(bent, low, high), mean4)
-        centre = centre + (bent - _cell_mean(g))
+        centre = centre + (bent - mean)
         self.shift = float(np.sum(w * centre))
         point = alpha <= 1e-14 * (1 + np.abs(centre))
         centre = centre - self.shift
