@@ -233,10 +233,30 @@ def hellinger(p: Gaussian, q: Gaussian) -> float:
     ValueError
         If p and q are not Gaussians of one dimension.
     """
+    return math.sqrt(max(0.0, -math.expm1(min(0.0, log_bhattacharyya(p, q)))))
+
+
+def log_bhattacharyya(p: Gaussian, q: Gaussian) -> float:
+    """log BC(p, q) = log int sqrt(p q) between Gaussians (`hellinger`'s formula; BC = 1 - H^2, kept in
+    logs so that far-apart laws keep its relative accuracy).
+
+    Parameters
+    ----------
+    p, q : Gaussian
+        Laws of one dimension.
+
+    Returns
+    -------
+    float
+        log BC <= 0 (up to rounding).
+
+    Raises
+    ------
+    ValueError
+        If p and q are not Gaussians of one dimension.
+    """
     _same_dim(p, q)
-    S1, S2 = p.cov, q.cov
-    S = 0.5 * (S1 + S2)
+    S = 0.5 * (p.cov + q.cov)
     dm = p.mean - q.mean
-    log_bc = (0.25 * (p.logdet + q.logdet) - 0.5 * np.linalg.slogdet(S)[1]
-              - 0.125 * float(dm @ np.linalg.solve(S, dm)))
-    return math.sqrt(max(0.0, -math.expm1(min(0.0, log_bc))))
+    return (0.25 * (p.logdet + q.logdet) - 0.5 * np.linalg.slogdet(S)[1]
+            - 0.125 * float(dm @ np.linalg.solve(S, dm)))

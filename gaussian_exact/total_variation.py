@@ -49,7 +49,7 @@ import math
 import numpy as np
 from scipy import integrate, special
 
-from .divergences import hellinger
+from .divergences import log_bhattacharyya
 from .gaussian import Gaussian
 from .quadratic_form import (GL_NODES, LOG_TAIL, MAX_PANELS, PANEL_PHASE, TARGET_ERROR, QuadraticForm,
                              log_cf_rate, log_ratio_form, refined_sum)
@@ -130,7 +130,7 @@ def tv_with_error(p: Gaussian, q: Gaussian) -> tuple[float, float]:
         return _equal_covariances(p, q), 0.0
     if p.dim == 1:
         return _one_dimension(p, q), 0.0
-    bc = 1.0 - hellinger(p, q) ** 2
+    bc = math.exp(min(0.0, log_bhattacharyya(p, q)))
     if bc < FAR_BC:
         return 1.0 - 0.5 * bc, 0.5 * bc
     value, error = _inversion(p, q)
